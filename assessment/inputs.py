@@ -1,0 +1,116 @@
+"""The validated input frames that scoring trusts.
+
+Readers (workbook, forms, database) produce an :class:`Inputs`; scoring reads it
+and never re-validates. Column names are English; :data:`SHEETS` maps them to
+the Chinese headers users see. Member and public tally columns are the level ids
+of the rubric (``excellent`` …), and ``org`` has one column per checklist item id.
+
+Frames and columns (dtypes after reading):
+
+``branches``  branch_id (str), name (str), full_members (Int64), probationary_members (Int64),
+              committee_size (Int64), last_election (datetime64[ns], NaT if blank),
+              kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank)
+``org``       branch_id, annual_review_grade (str or NA), <item id>… (float; for ``level``
+              items the chosen level label as str; NA = not scored)
+``member``    branch_id, participants (Int64), <member level id>… (Int64)
+``public``    branch_id, <public level id>… (Int64), unsatisfied_verified (boolean)
+``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
+``activities`` branch_id, date (datetime64[ns]), type (str), expected (Int64), attended (Int64),
+              has_record (boolean)
+
+A branch may be absent from ``org``/``member``/``public``/``social``: that channel is then
+missing and the branch is scored as 未完成.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .rubric import Rubric
+
+BRANCH_COLUMNS = {
+    "branch_id": "支部编号",
+    "name": "支部名称",
+    "full_members": "正式党员",
+    "probationary_members": "预备党员",
+    "committee_size": "支委会人数",
+    "last_election": "上次换届",
+    "kind": "支部类型",
+    "party_groups": "党小组数",
+}
+SOCIAL_COLUMNS = {"branch_id": "支部编号", "department": "部门", "compliant": "符合标准", "opinion": "意见"}
+ACTIVITY_COLUMNS = {
+    "branch_id": "支部编号",
+    "date": "日期",
+    "type": "类型",
+    "expected": "应到人数",
+    "attended": "实到人数",
+    "has_record": "有记录",
+}
+# Optional columns of the 支部 sheet (the template includes them; blank is allowed).
+OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups")
+
+SHEET_NAMES = {
+    "branches": "支部",
+    "org": "组织评定",
+    "member": "党员评议",
+    "public": "群众评判",
+    "social": "社会评价",
+    "activities": "活动记录",
+}
+
+
+def org_columns(rubric: Rubric) -> dict[str, str]:
+    """组织评定 columns: id → header. An item's header is ``<id> <label>``, e.g. ``s1 支部设置规范``."""
+    columns = {"branch_id": "支部编号", "annual_review_grade": "年度述职评议等次"}
+    for item in rubric.items:
+        columns[item.id] = f"{item.id} {item.label}"
+    return columns
+
+
+def member_columns(rubric: Rubric) -> dict[str, str]:
+    method = rubric.channel("member").method
+    columns = {"branch_id": "支部编号", "participants": "参评人数"}
+    columns.update({level.id: level.label for level in method.levels})
+    return columns
+
+
+def public_columns(rubric: Rubric) -> dict[str, str]:
+    method = rubric.channel("public").method
+    columns = {"branch_id": "支部编号"}
+    columns.update({level.id: level.label for level in method.levels})
+    columns["unsatisfied_verified"] = "不满意查证属实"
+    return columns
+
+
+def sheet_columns(rubric: Rubric) -> dict[str, dict[str, str]]:
+    """For every input frame: English column → Chinese header, in sheet order."""
+    return {
+        "branches": BRANCH_COLUMNS,
+        "org": org_columns(rubric),
+        "member": member_columns(rubric),
+        "public": public_columns(rubric),
+        "social": SOCIAL_COLUMNS,
+        "activities": ACTIVITY_COLUMNS,
+    }
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+
+
+@dataclass
+class Inputs:
+    """One street's validated inputs for one evaluation."""
+
+    branches: pd.DataFrame
+    org: pd.DataFrame
+    member: pd.DataFrame
+    public: pd.DataFrame
+    social: pd.DataFrame = field(default_factory=lambda: _empty(SOCIAL_COLUMNS))
+    activities: pd.DataFrame = field(default_factory=lambda: _empty(ACTIVITY_COLUMNS))
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in SHEET_NAMES}

@@ -1,0 +1,756 @@
+"""The rubric as frozen, validated objects.
+
+One pydantic model per YAML file (``*File``) so that a validation error is
+reported against the file it came from; :class:`Rubric` joins them and runs the
+checks that span files. Every user-facing message is Chinese; the loader adds
+the file name and line.
+"""
+
+from __future__ import annotations
+
+import string
+from fractions import Fraction
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .types import Exact, NonNegative, Positive, Share, format_fraction
+
+Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+Text = Annotated[str, Field(min_length=1)]
+
+CHANNEL_IDS = ("org", "member", "public", "social")
+VETO_IDS = (
+    "annual_review",
+    "member_excellent_share",
+    "public_unsatisfied_verified",
+    "department_noncompliance",
+)
+SCORE_TARGETS = Literal["composite", "org", "member", "public", "social"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    def problems(self) -> list[tuple[tuple, str]]:
+        """Semantic checks after parsing: (location path, Chinese message) pairs."""
+        return []
+
+
+def _unique_ids(items, what: str):
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise ValueError(f"{what}编号“{item.id}”重复")
+        seen.add(item.id)
+    return items
+
+
+Problems = list[tuple[tuple, str]]
+
+
+def _duplicate_problems(items, key: str, what: str) -> Problems:
+    seen: set[str] = set()
+    found: Problems = []
+    for index, item in enumerate(items):
+        value = getattr(item, "id")
+        if value in seen:
+            found.append(((key, index, "id"), f"{what}编号“{value}”重复"))
+        seen.add(value)
+    return found
+
+
+def _template_fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def _check_template(template: str, allowed: set[str], field: str) -> None:
+    unknown = _template_fields(template) - allowed
+    if unknown:
+        raise ValueError(
+            f"{field} 中的占位符 {{{', '.join(sorted(unknown))}}} 未知，可用：{'、'.join(sorted(allowed))}"
+        )
+
+
+# ---------------------------------------------------------------- meta.yaml
+class Meta(Frozen):
+    version: Text
+    name: Text
+    scale_min: Exact = Fraction(0)
+    scale_max: Exact = Fraction(100)
+    decimals: Annotated[int, Field(ge=0, le=4)] = 2
+    decimals_source: str = ""
+
+    @model_validator(mode="after")
+    def _scale(self):
+        if self.scale_min >= self.scale_max:
+            raise ValueError("scale_min 应小于 scale_max")
+        return self
+
+
+# ------------------------------------------------------------ channels.yaml
+class TallyLevel(Frozen):
+    id: Ident
+    label: Text
+    value: Annotated[Exact, Field()]
+
+    @field_validator("value")
+    @classmethod
+    def _range(cls, v: Fraction) -> Fraction:
+        if not 0 <= v <= 100:
+            raise ValueError(f"档次分值应在0到100之间，实际为 {format_fraction(v)}")
+        return v
+
+
+class ChecklistMethod(Frozen):
+    type: Literal["checklist"]
+
+
+class TallyMethod(Frozen):
+    type: Literal["tally"]
+    base: Literal["participants", "responses"]
+    base_source: str = ""
+    levels: tuple[TallyLevel, ...] = Field(min_length=1)
+    levels_choice: bool = False
+
+    @field_validator("levels")
+    @classmethod
+    def _unique(cls, v):
+        return _unique_ids(v, "档次")
+
+
+class ComplianceMethod(Frozen):
+    type: Literal["compliance_share"]
+
+
+ChannelMethod = Annotated[
+    Union[ChecklistMethod, TallyMethod, ComplianceMethod], Field(discriminator="type")
+]
+
+
+class Channel(Frozen):
+    id: Literal["org", "member", "public", "social"]
+    label: Text
+    weight: Share
+    weight_choice: bool = False
+    source: Text
+    method: ChannelMethod
+
+
+class ReviewGrades(Frozen):
+    levels: tuple[Text, ...] = Field(min_length=1)
+    source: Text
+    choice: bool = False
+
+    @field_validator("levels")
+    @classmethod
+    def _unique(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("等次名称重复")
+        return v
+
+
+class ChannelsFile(Frozen):
+    channels: tuple[Channel, ...]
+    annual_review_grades: ReviewGrades
+
+    def problems(self) -> Problems:
+        found: Problems = []
+        ids = [c.id for c in self.channels]
+        if sorted(ids) != sorted(CHANNEL_IDS):
+            found.append((("channels",), f"四评通道应恰为 {', '.join(CHANNEL_IDS)} 各一个，实际为 {', '.join(ids)}"))
+            return found
+        total = sum((c.weight for c in self.channels), Fraction(0))
+        if total != 1:
+            found.append((("channels",), f"四个通道的权重之和应为1，实际为 {format_fraction(total)}"))
+        expected = {"org": "checklist", "member": "tally", "public": "tally", "social": "compliance_share"}
+        for index, c in enumerate(self.channels):
+            if c.method.type != expected[c.id]:
+                found.append(
+                    (("channels", index, "method", "type"), f"通道 {c.id} 的计分方式应为 {expected[c.id]}，实际为 {c.method.type}")
+                )
+        if found:
+            return found
+        index = ids.index("member")
+        member = self.channels[index].method
+        if member.base != "participants" or "excellent" not in {lv.id for lv in member.levels}:
+            found.append(
+                (("channels", index, "method"), "党员评议应以参评人数（participants）为分母，并包含“优秀”档（id: excellent）")
+            )
+        index = ids.index("public")
+        if "unsatisfied" not in {lv.id for lv in self.channels[index].method.levels}:
+            found.append((("channels", index, "method", "levels"), "群众评判应包含“不满意”档（id: unsatisfied）"))
+        return found
+
+    def channel(self, channel_id: str) -> Channel:
+        return next(c for c in self.channels if c.id == channel_id)
+
+
+# ----------------------------------------------------------- checklist.yaml
+class Labelled(Frozen):
+    id: Ident
+    label: Text
+    source: str = ""
+
+
+class LevelPoints(Frozen):
+    label: Text
+    points: NonNegative
+
+
+class ChecklistItem(Frozen):
+    id: Ident
+    label: Text
+    area: Ident
+    frame000: Ident | None = None
+    strength: Ident
+    kind: Literal["points", "level", "count_shortfall", "deduction", "rate_steps"]
+    max: Positive
+    weight: Share
+    key: bool = False
+    description: Text
+    methods: tuple[Text, ...] = ()
+    evidence: tuple[Text, ...] = ()
+    advice: Text
+    source: Text
+    levels: tuple[LevelPoints, ...] | None = None
+    target: NonNegative | None = None
+    per: Positive | None = None
+    step: Positive | None = None
+    partial: Literal["floor", "ceil", "prorate"] | None = None
+
+    @model_validator(mode="after")
+    def _kind_fields(self):
+        needs = {
+            "points": (),
+            "level": ("levels",),
+            "count_shortfall": ("target", "per"),
+            "deduction": ("per",),
+            "rate_steps": ("target", "step", "per", "partial"),
+        }[self.kind]
+        missing = [name for name in needs if getattr(self, name) is None]
+        if missing:
+            raise ValueError(f"计分方式 {self.kind} 需要字段：{'、'.join(missing)}")
+        if self.kind == "level":
+            labels = [lv.label for lv in self.levels]
+            if len(set(labels)) != len(labels):
+                raise ValueError("档次名称重复")
+            for lv in self.levels:
+                if lv.points > self.max:
+                    raise ValueError(
+                        f"档次“{lv.label}”的分值 {format_fraction(lv.points)} 超过满分 {format_fraction(self.max)}"
+                    )
+        if self.kind == "rate_steps" and self.target > 100:
+            raise ValueError(f"比例目标应在0到100之间，实际为 {format_fraction(self.target)}")
+        return self
+
+    @property
+    def input_label(self) -> str:
+        """What the evaluator enters for this item (used as a column header hint)."""
+        return {
+            "points": f"得分（0–{format_fraction(self.max)}）",
+            "level": "档次（" + "/".join(lv.label for lv in self.levels or ()) + "）",
+            "count_shortfall": "实际次数",
+            "deduction": "缺失件数",
+            "rate_steps": "比例（%）",
+        }[self.kind]
+
+
+class FiveStrong(Frozen):
+    source: Text
+    threshold: Share
+    threshold_choice: bool = False
+    dimensions: tuple[Labelled, ...] = Field(min_length=1)
+
+    @field_validator("dimensions")
+    @classmethod
+    def _unique(cls, v):
+        return _unique_ids(v, "五强维度")
+
+
+class ChecklistFile(Frozen):
+    areas: tuple[Labelled, ...]
+    frames000: tuple[Labelled, ...]
+    five_strong: FiveStrong
+    items: tuple[ChecklistItem, ...] = Field(min_length=1)
+
+    def problems(self) -> Problems:
+        found = (
+            _duplicate_problems(self.areas, "areas", "创建内容")
+            + _duplicate_problems(self.frames000, "frames000", "五个标准化")
+            + _duplicate_problems(self.items, "items", "指标")
+        )
+        areas = {a.id for a in self.areas}
+        frames = {f.id for f in self.frames000}
+        dims = {d.id for d in self.five_strong.dimensions}
+        for index, item in enumerate(self.items):
+            if item.area not in areas:
+                found.append(
+                    (("items", index, "area"), f"指标 {item.id} 的 area “{item.area}” 未定义，可选：{'、'.join(sorted(areas))}")
+                )
+            if item.frame000 is not None and item.frame000 not in frames:
+                found.append(
+                    (("items", index, "frame000"), f"指标 {item.id} 的 frame000 “{item.frame000}” 未定义，可选：{'、'.join(sorted(frames))}")
+                )
+            if item.strength not in dims:
+                found.append(
+                    (("items", index, "strength"), f"指标 {item.id} 的 strength “{item.strength}” 未定义，可选：{'、'.join(sorted(dims))}")
+                )
+        total = sum((i.weight for i in self.items), Fraction(0))
+        if total != 1:
+            found.append((("items",), f"组织评定各指标权重之和应为1，实际为 {format_fraction(total)}"))
+        for index, dim in enumerate(self.five_strong.dimensions):
+            if not any(i.strength == dim.id for i in self.items):
+                found.append((("five_strong", "dimensions", index), f"五强维度 {dim.id} 没有任何指标"))
+        return found
+
+
+# --------------------------------------------------------- eligibility.yaml
+class ScoreAtLeast(Frozen):
+    type: Literal["score_at_least"]
+    target: SCORE_TARGETS
+    threshold: NonNegative
+    inclusive: bool = True
+    choice: bool = False
+    label: Text
+
+
+class KeyItemsAtLeast(Frozen):
+    type: Literal["key_items_at_least"]
+    share: Share
+    inclusive: bool = True
+    choice: bool = False
+    label: Text
+
+
+class ActivityRulesMet(Frozen):
+    type: Literal["activity_rules_met"]
+    max_failed: Annotated[int, Field(ge=0)] = 0
+    choice: bool = False
+    label: Text
+
+
+class StructureOk(Frozen):
+    type: Literal["structure_ok"]
+    choice: bool = False
+    label: Text
+
+
+StandardCondition = Annotated[
+    Union[ScoreAtLeast, KeyItemsAtLeast, ActivityRulesMet, StructureOk], Field(discriminator="type")
+]
+
+
+class Standardized(Frozen):
+    source: Text
+    conditions: tuple[StandardCondition, ...] = Field(min_length=1)
+
+
+class VetoBase(Frozen):
+    id: Ident
+    label: Text
+    source: Text
+    notes: str = ""
+    pass_text: Text
+    fail_text: Text
+    missing_text: Text
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold"})
+
+    @model_validator(mode="after")
+    def _templates(self):
+        allowed = set(self.placeholders)
+        for name in ("pass_text", "fail_text", "missing_text"):
+            _check_template(getattr(self, name), allowed, name)
+        return self
+
+
+class MinLevelRule(VetoBase):
+    type: Literal["min_level"]
+    input: Literal["annual_review_grade"]
+    at_least: Text
+
+
+class MinShareRule(VetoBase):
+    type: Literal["min_share"]
+    numerator: Literal["excellent"]
+    denominator: Literal["participants"]
+    threshold: Share
+    inclusive: bool
+    zero_text: Text
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold", "numerator", "denominator"})
+
+
+class FlagAbsentRule(VetoBase):
+    type: Literal["flag_absent"]
+    input: Literal["unsatisfied_verified"]
+
+
+class MaxCountRule(VetoBase):
+    type: Literal["max_count"]
+    input: Literal["noncompliant_departments"]
+    max: Annotated[int, Field(ge=0)]
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold", "departments"})
+
+
+VetoRule = Annotated[
+    Union[MinLevelRule, MinShareRule, FlagAbsentRule, MaxCountRule], Field(discriminator="type")
+]
+
+
+class Strongest(Frozen):
+    requires_standardized: bool = True
+    requires_five_strong: bool = True
+    source: Text
+
+
+class Band(Frozen):
+    label: Text
+    stars: Annotated[int, Field(ge=0, le=10)] | None = None
+    min: Exact
+    min_inclusive: bool
+    max: Exact
+    max_inclusive: bool
+
+
+def check_bands(bands: tuple[Band, ...], lo: Fraction, hi: Fraction, what: str) -> None:
+    """Bands must cover [lo, hi] exactly once: each shared edge owned by one side."""
+    ordered = sorted(bands, key=lambda b: b.min)
+    if ordered[0].min != lo or not ordered[0].min_inclusive:
+        raise ValueError(f"{what}最低一档应从 {format_fraction(lo)}（含）开始")
+    if ordered[-1].max != hi or not ordered[-1].max_inclusive:
+        raise ValueError(f"{what}最高一档应到 {format_fraction(hi)}（含）为止")
+    for band in ordered:
+        if band.min > band.max or (band.min == band.max and not (band.min_inclusive and band.max_inclusive)):
+            raise ValueError(f"{what}“{band.label}”的下限高于上限")
+    for low, high in zip(ordered, ordered[1:]):
+        if low.max < high.min:
+            raise ValueError(
+                f"{what}“{low.label}”与“{high.label}”之间有空档：{format_fraction(low.max)} 到 {format_fraction(high.min)}"
+            )
+        if low.max > high.min:
+            raise ValueError(f"{what}“{low.label}”与“{high.label}”重叠")
+        if low.max_inclusive == high.min_inclusive:
+            edge = format_fraction(low.max)
+            if low.max_inclusive:
+                raise ValueError(f"{what}边界 {edge} 同时属于“{low.label}”和“{high.label}”")
+            raise ValueError(f"{what}边界 {edge} 不属于任何一档（“{low.label}”与“{high.label}”都不含）")
+
+
+class Stars(Frozen):
+    source: Text
+    choice: bool = False
+    max_if_not_standardized: Annotated[int, Field(ge=0)] | None = None
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _stars(self):
+        for band in self.bands:
+            if band.stars is None:
+                raise ValueError(f"星级“{band.label}”缺少 stars")
+        return self
+
+
+class Grades(Frozen):
+    source: Text
+    choice: bool = False
+    bands: tuple[Band, ...] = Field(min_length=1)
+
+
+class ScoreBelow(Frozen):
+    type: Literal["score_below"]
+    target: SCORE_TARGETS
+    threshold: NonNegative
+    label: Text
+
+
+class KeyItemZero(Frozen):
+    type: Literal["key_item_zero"]
+    label: Text
+
+
+class ActivityFailuresAtLeast(Frozen):
+    type: Literal["activity_failures_at_least"]
+    count: Annotated[int, Field(ge=1)]
+    label: Text
+
+
+WeakCondition = Annotated[
+    Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast], Field(discriminator="type")
+]
+
+
+class Weak(Frozen):
+    source: Text
+    choice: bool = False
+    any_of: tuple[WeakCondition, ...] = Field(min_length=1)
+
+
+class EligibilityFile(Frozen):
+    standardized: Standardized
+    veto_rules: tuple[VetoRule, ...]
+    strongest: Strongest
+    stars: Stars
+    grades: Grades
+    weak: Weak
+
+    def problems(self) -> Problems:
+        ids = tuple(rule.id for rule in self.veto_rules)
+        if ids != VETO_IDS:
+            return [
+                (
+                    ("veto_rules",),
+                    "否决规则应恰为以下四条并按此顺序：" + "、".join(VETO_IDS) + f"；实际为：{'、'.join(ids) or '无'}",
+                )
+            ]
+        return []
+
+
+# ---------------------------------------------------------- activities.yaml
+class ActivityRule(Frozen):
+    id: Ident
+    type_label: Text
+    frequency: Literal["per_month", "per_quarter", "per_year"]
+    min: Annotated[int, Field(ge=1)]
+    quorum: Share | None = None
+    quorum_inclusive: bool = True
+    applies_when: Literal["has_party_groups"] | None = None
+    choice: bool = False
+    source: Text
+
+    @property
+    def requirement(self) -> str:
+        unit = {"per_month": "每月", "per_quarter": "每季度", "per_year": "每年"}[self.frequency]
+        if self.frequency == "per_year":
+            return f"{unit}不少于{self.min}次"
+        return f"{unit}{self.min}次以上" if self.min > 1 else f"{unit}1次"
+
+
+class ActivitiesFile(Frozen):
+    activity_types: tuple[Text, ...] = Field(min_length=1)
+    activity_types_source: str = ""
+    rules: tuple[ActivityRule, ...]
+
+    def problems(self) -> Problems:
+        found = _duplicate_problems(self.rules, "rules", "组织生活规则")
+        if len(set(self.activity_types)) != len(self.activity_types):
+            found.append((("activity_types",), "活动类型重复"))
+        for index, rule in enumerate(self.rules):
+            if rule.type_label not in self.activity_types:
+                found.append(
+                    (("rules", index, "type_label"), f"规则 {rule.id} 的活动类型“{rule.type_label}”不在 activity_types 中")
+                )
+        return found
+
+
+# ----------------------------------------------------------- structure.yaml
+class StructureBase(Frozen):
+    id: Ident
+    label: Text
+    blocking: bool = False
+    choice: bool = False
+    source: Text
+    fail_text: Text
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold"})
+
+    @model_validator(mode="after")
+    def _templates(self):
+        _check_template(self.fail_text, set(self.placeholders), "fail_text")
+        return self
+
+
+class MinFullMembers(StructureBase):
+    type: Literal["min_full_members"]
+    threshold: Annotated[int, Field(ge=1)]
+    inclusive: bool = True
+
+
+class CommitteeRequired(StructureBase):
+    type: Literal["committee_required"]
+    full_members_at_least: Annotated[int, Field(ge=1)]
+
+
+class CommitteeSize(StructureBase):
+    type: Literal["committee_size"]
+    min: Annotated[int, Field(ge=1)]
+    max: Annotated[int, Field(ge=1)]
+    odd: bool = True
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "min", "max"})
+
+
+class TermRule(StructureBase):
+    type: Literal["term"]
+    years_by_kind: dict[Text, Annotated[int, Field(ge=1)]] = {}
+    default_years: Annotated[int, Field(ge=1)]
+    missing_text: Text
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"last_election", "years", "due"})
+
+
+class MaxMembers(StructureBase):
+    type: Literal["max_members"]
+    threshold: Annotated[int, Field(ge=1)]
+    inclusive: bool = True
+
+
+StructureRule = Annotated[
+    Union[MinFullMembers, CommitteeRequired, CommitteeSize, TermRule, MaxMembers],
+    Field(discriminator="type"),
+]
+
+
+class StructureFile(Frozen):
+    rules: tuple[StructureRule, ...]
+
+    def problems(self) -> Problems:
+        return _duplicate_problems(self.rules, "rules", "组织设置规则")
+
+
+# ------------------------------------------------------------- members.yaml
+class Training(Frozen):
+    source: Text
+    member_sessions_at_least: Annotated[int, Field(ge=0)]
+    committee_sessions_at_least: Annotated[int, Field(ge=0)]
+    secretary_upper_training_per_year: Annotated[int, Field(ge=0)]
+    new_member_course_first_year: Annotated[int, Field(ge=0)]
+
+
+class Dues(Frozen):
+    source: Text
+    lapse_months: Annotated[int, Field(ge=1)]
+    consecutive: bool
+    consecutive_choice: bool = False
+
+
+class WechatGroup(Frozen):
+    source: Text
+    joined_share_at_least: Share
+    pushes_per_month_at_least: Annotated[int, Field(ge=0)]
+
+
+class MeetingVotes(Frozen):
+    source: Text
+    quorum_share: Share
+    quorum_inclusive: bool
+    pass_share: Share
+    pass_inclusive: bool
+
+
+class MembersFile(Frozen):
+    training: Training
+    dues: Dues
+    wechat_group: WechatGroup
+    meeting_votes: MeetingVotes
+
+
+# ------------------------------------------------------------- targets.yaml
+class Target(Frozen):
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    year_choice: bool = False
+    standardized_share: Share
+    strongest_share: Share | None = None
+    strongest_is_aim: bool = False
+    strongest_basis: Literal["designated", "meets_standard"] = "designated"
+    weak_cleared: bool = False
+    source: Text
+
+
+class Benefit(Frozen):
+    id: Ident
+    label: Text
+    share_of_team_pay: Share | None = None
+    uplift: NonNegative | None = None
+    applies_to: tuple[Text, ...] = ()
+    choice: bool = False
+    source: Text
+
+
+class TargetsFile(Frozen):
+    targets: tuple[Target, ...]
+    benefits: tuple[Benefit, ...] = ()
+
+    def problems(self) -> Problems:
+        found = _duplicate_problems(self.benefits, "benefits", "待遇")
+        seen: set[int] = set()
+        for index, target in enumerate(self.targets):
+            if target.year in seen:
+                found.append((("targets", index, "year"), f"年度目标的年份 {target.year} 重复"))
+            seen.add(target.year)
+        return found
+
+
+# ------------------------------------------------------------------ rubric
+FILES: dict[str, type[Frozen]] = {
+    "meta.yaml": Meta,
+    "channels.yaml": ChannelsFile,
+    "checklist.yaml": ChecklistFile,
+    "eligibility.yaml": EligibilityFile,
+    "activities.yaml": ActivitiesFile,
+    "structure.yaml": StructureFile,
+    "members.yaml": MembersFile,
+    "targets.yaml": TargetsFile,
+}
+
+
+class Rubric(Frozen):
+    """A whole, validated rubric version. Build it with :func:`assessment.rubric.load_rubric`."""
+
+    meta: Meta
+    channels: ChannelsFile
+    checklist: ChecklistFile
+    eligibility: EligibilityFile
+    activities: ActivitiesFile
+    structure: StructureFile
+    members: MembersFile
+    targets: TargetsFile
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def items(self) -> tuple[ChecklistItem, ...]:
+        return self.checklist.items
+
+    def item(self, item_id: str) -> ChecklistItem:
+        for item in self.checklist.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    def channel(self, channel_id: str) -> Channel:
+        return self.channels.channel(channel_id)
+
+    @property
+    def veto_rules(self):
+        return self.eligibility.veto_rules
+
+    def cross_file_problems(self) -> list[tuple[str, tuple, str]]:
+        """Checks that span files: (file, location path, Chinese message)."""
+        problems: list[tuple[str, tuple, str]] = []
+        lo, hi = self.meta.scale_min, self.meta.scale_max
+        for name, bands in (("grades", self.eligibility.grades.bands), ("stars", self.eligibility.stars.bands)):
+            try:
+                check_bands(bands, lo, hi, "等次" if name == "grades" else "星级")
+            except ValueError as exc:
+                problems.append(("eligibility.yaml", (name, "bands"), str(exc)))
+        grades = self.channels.annual_review_grades.levels
+        for index, rule in enumerate(self.eligibility.veto_rules):
+            if isinstance(rule, MinLevelRule) and rule.at_least not in grades:
+                problems.append(
+                    (
+                        "eligibility.yaml",
+                        ("veto_rules", index, "at_least"),
+                        f"等次“{rule.at_least}”不在年度述职评议等次（{'/'.join(grades)}）中",
+                    )
+                )
+        for index, cond in enumerate(self.eligibility.standardized.conditions):
+            if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= hi:
+                problems.append(
+                    ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
+                )
+        return problems

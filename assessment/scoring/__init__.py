@@ -1,0 +1,212 @@
+"""Scoring: pure functions from validated :class:`~assessment.inputs.Inputs` to :class:`Results`.
+
+Nothing here reads files, databases or widgets; everything is computed over
+whole columns. ``score(rubric, inputs, year=2025)`` is the one entry point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..inputs import Inputs
+from ..rubric import VETO_IDS, Rubric
+from . import channels as ch
+from . import eligibility as el
+from . import veto
+from .activities import check_activities, failed_rules
+from .numbers import quantize
+from .structure import check_structure
+from .text import join_where
+
+__all__ = ["Results", "score"]
+
+
+@dataclass
+class Results:
+    """Everything one scoring run found. Frames are indexed or keyed by ``branch_id``.
+
+    ``branches``   one row per branch: name, channel scores (org/member/public/social), composite,
+                   grade, standardized, stars, five_strong, strongest, weak, status, missing, veto_ids,
+                   veto_text, reasons, standardized_reasons, weak_reasons
+    ``items``      points earned per checklist item (NaN = not scored)
+    ``dimensions`` 五强 dimension shares in % (rounded)
+    ``vetoes``     long: branch_id, order, rule_id, label, passed (NA = cannot tell), observed,
+                   threshold, explanation, source — rules in the fixed order of VETO_IDS
+    ``activities`` long: branch_id, rule_id, type, requirement, count, not_counted,
+                   missing_periods, applicable, met
+    ``structure``  long: branch_id, rule_id, label, passed, blocking, explanation, source
+    """
+
+    rubric_version: str
+    year: int
+    branches: pd.DataFrame
+    items: pd.DataFrame
+    dimensions: pd.DataFrame
+    vetoes: pd.DataFrame
+    activities: pd.DataFrame
+    structure: pd.DataFrame
+
+
+def _join_labels(frame: pd.DataFrame, labels: dict[str, str]) -> np.ndarray:
+    """Per row, the labels of the columns that are NA, joined with 、."""
+    parts = [(frame[col].isna().to_numpy(), label) for col, label in labels.items()]
+    return join_where(parts, "、", len(frame))
+
+
+def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
+    branches = inputs.branches.set_index("branch_id", drop=False)
+    index = pd.Index(branches["branch_id"].to_numpy(dtype=object), name="branch_id")
+    branches.index = index
+    n = len(index)
+    decimals = rubric.meta.decimals
+
+    # --- channels
+    items = ch.org_items(rubric, inputs.org, index)
+    member_score, member = ch.member_score(rubric, inputs.member, index)
+    public_score, public = ch.public_score(rubric, inputs.public, index)
+    social = ch.social_counts(inputs.social, index)
+    raw = {
+        "org": ch.org_score(rubric, items),
+        "member": member_score,
+        "public": public_score,
+        "social": ch.social_score(social),
+    }
+    raw["composite"] = ch.composite(rubric, raw)
+    units = {key: quantize(value, decimals) for key, value in raw.items()}
+    scores = {key: value / 10**decimals for key, value in units.items()}
+
+    # --- what is missing (未完成 lists it; the rest is still evaluated)
+    org_rows = inputs.org.set_index("branch_id").reindex(index) if len(inputs.org) else pd.DataFrame(index=index)
+    item_missing = _join_labels(items, {i.id: f"{i.id} {i.label}" for i in rubric.items})
+    labels = {c.id: c.label for c in rubric.channels.channels}
+    no_org_row = ~index.isin(inputs.org["branch_id"]) if len(inputs.org) else np.ones(n, dtype=bool)
+    member_base = member["participants"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    public_none = np.isnan(raw["public"])
+    missing = join_where(
+        [
+            (no_org_row, f"{labels['org']}（无数据）"),
+            (~no_org_row & (item_missing != ""), labels["org"] + "：" + item_missing),
+            (np.isnan(member_base), f"{labels['member']}（无数据）"),
+            (member_base == 0, f"{labels['member']}（参评人数为0）"),
+            (public_none, f"{labels['public']}（无有效评价）"),
+            (social["opinions"].to_numpy() == 0, f"{labels['social']}（无部门意见）"),
+            (
+                ~no_org_row
+                & (org_rows["annual_review_grade"].isna().to_numpy() if "annual_review_grade" in org_rows else True),
+                "年度述职评议等次",
+            ),
+        ],
+        "；",
+        n,
+    )
+    complete = ~np.isnan(raw["composite"])
+
+    # --- rule checks
+    activities = check_activities(rubric, inputs.activities, branches, year)
+    activity_failed, activity_names = failed_rules(activities, n)
+    structure = check_structure(rubric, branches, year)
+    blocking = structure["blocking"].to_numpy() & (structure["passed"] == False).fillna(False).to_numpy()  # noqa: E712
+    blocked_matrix = blocking.reshape(len(rubric.structure.rules), n).T
+    structure_reasons = join_where(
+        [(blocked_matrix[:, j], rule.label) for j, rule in enumerate(rubric.structure.rules)], "、", n
+    )
+    is_standardized, standardized_reasons = el.standardized(
+        rubric, units, items, activity_failed, blocked_matrix.any(axis=1), structure_reasons, decimals
+    )
+    dimensions, strong, weak_dimensions = el.five_strong(rubric, items, decimals)
+    is_weak, weak_reasons = el.weak(rubric, units, items, activity_failed, decimals)
+
+    # --- vetoes, in the fixed order
+    grades = rubric.channels.annual_review_grades.levels
+    grade_col = org_rows["annual_review_grade"] if "annual_review_grade" in org_rows else pd.Series(pd.NA, index=index)
+    public_flag = public["unsatisfied_verified"] if "unsatisfied_verified" in public else pd.Series(pd.NA, index=index)
+    outcomes = {}
+    for rule in rubric.veto_rules:
+        if rule.type == "min_level":
+            outcomes[rule.id] = veto.min_level(rule, grades, grade_col)
+        elif rule.type == "min_share":
+            outcomes[rule.id] = veto.min_share(rule, member)
+        elif rule.type == "flag_absent":
+            outcomes[rule.id] = veto.flag_absent(rule, public_flag)
+        elif rule.type == "max_count":
+            outcomes[rule.id] = veto.max_count(rule, social)
+    vetoes = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "branch_id": index.to_numpy(),
+                    "order": order,
+                    "rule_id": rule.id,
+                    "label": rule.label,
+                    **outcomes[rule.id],
+                    "source": rule.source,
+                }
+            )
+            for order, rule in enumerate(rubric.veto_rules, start=1)
+        ],
+        ignore_index=True,
+    )
+    fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}  # noqa: E712
+    unknown = {rid: np.asarray(pd.isna(out["passed"]), dtype=bool) for rid, out in outcomes.items()}
+    veto_ids = join_where([(fired[rid], rid) for rid in VETO_IDS], ";", n)
+    clauses = {rid: pd.Series(out["explanation"]).str.rstrip("。").to_numpy(dtype=object) for rid, out in outcomes.items()}
+    veto_text = join_where([(fired[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
+    any_fired = np.any([fired[rid] for rid in VETO_IDS], axis=0)
+    any_unknown = np.any([unknown[rid] for rid in VETO_IDS], axis=0)
+
+    spec = rubric.eligibility.strongest
+    strongest = ~any_fired & ~any_unknown
+    if spec.requires_standardized:
+        strongest &= is_standardized
+    if spec.requires_five_strong:
+        strongest &= strong
+    unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
+    reasons = join_where(
+        [
+            (~complete, "评分未完成（缺项见“缺项”列）"),
+            (spec.requires_standardized & ~is_standardized & complete, "未达标：" + standardized_reasons),
+            (spec.requires_five_strong & ~strong & (weak_dimensions != ""), "五强未全部达到：" + weak_dimensions),
+            (any_fired, "否决：" + veto_text),
+            (any_unknown, "无法判断：" + unknown_text),
+        ],
+        "；",
+        n,
+    )
+    reasons = np.where(strongest, "符合“最强党支部”评定条件（达标、五强全部达到、四项否决规则均通过）", reasons)
+
+    result = pd.DataFrame(
+        {
+            "name": branches["name"].to_numpy(dtype=object),
+            **{cid: scores[cid] for cid in ("org", "member", "public", "social")},
+            "composite": scores["composite"],
+            "grade": el.grades(rubric, units["composite"], decimals),
+            "standardized": is_standardized,
+            "stars": el.stars(rubric, units["composite"], is_standardized, decimals),
+            "five_strong": strong,
+            "strongest": strongest,
+            "weak": is_weak,
+            "status": np.where(complete, "已完成", "未完成"),
+            "missing": missing,
+            "veto_ids": veto_ids,
+            "veto_text": veto_text,
+            "reasons": reasons,
+            "standardized_reasons": standardized_reasons,
+            "weak_reasons": weak_reasons,
+            "activity_failures": activity_failed,
+            "activity_failed_types": activity_names,
+        },
+        index=index,
+    )
+    return Results(
+        rubric_version=rubric.version,
+        year=year,
+        branches=result,
+        items=items,
+        dimensions=dimensions,
+        vetoes=vetoes,
+        activities=activities,
+        structure=structure,
+    )

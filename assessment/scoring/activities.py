@@ -1,0 +1,119 @@
+"""Activity-frequency rules (004 附件1) checked against one year's activity log.
+
+"per_month" means every month of the year has ``min`` counted activities — twelve
+meetings in eleven months fail; "per_quarter" likewise per quarter; "per_year" is
+a count. Only activities dated in the evaluation year with minutes (有记录=是)
+count, and a 支部党员大会 below its quorum does not count; those are reported as
+``not_counted``. Missing months or quarters are named.
+
+Counting uses integer codes and ``numpy.bincount``; which periods are covered is
+kept as a bit mask per branch, so naming the missing ones is a table look-up.
+"""
+
+from __future__ import annotations
+
+from itertools import compress
+
+import numpy as np
+import pandas as pd
+
+from ..rubric import Rubric
+from .numbers import share_at_least
+
+MONTH_NAMES = [f"{m}月" for m in range(1, 13)]
+QUARTER_NAMES = ["第一季度", "第二季度", "第三季度", "第四季度"]
+
+
+def _mask_names(names: list[str]) -> np.ndarray:
+    """Text for every bit mask of missing periods: mask → '3月、7月'."""
+    size = 1 << len(names)
+    return np.array(
+        ["、".join(compress(names, [(mask >> i) & 1 for i in range(len(names))])) for mask in range(size)],
+        dtype=object,
+    )
+
+
+_MISSING_MONTHS = _mask_names(MONTH_NAMES)
+_MISSING_QUARTERS = _mask_names(QUARTER_NAMES)
+
+
+def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.DataFrame, year: int) -> pd.DataFrame:
+    """One row per branch and rule: counts, missing periods, met (NA when not applicable)."""
+    index = branches.index
+    n = len(index)
+    rules = rubric.activities.rules
+    if len(activities):
+        dates = pd.to_datetime(activities["date"])
+        in_year = (dates.dt.year == year).to_numpy()
+        log = activities.loc[in_year]
+        months = dates.dt.month.to_numpy()[in_year] - 1
+        branch_code = pd.Categorical(log["branch_id"], categories=index).codes
+        type_code = pd.Categorical(log["type"], categories=[r.type_label for r in rules]).codes
+        has_record = log["has_record"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        expected = log["expected"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        attended = log["attended"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        known = branch_code >= 0
+    else:
+        months = branch_code = type_code = np.zeros(0, dtype=np.int64)
+        has_record = known = np.zeros(0, dtype=bool)
+        expected = attended = np.zeros(0)
+
+    party_groups = branches["party_groups"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0
+    pieces = []
+    for rule_index, rule in enumerate(rules):
+        of_type = known & (type_code == rule_index)
+        counted = of_type & has_record
+        if rule.quorum is not None:
+            both = ~np.isnan(expected) & ~np.isnan(attended)
+            quorate = np.ones(len(expected), dtype=bool)
+            quorate[both] = share_at_least(attended[both], expected[both], rule.quorum, rule.quorum_inclusive)
+            counted &= quorate
+        codes = branch_code[counted]
+        count = np.bincount(codes, minlength=n)
+        not_counted = np.bincount(branch_code[of_type & ~counted], minlength=n)
+        if rule.frequency == "per_year":
+            met = count >= rule.min
+            missing = np.where(met, "", np.char.add(np.char.add("全年差", (rule.min - count).astype(str)), "次"))
+        else:
+            periods = months[counted] if rule.frequency == "per_month" else months[counted] // 3
+            n_periods = 12 if rule.frequency == "per_month" else 4
+            per_period = np.bincount(codes * n_periods + periods, minlength=n * n_periods).reshape(n, n_periods)
+            covered = per_period >= rule.min
+            mask = (covered * (1 << np.arange(n_periods))).sum(axis=1)
+            missing_mask = ((1 << n_periods) - 1) & ~mask
+            names = _MISSING_MONTHS if rule.frequency == "per_month" else _MISSING_QUARTERS
+            met = missing_mask == 0
+            missing = names[missing_mask]
+        applicable = party_groups if rule.applies_when == "has_party_groups" else np.ones(n, dtype=bool)
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "branch_id": index.to_numpy(),
+                    "rule_id": rule.id,
+                    "type": rule.type_label,
+                    "requirement": rule.requirement,
+                    "count": count,
+                    "not_counted": not_counted,
+                    "missing_periods": np.where(applicable, missing, "").astype(object),
+                    "applicable": applicable,
+                    "met": pd.array(np.where(applicable, met, False), dtype="boolean"),
+                }
+            )
+        )
+        pieces[-1].loc[~applicable, "met"] = pd.NA
+    frame = pd.concat(pieces, ignore_index=True)
+    return frame
+
+
+def failed_rules(frame: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per branch (in branch order): number of applicable rules not met, and their type names."""
+    n_rules = len(frame) // n if n else 0
+    failed = (frame["met"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA stays not-failed
+    matrix = failed.reshape(n_rules, n).T if n else np.zeros((0, 0), dtype=bool)
+    types = frame["type"].to_numpy(dtype=object).reshape(n_rules, n).T if n else np.zeros((0, 0), dtype=object)
+    names = np.full(n, "", dtype=object)
+    for j in range(n_rules):
+        col = matrix[:, j]
+        names = np.where(col & (names != ""), names + "、", names)
+        names = np.where(col, names + types[:, j], names)
+    return matrix.sum(axis=1), names

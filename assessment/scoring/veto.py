@@ -1,0 +1,80 @@
+"""The four 最强 veto rules (001 §三(四)): one small evaluator per rule type.
+
+Each returns, per branch: passed (True / False / NA when its input is missing),
+the observed value and threshold as text, and the Chinese explanation from the
+rubric's templates. ``passed`` False means the rule fired (不得评定).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..rubric.model import FlagAbsentRule, MaxCountRule, MinLevelRule, MinShareRule
+from ..rubric.types import format_percent
+from .numbers import percent_text, share_at_least
+from .text import render
+
+
+def _outcome(rule, passed, known, observed, threshold, fields, extra_fail=None) -> dict:
+    n = len(passed)
+    fields = {"observed": observed, "threshold": threshold, **fields}
+    text = np.where(passed, render(rule.pass_text, n, **fields), render(rule.fail_text, n, **fields))
+    if extra_fail is not None:
+        mask, message = extra_fail
+        text = np.where(mask, message, text)
+    text = np.where(known, text, rule.missing_text)
+    result = pd.array(np.where(known, passed, False), dtype="boolean")
+    result[~known] = pd.NA
+    return {
+        "passed": result,
+        "observed": np.where(known, np.asarray(observed, dtype=object), "—"),
+        "threshold": threshold,
+        "explanation": text.astype(object),
+    }
+
+
+def min_level(rule: MinLevelRule, grades: tuple[str, ...], grade: pd.Series) -> dict:
+    """The annual review grade must be ``at_least`` or better (levels are listed best first)."""
+    rank = {label: i for i, label in enumerate(grades)}
+    position = grade.map(rank).astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(position)
+    passed = position <= rank[rule.at_least]
+    return _outcome(rule, passed, known, grade.astype(object).to_numpy(), rule.at_least, {})
+
+
+def min_share(rule: MinShareRule, member: pd.DataFrame) -> dict:
+    """优秀 ÷ 参评人数 ≥ threshold, exactly; a review nobody took part in fails with its own reason."""
+    excellent = member[rule.numerator].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    participants = member[rule.denominator].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(excellent) & ~np.isnan(participants)
+    nobody = known & (participants == 0)
+    passed = np.zeros(len(member), dtype=bool)
+    ok = known & ~nobody
+    passed[ok] = share_at_least(excellent[ok], participants[ok], rule.threshold, rule.inclusive)
+    fields = {
+        "numerator": member[rule.numerator].astype(object).to_numpy(),
+        "denominator": member[rule.denominator].astype(object).to_numpy(),
+    }
+    observed = percent_text(excellent, participants)
+    return _outcome(
+        rule, passed, known, observed, format_percent(rule.threshold), fields, extra_fail=(nobody, rule.zero_text)
+    )
+
+
+def flag_absent(rule: FlagAbsentRule, flag: pd.Series) -> dict:
+    """Fires when the flag (不满意查证属实) is 是."""
+    flags = flag.astype("boolean")
+    known = flags.notna().to_numpy()
+    raised = flags.fillna(False).to_numpy(dtype=bool)
+    observed = np.where(raised, "是", "否")
+    return _outcome(rule, ~raised, known, observed, "否", {})
+
+
+def max_count(rule: MaxCountRule, counts: pd.DataFrame) -> dict:
+    """At most ``max`` departments may report non-compliance; no opinions at all means unknown."""
+    known = counts["opinions"].to_numpy() > 0
+    bad = counts["noncompliant"].to_numpy()
+    passed = bad <= rule.max
+    fields = {"departments": counts["departments"].to_numpy(dtype=object)}
+    return _outcome(rule, passed, known, bad.astype(str).astype(object), str(rule.max), fields)

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Prepare this checkout for serving and testing: system packages (when root), .venv, editable install.
+# Idempotent, and fast when nothing changed. scripts/serve.sh and scripts/test.sh call it; it may
+# also be sourced (the work runs in a subshell, so the caller's shell options stay untouched).
+
+siping_setup() (
+    set -euo pipefail
+    repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+    # Chromium (browser tests) and Noto CJK (Chinese in screenshots and charts) come from apt.
+    missing=()
+    [ -x /usr/bin/chromium ] || missing+=(chromium)
+    if ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' \
+        && [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+        missing+=(fonts-noto-cjk)
+    fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+            echo "setup: apt-get install ${missing[*]}" >&2
+            apt-get update -qq
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        else
+            echo "提示：当前不是 root 用户或没有 apt-get，跳过安装 ${missing[*]}。" >&2
+            echo "      图表中的中文改用 mplfonts 自带的 Noto Sans CJK SC 字体；" >&2
+            echo "      浏览器测试所需的 Chromium 可用 .venv/bin/playwright install chromium 安装，或设置 CHROMIUM_PATH。" >&2
+        fi
+    fi
+
+    if [ ! -x "$repo/.venv/bin/python" ]; then
+        echo "setup: python3 -m venv .venv" >&2
+        python3 -m venv "$repo/.venv"
+    fi
+
+    cd "$repo"
+    hash="$(sha256sum pyproject.toml | cut -c1-16)"
+    if [ ! -e ".venv/.installed-$hash" ]; then
+        echo "setup: pip install -e '.[test]'" >&2
+        if ! .venv/bin/python -m pip install -q -e '.[test]' >.venv/pip-install.log 2>&1; then
+            cat .venv/pip-install.log >&2
+            exit 1
+        fi
+        rm -f .venv/.installed-*
+        touch ".venv/.installed-$hash"
+    fi
+
+    # Voila looks for templates only in the Jupyter data paths, and an editable install leaves
+    # pyproject's data-files out, so link our template into the venv's share/jupyter.
+    template="$repo/share/jupyter/voila/templates/siping"
+    link=".venv/share/jupyter/voila/templates/siping"
+    if [ "$(readlink "$link" 2>/dev/null)" != "$template" ]; then
+        mkdir -p "$(dirname "$link")"
+        rm -rf "$link"
+        ln -s "$template" "$link"
+    fi
+)
+
+siping_setup

@@ -1,0 +1,183 @@
+"""Loading rubrics: the shipped one is whole and sourced; a bad one is refused with file, line and field."""
+
+from __future__ import annotations
+
+import shutil
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from assessment.rubric import DEFAULT_RUBRIC_DIR, VETO_IDS, RubricError, load_rubric, to_fraction
+
+
+@pytest.fixture
+def rubric_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "rubrics"
+    shutil.copytree(DEFAULT_RUBRIC_DIR, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text not found: {old!r}"
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
+    seen = 0
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if needle in line:
+            seen += 1
+            if seen == occurrence:
+                return number
+    raise AssertionError(needle)
+
+
+def problems_of(directory: Path) -> list:
+    with pytest.raises(RubricError) as caught:
+        load_rubric(directory)
+    return caught.value.problems
+
+
+def test_shipped_rubric_loads_with_version_and_fixed_veto_order():
+    rubric = load_rubric()
+    assert rubric.version == "2025.1"
+    assert tuple(rule.id for rule in rubric.veto_rules) == VETO_IDS
+    assert sum(c.weight for c in rubric.channels.channels) == 1
+    assert sum(i.weight for i in rubric.items) == 1
+
+
+def test_every_rule_names_its_source():
+    rubric = load_rubric()
+    sourced = (
+        list(rubric.channels.channels)
+        + list(rubric.items)
+        + list(rubric.veto_rules)
+        + list(rubric.activities.rules)
+        + list(rubric.structure.rules)
+        + list(rubric.targets.targets)
+        + list(rubric.targets.benefits)
+    )
+    for entry in sourced:
+        assert entry.source.strip(), entry
+    # Everything the seeds do not fix is marked as a choice, so analysts can find what they may change.
+    assert all(c.weight_choice for c in rubric.channels.channels)
+    assert rubric.eligibility.grades.choice and rubric.eligibility.stars.choice and rubric.eligibility.weak.choice
+
+
+def test_activity_rules_match_004_attachment():
+    rules = {r.type_label: (r.frequency, r.min) for r in load_rubric().activities.rules}
+    assert rules["支委会"] == ("per_month", 1)
+    assert rules["支部党员大会"] == ("per_quarter", 1)
+    assert rules["党小组会"] == ("per_month", 1)
+    assert rules["党课"] == ("per_year", 4)
+    assert rules["主题党日"] == ("per_month", 1)
+    assert rules["组织生活会"] == ("per_year", 1)
+    assert rules["民主评议党员"] == ("per_year", 1)
+
+
+def test_targets_keep_the_final_year_as_a_marked_choice():
+    targets = {t.year: t for t in load_rubric().targets.targets}
+    assert targets[2022].standardized_share == Fraction(2, 5)
+    assert targets[2023].strongest_is_aim
+    assert targets[2025].year_choice and targets[2025].strongest_share == Fraction(1, 2)
+    assert targets[2025].strongest_basis == "meets_standard"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(0.9, Fraction(9, 10)), ("9/10", Fraction(9, 10)), ("90%", Fraction(9, 10)), (3, Fraction(3)), (0.1, Fraction(1, 10))],
+)
+def test_fractions_are_exact(text, expected):
+    assert to_fraction(text) == expected
+
+
+def test_weight_outside_unit_interval_names_file_line_and_field(rubric_copy):
+    path = rubric_copy / "checklist.yaml"
+    line = line_of(path, "weight: 0.05")
+    edit(path, "weight: 0.05", "weight: 1.4")
+    problems = problems_of(rubric_copy)
+    first = problems[0]
+    assert first.file.endswith("checklist.yaml") and first.line == line
+    assert "items[0].weight" in first.field and "权重" in first.field
+    assert "0到1之间" in first.message and "1.4" in first.message
+
+
+def test_channel_weights_that_do_not_sum_to_one(rubric_copy):
+    edit(rubric_copy / "channels.yaml", "weight: 0.4", "weight: 0.5")
+    (problem,) = problems_of(rubric_copy)
+    assert problem.file.endswith("channels.yaml")
+    assert "权重之和应为1" in problem.message and "1.1" in problem.message
+
+
+def test_item_weights_that_do_not_sum_to_one(rubric_copy):
+    edit(rubric_copy / "checklist.yaml", "weight: 0.10", "weight: 0.11")
+    (problem,) = problems_of(rubric_copy)
+    assert "组织评定各指标权重之和应为1" in problem.message and "1.01" in problem.message
+
+
+def test_duplicate_item_id_points_at_the_second_one(rubric_copy):
+    path = rubric_copy / "checklist.yaml"
+    edit(path, "- id: s2", "- id: s1")
+    problems = problems_of(rubric_copy)
+    dup = next(p for p in problems if "重复" in p.message)
+    assert dup.line == line_of(path, "- id: s1", occurrence=2)
+    assert "s1" in dup.message
+
+
+def test_unknown_rule_type_lists_the_known_ones(rubric_copy):
+    path = rubric_copy / "eligibility.yaml"
+    edit(path, "type: min_share", "type: share_min")
+    (problem,) = problems_of(rubric_copy)
+    assert problem.line == line_of(path, "- id: member_excellent_share")
+    assert "未知的类型“share_min”" in problem.message and "min_share" in problem.message
+
+
+def test_veto_rules_must_keep_their_ids_and_order(rubric_copy):
+    path = rubric_copy / "eligibility.yaml"
+    text = path.read_text(encoding="utf-8").replace("id: annual_review", "id: review_grade")
+    path.write_text(text, encoding="utf-8")
+    (problem,) = problems_of(rubric_copy)
+    assert "annual_review" in problem.message and "顺序" in problem.message
+
+
+def test_overlapping_grade_bands_are_refused(rubric_copy):
+    # 90 would belong to both 优秀 and 良好: the classic "90分以上 / 80分以上、90分以下" trap.
+    edit(rubric_copy / "eligibility.yaml", "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: false}",
+         "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: true}")
+    (problem,) = problems_of(rubric_copy)
+    assert "边界 90 同时属于“良好”和“优秀”" in problem.message
+
+
+def test_gap_between_bands_is_refused(rubric_copy):
+    edit(rubric_copy / "eligibility.yaml", "{label: 一般, min: 60, min_inclusive: true, max: 80,",
+         "{label: 一般, min: 60, min_inclusive: true, max: 75,")
+    (problem,) = problems_of(rubric_copy)
+    assert "空档" in problem.message
+
+
+def test_unknown_field_missing_field_and_yaml_syntax(rubric_copy):
+    edit(rubric_copy / "activities.yaml", "frequency: per_month", "frequncy: per_month")
+    edit(rubric_copy / "targets.yaml", "targets:", "targets: [\n", 1)
+    problems = problems_of(rubric_copy)
+    messages = [str(p) for p in problems]
+    assert any("activities.yaml" in m and "未知字段" in m for m in messages)
+    assert any("activities.yaml" in m and "缺少必填字段" in m for m in messages)
+    assert any("targets.yaml" in m and "YAML 格式错误" in m for m in messages)
+
+
+def test_item_kind_needs_its_parameters(rubric_copy):
+    path = rubric_copy / "checklist.yaml"
+    edit(path, "    target: 12\n", "")
+    (problem,) = problems_of(rubric_copy)
+    assert "count_shortfall" in problem.message and "target" in problem.message
+    assert problem.line == line_of(path, "- id: t3")
+
+
+def test_replacing_one_file_checks_it_in_context(rubric_copy):
+    bad = rubric_copy / "checklist.yaml"
+    edit(bad, "weight: 0.05", "weight: -0.05")
+    with pytest.raises(RubricError) as caught:
+        load_rubric(DEFAULT_RUBRIC_DIR, replace={"checklist.yaml": bad})
+    assert str(bad) in str(caught.value)

@@ -360,3 +360,11 @@ def test_several_branches_keep_their_own_results(rubric):
     assert list(result.branches.index) == ["B1", "B2"]
     assert result.branches.loc["B1", "strongest"] and not result.branches.loc["B2", "strongest"]
     assert branch_row("B2")["name"] == result.branches.loc["B2", "name"]
+
+
+def test_committee_meetings_only_apply_to_branches_with_a_committee(rubric):
+    log = [r for r in full_year_log("B1") if r["type"] != "支委会"]
+    row = rule_row(run(rubric, branch={"full_members": 5, "committee_size": 0}, activities=log), "committee_meeting")
+    assert not row["applicable"] and pd.isna(row["met"])
+    row = rule_row(run(rubric, activities=log), "committee_meeting")
+    assert row["applicable"] and not row["met"] and row["count"] == 0

@@ -516,7 +516,7 @@ class ActivityRule(Frozen):
     min: Annotated[int, Field(ge=1)]
     quorum: Share | None = None
     quorum_inclusive: bool = True
-    applies_when: Literal["has_party_groups"] | None = None
+    applies_when: Literal["has_party_groups", "has_committee"] | None = None
     choice: bool = False
     source: Text
 

@@ -56,6 +56,13 @@ def _join_labels(frame: pd.DataFrame, labels: dict[str, str]) -> np.ndarray:
     return join_where(parts, "、", len(frame))
 
 
+def _clauses(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Explanations without their final 。, for joining several into one sentence (only where needed)."""
+    out = np.full(len(texts), "", dtype=object)
+    out[rows] = [text.rstrip("。") for text in texts[rows]]
+    return out
+
+
 def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     branches = inputs.branches.set_index("branch_id", drop=False)
     index = pd.Index(branches["branch_id"].to_numpy(dtype=object), name="branch_id")
@@ -152,7 +159,7 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}  # noqa: E712
     unknown = {rid: np.asarray(pd.isna(out["passed"]), dtype=bool) for rid, out in outcomes.items()}
     veto_ids = join_where([(fired[rid], rid) for rid in VETO_IDS], ";", n)
-    clauses = {rid: pd.Series(out["explanation"]).str.rstrip("。").to_numpy(dtype=object) for rid, out in outcomes.items()}
+    clauses = {rid: _clauses(outcomes[rid]["explanation"], fired[rid] | unknown[rid]) for rid in VETO_IDS}
     veto_text = join_where([(fired[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
     any_fired = np.any([fired[rid] for rid in VETO_IDS], axis=0)
     any_unknown = np.any([unknown[rid] for rid in VETO_IDS], axis=0)

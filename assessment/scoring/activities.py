@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..rubric import Rubric
 from .numbers import share_at_least
+from .text import join_where, render
 
 MONTH_NAMES = [f"{m}月" for m in range(1, 13)]
 QUARTER_NAMES = ["第一季度", "第二季度", "第三季度", "第四季度"]
@@ -58,7 +59,11 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
         has_record = known = np.zeros(0, dtype=bool)
         expected = attended = np.zeros(0)
 
-    party_groups = branches["party_groups"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0
+    # Rules that only some branches have to follow (党小组会 needs 党小组; 支委会 needs a committee).
+    conditions = {
+        "has_party_groups": branches["party_groups"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0,
+        "has_committee": branches["committee_size"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0,
+    }
     pieces = []
     for rule_index, rule in enumerate(rules):
         of_type = known & (type_code == rule_index)
@@ -73,7 +78,7 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
         not_counted = np.bincount(branch_code[of_type & ~counted], minlength=n)
         if rule.frequency == "per_year":
             met = count >= rule.min
-            missing = np.where(met, "", np.char.add(np.char.add("全年差", (rule.min - count).astype(str)), "次"))
+            missing = render("全年差{gap}次", n, mask=~met, gap=rule.min - count)
         else:
             periods = months[counted] if rule.frequency == "per_month" else months[counted] // 3
             n_periods = 12 if rule.frequency == "per_month" else 4
@@ -84,7 +89,7 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
             names = _MISSING_MONTHS if rule.frequency == "per_month" else _MISSING_QUARTERS
             met = missing_mask == 0
             missing = names[missing_mask]
-        applicable = party_groups if rule.applies_when == "has_party_groups" else np.ones(n, dtype=bool)
+        applicable = conditions[rule.applies_when] if rule.applies_when else np.ones(n, dtype=bool)
         pieces.append(
             pd.DataFrame(
                 {
@@ -107,13 +112,9 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
 
 def failed_rules(frame: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Per branch (in branch order): number of applicable rules not met, and their type names."""
-    n_rules = len(frame) // n if n else 0
-    failed = (frame["met"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - NA stays not-failed
-    matrix = failed.reshape(n_rules, n).T if n else np.zeros((0, 0), dtype=bool)
-    types = frame["type"].to_numpy(dtype=object).reshape(n_rules, n).T if n else np.zeros((0, 0), dtype=object)
-    names = np.full(n, "", dtype=object)
-    for j in range(n_rules):
-        col = matrix[:, j]
-        names = np.where(col & (names != ""), names + "、", names)
-        names = np.where(col, names + types[:, j], names)
-    return matrix.sum(axis=1), names
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
+    n_rules = len(frame) // n
+    failed = (frame["met"] == False).fillna(False).to_numpy(dtype=bool).reshape(n_rules, n)  # noqa: E712
+    types = frame["type"].to_numpy(dtype=object).reshape(n_rules, n)[:, 0]
+    return failed.sum(axis=0), join_where(list(zip(failed, types)), "、", n)

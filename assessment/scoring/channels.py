@@ -101,7 +101,8 @@ def social_counts(social: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     opinions = grouped.size().reindex(index, fill_value=0)
     ok = grouped.sum().reindex(index, fill_value=0)
     bad = social.loc[~compliant, ["branch_id", "department"]]
-    departments = bad.groupby("branch_id", sort=False)["department"].agg(lambda s: "、".join(map(str, s)))
+    # Summing "name、" strings per group is done inside pandas' groupby, without a Python call per branch.
+    departments = (bad["department"].astype(object) + "、").groupby(bad["branch_id"], sort=False).sum().str[:-1]
     return pd.DataFrame(
         {
             "opinions": opinions.to_numpy(dtype="int64"),

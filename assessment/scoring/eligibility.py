@@ -16,8 +16,8 @@ from ..rubric.model import (
     ScoreBelow,
     StructureOk,
 )
-from ..rubric.types import format_fraction
 from .numbers import at_least, quantize, share_at_least, threshold_units
+from .text import join_where, render
 
 
 def band_index(units: np.ndarray, bands: tuple[Band, ...], decimals: int) -> np.ndarray:
@@ -38,7 +38,7 @@ def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.
     shares = {}
     strong = np.ones(len(items), dtype=bool)
     known = np.ones(len(items), dtype=bool)
-    weak_names = np.full(len(items), "", dtype=object)
+    short: list[tuple[np.ndarray, np.ndarray]] = []
     for dim in spec.dimensions:
         members = [i for i in rubric.items if i.strength == dim.id]
         total_weight = sum(float(i.weight) for i in members)
@@ -48,13 +48,9 @@ def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.
         ok = units >= threshold
         known &= ~np.isnan(units)
         strong &= ok
-        label = dim.label + "（" + pd.Series(units / 10**decimals).map(lambda v: f"{v:g}%").to_numpy(dtype=object) + "）"
-        weak_names = np.where(~ok & ~np.isnan(units), np.where(weak_names == "", label, weak_names + "、" + label), weak_names)
-    return pd.DataFrame(shares, index=items.index), strong & known, weak_names
-
-
-def _score_units(target: str, scores: dict[str, np.ndarray]) -> np.ndarray:
-    return scores[target]
+        below = ~ok & ~np.isnan(units)
+        short.append((below, render(dim.label + "（{share}%）", len(items), mask=below, share=shares[dim.id])))
+    return pd.DataFrame(shares, index=items.index), strong & known, join_where(short, "、", len(items))
 
 
 def standardized(
@@ -69,36 +65,35 @@ def standardized(
     """达标 = every condition of eligibility.yaml's ``standardized`` holds; the unmet ones, named."""
     n = len(items)
     ok = np.ones(n, dtype=bool)
-    reasons = np.full(n, "", dtype=object)
+    unmet: list[tuple[np.ndarray, np.ndarray | str]] = []
     for cond in rubric.eligibility.standardized.conditions:
-        detail = np.full(n, "", dtype=object)
         if isinstance(cond, ScoreAtLeast):
-            units = _score_units(cond.target, score_units)
+            units = score_units[cond.target]
             met = at_least(units, threshold_units(cond.threshold, decimals), cond.inclusive)
-            detail = np.where(np.isnan(units), "（得分缺项）", "")
+            text = np.where(np.isnan(units), cond.label + "（得分缺项）", cond.label)
         elif isinstance(cond, KeyItemsAtLeast):
             met = np.ones(n, dtype=bool)
+            short = []
             for item in (i for i in rubric.items if i.key):
                 earned = quantize(items[item.id].to_numpy(), decimals)
                 top = threshold_units(item.max, decimals)
                 item_ok = ~np.isnan(earned) & share_at_least(
                     np.nan_to_num(earned), np.full(n, top), cond.share, cond.inclusive
                 )
-                detail = np.where(item_ok, detail, np.where(detail == "", item.label, detail + "、" + item.label))
+                short.append((~item_ok, item.label))
                 met &= item_ok
-            detail = np.where(detail == "", "", "（" + detail + "）")
+            text = render(cond.label + "（{items}）", n, mask=~met, items=join_where(short, "、", n))
         elif isinstance(cond, ActivityRulesMet):
             met = activity_failed <= cond.max_failed
-            detail = np.where(met, "", "（" + activity_failed.astype(str).astype(object) + "项未达到）")
+            text = render(cond.label + "（{count}项未达到）", n, mask=~met, count=activity_failed)
         elif isinstance(cond, StructureOk):
             met = ~structure_blocked
-            detail = np.where(met, "", "（" + structure_reasons + "）")
+            text = render(cond.label + "（{rules}）", n, mask=~met, rules=structure_reasons)
         else:  # pragma: no cover
             raise AssertionError(cond)
-        text = cond.label + detail
-        reasons = np.where(met, reasons, np.where(reasons == "", text, reasons + "；" + text))
+        unmet.append((~met, text))
         ok &= met
-    return ok, reasons
+    return ok, join_where(unmet, "；", n)
 
 
 def weak(
@@ -110,12 +105,10 @@ def weak(
 ) -> tuple[np.ndarray, np.ndarray]:
     """软弱涣散 flag: any condition of eligibility.yaml's ``weak`` holds; which ones."""
     n = len(items)
-    flagged = np.zeros(n, dtype=bool)
-    reasons = np.full(n, "", dtype=object)
+    hits: list[tuple[np.ndarray, str]] = []
     for cond in rubric.eligibility.weak.any_of:
         if isinstance(cond, ScoreBelow):
-            units = _score_units(cond.target, score_units)
-            hit = units < threshold_units(cond.threshold, decimals)  # NaN → False
+            hit = score_units[cond.target] < threshold_units(cond.threshold, decimals)  # NaN → False
         elif isinstance(cond, KeyItemZero):
             hit = np.zeros(n, dtype=bool)
             for item in (i for i in rubric.items if i.key):
@@ -124,9 +117,9 @@ def weak(
             hit = activity_failed >= cond.count
         else:  # pragma: no cover
             raise AssertionError(cond)
-        reasons = np.where(hit, np.where(reasons == "", cond.label, reasons + "；" + cond.label), reasons)
-        flagged |= hit
-    return flagged, reasons
+        hits.append((hit, cond.label))
+    flagged = np.any([hit for hit, _ in hits], axis=0) if hits else np.zeros(n, dtype=bool)
+    return flagged, join_where(hits, "；", n)
 
 
 def stars(rubric: Rubric, composite_units: np.ndarray, is_standardized: np.ndarray, decimals: int) -> pd.array:
@@ -145,7 +138,3 @@ def grades(rubric: Rubric, composite_units: np.ndarray, decimals: int) -> np.nda
     index = band_index(composite_units, bands, decimals)
     labels = np.array([b.label for b in bands] + [None], dtype=object)
     return labels[index]
-
-
-def describe_threshold(value) -> str:
-    return format_fraction(value)

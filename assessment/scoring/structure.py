@@ -70,27 +70,27 @@ def check_structure(rubric: Rubric, branches: pd.DataFrame, year: int) -> pd.Dat
             year_end = pd.Timestamp(year=year, month=12, day=31)
             passed = (due > year_end).to_numpy(dtype=bool, na_value=False)
             fields = {
-                "last_election": pd.to_datetime(branches["last_election"]).dt.strftime("%Y年%m月%d日"),
-                "years": years.astype(str),
-                "due": due.dt.strftime("%Y年%m月%d日"),
+                "last_election": pd.to_datetime(branches["last_election"]),
+                "years": years,
+                "due": due,
             }
             note = "任期未满"
         elif isinstance(rule, MaxMembers):
             total = full + np.nan_to_num(probationary, nan=0)
             known = ~np.isnan(full)
             passed = total <= rule.threshold if rule.inclusive else total < rule.threshold
-            total_text = pd.Series(total, index=branches.index).map(lambda v: "—" if np.isnan(v) else str(int(v)))
-            fields = {"observed": total_text, "threshold": rule.threshold}
+            fields = {"observed": total, "threshold": rule.threshold}
             note = f"党员{rule.threshold}人以内" if rule.inclusive else f"党员不足{rule.threshold}人"
         else:  # pragma: no cover - the loader only admits the types above
             raise AssertionError(rule)
-        fail = render(rule.fail_text, n, **fields)
-        ok_text = f"{rule.label}：符合要求（" + np.broadcast_to(np.asarray(note, dtype=object), (n,)) + "）。"
-        missing_text = getattr(rule, "missing_text", f"缺少{rule.label}所需数据，无法判断。")
         evaluated = applicable & known
-        explanation = np.where(
-            ~applicable, f"{rule.label}：不适用。", np.where(~known, missing_text, np.where(passed, ok_text, fail))
-        )
+        passed = np.asarray(passed, dtype=bool)
+        explanation = render(rule.fail_text, n, mask=evaluated & ~passed, **fields)
+        note = np.broadcast_to(np.asarray(note, dtype=object), (n,))
+        ok_rows = evaluated & passed
+        explanation[ok_rows] = f"{rule.label}：符合要求（" + note[ok_rows] + "）。"
+        explanation[applicable & ~known] = getattr(rule, "missing_text", f"缺少{rule.label}所需数据，无法判断。")
+        explanation[~applicable] = f"{rule.label}：不适用。"
         result = pd.array(np.where(evaluated, passed, False), dtype="boolean")
         result[~evaluated] = pd.NA
         pieces.append(
@@ -101,7 +101,7 @@ def check_structure(rubric: Rubric, branches: pd.DataFrame, year: int) -> pd.Dat
                     "label": rule.label,
                     "passed": result,
                     "blocking": rule.blocking,
-                    "explanation": explanation.astype(object),
+                    "explanation": explanation,
                     "source": rule.source,
                 }
             )

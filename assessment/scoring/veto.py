@@ -19,18 +19,20 @@ from .text import render
 def _outcome(rule, passed, known, observed, threshold, fields, extra_fail=None) -> dict:
     n = len(passed)
     fields = {"observed": observed, "threshold": threshold, **fields}
-    text = np.where(passed, render(rule.pass_text, n, **fields), render(rule.fail_text, n, **fields))
+    special = np.zeros(n, dtype=bool) if extra_fail is None else extra_fail[0]
+    text = render(rule.pass_text, n, mask=known & passed, **fields)
+    failing = known & ~passed & ~special
+    text[failing] = render(rule.fail_text, n, mask=failing, **fields)[failing]
     if extra_fail is not None:
-        mask, message = extra_fail
-        text = np.where(mask, message, text)
-    text = np.where(known, text, rule.missing_text)
+        text[special] = extra_fail[1]
+    text[~known] = rule.missing_text
     result = pd.array(np.where(known, passed, False), dtype="boolean")
     result[~known] = pd.NA
     return {
         "passed": result,
         "observed": np.where(known, np.asarray(observed, dtype=object), "—"),
         "threshold": threshold,
-        "explanation": text.astype(object),
+        "explanation": text,
     }
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import glossary as g
 from ..inputs import Inputs
 from ..rubric import VETO_IDS, Rubric
 from . import channels as ch
@@ -195,7 +196,7 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
             "five_strong": strong,
             "strongest": strongest,
             "weak": is_weak,
-            "status": np.where(complete, "已完成", "未完成"),
+            "status": np.where(complete, g.COMPLETE, g.INCOMPLETE),
             "missing": missing,
             "veto_ids": veto_ids,
             "veto_text": veto_text,

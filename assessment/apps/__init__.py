@@ -1,0 +1,1 @@
+"""ipywidgets apps, one module per page; the notebooks in notebooks/ only call them."""

@@ -1,0 +1,249 @@
+"""Charts for the pages: one function per chart, each returning a matplotlib ``Figure``.
+
+Figures are built on :class:`matplotlib.figure.Figure`, never through pyplot: pyplot keeps every
+figure alive in a module-level registry, which leaks in a long-running Voila kernel. A bare Figure
+does not render through ``display()`` in Voila, so pages show :func:`to_png` bytes in an
+``ipywidgets.Image``. Every text is Simplified Chinese; the CJK font is set up once, lazily, so that
+importing this module costs nothing and no "Glyph … missing" warning ever reaches a page.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import cache
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+
+from . import glossary as g
+from .fonts import ensure_cjk_font
+from .rubric import Rubric
+from .scoring import Results
+
+__all__ = [
+    "channel_scores",
+    "composite_ranking",
+    "five_strong_radar",
+    "standardized_threshold",
+    "to_png",
+    "veto_counts",
+]
+
+# ~6 in at 100 dpi: sharp on a desktop column, scaled down to a 390 px phone by the Image widget.
+WIDTH_IN = 6.0
+DPI = 100
+
+COLOURS = {
+    "strongest": "#c0392b",  # 最强资格: the Party red
+    "standardized": "#e39b3b",  # 达标
+    "not_standardized": "#9aa5b1",  # 未达标
+    "channel": "#c0392b",
+    "point": "#5b6770",
+    "threshold": "#1f4e79",
+    "unknown": "#c9ced4",
+}
+STRONGEST_LEGEND = "具备最强资格"
+STANDARDIZED_LEGEND = "达标"
+NOT_STANDARDIZED_LEGEND = "未达标"
+
+
+@cache
+def _font() -> str:
+    return ensure_cjk_font()
+
+
+def _figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
+    _font()
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def to_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as PNG bytes, for ``ipywidgets.Image(value=..., format="png")``."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
+    return buffer.getvalue()
+
+
+def standardized_threshold(rubric: Rubric | None) -> float | None:
+    """The composite score the 达标 condition asks for, if the rubric has one (``score_at_least``)."""
+    if rubric is None:
+        return None
+    for condition in rubric.eligibility.standardized.conditions:
+        if condition.type == "score_at_least" and condition.target == "composite":
+            return float(condition.threshold)
+    return None
+
+
+def channel_scores(results: Results, rubric: Rubric) -> Figure:
+    """Per channel of the 四评: the spread of branch scores (box), every branch (dots), the mean."""
+    fig = _figure(3.8)
+    ax = fig.add_subplot()
+    labels, columns = [], []
+    for channel in rubric.channels.channels:
+        values = results.branches[channel.id].astype("float64").to_numpy()
+        labels.append(channel.label)
+        columns.append(values[~np.isnan(values)])
+    positions = np.arange(1, len(columns) + 1)
+    drawn = [(p, c) for p, c in zip(positions, columns) if len(c)]
+    if drawn:
+        ax.boxplot(
+            [c for _, c in drawn],
+            positions=[p for p, _ in drawn],
+            widths=0.55,
+            showfliers=False,
+            patch_artist=True,
+            boxprops={"facecolor": "#f6dcd8", "edgecolor": COLOURS["channel"]},
+            medianprops={"color": COLOURS["channel"], "linewidth": 2},
+            whiskerprops={"color": COLOURS["channel"]},
+            capprops={"color": COLOURS["channel"]},
+        )
+    rng = np.random.default_rng(0)  # fixed jitter: the same data always draws the same picture
+    for position, values in drawn:
+        jitter = rng.uniform(-0.18, 0.18, len(values))
+        ax.scatter(position + jitter, values, s=10, color=COLOURS["point"], alpha=0.6, zorder=3, linewidths=0)
+        ax.scatter([position], [values.mean()], marker="D", s=28, color=COLOURS["threshold"], zorder=4)
+    tick_labels = [
+        f"{label}\n平均{c.mean():.1f}（{len(c)}个）" if len(c) else f"{label}\n无数据"
+        for label, c in zip(labels, columns)
+    ]
+    ax.set_xticks(positions, tick_labels, fontsize=9)
+    scale_max = float(rubric.meta.scale_max)
+    # A little room below the scale: a branch scoring exactly 0 stays visible.
+    ax.set_ylim(float(rubric.meta.scale_min) - scale_max * 0.03, scale_max * 1.04)
+    ax.set_ylabel("得分")
+    ax.set_title("四评各项得分分布（每点一个支部）")
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def composite_ranking(results: Results, rubric: Rubric | None = None) -> Figure:
+    """Branches ranked by 综合得分, coloured by 最强资格 / 达标 / 未达标, with the 达标 line."""
+    b = results.branches
+    composite = b["composite"].astype("float64").to_numpy()
+    order = np.lexsort((b.index.to_numpy(dtype=str), -np.nan_to_num(composite, nan=-np.inf)))
+    b = b.iloc[order]
+    composite = composite[order]
+    n = len(b)
+    fig = _figure(max(2.5, 0.8 + 0.19 * n))
+    ax = fig.add_subplot()
+    strongest = b["strongest"].to_numpy(dtype=bool)
+    standardized = b["standardized"].to_numpy(dtype=bool)
+    colours = np.where(
+        strongest,
+        COLOURS["strongest"],
+        np.where(standardized, COLOURS["standardized"], COLOURS["not_standardized"]),
+    )
+    y = np.arange(n)
+    ax.barh(y, np.nan_to_num(composite, nan=0.0), color=colours, height=0.72)
+    for row in np.flatnonzero(np.isnan(composite)):
+        ax.text(1, row, g.INCOMPLETE, va="center", fontsize=7, color=COLOURS["point"])
+    names = [_shorten(str(name), 12) for name in b["name"]]
+    ax.set_yticks(y, names, fontsize=7 if n > 25 else 9)
+    ax.invert_yaxis()
+    ax.set_ylim(n - 0.5, -0.5)
+    ax.set_xlim(0, 100)
+    handles = [
+        Patch(color=COLOURS["strongest"], label=STRONGEST_LEGEND),
+        Patch(color=COLOURS["standardized"], label=STANDARDIZED_LEGEND),
+        Patch(color=COLOURS["not_standardized"], label=NOT_STANDARDIZED_LEGEND),
+    ]
+    threshold = standardized_threshold(rubric)
+    if threshold is not None:
+        line = ax.axvline(threshold, color=COLOURS["threshold"], linestyle="--", linewidth=1.2)
+        line.set_label(f"达标线{threshold:g}分")
+        handles.append(line)
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncols=len(handles),
+        fontsize=8,
+        frameon=False,
+    )
+    ax.set_xlabel(g.COMPOSITE)
+    ax.set_title(f"{g.COMPOSITE}排名（{n}个支部）", pad=22)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def veto_counts(results: Results, rubric: Rubric) -> Figure:
+    """How many branches each 最强 veto rule fired for (and could not be judged for), in rule order."""
+    v = results.vetoes
+    passed = pd.array(v["passed"], dtype="boolean")
+    fired = pd.Series((passed == False).fillna(False).to_numpy(dtype=bool))
+    unknown = pd.Series(np.asarray(passed.isna(), dtype=bool))
+    rule_ids = v["rule_id"].to_numpy()
+    fired_counts = fired.groupby(rule_ids).sum()
+    unknown_counts = unknown.groupby(rule_ids).sum()
+    rules = list(rubric.veto_rules)
+    counts = np.array([int(fired_counts.get(r.id, 0)) for r in rules])
+    unknowns = np.array([int(unknown_counts.get(r.id, 0)) for r in rules])
+    total = len(results.branches)
+
+    fig = _figure(3.2)
+    ax = fig.add_subplot()
+    y = np.arange(len(rules))
+    ax.barh(y, counts, color=COLOURS["strongest"], height=0.42, label="否决")
+    if unknowns.any():
+        ax.barh(y, unknowns, left=counts, color=COLOURS["unknown"], height=0.42, label=g.UNKNOWN)
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    for row, (count, unknown_count) in enumerate(zip(counts, unknowns)):
+        text = f"{count}个" + (f"（另{unknown_count}个{g.UNKNOWN}）" if unknown_count else "")
+        ax.text(count + unknown_count + total * 0.01, row, text, va="center", fontsize=8)
+    for row, rule in enumerate(rules):
+        ax.text(0, row - 0.42, f"{row + 1}. {rule.label}", va="bottom", fontsize=9)
+    ax.set_yticks([])
+    ax.set_ylim(len(rules) - 0.6, -0.95)
+    ax.set_xlim(0, max(total, 1) * 1.25)
+    ax.set_xlabel(f"支部数（共{total}个）")
+    ax.set_title("“最强党支部”否决规则触发情况")
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right", "left"]].set_visible(False)
+    return fig
+
+
+def five_strong_radar(results: Results, rubric: Rubric, branch_id: str) -> Figure:
+    """One branch's 五强 dimension shares (%) on a radar, with the rubric's threshold ring."""
+    five = rubric.checklist.five_strong
+    dims = list(five.dimensions)
+    shares = results.dimensions.reindex([branch_id])
+    values = np.array([float(shares.iloc[0].get(d.id, np.nan)) for d in dims], dtype="float64")
+    threshold = float(five.threshold) * 100
+    name = str(results.branches.loc[branch_id, "name"]) if branch_id in results.branches.index else branch_id
+
+    # Narrower than the others: a radar is round, and on a phone its labels then stay legible.
+    fig = _figure(4.6, width_in=4.8)
+    ax = fig.add_subplot(projection="polar")
+    angles = np.linspace(0, 2 * math.pi, len(dims), endpoint=False)
+    closed = np.append(angles, angles[0])
+    ax.set_theta_offset(math.pi / 2)
+    ax.set_theta_direction(-1)
+    ring = np.full(len(closed), threshold)
+    ax.plot(closed, ring, color=COLOURS["threshold"], linestyle="--", linewidth=1.2, label=f"达到线{threshold:g}%")
+    known = np.nan_to_num(values, nan=0.0)
+    ax.plot(closed, np.append(known, known[0]), color=COLOURS["strongest"], linewidth=2, label="本支部得分率")
+    ax.fill(closed, np.append(known, known[0]), color=COLOURS["strongest"], alpha=0.18)
+    tick_labels = [f"{d.label}\n{'无数据' if np.isnan(v) else f'{v:.1f}%'}" for d, v in zip(dims, values)]
+    ax.set_xticks(angles, tick_labels, fontsize=9)
+    ax.tick_params(axis="x", pad=12)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([20, 40, 60, 100], ["20", "40", "60", "100"], fontsize=7, color=COLOURS["point"])
+    ax.set_rlabel_position(36)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncols=2, fontsize=8, frameon=False)
+    # The verdict comes from scoring (exact arithmetic), not from comparing the rounded shares drawn here.
+    all_strong = bool(results.branches["five_strong"].get(branch_id, False))
+    verdict = "五强全部达到" if all_strong else "五强未全部达到"
+    ax.set_title(f"{_shorten(name, 16)}：五强维度得分率（{verdict}）", fontsize=11, pad=18)
+    return fig

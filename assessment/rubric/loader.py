@@ -9,6 +9,7 @@ anything is refused.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,9 +100,10 @@ def _message(error: dict) -> str:
     if kind == "extra_forbidden":
         return f"未知字段（是否拼写有误？），值为 {value!r}"
     if kind == "literal_error":
-        return f"取值为 {value!r}，应为 {ctx.get('expected', '')}"
+        return f"取值为 {value!r}，应为 {str(ctx.get('expected', '')).replace(' or ', '、')}"
     if kind == "union_tag_invalid":
-        return f"未知的类型“{ctx.get('tag')}”，可选：{ctx.get('expected_tags')}"
+        known = str(ctx.get("expected_tags", "")).replace("'", "")
+        return f"未知的类型“{ctx.get('tag')}”，可选：{known}"
     if kind == "union_tag_not_found":
         return "缺少 type 字段"
     if kind in ("string_type", "string_too_short"):
@@ -138,7 +140,8 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, list[RubricProblem]]:
             return yaml.load(handle), []
     except DuplicateKeyError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        return None, [RubricProblem(display, line, "", f"键重复：{exc.problem}")]
+        key = re.search(r'duplicate key "([^"]*)"', str(exc.problem))
+        return None, [RubricProblem(display, line, "", f"键“{key.group(1) if key else '?'}”在同一层级重复出现")]
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         return None, [RubricProblem(display, line, "", f"YAML 格式错误：{exc.problem}")]

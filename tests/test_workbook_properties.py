@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from assessment.inputs import SHEET_NAMES, sheet_columns
 from assessment.rubric import load_rubric
 from assessment.workbook import WorkbookError, read_workbook, write_input_workbook
-from conftest import build_sample_inputs, edit_cells
+from samples import build_sample_inputs, edit_cells
 
 RUBRIC = load_rubric()
 # Data rows of the sample workbook (conftest.py), per sheet.

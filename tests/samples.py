@@ -1,28 +1,14 @@
-"""Fixtures shared by the workbook and command-line tests.
-
-``sample_inputs`` is a small street with exact dtypes and a few deliberate blanks
-(an unscored indicator, no 支部类型, no 上次换届, attendance left out where allowed),
-so a round trip exercises every kind of missing value. Its rows land at known
-Excel rows: 支部 B01 → row 2, B02 → row 3, 003 → row 4; the other sheets follow
-the same order.
-"""
+"""Sample inputs for the workbook and command-line tests (see tests/conftest.py for the fixtures)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from openpyxl import load_workbook
 
 from assessment.inputs import Inputs
-from assessment.rubric import Rubric, load_rubric
-
-
-@pytest.fixture(scope="session")
-def default_rubric() -> Rubric:
-    return load_rubric()
+from assessment.rubric import Rubric
 
 
 def _org_row(rubric: Rubric, branch_id: str, grade: str | None, scale: float) -> dict:
@@ -128,18 +114,6 @@ def build_sample_inputs(rubric: Rubric) -> Inputs:
     return Inputs(branches=branches, org=org, member=member, public=public, social=social, activities=activities)
 
 
-@pytest.fixture
-def sample_inputs(default_rubric: Rubric) -> Inputs:
-    return build_sample_inputs(default_rubric)
-
-
-@pytest.fixture
-def sample_workbook(tmp_path: Path, sample_inputs: Inputs, default_rubric: Rubric) -> Path:
-    from assessment.workbook import write_input_workbook
-
-    return write_input_workbook(sample_inputs, default_rubric, tmp_path / "sample.xlsx")
-
-
 def edit_cells(path: Path, changes: list[tuple[str, int, str, object]]) -> None:
     """Set cells by (sheet, Excel row, header, value), as a user would in Excel."""
     book = load_workbook(path)
@@ -149,8 +123,3 @@ def edit_cells(path: Path, changes: list[tuple[str, int, str, object]]) -> None:
         # ws.cell(value=None) would leave the cell as it was: assign to blank it.
         sheet.cell(row=row, column=headers.index(header) + 1).value = value
     book.save(path)
-
-
-@pytest.fixture
-def edit_workbook() -> Callable[[Path, list[tuple[str, int, str, object]]], None]:
-    return edit_cells

@@ -150,9 +150,19 @@ class ReviewGrades(Frozen):
         return v
 
 
+class Reconciliation(Frozen):
+    """How several evaluators' submissions for one branch become one result."""
+
+    method: Literal["median", "mean"]
+    disagreement_share: Share
+    source: Text
+    choice: bool = False
+
+
 class ChannelsFile(Frozen):
     channels: tuple[Channel, ...]
     annual_review_grades: ReviewGrades
+    reconciliation: Reconciliation
 
     def problems(self) -> Problems:
         found: Problems = []

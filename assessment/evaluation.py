@@ -95,12 +95,18 @@ def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, An
     for item in rubric.items:
         entry = items_in.get(item.id) or {}
         org[item.id] = _check(
-            columns["org"][item.id], entry.get("value"), f"org.items.{item.id}.value", f"{item.id} {item.label}", problems
+            columns["org"][item.id],
+            entry.get("value"),
+            f"org.items.{item.id}.value",
+            f"{item.id} {item.label}",
+            problems,
         )
         for name, state in (entry.get("evidence") or {}).items():
             if state is not None and state not in EVIDENCE_STATES:
                 problems.append(
-                    FieldProblem(f"org.items.{item.id}.evidence", f"{item.label}·{name}", "台账状态应为“已查看”或“缺失”")
+                    FieldProblem(
+                        f"org.items.{item.id}.evidence", f"{item.label}·{name}", "台账状态应为“已查看”或“缺失”"
+                    )
                 )
     parsed: dict[str, Any] = {"org": org}
     for channel in ("member", "public"):
@@ -119,11 +125,17 @@ def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, An
             count = member.get(level.id)
             if count is not None and count > member["participants"]:
                 problems.append(
-                    FieldProblem(f"member.{level.id}", level.label, f"{int(count)}人超过参评人数{int(member['participants'])}人")
+                    FieldProblem(
+                        f"member.{level.id}", level.label, f"{int(count)}人超过参评人数{int(member['participants'])}人"
+                    )
                 )
         if total > member["participants"]:
             problems.append(
-                FieldProblem("member.participants", "参评人数", f"各档合计{int(total)}人，超过参评人数{int(member['participants'])}人")
+                FieldProblem(
+                    "member.participants",
+                    "参评人数",
+                    f"各档合计{int(total)}人，超过参评人数{int(member['participants'])}人",
+                )
             )
     social = []
     for index, row in enumerate(payload.get("social") or []):
@@ -165,7 +177,9 @@ def payload_rows(branch_id: str, payload: dict[str, Any], rubric: Rubric) -> dic
     level_ids = [lv.id for lv in rubric.channel("public").method.levels]
     if any(public.get(k) is not None for k in level_ids) and "public" not in broken:
         counts = {k: (public.get(k) or 0) for k in level_ids}
-        rows["public"].append({"branch_id": branch_id, **counts, "unsatisfied_verified": public.get("unsatisfied_verified")})
+        rows["public"].append(
+            {"branch_id": branch_id, **counts, "unsatisfied_verified": public.get("unsatisfied_verified")}
+        )
     for entry in parsed["social"]:
         if entry.get("department") and entry.get("compliant") is not None:
             rows["social"].append({"branch_id": branch_id, **entry})
@@ -265,7 +279,7 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
             return None
         value = statistics.median(present) if spec.method == "median" else statistics.fmean(present)
         if integer:
-            value = int(round(value))
+            value = round(value)
         if len(present) < len(values) or (max(present) - min(present)) > float(spec.disagreement_share) * span:
             disagreements.append(Disagreement(field, label, values))
         return value
@@ -326,11 +340,17 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
             current["_seen"][who] = entry.get("compliant")
             current["compliant"] = bool(current["compliant"] and entry.get("compliant"))
             if entry.get("opinion"):
-                current["opinion"] = (current["opinion"] + "；" if current["opinion"] else "") + f"{who}：{entry['opinion']}"
+                current["opinion"] = (
+                    current["opinion"] + "；" if current["opinion"] else ""
+                ) + f"{who}：{entry['opinion']}"
     for name, entry in departments.items():
         seen = entry.pop("_seen")
         if len(set(seen.values())) > 1 or len(seen) < len(evaluators):
-            disagreements.append(Disagreement(f"social.{name}", f"部门意见·{name}", {w: seen.get(w) for w in evaluators}))
+            disagreements.append(
+                Disagreement(f"social.{name}", f"部门意见·{name}", {w: seen.get(w) for w in evaluators})
+            )
     merged["social"] = list(departments.values())
-    merged["note"] = f"由{len(evaluators)}位考评人的提交合并（{'中位数' if spec.method == 'median' else '平均数'}），分歧阈值为量程的{format_fraction(spec.disagreement_share * 100)}%"
+    merged["note"] = (
+        f"由{len(evaluators)}位考评人的提交合并（{'中位数' if spec.method == 'median' else '平均数'}），分歧阈值为量程的{format_fraction(spec.disagreement_share * 100)}%"
+    )
     return merged, disagreements

@@ -30,13 +30,58 @@ def full_marks(rubric: Rubric) -> dict:
 def full_year_log(branch_id: str, year: int = YEAR, *, members: int = 20, committee: int = 5) -> list[dict]:
     rows = []
     for month in range(1, 13):
-        rows.append(dict(branch_id=branch_id, date=f"{year}-{month:02d}-05", type="支委会", expected=committee, attended=committee, has_record=True))
-        rows.append(dict(branch_id=branch_id, date=f"{year}-{month:02d}-15", type="主题党日", expected=members, attended=members - 1, has_record=True))
+        rows.append(
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-{month:02d}-05",
+                type="支委会",
+                expected=committee,
+                attended=committee,
+                has_record=True,
+            )
+        )
+        rows.append(
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-{month:02d}-15",
+                type="主题党日",
+                expected=members,
+                attended=members - 1,
+                has_record=True,
+            )
+        )
     for quarter in range(4):
-        rows.append(dict(branch_id=branch_id, date=f"{year}-{quarter * 3 + 2:02d}-10", type="支部党员大会", expected=members, attended=members - 2, has_record=True))
-        rows.append(dict(branch_id=branch_id, date=f"{year}-{quarter * 3 + 3:02d}-20", type="党课", expected=members, attended=members, has_record=True))
+        rows.append(
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-{quarter * 3 + 2:02d}-10",
+                type="支部党员大会",
+                expected=members,
+                attended=members - 2,
+                has_record=True,
+            )
+        )
+        rows.append(
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-{quarter * 3 + 3:02d}-20",
+                type="党课",
+                expected=members,
+                attended=members,
+                has_record=True,
+            )
+        )
     for kind in ("组织生活会", "民主评议党员", "谈心谈话"):
-        rows.append(dict(branch_id=branch_id, date=f"{year}-11-11", type=kind, expected=members, attended=members, has_record=True))
+        rows.append(
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-11-11",
+                type=kind,
+                expected=members,
+                attended=members,
+                has_record=True,
+            )
+        )
     return rows
 
 
@@ -72,12 +117,22 @@ def make_inputs(
     org_row = {"branch_id": bid, "annual_review_grade": "优秀", **full_marks(rubric), **(org or {})}
     member_row = {"branch_id": bid, "participants": 20, "excellent": 19, "qualified": 1, "basic": 0, "unqualified": 0}
     member_row.update(member or {})
-    public_row = {"branch_id": bid, "satisfied": 40, "basic_satisfied": 2, "unsatisfied": 0, "unsatisfied_verified": False}
+    public_row = {
+        "branch_id": bid,
+        "satisfied": 40,
+        "basic_satisfied": 2,
+        "unsatisfied": 0,
+        "unsatisfied_verified": False,
+    }
     public_row.update(public or {})
-    social_rows = social if social is not None else [
-        {"branch_id": bid, "department": "街道综治办", "compliant": True, "opinion": None},
-        {"branch_id": bid, "department": "市场监管所", "compliant": True, "opinion": None},
-    ]
+    social_rows = (
+        social
+        if social is not None
+        else [
+            {"branch_id": bid, "department": "街道综治办", "compliant": True, "opinion": None},
+            {"branch_id": bid, "department": "市场监管所", "compliant": True, "opinion": None},
+        ]
+    )
     log = activities if activities is not None else full_year_log(bid)
     frames = dict(
         branches=pd.DataFrame([b]),
@@ -92,11 +147,15 @@ def make_inputs(
     )
     frames["branches"]["last_election"] = pd.to_datetime(frames["branches"]["last_election"])
     for name in ("member", "public"):
-        frames[name] = frames[name].astype({c: "Int64" for c in frames[name].columns if c not in ("branch_id", "unsatisfied_verified")})
+        frames[name] = frames[name].astype(
+            {c: "Int64" for c in frames[name].columns if c not in ("branch_id", "unsatisfied_verified")}
+        )
     frames["public"]["unsatisfied_verified"] = frames["public"]["unsatisfied_verified"].astype("boolean")
     frames["social"]["compliant"] = frames["social"]["compliant"].astype("boolean")
     frames["activities"]["date"] = pd.to_datetime(frames["activities"]["date"])
-    frames["activities"] = frames["activities"].astype({"expected": "Int64", "attended": "Int64", "has_record": "boolean"})
+    frames["activities"] = frames["activities"].astype(
+        {"expected": "Int64", "attended": "Int64", "has_record": "boolean"}
+    )
     for name in drop:
         frames[name] = frames[name].iloc[0:0]
     return Inputs(**frames)

@@ -39,7 +39,9 @@ def branch_parts(draw):
     qualified = draw(st.integers(0, participants - excellent))
     basic = draw(st.integers(0, participants - excellent - qualified))
     unqualified = draw(st.integers(0, participants - excellent - qualified - basic))
-    member = dict(participants=participants, excellent=excellent, qualified=qualified, basic=basic, unqualified=unqualified)
+    member = dict(
+        participants=participants, excellent=excellent, qualified=qualified, basic=basic, unqualified=unqualified
+    )
     public = dict(
         satisfied=draw(st.integers(0, 80)),
         basic_satisfied=draw(st.integers(0, 30)),
@@ -50,7 +52,8 @@ def branch_parts(draw):
     n_opinions = draw(st.integers(1, 5))
     compliant = draw(st.lists(st.booleans(), min_size=n_opinions, max_size=n_opinions))
     social = [
-        {"branch_id": "B1", "department": f"部门{i}", "compliant": ok, "opinion": None} for i, ok in enumerate(compliant)
+        {"branch_id": "B1", "department": f"部门{i}", "compliant": ok, "opinion": None}
+        for i, ok in enumerate(compliant)
     ]
     return dict(org=org, member=member, public=public, social=social)
 
@@ -149,6 +152,8 @@ def test_many_branches_score_as_each_alone():
         inputs = make_inputs(RUBRIC, branch={"branch_id": bid}, org=org, member=member)
         frames.append(inputs)
         singles.append(score(RUBRIC, inputs, year=YEAR).branches)
-    together = type(frames[0])(**{n: pd.concat([getattr(f, n) for f in frames], ignore_index=True) for n in frames[0].frames()})
+    together = type(frames[0])(
+        **{n: pd.concat([getattr(f, n) for f in frames], ignore_index=True) for n in frames[0].frames()}
+    )
     combined = score(RUBRIC, together, year=YEAR).branches
     pd.testing.assert_frame_equal(combined, pd.concat(singles))

@@ -87,7 +87,13 @@ def test_targets_keep_the_final_year_as_a_marked_choice():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [(0.9, Fraction(9, 10)), ("9/10", Fraction(9, 10)), ("90%", Fraction(9, 10)), (3, Fraction(3)), (0.1, Fraction(1, 10))],
+    [
+        (0.9, Fraction(9, 10)),
+        ("9/10", Fraction(9, 10)),
+        ("90%", Fraction(9, 10)),
+        (3, Fraction(3)),
+        (0.1, Fraction(1, 10)),
+    ],
 )
 def test_fractions_are_exact(text, expected):
     assert to_fraction(text) == expected
@@ -144,15 +150,21 @@ def test_veto_rules_must_keep_their_ids_and_order(rubric_copy):
 
 def test_overlapping_grade_bands_are_refused(rubric_copy):
     # 90 would belong to both 优秀 and 良好: the classic "90分以上 / 80分以上、90分以下" trap.
-    edit(rubric_copy / "eligibility.yaml", "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: false}",
-         "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: true}")
+    edit(
+        rubric_copy / "eligibility.yaml",
+        "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: false}",
+        "{label: 良好, min: 80, min_inclusive: true, max: 90, max_inclusive: true}",
+    )
     (problem,) = problems_of(rubric_copy)
     assert "边界 90 同时属于“良好”和“优秀”" in problem.message
 
 
 def test_gap_between_bands_is_refused(rubric_copy):
-    edit(rubric_copy / "eligibility.yaml", "{label: 一般, min: 60, min_inclusive: true, max: 80,",
-         "{label: 一般, min: 60, min_inclusive: true, max: 75,")
+    edit(
+        rubric_copy / "eligibility.yaml",
+        "{label: 一般, min: 60, min_inclusive: true, max: 80,",
+        "{label: 一般, min: 60, min_inclusive: true, max: 75,",
+    )
     (problem,) = problems_of(rubric_copy)
     assert "空档" in problem.message
 

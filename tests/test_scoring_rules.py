@@ -8,8 +8,8 @@ import pytest
 from factories import YEAR, branch_row, full_year_log, make_inputs
 
 from assessment.rubric import load_rubric
-from assessment.scoring import score
 from assessment.scoring import eligibility as el
+from assessment.scoring import score
 from assessment.scoring.channels import item_points
 
 
@@ -211,7 +211,7 @@ def test_standardized_threshold_is_inclusive(rubric):
 # ------------------------------------------------------------------ checklist item kinds
 def test_item_kinds(rubric):
     t3 = rubric.item("t3")  # count_shortfall: target 12, 0.5 per missing, max 4
-    assert list(item_points(t3, pd.Series([12, 13, 10, 0, np.nan]))) [:4] == [4, 4, 3, 0]
+    assert list(item_points(t3, pd.Series([12, 13, 10, 0, np.nan])))[:4] == [4, 4, 3, 0]
     y7 = rubric.item("y7")  # deduction: 1 per missing, max 6, floored at 0 (扣完为止)
     assert list(item_points(y7, pd.Series([0, 2, 6, 9]))) == [6, 4, 0, 0]
     p2 = rubric.item("p2")  # rate_steps: 90% target, 1 per 10 points, a partial step counts (ceil)
@@ -332,7 +332,12 @@ def test_branch_needs_three_full_members(rubric):
 
 @pytest.mark.parametrize(
     ("kind", "elected", "overdue"),
-    [("机关", "2022-12-31", True), ("机关", "2023-01-01", False), ("社区", "2021-01-01", False), ("村", "2020-12-31", True)],
+    [
+        ("机关", "2022-12-31", True),
+        ("机关", "2023-01-01", False),
+        ("社区", "2021-01-01", False),
+        ("村", "2020-12-31", True),
+    ],
 )
 def test_term_by_branch_kind(rubric, kind, elected, overdue):
     row = structure_row(run(rubric, branch={"kind": kind, "last_election": pd.Timestamp(elected)}), "term_due")
@@ -353,7 +358,9 @@ def test_branch_size_fifty_is_fine_fifty_one_is_flagged(rubric, full, probationa
 def test_several_branches_keep_their_own_results(rubric):
     one = make_inputs(rubric)
     two = make_inputs(rubric, branch={"branch_id": "B2"}, member={"branch_id": "B2", "excellent": 1, "qualified": 19})
-    both = type(one)(**{name: pd.concat([getattr(one, name), getattr(two, name)], ignore_index=True) for name in one.frames()})
+    both = type(one)(
+        **{name: pd.concat([getattr(one, name), getattr(two, name)], ignore_index=True) for name in one.frames()}
+    )
     two_rows = both.member["branch_id"] == "B2"
     assert two_rows.sum() == 1
     result = score(rubric, both, year=YEAR)

@@ -110,7 +110,7 @@ def _message(error: dict) -> str:
         return f"应为非空文本，实际为 {value!r}"
     if kind.startswith("int_"):
         return f"应为整数，实际为 {value!r}"
-    if kind.startswith("float_") or kind.startswith("decimal_"):
+    if kind.startswith(("float_", "decimal_")):
         return f"应为数字，实际为 {value!r}"
     if kind.startswith("bool_"):
         return f"应为 true 或 false，实际为 {value!r}"
@@ -174,7 +174,9 @@ def load_rubric(directory: str | os.PathLike | None = None, *, replace: dict[str
         raise RubricError([RubricProblem(_display(root), None, "", "评分标准目录不存在")])
     known = set(FILES)
     for extra in sorted(p.name for p in root.glob("*.yaml") if p.name not in known):
-        problems.append(RubricProblem(_display(root / extra), None, "", f"未知的评分标准文件，应为：{'、'.join(FILES)}"))
+        problems.append(
+            RubricProblem(_display(root / extra), None, "", f"未知的评分标准文件，应为：{'、'.join(FILES)}")
+        )
     for name, model in FILES.items():
         path = replace.get(name, root / name)
         display = _display(path)

@@ -8,6 +8,7 @@ the file name and line.
 
 from __future__ import annotations
 
+import itertools
 import string
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
@@ -53,7 +54,7 @@ def _duplicate_problems(items, key: str, what: str) -> Problems:
     seen: set[str] = set()
     found: Problems = []
     for index, item in enumerate(items):
-        value = getattr(item, "id")
+        value = item.id
         if value in seen:
             found.append(((key, index, "id"), f"{what}编号“{value}”重复"))
         seen.add(value)
@@ -123,9 +124,7 @@ class ComplianceMethod(Frozen):
     type: Literal["compliance_share"]
 
 
-ChannelMethod = Annotated[
-    Union[ChecklistMethod, TallyMethod, ComplianceMethod], Field(discriminator="type")
-]
+ChannelMethod = Annotated[Union[ChecklistMethod, TallyMethod, ComplianceMethod], Field(discriminator="type")]
 
 
 class Channel(Frozen):
@@ -177,7 +176,10 @@ class ChannelsFile(Frozen):
         for index, c in enumerate(self.channels):
             if c.method.type != expected[c.id]:
                 found.append(
-                    (("channels", index, "method", "type"), f"通道 {c.id} 的计分方式应为 {expected[c.id]}，实际为 {c.method.type}")
+                    (
+                        ("channels", index, "method", "type"),
+                        f"通道 {c.id} 的计分方式应为 {expected[c.id]}，实际为 {c.method.type}",
+                    )
                 )
         if found:
             return found
@@ -185,7 +187,10 @@ class ChannelsFile(Frozen):
         member = self.channels[index].method
         if member.base != "participants" or "excellent" not in {lv.id for lv in member.levels}:
             found.append(
-                (("channels", index, "method"), "党员评议应以参评人数（participants）为分母，并包含“优秀”档（id: excellent）")
+                (
+                    ("channels", index, "method"),
+                    "党员评议应以参评人数（participants）为分母，并包含“优秀”档（id: excellent）",
+                )
             )
         index = ids.index("public")
         if "unsatisfied" not in {lv.id for lv in self.channels[index].method.levels}:
@@ -296,15 +301,24 @@ class ChecklistFile(Frozen):
         for index, item in enumerate(self.items):
             if item.area not in areas:
                 found.append(
-                    (("items", index, "area"), f"指标 {item.id} 的 area “{item.area}” 未定义，可选：{'、'.join(sorted(areas))}")
+                    (
+                        ("items", index, "area"),
+                        f"指标 {item.id} 的 area “{item.area}” 未定义，可选：{'、'.join(sorted(areas))}",
+                    )
                 )
             if item.frame000 is not None and item.frame000 not in frames:
                 found.append(
-                    (("items", index, "frame000"), f"指标 {item.id} 的 frame000 “{item.frame000}” 未定义，可选：{'、'.join(sorted(frames))}")
+                    (
+                        ("items", index, "frame000"),
+                        f"指标 {item.id} 的 frame000 “{item.frame000}” 未定义，可选：{'、'.join(sorted(frames))}",
+                    )
                 )
             if item.strength not in dims:
                 found.append(
-                    (("items", index, "strength"), f"指标 {item.id} 的 strength “{item.strength}” 未定义，可选：{'、'.join(sorted(dims))}")
+                    (
+                        ("items", index, "strength"),
+                        f"指标 {item.id} 的 strength “{item.strength}” 未定义，可选：{'、'.join(sorted(dims))}",
+                    )
                 )
         total = sum((i.weight for i in self.items), Fraction(0))
         if total != 1:
@@ -405,9 +419,7 @@ class MaxCountRule(VetoBase):
     placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold", "departments"})
 
 
-VetoRule = Annotated[
-    Union[MinLevelRule, MinShareRule, FlagAbsentRule, MaxCountRule], Field(discriminator="type")
-]
+VetoRule = Annotated[Union[MinLevelRule, MinShareRule, FlagAbsentRule, MaxCountRule], Field(discriminator="type")]
 
 
 class Strongest(Frozen):
@@ -435,7 +447,7 @@ def check_bands(bands: tuple[Band, ...], lo: Fraction, hi: Fraction, what: str) 
     for band in ordered:
         if band.min > band.max or (band.min == band.max and not (band.min_inclusive and band.max_inclusive)):
             raise ValueError(f"{what}“{band.label}”的下限高于上限")
-    for low, high in zip(ordered, ordered[1:]):
+    for low, high in itertools.pairwise(ordered):
         if low.max < high.min:
             raise ValueError(
                 f"{what}“{low.label}”与“{high.label}”之间有空档：{format_fraction(low.max)} 到 {format_fraction(high.min)}"
@@ -487,9 +499,7 @@ class ActivityFailuresAtLeast(Frozen):
     label: Text
 
 
-WeakCondition = Annotated[
-    Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast], Field(discriminator="type")
-]
+WeakCondition = Annotated[Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast], Field(discriminator="type")]
 
 
 class Weak(Frozen):
@@ -550,7 +560,10 @@ class ActivitiesFile(Frozen):
         for index, rule in enumerate(self.rules):
             if rule.type_label not in self.activity_types:
                 found.append(
-                    (("rules", index, "type_label"), f"规则 {rule.id} 的活动类型“{rule.type_label}”不在 activity_types 中")
+                    (
+                        ("rules", index, "type_label"),
+                        f"规则 {rule.id} 的活动类型“{rule.type_label}”不在 activity_types 中",
+                    )
                 )
         return found
 

@@ -116,7 +116,7 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     activities = check_activities(rubric, inputs.activities, branches, year)
     activity_failed, activity_names = failed_rules(activities, n)
     structure = check_structure(rubric, branches, year)
-    blocking = structure["blocking"].to_numpy() & (structure["passed"] == False).fillna(False).to_numpy()  # noqa: E712
+    blocking = structure["blocking"].to_numpy() & (structure["passed"] == False).fillna(False).to_numpy()
     blocked_matrix = blocking.reshape(len(rubric.structure.rules), n).T
     structure_reasons = join_where(
         [(blocked_matrix[:, j], rule.label) for j, rule in enumerate(rubric.structure.rules)], "、", n
@@ -157,7 +157,7 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
         ],
         ignore_index=True,
     )
-    fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}  # noqa: E712
+    fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}
     unknown = {rid: np.asarray(pd.isna(out["passed"]), dtype=bool) for rid, out in outcomes.items()}
     veto_ids = join_where([(fired[rid], rid) for rid in VETO_IDS], ";", n)
     clauses = {rid: _clauses(outcomes[rid]["explanation"], fired[rid] | unknown[rid]) for rid in VETO_IDS}

@@ -115,6 +115,6 @@ def failed_rules(frame: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:
     if n == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=object)
     n_rules = len(frame) // n
-    failed = (frame["met"] == False).fillna(False).to_numpy(dtype=bool).reshape(n_rules, n)  # noqa: E712
+    failed = (frame["met"] == False).fillna(False).to_numpy(dtype=bool).reshape(n_rules, n)
     types = frame["type"].to_numpy(dtype=object).reshape(n_rules, n)[:, 0]
     return failed.sum(axis=0), join_where(list(zip(failed, types)), "、", n)

@@ -91,9 +91,9 @@ def public_score(rubric: Rubric, public: pd.DataFrame, index: pd.Index) -> tuple
 def social_counts(social: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
     """Per branch: number of department opinions, compliant ones, and the non-compliant departments."""
     if len(social) == 0:
-        return pd.DataFrame(
-            {"opinions": 0, "compliant": 0, "noncompliant": 0, "departments": ""}, index=index
-        ).astype({"departments": object})
+        return pd.DataFrame({"opinions": 0, "compliant": 0, "noncompliant": 0, "departments": ""}, index=index).astype(
+            {"departments": object}
+        )
     compliant = social["compliant"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     grouped = pd.DataFrame({"branch_id": social["branch_id"].to_numpy(), "ok": compliant}).groupby(
         "branch_id", sort=False

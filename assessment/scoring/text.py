@@ -40,7 +40,9 @@ def column_text(value, rows: np.ndarray) -> list[str] | itertools.repeat:
         fractional = ~whole & ~np.isnan(numbers)
         text[fractional] = [f"{v:g}" for v in numbers[fractional]]
         return text.tolist()
-    return [v if isinstance(v, str) else ("—" if v is None or v is pd.NA or v != v else str(v)) for v in series.tolist()]
+    return [
+        v if isinstance(v, str) else ("—" if v is None or v is pd.NA or v != v else str(v)) for v in series.tolist()
+    ]
 
 
 def render(template: str, length: int, mask=None, **fields) -> np.ndarray:

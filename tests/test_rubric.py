@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from assessment.rubric import DEFAULT_RUBRIC_DIR, VETO_IDS, RubricError, load_rubric, to_fraction
+from assessment.rubric import (
+    DEFAULT_RUBRIC_DIR,
+    VETO_IDS,
+    RubricError,
+    load_rubric,
+    load_rubric_texts,
+    read_rubric_texts,
+    to_fraction,
+)
 
 
 @pytest.fixture
@@ -193,3 +201,12 @@ def test_replacing_one_file_checks_it_in_context(rubric_copy):
     with pytest.raises(RubricError) as caught:
         load_rubric(DEFAULT_RUBRIC_DIR, replace={"checklist.yaml": bad})
     assert str(bad) in str(caught.value)
+
+
+def test_a_rubric_kept_as_texts_loads_and_is_checked_the_same_way():
+    texts, _ = read_rubric_texts()
+    assert load_rubric_texts(texts) == load_rubric()
+    broken = {**texts, "channels.yaml": texts["channels.yaml"].replace("weight: 0.4", "weight: 0.45")}
+    with pytest.raises(RubricError) as caught:
+        load_rubric_texts(broken)
+    assert caught.value.problems[0].file == "channels.yaml" and "1.05" in caught.value.problems[0].message

@@ -1,6 +1,14 @@
 """Rubrics as data: load ``rubrics/*.yaml`` into frozen, validated objects."""
 
-from .loader import DEFAULT_RUBRIC_DIR, RubricError, RubricProblem, default_rubric_dir, load_rubric
+from .loader import (
+    DEFAULT_RUBRIC_DIR,
+    RubricError,
+    RubricProblem,
+    default_rubric_dir,
+    load_rubric,
+    load_rubric_texts,
+    read_rubric_texts,
+)
 from .model import CHANNEL_IDS, VETO_IDS, ChecklistItem, Rubric
 from .types import format_fraction, format_percent, to_fraction
 
@@ -16,5 +24,7 @@ __all__ = [
     "format_fraction",
     "format_percent",
     "load_rubric",
+    "load_rubric_texts",
+    "read_rubric_texts",
     "to_fraction",
 ]

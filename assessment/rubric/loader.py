@@ -133,11 +133,10 @@ def _message(error: dict) -> str:
     return f"取值无效：{error.get('msg')}"
 
 
-def _read_yaml(path: Path, display: str) -> tuple[Any, list[RubricProblem]]:
+def _parse_yaml(text: str, display: str) -> tuple[Any, list[RubricProblem]]:
     yaml = YAML(typ="rt")
     try:
-        with path.open(encoding="utf-8") as handle:
-            return yaml.load(handle), []
+        return yaml.load(text), []
     except DuplicateKeyError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         key = re.search(r'duplicate key "([^"]*)"', str(exc.problem))
@@ -145,10 +144,6 @@ def _read_yaml(path: Path, display: str) -> tuple[Any, list[RubricProblem]]:
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         return None, [RubricProblem(display, line, "", f"YAML 格式错误：{exc.problem}")]
-    except UnicodeDecodeError:
-        return None, [RubricProblem(display, None, "", "文件不是 UTF-8 编码")]
-    except OSError as exc:
-        return None, [RubricProblem(display, None, "", f"无法读取文件：{exc.strerror}")]
 
 
 def _display(path: Path) -> str:
@@ -158,32 +153,64 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def load_rubric(directory: str | os.PathLike | None = None, *, replace: dict[str, Path] | None = None) -> Rubric:
-    """Load and validate every rubric file of ``directory`` (default ``rubrics/``).
+def read_rubric_texts(
+    directory: str | os.PathLike | None = None, *, replace: dict[str, Path] | None = None
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The YAML text of every rubric file and the name to show for it in messages.
 
     ``replace`` maps a file name (e.g. ``"checklist.yaml"``) to another path, so a
     single edited file can be checked in the context of the others.
-    Raises :class:`RubricError` listing every problem.
     """
     root = Path(directory) if directory is not None else default_rubric_dir()
     replace = replace or {}
-    problems: list[RubricProblem] = []
-    sections: dict[str, Any] = {}
-    trees: dict[str, Any] = {}
     if not root.is_dir():
         raise RubricError([RubricProblem(_display(root), None, "", "评分标准目录不存在")])
-    known = set(FILES)
-    for extra in sorted(p.name for p in root.glob("*.yaml") if p.name not in known):
+    problems: list[RubricProblem] = []
+    texts: dict[str, str] = {}
+    displays: dict[str, str] = {}
+    for extra in sorted(p.name for p in root.glob("*.yaml") if p.name not in FILES):
         problems.append(
             RubricProblem(_display(root / extra), None, "", f"未知的评分标准文件，应为：{'、'.join(FILES)}")
         )
-    for name, model in FILES.items():
+    for name in FILES:
         path = replace.get(name, root / name)
-        display = _display(path)
-        if not path.exists():
+        displays[name] = _display(path)
+        try:
+            texts[name] = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(RubricProblem(displays[name], None, "", "缺少评分标准文件"))
+        except UnicodeDecodeError:
+            problems.append(RubricProblem(displays[name], None, "", "文件不是 UTF-8 编码"))
+        except OSError as exc:
+            problems.append(RubricProblem(displays[name], None, "", f"无法读取文件：{exc.strerror}"))
+    if problems:
+        raise RubricError(problems)
+    return texts, displays
+
+
+def load_rubric(directory: str | os.PathLike | None = None, *, replace: dict[str, Path] | None = None) -> Rubric:
+    """Load and validate every rubric file of ``directory`` (default ``rubrics/``).
+
+    Raises :class:`RubricError` listing every problem, each with file, line and field.
+    """
+    texts, displays = read_rubric_texts(directory, replace=replace)
+    return load_rubric_texts(texts, displays=displays)
+
+
+def load_rubric_texts(texts: dict[str, str], *, displays: dict[str, str] | None = None) -> Rubric:
+    """Validate a rubric given as file name → YAML text (e.g. a version kept in the database)."""
+    displays = displays or {name: name for name in FILES}
+    problems: list[RubricProblem] = []
+    sections: dict[str, Any] = {}
+    trees: dict[str, Any] = {}
+    for name in sorted(set(texts) - set(FILES)):
+        problems.append(RubricProblem(name, None, "", f"未知的评分标准文件，应为：{'、'.join(FILES)}"))
+    for name, model in FILES.items():
+        display = displays.get(name, name)
+        if name not in texts:
             problems.append(RubricProblem(display, None, "", "缺少评分标准文件"))
             continue
-        tree, read_problems = _read_yaml(path, display)
+        tree, read_problems = _parse_yaml(texts[name], display)
         problems.extend(read_problems)
         if read_problems:
             continue

@@ -8,21 +8,28 @@ internal error (the traceback only with ``--debug``).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import traceback
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import glossary as g
 from .rubric import RubricError, default_rubric_dir, load_rubric
 from .rubric.model import FILES as RUBRIC_FILES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USER = 2
 
 DEFAULT_DEMO_PATH = Path("data") / "demo" / "demo_street.xlsx"
+DEFAULT_IMPORT_EVALUATOR = "导入"
+REVISIONS_SHEET = "修订记录"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -101,7 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment validate 填报.xlsx\n"
             "  assessment score 填报.xlsx --year 2025 --out 结果.xlsx\n"
             "  assessment demo --out data/demo/demo_street.xlsx\n"
+            "  assessment import 填报.xlsx --evaluator 张三 --year 2025\n"
+            "  assessment export --out 结果.xlsx --year 2025\n"
             "  assessment rubric check rubrics/checklist.yaml\n"
+            "\n数据库：import/export 使用环境变量 ASSESSMENT_DATABASE_URL 指定的数据库，\n"
+            "未设置时使用 data/siping.sqlite；--database 可临时指定其他数据库。\n"
             "\n退出码：0 成功；2 输入有误（已列出问题，未写入任何文件）；1 内部错误。"
         ),
     )
@@ -153,6 +164,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", metavar="N", type=_seed, default=2025, help="随机种子，同一种子生成相同的数据（默认：2025）"
     )
+
+    database_option = argparse.ArgumentParser(add_help=False)
+    database_option.add_argument(
+        "--database",
+        metavar="地址",
+        default=None,
+        help="数据库地址，如 sqlite:///data/siping.sqlite 或 postgresql://用户@主机/库名"
+        "（默认：环境变量 ASSESSMENT_DATABASE_URL，未设置时为 data/siping.sqlite）",
+    )
+
+    p = commands.add_parser(
+        "import",
+        help="把填好的工作簿导入数据库（支部、活动记录和考评提交）",
+        description="检查工作簿并导入数据库：更新支部基本信息，保存该年度的活动记录，"
+        "每个有考评数据的支部保存一份考评提交（重复导入时作为更正，原有记录全部保留）。",
+        parents=[common, rubric_option, database_option],
+    )
+    p.add_argument("workbook", metavar="填报.xlsx", type=Path, help="填好的工作簿")
+    p.add_argument(
+        "--evaluator",
+        metavar="姓名",
+        default=DEFAULT_IMPORT_EVALUATOR,
+        help=f"考评人（默认：{DEFAULT_IMPORT_EVALUATOR}）",
+    )
+    p.add_argument(
+        "--year",
+        metavar="年份",
+        type=_year,
+        default=None,
+        help="考评年度（默认：活动记录最多的年份；没有活动记录时为今年）",
+    )
+
+    p = commands.add_parser(
+        "export",
+        help="从数据库导出当前的评分结果和修订记录",
+        description="按数据库中各支部当前的考评提交（多人考评时合并）评分，写出与 score 相同的结果表，另加“修订记录”表。",
+        parents=[common, rubric_option, database_option],
+    )
+    p.add_argument(
+        "--out",
+        metavar="结果",
+        type=Path,
+        required=True,
+        help="结果文件：以 .xlsx 结尾时写一个工作簿；否则视为目录，每张表写一个 UTF-8 CSV 文件",
+    )
+    p.add_argument("--year", metavar="年份", type=_year, default=None, help="考评年度（默认：数据库中最近的年度）")
 
     p = sub("rubric", "评分标准相关操作", with_rubric=False)
     rubric_commands = p.add_subparsers(dest="rubric_command", metavar="操作", title="操作", parser_class=_Parser)
@@ -322,12 +379,120 @@ def _cmd_rubric(args) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _store(url: str | None, rubric):
+    """An open store; the store's refusals (Chinese) become user errors (exit 2)."""
+    from .store import Store, StoreError
+
+    try:
+        with Store(url, rubric=rubric) as store:
+            yield store
+    except StoreError as error:
+        raise UserError(str(error)) from None
+
+
+def _default_year(inputs) -> int:
+    """The year most activity rows fall in; without activity rows, this year."""
+    years = inputs.activities["date"].dropna().dt.year
+    if len(years):
+        counts = years.value_counts()
+        # On a tie, the later year: a workbook usually carries a few rows of the year before.
+        return int(max(counts[counts == counts.max()].index))
+    return dt.date.today().year
+
+
+def _cmd_import(args) -> int:
+    from .workbook import WorkbookError, read_workbook
+
+    rubric = _rubric(args.rubric)
+    evaluator = args.evaluator.strip()
+    if not evaluator:
+        raise UserError("--evaluator 不能为空")
+    try:
+        inputs = read_workbook(_workbook_path(args.workbook), rubric)
+    except WorkbookError as error:
+        _print_problems(error, sys.stderr)
+        print("未导入，数据库没有任何改动。", file=sys.stderr)
+        return EXIT_USER
+    year = args.year if args.year is not None else _default_year(inputs)
+    with _store(args.database, rubric) as store:
+        report = store.import_inputs(
+            inputs, year=year, evaluator=evaluator, rubric_version=rubric, source=args.workbook.name
+        )
+        where = store.url.render_as_string(hide_password=True)
+    outside = report.activity_rows_outside_year
+    if outside:
+        # As in `score`: all of them outside the year is the usual slip of a wrong --year.
+        check = "请确认 --year 是否正确。" if outside == report.activity_rows else "已原样保存。"
+        print(f"提示：有 {outside} 条活动记录的日期不在{year}年，评分时不计入；{check}", file=sys.stderr)
+    print(f"已导入 {args.workbook.name}（{year}年度，考评人 {evaluator}，评分标准 版本 {rubric.version}）：{report}。")
+    print(f"数据库：{where}")
+    return EXIT_OK
+
+
+def _local_time(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %z").rstrip()
+
+
+def revisions_table(revisions) -> pd.DataFrame:
+    """Sheet 修订记录: the revisions by branch and revision number, with the status users read."""
+    import pandas as pd
+
+    from .store import STATUS_LABELS
+
+    rows = [
+        {
+            g.BRANCH_ID: r.branch_id,
+            "修订号": r.revision_no,
+            "时间": _local_time(r.created_at),
+            "评估人": r.evaluator,
+            g.RUBRIC_VERSION: r.rubric_version,
+            "状态": STATUS_LABELS[r.status],
+            "更正原因": r.reason or "",
+        }
+        for r in sorted(revisions, key=lambda r: (r.branch_id, r.revision_no))
+    ]
+    columns = [g.BRANCH_ID, "修订号", "时间", "评估人", g.RUBRIC_VERSION, "状态", "更正原因"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _cmd_export(args) -> int:
+    from .report import result_tables
+    from .scoring import score
+    from .workbook import write_tables
+
+    rubric = _rubric(args.rubric)
+    _check_results_target(args.out)
+    with _store(args.database, rubric) as store:
+        where = store.url.render_as_string(hide_password=True)
+        years = store.years()
+        if not len(store.branches()) or not years:
+            raise UserError(f"数据库中还没有数据（{where}）：请先用 import 导入填好的工作簿。")
+        year = args.year if args.year is not None else years[-1]
+        if year not in years:
+            raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
+        inputs, disagreements = store.current_inputs(year, rubric)
+        revisions = store.revisions(year=year)
+    results = score(rubric, inputs, year=year)
+    tables = result_tables(results, rubric)
+    tables[REVISIONS_SHEET] = revisions_table(revisions)
+    written = write_tables(tables, args.out)
+    print(f"{year}年度评分完成：{_summary(tables)}，修订记录 {len(revisions)} 条。")
+    disputed = {branch: found for branch, found in disagreements.items() if found}
+    if disputed:
+        print(f"提示：{len(disputed)} 个支部的考评人意见不一致（已按评分标准合并）：{'、'.join(sorted(disputed))}")
+    print(f"结果已写入：{written}（评分标准 版本 {rubric.version}，数据库：{where}）")
+    return EXIT_OK
+
+
 _COMMANDS = {
     "template": _cmd_template,
     "validate": _cmd_validate,
     "score": _cmd_score,
     "demo": _cmd_demo,
     "rubric": _cmd_rubric,
+    "import": _cmd_import,
+    "export": _cmd_export,
 }
 
 

@@ -68,6 +68,9 @@ def _columns(rubric: Rubric) -> dict[str, dict[str, Column]]:
 
 
 def _check(column: Column, value, field: str, label: str, problems: list[FieldProblem], *, required=False):
+    if column.kind == "yes_no" and isinstance(value, bool):
+        # Payloads store 是/否 as booleans; a cell would hold the words.
+        value = "是" if value else "否"
     parsed, message = check_value(column, value)
     if message:
         problems.append(FieldProblem(field, label, message))

@@ -5,6 +5,19 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 bash scripts/setup.sh
 
+# The store tests also run on PostgreSQL when ASSESSMENT_TEST_POSTGRES_URL names a database. Unless it
+# is set already, start a local server for them (scripts/postgres.sh). In CI it is required.
+if [ -z "${ASSESSMENT_TEST_POSTGRES_URL:-}" ]; then
+    if url="$(bash scripts/postgres.sh)"; then
+        export ASSESSMENT_TEST_POSTGRES_URL="$url"
+    elif [ "${CI:-}" = "true" ]; then
+        echo "test: CI 必须运行 PostgreSQL 测试，但未能准备好 PostgreSQL（原因见上）。" >&2
+        exit 1
+    else
+        echo "提示：未能准备好 PostgreSQL，跳过 PostgreSQL 测试（见上）。" >&2
+    fi
+fi
+
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -1,0 +1,110 @@
+"""What the store hands out: frozen records, the user-facing status labels, and its error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .schema import DRAFT, SUBMITTED, SUPERSEDED
+
+# The words users see for a record's status (the glossary does not have them yet).
+STATUS_LABELS = {DRAFT: "草稿", SUBMITTED: "已提交", SUPERSEDED: "已被更正"}
+# The words users see for an audit entry's action.
+ACTION_LABELS = {
+    "import": "导入",
+    "submit": "提交",
+    "correct": "更正",
+    "draft_discard": "放弃草稿",
+    "schema_upgrade": "升级数据库结构",
+}
+
+
+class StoreError(Exception):
+    """Something the caller asked for that the store refuses; the message is Chinese, for users."""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One submitted evaluation of one branch for one year by one evaluator, as stored (never changed
+    afterwards except ``status``: a correction by the same evaluator makes it ``superseded``)."""
+
+    id: int
+    branch_id: str
+    year: int
+    revision_no: int
+    evaluator: str
+    created_at: dt.datetime
+    rubric_version: str
+    status: str
+    reason: str | None
+    supersedes: int | None
+    payload: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An evaluator's unfinished form for one branch and year: overwritten as they type, not checked."""
+
+    branch_id: str
+    year: int
+    evaluator: str
+    payload: dict[str, Any] = field(repr=False, compare=False)
+    rubric_version: str
+    updated_at: dt.datetime
+    status: str = DRAFT
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    branch_id: str | None
+    year: int | None
+    revision_id: int | None
+    detail: Any
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What one :meth:`Store.import_inputs` stored."""
+
+    import_id: int
+    year: int
+    evaluator: str
+    source: str
+    rubric_version: str
+    branches: int
+    new_branches: int
+    activity_logs: int
+    activity_rows: int
+    activity_rows_outside_year: int
+    revisions: tuple[Revision, ...]
+
+    @property
+    def corrections(self) -> int:
+        """Revisions that replaced this evaluator's earlier submission (a re-import)."""
+        return sum(1 for revision in self.revisions if revision.supersedes is not None)
+
+    def __str__(self) -> str:
+        parts = [f"{self.branches} 个支部（新增 {self.new_branches} 个）"]
+        if self.activity_logs:
+            parts.append(f"{self.activity_logs} 个支部的活动记录共 {self.activity_rows} 条")
+        else:
+            parts.append(f"没有{self.year}年的活动记录（保留原有记录）")
+        parts.append(f"{len(self.revisions)} 份考评提交（其中 {self.corrections} 份更正了此前的导入）")
+        return "，".join(parts)

@@ -1,0 +1,168 @@
+"""The tables, as SQLAlchemy Core metadata: what the store's queries are written against.
+
+The schema itself is created and upgraded by the Alembic scripts in ``migrations/versions``;
+a test checks that those scripts and this metadata describe the same tables.
+
+Every timestamp is timezone-aware UTC (:class:`UTCDateTime`). Nothing an evaluator
+submitted is ever updated except its ``status`` (submitted → superseded) and nothing
+is deleted except a draft.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+# Constraint names that are the same on every database, so later migrations can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SUBMITTED = "submitted"
+SUPERSEDED = "superseded"
+DRAFT = "draft"
+REVISION_STATUSES = (SUBMITTED, SUPERSEDED)
+AUDIT_ACTIONS = ("import", "submit", "correct", "draft_discard", "schema_upgrade")  # checked in code
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timezone-aware UTC timestamp on every database (SQLite has no time zones: it stores UTC text)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# JSON text, not JSONB: a payload comes back exactly as it was stored, keys in their order
+# (JSONB would sort them); nothing queries inside a payload.
+Payload = sa.JSON()
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+branches = sa.Table(
+    "branches",
+    metadata,
+    sa.Column("branch_id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("full_members", sa.Integer),
+    sa.Column("probationary_members", sa.Integer),
+    sa.Column("committee_size", sa.Integer),
+    sa.Column("last_election", sa.Date),
+    sa.Column("kind", sa.Text),
+    sa.Column("party_groups", sa.Integer),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.Text, nullable=False),
+)
+
+# One row per workbook import: the activity logs and revisions it brought point here.
+imports = sa.Table(
+    "imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("rubric_version", sa.Text, nullable=False),
+)
+
+# A branch's 活动记录 for one year as one import brought it; the current log is the latest one.
+activity_logs = sa.Table(
+    "activity_logs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id"), nullable=False),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.UniqueConstraint("import_id", "branch_id", "year"),
+    sa.Index(None, "branch_id", "year"),
+)
+
+activities = sa.Table(
+    "activities",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("log_id", sa.Integer, sa.ForeignKey("activity_logs.id"), nullable=False, index=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("type", sa.Text, nullable=False),
+    sa.Column("expected", sa.Integer),
+    sa.Column("attended", sa.Integer),
+    sa.Column("has_record", sa.Boolean(create_constraint=False)),
+)
+
+evaluations = sa.Table(
+    "evaluations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("evaluator", sa.Text, nullable=False),
+    sa.Column("revision_no", sa.Integer, nullable=False),
+    sa.Column("rubric_version", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("payload", Payload, nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("supersedes", sa.Integer, sa.ForeignKey("evaluations.id")),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id")),
+    sa.UniqueConstraint("branch_id", "year", "revision_no"),
+    sa.CheckConstraint("status IN ('submitted', 'superseded')", name="status"),
+    sa.CheckConstraint("revision_no >= 1", name="revision_no"),
+    sa.CheckConstraint("supersedes IS NULL OR reason IS NOT NULL", name="correction_reason"),
+    # At most one current submission per evaluator, branch and year.
+    sa.Index(
+        "ix_evaluations_one_submitted",
+        "branch_id",
+        "year",
+        "evaluator",
+        unique=True,
+        sqlite_where=sa.text("status = 'submitted'"),
+        postgresql_where=sa.text("status = 'submitted'"),
+    ),
+)
+
+drafts = sa.Table(
+    "drafts",
+    metadata,
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("evaluator", sa.Text, primary_key=True),
+    sa.Column("payload", Payload, nullable=False),
+    sa.Column("rubric_version", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default=DRAFT),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("status = 'draft'", name="status"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("branch_id", sa.String(64)),
+    sa.Column("year", sa.Integer),
+    sa.Column("revision_id", sa.Integer, sa.ForeignKey("evaluations.id")),
+    sa.Column("detail", Payload),
+    # No CHECK on action: new kinds of entries must not need a table rebuild (SQLite cannot alter a CHECK).
+    sa.Index(None, "branch_id", "year"),
+)

@@ -1,0 +1,244 @@
+"""The 考评 page in a real browser, on its own Voila whose kernels see a temporary database
+(ASSESSMENT_DATABASE_URL) seeded with the demo street: an evaluator picks a branch by typing part
+of its name, takes up the draft they left, changes a few fields, sees the result follow, submits,
+reloads the page and finds the submission in the history beside the imported one. Also: the page
+fits a 390 px phone.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from assessment.demo import generate_demo
+from assessment.evaluation import blank_payload
+from assessment.rubric import load_rubric
+from assessment.store import Store
+from tests.factories import full_marks
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+NOTEBOOK = "evaluate.ipynb"
+TITLE = "党支部“四评”考评录入"
+YEAR = 2025
+EVALUATOR = "周考评"
+IMPORTER = "示例考评组"
+BRANCH_LABEL = "JD001 东风社区党支部"
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+PHONE = {"width": 390, "height": 844}
+# The draft below: full marks, 20 members (19 优秀), 40 满意 + 2 基本满意, one compliant department.
+FULL_COMPOSITE = "99.42"
+S1_AT_4_COMPOSITE = "99.02"
+
+
+def left_draft(rubric) -> dict:
+    """What the evaluator had typed on an earlier visit (saved as a draft, never submitted)."""
+    payload = blank_payload(rubric)
+    payload["org"]["annual_review_grade"] = "优秀"
+    for item_id, value in full_marks(rubric).items():
+        payload["org"]["items"][item_id]["value"] = value if isinstance(value, str) else f"{value:g}"
+    payload["member"] = {"participants": "20", "excellent": "19", "qualified": "1", "basic": "0", "unqualified": "0"}
+    payload["public"] = {"satisfied": "40", "basic_satisfied": "2", "unsatisfied": "0", "unsatisfied_verified": False}
+    payload["social"] = [{"department": "街道综治办", "compliant": True, "opinion": ""}]
+    return payload
+
+
+@pytest.fixture(scope="module")
+def evaluate_server(voila_server, tmp_path_factory):
+    """A Voila of its own serving notebooks/evaluate.ipynb, its kernels pointed at a fresh database.
+
+    The conftest's ``voila_server`` starts one server per served directory, with this process's
+    environment: serving a copy of the notebook from a temporary directory, with the variable set
+    while it starts, gives this test its database without touching the shared servers.
+    """
+    root = tmp_path_factory.mktemp("evaluate-page")
+    url = f"sqlite:///{root}/t.sqlite"
+    rubric = load_rubric()
+    demo = generate_demo(rubric, year=YEAR)
+    with Store(url, rubric=rubric) as store:
+        # The demo street as scripts/serve.sh imports it: branches, activity logs and one submission
+        # per branch by the importing evaluator (revision 1 of each branch).
+        store.import_inputs(demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道")
+        store.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
+    pages = root / "pages"
+    pages.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSESSMENT_DATABASE_URL", url)
+        server = voila_server(pages, "voila-evaluate.log")
+    server.database_url = url
+    return server
+
+
+# ------------------------------------------------------------------ what a user does
+def open_evaluate(page, server, open_page, page_problems) -> float:
+    seconds = open_page(page, server.render_url(NOTEBOOK), TITLE, timeout=90)
+    page.get_by_placeholder("输入支部编号或名称").wait_for(state="visible", timeout=30_000)
+    assert page.locator(STDERR).count() == 0
+    assert page_problems(page) == []
+    return seconds
+
+
+def open_branch(page, typed: str, evaluator: str) -> None:
+    page.get_by_label("支部", exact=True).fill(typed)
+    page.get_by_label("评估人").fill(evaluator)
+    page.get_by_role("button", name="打开").click()
+    page.get_by_text("正在考评").wait_for(state="visible", timeout=30_000)
+
+
+def item_field(page, item_label: str, field_label: str):
+    """The input of one indicator card, found by the indicator's title and the field's label."""
+    return page.locator(".siping-item", has_text=item_label).get_by_label(field_label)
+
+
+def composite(page) -> str:
+    return page.locator(".siping-panel .siping-composite").inner_text().strip()
+
+
+def wait_composite(page, expected: str, timeout_ms: float = 10_000) -> None:
+    page.wait_for_function(
+        "expected => document.querySelector('.siping-panel .siping-composite')?.innerText.trim() === expected",
+        arg=expected,
+        timeout=timeout_ms,
+    )
+
+
+def sideways_scrollers(page) -> list[str]:
+    """Elements that scroll sideways, other than our own table boxes (.siping-scroll)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('*')].filter(element => {
+                const overflow = getComputedStyle(element).overflowX;
+                return (overflow === 'auto' || overflow === 'scroll')
+                    && element.scrollWidth > element.clientWidth + 1
+                    && !element.classList.contains('siping-scroll');
+            }).map(element => `${element.tagName}.${[...element.classList].join('.')}`
+                + ` ${element.scrollWidth}>${element.clientWidth}`)"""
+    )
+
+
+def screenshot_whole_page(page, name: str) -> Path:
+    """Voila scrolls inside a panel, so a full_page screenshot shows one screen: grow the viewport."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    viewport = page.viewport_size
+    height = page.evaluate("() => document.querySelector('.siping-evaluate').scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 120, 16_000)})
+    page.wait_for_timeout(300)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path))
+    page.set_viewport_size(viewport)
+    return path
+
+
+# ------------------------------------------------------------------ tests
+def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_server, open_page, page_problems):
+    # Given the page, opened at laptop width
+    open_evaluate(page, evaluate_server, open_page, page_problems)
+
+    # When the evaluator types part of the branch name and their own name, and opens it
+    open_branch(page, "东风", EVALUATOR)
+    expect(page.get_by_label("支部", exact=True)).to_have_value(BRANCH_LABEL)
+    # Then the draft they left is offered back, and restoring it fills the form and the result
+    page.get_by_text("发现未提交的草稿（保存于").wait_for(state="visible", timeout=10_000)
+    page.get_by_role("button", name="恢复草稿").click()
+    wait_composite(page, FULL_COMPOSITE)
+    expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_value("5")
+    assert page.locator(".siping-panel .siping-grade").inner_text().strip() == "优秀"
+
+    # When one score is lowered, Then the composite and the chart follow at once
+    chart = page.locator(".siping-panel img.siping-channel-chart")
+    old_chart = chart.get_attribute("src")
+    started = time.monotonic()
+    item_field(page, "s1 支部设置规范", "得分（0–5）").fill("4")
+    wait_composite(page, S1_AT_4_COMPOSITE)
+    page.wait_for_function(
+        "old => document.querySelector('.siping-panel img.siping-channel-chart').src !== old", arg=old_chart
+    )
+    seconds = time.monotonic() - started
+    expect(page.get_by_text("草稿已自动保存").first).to_be_visible()
+
+    # When a wrong value is typed, Then its message stands beside it and nothing is made up
+    s2 = item_field(page, "s2 支部委员会设置", "得分（0–5）")
+    s2.fill("十二")
+    message = page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-field-message")
+    message.get_by_text("填写了“十二”，应为0到5之间的数").wait_for(state="visible", timeout=10_000)
+    wait_composite(page, "未完成")
+    s2.fill("5")
+    wait_composite(page, S1_AT_4_COMPOSITE)
+
+    # And a comment and an evidence check go with the submission
+    page.locator(".siping-item", has_text="s1 支部设置规范").get_by_placeholder("评语、发现的问题（可不填）").fill(
+        "花名册与系统一致"
+    )
+    page.locator(".siping-evidence", has_text="党员花名册").get_by_role("button", name="已查看").click()
+    page.wait_for_timeout(300)
+
+    # When the evaluator submits
+    page.get_by_role("button", name="提交", exact=True).click()
+    page.get_by_text("已提交第 2 号修订").wait_for(state="visible", timeout=15_000)
+    # And the several-evaluators section now merges the imported submission with this one
+    merged = page.locator(".siping-evaluate").get_by_text("合并结果（2位考评人）")
+    merged.wait_for(state="visible", timeout=10_000)
+    assert page.locator(".siping-submissions").get_by_text(IMPORTER).is_visible()
+    assert page.get_by_role("button", name="提交更正").is_visible()
+    assert page.locator(STDERR).count() == 0
+    assert page_problems(page) == []
+    assert sideways_scrollers(page) == []
+    screenshot_whole_page(page, "evaluate-desktop.png")
+
+    # When the page is reloaded (a new kernel) and the same branch opened again
+    page.reload(wait_until="commit")
+    page.get_by_placeholder("输入支部编号或名称").wait_for(state="visible", timeout=60_000)
+    open_branch(page, "JD001", EVALUATOR)
+    # Then the submission is in the history, and the form holds what was submitted
+    history = page.locator(".siping-history")
+    history.wait_for(state="visible", timeout=15_000)
+    row = history.locator("tr[data-revision='2']")
+    assert EVALUATOR in row.inner_text()
+    assert "已提交" in row.inner_text()
+    assert IMPORTER in history.locator("tr[data-revision='1']").inner_text()
+    assert page.get_by_text("你已提交第 2 号修订").is_visible()
+    expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_value("4")
+    wait_composite(page, S1_AT_4_COMPOSITE)
+    assert page.get_by_role("button", name="提交更正").is_visible()
+    assert not page.get_by_text("发现未提交的草稿").is_visible()
+    screenshot_whole_page(page, "evaluate-reloaded.png")
+    print(f"one changed input → composite and chart updated in {seconds * 1000:.0f} ms")
+
+
+def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_problems):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        open_evaluate(page, evaluate_server, open_page, page_problems)
+        open_branch(page, "光明", "手机考评员")
+        page.locator(".siping-panel .siping-composite").wait_for(state="visible", timeout=15_000)
+        page.locator(".siping-panel img.siping-radar").wait_for(state="visible", timeout=15_000)
+        item_field(page, "s1 支部设置规范", "得分（0–5）").fill("9")
+        page.get_by_text("填写了“9”，应为0到5之间的数", exact=True).wait_for(state="visible", timeout=10_000)
+        page.get_by_role("tab", name="社会评价").click()
+        page.get_by_role("button", name="添加部门意见").click()
+        page.get_by_label("部门", exact=True).fill("街道综治办")
+        page.get_by_role("tab", name="组织评定").click()
+        screenshot_whole_page(page, "evaluate-phone.png")
+        # Then nothing makes the page wider than the screen
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+        assert sideways_scrollers(page) == []
+        # and nothing sticks out, except inside the boxes that scroll on their own (wide tables)
+        too_wide = page.evaluate(
+            """width => [...document.querySelectorAll('.siping-evaluate *')]
+                .filter(e => e.offsetParent !== null && !e.closest('.siping-scroll'))
+                .filter(e => e.getBoundingClientRect().right > width + 1)
+                .map(e => `${e.tagName}.${[...e.classList].join('.')} ${Math.round(e.getBoundingClientRect().right)}`)""",
+            PHONE["width"],
+        )
+        assert too_wide == [], too_wide
+        assert page.locator(STDERR).count() == 0
+        assert page_problems(page) == []
+    finally:
+        context.close()

@@ -22,6 +22,7 @@ silently changed number. Several evaluators' payloads are merged by
 
 from __future__ import annotations
 
+import functools
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -67,11 +68,20 @@ def _columns(rubric: Rubric) -> dict[str, dict[str, Column]]:
     return {key: {c.key: c for c in spec.columns} for key, spec in specs.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_check(column: Column, value) -> tuple[Any, str | None]:
+    return check_value(column, value)
+
+
 def _check(column: Column, value, field: str, label: str, problems: list[FieldProblem], *, required=False):
     if column.kind == "yes_no" and isinstance(value, bool):
         # Payloads store 是/否 as booleans; a cell would hold the words.
         value = "是" if value else "否"
-    parsed, message = check_value(column, value)
+    try:
+        # A form re-checks the same values on every keystroke: judge each (column, value) once.
+        parsed, message = _cached_check(column, value)
+    except TypeError:  # an unhashable value (a list typed into JSON by hand) is checked directly
+        parsed, message = check_value(column, value)
     if message:
         problems.append(FieldProblem(field, label, message))
         return None
@@ -267,6 +277,7 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
     recorded it so) and is always flagged.
     """
     spec = rubric.channels.reconciliation
+    columns = _columns(rubric)
     evaluators = list(payloads)
     parsed = {who: parse_payload(p, rubric)[0] for who, p in payloads.items()}
     merged = blank_payload(rubric)
@@ -332,7 +343,8 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
                 continue
             counts = [v for v in values.values() if v is not None]
             span = max(counts) if counts else 0
-            merged[channel][key] = combine_number(f"{channel}.{key}", key, values, max(span, 1), integer=True)
+            label = f"{rubric.channel(channel).label}·{columns[channel][key].header}"
+            merged[channel][key] = combine_number(f"{channel}.{key}", label, values, max(span, 1), integer=True)
     departments: dict[str, dict[str, Any]] = {}
     for who in evaluators:
         for entry in parsed[who]["social"]:

@@ -1,0 +1,970 @@
+"""Editing a rubric as an analyst: what may change, changing it, and what changed.
+
+- :func:`adjustable_settings` lists every setting an analyst of the 组织部/党建办 may move: the
+  settings the sources do not fix (``choice: true`` / ``weight_choice: true`` / ``threshold_choice:
+  true`` in ``rubrics/``, and every checklist weight: the sources give no weights). The four 最强
+  veto rules are fixed by 001 §三(四) and are never listed; :func:`apply_changes` refuses to touch them.
+- :func:`apply_changes` writes changes into the YAML texts. ruamel.yaml parses each file and gives
+  the exact span of every scalar; only that span is replaced, so comments, sources, flow mappings
+  and line breaks stay byte for byte (a full ruamel dump would re-flow ``{…}`` lines and drop
+  ``null``). The result is validated with :func:`~assessment.rubric.load_rubric_texts`: a change
+  that breaks the rubric is refused with the loader's Chinese ``file:line`` error.
+- :func:`apply_to_rubric` gives the same rubric without YAML (fast: for re-scoring while a slider
+  moves); :func:`diff_rubrics` lists what differs between two versions, with Chinese labels.
+- :func:`rebalance` and :func:`equalize` keep a group of weights summing to exactly 1.
+
+Numbers are written as exact decimals when they terminate (``0.35``), else as a quoted fraction
+(``"1/3"``), which :func:`~assessment.rubric.to_fraction` reads back exactly.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+
+from ..glossary import FIELD_LABELS
+from .loader import RubricError, RubricProblem, load_rubric_texts
+from .model import FILES, Band, Rubric
+from .types import format_fraction, to_fraction
+
+__all__ = [
+    "DEFAULT_STEP",
+    "GROUP_LABELS",
+    "WEIGHT_GROUPS",
+    "Change",
+    "DiffLine",
+    "NewVersion",
+    "Setting",
+    "adjustable_settings",
+    "apply_changes",
+    "apply_to_rubric",
+    "decimal_text",
+    "diff_rubrics",
+    "equalize",
+    "format_setting_value",
+    "next_version",
+    "path_text",
+    "prepare_version",
+    "rebalance",
+    "weights_sum_text",
+]
+
+Path = tuple[str | int, ...]
+Value = Fraction | int | str | bool
+
+# The grid weights are kept on after a move: hundredths, as an analyst writes them (0.35).
+DEFAULT_STEP = Fraction(1, 100)
+
+# Groups whose weights must sum to 1 (ChannelsFile / ChecklistFile check it on load).
+WEIGHT_GROUPS = ("channels", "items")
+
+GROUP_LABELS = {
+    "channels": "四评通道权重",
+    "items": "组织评定指标权重",
+    "grades": "等次分档",
+    "stars": "星级分档",
+    "standardized": "达标条件",
+    "five_strong": "五强标准",
+    "weak": "软弱涣散判定",
+    "reconciliation": "多名考评人的合并方法",
+}
+
+_VETO_REFUSED = "“最强党支部”否决规则由来源文件（001 §三(四)）规定，不能调整"
+
+
+# ---------------------------------------------------------------------------------- values
+def decimal_text(value: Fraction) -> str | None:
+    """'0.35' for 7/20, '80' for 80, None for 1/3 (no finite decimal)."""
+    value = Fraction(value)
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return None
+    digits = max(twos, fives)
+    if digits == 0:
+        return str(value.numerator)
+    scaled = abs(value.numerator * 10**digits // value.denominator)
+    text = str(scaled).rjust(digits + 1, "0")
+    sign = "-" if value < 0 else ""
+    return f"{sign}{text[:-digits]}.{text[-digits:]}"
+
+
+def path_text(path: Path) -> str:
+    """('items', 3, 'weight') → 'items[3].weight'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# --------------------------------------------------------------------------------- changes
+@dataclass(frozen=True)
+class Change:
+    """Set the scalar at ``path`` of rubric file ``file`` to ``value``."""
+
+    file: str
+    path: Path
+    value: Value
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting an analyst may change, with everything a page needs to offer it.
+
+    ``paths`` all take the value (a band edge is the upper band's ``min`` and the lower band's
+    ``max``). ``label_paths`` are rubric labels that spell the old number (``综合得分80分以上``):
+    :meth:`changes` rewrites them with the new number so reasons shown to users stay true.
+    ``unit`` is how a page shows the value: ``"%"`` means a share shown ×100.
+    """
+
+    id: str
+    group: str
+    label: str
+    value: Value
+    file: str
+    paths: tuple[Path, ...]
+    kind: Literal["weight", "score", "share", "count", "option"]
+    minimum: Value | None = None
+    maximum: Value | None = None
+    step: Fraction | int | None = None
+    unit: str = ""
+    note: str = ""
+    section: str = ""
+    options: tuple[tuple[str, str], ...] = ()
+    affects_scores: bool = True
+    label_paths: tuple[tuple[Path, str], ...] = field(default=(), repr=False)
+
+    def changes(self, value: Value) -> list[Change]:
+        changes = [Change(self.file, path, value) for path in self.paths]
+        for path, template in self.label_paths:
+            changes.append(Change(self.file, path, template.format(_label_number(value, template))))
+        return changes
+
+
+def _number_text(value: Fraction) -> str:
+    return decimal_text(value) or format_fraction(value)
+
+
+def _label_number(value: Value, template: str) -> str:
+    if isinstance(value, str):
+        return value
+    if "{}%" in template:
+        return _number_text(Fraction(value) * 100)
+    return _number_text(Fraction(value))
+
+
+def _label_template(label: str, value: Value) -> str | None:
+    """The label with the number it spells replaced by ``{}`` — only when it appears exactly once."""
+    if isinstance(value, str):
+        return None
+    candidates = [_number_text(Fraction(value))]
+    if isinstance(value, Fraction) and value <= 1:
+        candidates.insert(0, _number_text(value * 100) + "%")
+    for text in candidates:
+        # The number must stand alone: '60' in '160分' is not the threshold.
+        hits = [m for m in re.finditer(re.escape(text), label) if _stands_alone(label, m.start(), m.end())]
+        if len(hits) == 1:
+            start, end = hits[0].span()
+            suffix = "%" if text.endswith("%") else ""
+            return (
+                label[:start].replace("{", "{{").replace("}", "}}")
+                + "{}"
+                + suffix
+                + (label[end:].replace("{", "{{").replace("}", "}}"))
+            )
+    return None
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    return not (before.isdigit() or before == ".") and not (after.isdigit() or after == ".")
+
+
+def format_setting_value(setting: Setting, value: Value | None = None) -> str:
+    """A value as the page shows it: '0.35', '85%', '80', '中位数'."""
+    value = setting.value if value is None else value
+    if setting.kind == "option":
+        return {v: label for label, v in setting.options}.get(str(value), str(value))
+    if setting.unit == "%":
+        return _number_text(Fraction(value) * 100) + "%"
+    return _number_text(Fraction(value)) + setting.unit
+
+
+# ---------------------------------------------------------------------- adjustable settings
+def _edge_settings(
+    bands: tuple[Band, ...], group: str, what: str, note: str, decimals: int, base_path: Path
+) -> list[Setting]:
+    """One setting per shared edge of a band scale (the bands tile the scale, see check_bands)."""
+    unit = Fraction(1, 10**decimals)
+    order = sorted(range(len(bands)), key=lambda i: bands[i].min)
+    settings = []
+    for position, (low_i, high_i) in enumerate(itertools.pairwise(order)):
+        low, high = bands[low_i], bands[high_i]
+        owner = high.label if high.min_inclusive else low.label
+        settings.append(
+            Setting(
+                id=f"{group}.edge.{position}",
+                group=group,
+                label=f"“{low.label}”与“{high.label}”的分界",
+                value=high.min,
+                file="eligibility.yaml",
+                paths=((*base_path, high_i, "min"), (*base_path, low_i, "max")),
+                kind="score",
+                minimum=low.min + unit,
+                maximum=high.max - unit,
+                step=Fraction(1, 2),
+                unit="分",
+                note=f"{what}：分界值本身属于“{owner}”。{note}",
+            )
+        )
+    return settings
+
+
+def adjustable_settings(rubric: Rubric) -> list[Setting]:
+    """Every setting an analyst may change, in page order. Never the veto rules."""
+    settings: list[Setting] = []
+    scale = (rubric.meta.scale_min, rubric.meta.scale_max)
+    decimals = rubric.meta.decimals
+
+    for index, channel in enumerate(rubric.channels.channels):
+        if channel.weight_choice:
+            settings.append(
+                Setting(
+                    id=f"channels.{channel.id}",
+                    group="channels",
+                    label=channel.label,
+                    value=channel.weight,
+                    file="channels.yaml",
+                    paths=(("channels", index, "weight"),),
+                    kind="weight",
+                    minimum=Fraction(0),
+                    maximum=Fraction(1),
+                    step=DEFAULT_STEP,
+                    note=f"来源文件没有给出权重（选择）。{channel.source}",
+                )
+            )
+
+    areas = {a.id: a.label for a in rubric.checklist.areas}
+    for index, item in enumerate(rubric.items):
+        settings.append(
+            Setting(
+                id=f"items.{item.id}",
+                group="items",
+                label=f"{item.id} {item.label}",
+                value=item.weight,
+                file="checklist.yaml",
+                paths=(("items", index, "weight"),),
+                kind="weight",
+                minimum=Fraction(0),
+                maximum=Fraction(1),
+                step=DEFAULT_STEP,
+                section=areas.get(item.area, item.area),
+                note=f"条目来源：{item.source}",
+            )
+        )
+
+    eligibility = rubric.eligibility
+    if eligibility.grades.choice:
+        settings += _edge_settings(
+            eligibility.grades.bands, "grades", "等次", eligibility.grades.source, decimals, ("grades", "bands")
+        )
+    if eligibility.stars.choice:
+        settings += _edge_settings(
+            eligibility.stars.bands, "stars", "星级", eligibility.stars.source, decimals, ("stars", "bands")
+        )
+        if eligibility.stars.max_if_not_standardized is not None:
+            settings.append(
+                Setting(
+                    id="stars.max_if_not_standardized",
+                    group="stars",
+                    label="未达标支部的星级上限",
+                    value=eligibility.stars.max_if_not_standardized,
+                    file="eligibility.yaml",
+                    paths=(("stars", "max_if_not_standardized"),),
+                    kind="count",
+                    minimum=0,
+                    maximum=max(b.stars or 0 for b in eligibility.stars.bands),
+                    step=1,
+                    unit="星",
+                    note="选择：否决只限星级、不扣分。" + eligibility.stars.source,
+                )
+            )
+
+    n_rules = len(rubric.activities.rules)
+    for index, cond in enumerate(eligibility.standardized.conditions):
+        if not cond.choice:
+            continue
+        base = ("standardized", "conditions", index)
+        if cond.type == "score_at_least":
+            settings.append(
+                _with_label(
+                    Setting(
+                        id=f"standardized.{index}.threshold",
+                        group="standardized",
+                        label=f"{_target_label(rubric, cond.target)}分数线（{'含' if cond.inclusive else '不含'}本数）",
+                        value=cond.threshold,
+                        file="eligibility.yaml",
+                        paths=((*base, "threshold"),),
+                        kind="score",
+                        minimum=scale[0],
+                        maximum=scale[1],
+                        step=Fraction(1, 2),
+                        unit="分",
+                        note=f"选择：{cond.label}。{eligibility.standardized.source}",
+                    ),
+                    cond.label,
+                    (*base, "label"),
+                )
+            )
+        elif cond.type == "key_items_at_least":
+            settings.append(
+                _with_label(
+                    Setting(
+                        id=f"standardized.{index}.share",
+                        group="standardized",
+                        label=f"关键项得分率下限（{'含' if cond.inclusive else '不含'}本数）",
+                        value=cond.share,
+                        file="eligibility.yaml",
+                        paths=((*base, "share"),),
+                        kind="share",
+                        minimum=Fraction(0),
+                        maximum=Fraction(1),
+                        step=DEFAULT_STEP,
+                        unit="%",
+                        note=f"选择：{cond.label}。关键项：" + "、".join(i.label for i in rubric.items if i.key),
+                    ),
+                    cond.label,
+                    (*base, "label"),
+                )
+            )
+        elif cond.type == "activity_rules_met":
+            settings.append(
+                _with_label(
+                    Setting(
+                        id=f"standardized.{index}.max_failed",
+                        group="standardized",
+                        label="允许未达到的组织生活频次项数",
+                        value=cond.max_failed,
+                        file="eligibility.yaml",
+                        paths=((*base, "max_failed"),),
+                        kind="count",
+                        minimum=0,
+                        maximum=n_rules,
+                        step=1,
+                        unit="项",
+                        note=f"选择：{cond.label}（默认0项，即全部达到）。",
+                    ),
+                    cond.label,
+                    (*base, "label"),
+                )
+            )
+
+    five = rubric.checklist.five_strong
+    if five.threshold_choice:
+        settings.append(
+            Setting(
+                id="five_strong.threshold",
+                group="five_strong",
+                label="五强各维度得分率下限（含本数）",
+                value=five.threshold,
+                file="checklist.yaml",
+                paths=(("five_strong", "threshold"),),
+                kind="share",
+                minimum=Fraction(0),
+                maximum=Fraction(1),
+                step=DEFAULT_STEP,
+                unit="%",
+                note=f"选择。{five.source}",
+            )
+        )
+
+    if eligibility.weak.choice:
+        for index, cond in enumerate(eligibility.weak.any_of):
+            base = ("weak", "any_of", index)
+            if cond.type == "score_below":
+                settings.append(
+                    _with_label(
+                        Setting(
+                            id=f"weak.{index}.threshold",
+                            group="weak",
+                            label=f"{_target_label(rubric, cond.target)}低于（不含本数）",
+                            value=cond.threshold,
+                            file="eligibility.yaml",
+                            paths=((*base, "threshold"),),
+                            kind="score",
+                            minimum=scale[0],
+                            maximum=scale[1],
+                            step=Fraction(1, 2),
+                            unit="分",
+                            note=f"选择：{cond.label}。{eligibility.weak.source}",
+                        ),
+                        cond.label,
+                        (*base, "label"),
+                    )
+                )
+            elif cond.type == "activity_failures_at_least":
+                settings.append(
+                    _with_label(
+                        Setting(
+                            id=f"weak.{index}.count",
+                            group="weak",
+                            label="未达到的组织生活频次项数达到（含本数）",
+                            value=cond.count,
+                            file="eligibility.yaml",
+                            paths=((*base, "count"),),
+                            kind="count",
+                            minimum=1,
+                            maximum=max(1, n_rules),
+                            step=1,
+                            unit="项",
+                            note=f"选择：{cond.label}。{eligibility.weak.source}",
+                        ),
+                        cond.label,
+                        (*base, "label"),
+                    )
+                )
+
+    rec = rubric.channels.reconciliation
+    if rec.choice:
+        settings.append(
+            Setting(
+                id="reconciliation.method",
+                group="reconciliation",
+                label="多名考评人数值的合并方法",
+                value=rec.method,
+                file="channels.yaml",
+                paths=(("reconciliation", "method"),),
+                kind="option",
+                options=(("中位数", "median"), ("平均数", "mean")),
+                affects_scores=False,
+                note=f"{rec.source}。只影响多名考评人的表单如何合并，不影响本页已合并的数据。",
+            )
+        )
+        settings.append(
+            Setting(
+                id="reconciliation.disagreement_share",
+                group="reconciliation",
+                label="标出分歧的给分差（占指标量程，不含本数）",
+                value=rec.disagreement_share,
+                file="channels.yaml",
+                paths=(("reconciliation", "disagreement_share"),),
+                kind="share",
+                minimum=Fraction(0),
+                maximum=Fraction(1),
+                step=DEFAULT_STEP,
+                unit="%",
+                affects_scores=False,
+                note=f"{rec.source}。只影响分歧提示，不影响本页的评分。",
+            )
+        )
+    return settings
+
+
+def _with_label(setting: Setting, label: str, label_path: Path) -> Setting:
+    template = _label_template(label, setting.value)
+    if template is None:
+        return setting
+    return Setting(**{**setting.__dict__, "label_paths": ((label_path, template),)})
+
+
+def _target_label(rubric: Rubric, target: str) -> str:
+    if target == "composite":
+        return "综合得分"
+    return rubric.channel(target).label
+
+
+# ------------------------------------------------------------------------- YAML splicing
+@dataclass(frozen=True)
+class _Span:
+    start: int
+    end: int
+    style: str | None
+    flow: bool
+    line: int
+
+
+def _scalar_spans(text: str) -> dict[Path, _Span]:
+    """Path of every scalar value → where its text is, from ruamel's parser events."""
+    spans: dict[Path, _Span] = {}
+    # Each frame: [kind, path, flow, key or index, expecting_key]
+    stack: list[list[Any]] = []
+
+    def value_path() -> Path | None:
+        if not stack:
+            return ()
+        frame = stack[-1]
+        if frame[0] == "map":
+            if frame[4]:
+                return None  # this node is a key
+            return (*frame[1], frame[3])
+        return (*frame[1], frame[3])
+
+    def after_node(key_value: Any = None) -> None:
+        if not stack:
+            return
+        frame = stack[-1]
+        if frame[0] == "map":
+            if frame[4]:
+                frame[3] = key_value
+                frame[4] = False
+            else:
+                frame[4] = True
+        else:
+            frame[3] += 1
+
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, ScalarEvent):
+            path = value_path()
+            if path is not None:
+                spans[path] = _Span(
+                    event.start_mark.index,
+                    event.end_mark.index,
+                    event.style,
+                    bool(stack and stack[-1][2]),
+                    event.start_mark.line + 1,
+                )
+            after_node(event.value)
+        elif isinstance(event, (MappingStartEvent, SequenceStartEvent)):
+            path = value_path()
+            kind = "map" if isinstance(event, MappingStartEvent) else "seq"
+            stack.append([kind, path if path is not None else (), bool(event.flow_style), 0, True])
+        elif isinstance(event, (MappingEndEvent, SequenceEndEvent)):
+            stack.pop()
+            after_node()
+        elif isinstance(event, AliasEvent):
+            after_node(None)
+    return spans
+
+
+_PLAIN_CHECK = YAML(typ="safe", pure=True)
+
+
+def _plain_ok(text: str, flow: bool) -> bool:
+    """Would ``text`` written plain read back as the same string in this context?"""
+    if not text or text != text.strip() or "\n" in text:
+        return False
+    if flow and any(c in text for c in ",[]{}"):
+        return False
+    document = f"{{k: {text}}}" if flow else f"k: {text}"
+    try:
+        loaded = _PLAIN_CHECK.load(document)
+    except YAMLError:
+        return False
+    return isinstance(loaded, dict) and loaded.get("k") == text and isinstance(loaded.get("k"), str)
+
+
+def _yaml_scalar(value: Value, span: _Span) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Fraction)):
+        exact = decimal_text(Fraction(value))
+        if exact is not None:
+            return exact
+        value = Fraction(value)
+        return f'"{value.numerator}/{value.denominator}"'
+    if isinstance(value, str):
+        if span.style is None and _plain_ok(value, span.flow):
+            return value
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+    raise TypeError(f"cannot write {type(value).__name__} into YAML")
+
+
+def _get(tree: Any, path: Path) -> Any:
+    for part in path:
+        tree = tree[part]
+    return tree
+
+
+def _same(read: Any, value: Value) -> bool:
+    if isinstance(value, bool):
+        return read is value
+    if isinstance(value, str):
+        return isinstance(read, str) and str(read) == value
+    try:
+        return to_fraction(read) == Fraction(value)
+    except ValueError:
+        return False
+
+
+def _check_allowed(change: Change) -> RubricProblem | None:
+    if change.file not in FILES:
+        return RubricProblem(change.file, None, "", f"未知的评分标准文件，应为：{'、'.join(FILES)}")
+    if change.file == "eligibility.yaml" and change.path[:1] == ("veto_rules",):
+        return RubricProblem(change.file, None, path_text(change.path), _VETO_REFUSED)
+    return None
+
+
+def apply_changes(texts: Mapping[str, str], changes: Iterable[Change], *, validate: bool = True) -> dict[str, str]:
+    """The rubric texts with ``changes`` written in; every other character kept.
+
+    Raises :class:`RubricError` (Chinese, with file and line) when a change names an unknown file or
+    field, touches a veto rule, or leaves a rubric that does not validate.
+    """
+    changes = list(changes)
+    problems = [p for p in map(_check_allowed, changes) if p is not None]
+    if problems:
+        raise RubricError(problems)
+    out = dict(texts)
+    by_file: dict[str, dict[Path, Value]] = {}
+    for change in changes:  # a later change of the same field wins
+        by_file.setdefault(change.file, {})[tuple(change.path)] = change.value
+    for file, edits in by_file.items():
+        if file not in out:
+            problems.append(RubricProblem(file, None, "", "缺少评分标准文件"))
+            continue
+        text = out[file]
+        try:
+            spans = _scalar_spans(text)
+        except YAMLError as exc:
+            problems.append(RubricProblem(file, None, "", f"YAML 格式错误：{exc}"))
+            continue
+        replacements = []
+        for path, value in edits.items():
+            span = spans.get(path)
+            if span is None:
+                problems.append(RubricProblem(file, None, path_text(path), "字段不存在或不是单个取值，无法修改"))
+                continue
+            try:
+                replacements.append((span, _yaml_scalar(value, span)))
+            except TypeError:
+                problems.append(RubricProblem(file, span.line, path_text(path), f"无法写入的取值：{value!r}"))
+        for span, new in sorted(replacements, key=lambda r: r[0].start, reverse=True):
+            text = text[: span.start] + new + text[span.end :]
+        tree = YAML(typ="rt").load(text)
+        for path, value in edits.items():
+            if path in spans and not _same(_get(tree, path), value):  # pragma: no cover - a writer bug
+                problems.append(RubricProblem(file, spans[path].line, path_text(path), "写入后读回的值不一致"))
+        out[file] = text
+    if problems:
+        raise RubricError(problems)
+    if validate:
+        load_rubric_texts(out)
+    return out
+
+
+def _raw(node: Any) -> Any:
+    """A model as nested dicts and lists with the values as they are (Fractions stay exact:
+    ``model_dump`` would write them through ``format_fraction``, which rounds long decimals)."""
+    if isinstance(node, BaseModel):
+        return {name: _raw(getattr(node, name)) for name in type(node).model_fields}
+    if isinstance(node, (tuple, list)):
+        return [_raw(v) for v in node]
+    if isinstance(node, dict):
+        return {k: _raw(v) for k, v in node.items()}
+    return node
+
+
+def _set_in(data: Any, path: Path, value: Any) -> None:
+    for part in path[:-1]:
+        data = data[part]
+    last = path[-1]
+    if isinstance(data, list) and not (isinstance(last, int) and 0 <= last < len(data)):
+        raise KeyError(last)
+    if isinstance(data, dict) and last not in data:
+        raise KeyError(last)
+    data[last] = value
+
+
+def _section_attr(file: str) -> str:
+    """'checklist.yaml' → the Rubric field holding it (every rubric file is a field of that name)."""
+    return file.removesuffix(".yaml")
+
+
+def apply_to_rubric(rubric: Rubric, changes: Iterable[Change]) -> Rubric:
+    """``rubric`` with ``changes`` applied and validated, without going through YAML.
+
+    Equal to ``load_rubric_texts(apply_changes(texts, changes))`` (tested); fast enough to run on
+    every slider move. Errors carry file and field but no line (there is no text).
+    """
+    changes = list(changes)
+    problems = [p for p in map(_check_allowed, changes) if p is not None]
+    if problems:
+        raise RubricError(problems)
+    by_file: dict[str, list[Change]] = {}
+    for change in changes:
+        by_file.setdefault(change.file, []).append(change)
+    updates = {}
+    for file, edits in by_file.items():
+        attr = _section_attr(file)
+        data = _raw(getattr(rubric, attr))
+        for change in edits:
+            try:
+                _set_in(data, tuple(change.path), change.value)
+            except (KeyError, IndexError, TypeError):
+                problems.append(RubricProblem(file, None, path_text(change.path), "字段不存在或不是单个取值，无法修改"))
+        try:
+            section = FILES[file].model_validate(data)
+        except ValidationError as exc:
+            for error in exc.errors(include_url=False):
+                loc = tuple(p for p in error["loc"] if isinstance(p, int) or p in _fields_of(data, error["loc"]))
+                problems.append(RubricProblem(file, None, path_text(loc), str(error.get("msg", ""))))
+            continue
+        for loc, message in section.problems():
+            problems.append(RubricProblem(file, None, path_text(loc), message))
+        updates[attr] = section
+    if problems:
+        raise RubricError(problems)
+    new = rubric.model_copy(update=updates)
+    cross = new.cross_file_problems()
+    if cross:
+        raise RubricError([RubricProblem(file, None, path_text(loc), message) for file, loc, message in cross])
+    return new
+
+
+def _fields_of(data: Any, loc: tuple) -> set[str]:
+    names: set[str] = set()
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            names.add(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+    return names
+
+
+# ------------------------------------------------------------------------------- weights
+def _spread(total: Fraction, olds: dict[str, Fraction], step: Fraction | None) -> dict[str, Fraction]:
+    """Share ``total`` among ``olds`` in proportion to them (equally when all are 0), on the grid.
+
+    On a grid of ``step``: the whole steps go by largest remainder (ties: larger old weight, then
+    order); the part of ``total`` below one step (only when a locked weight is off the grid) goes to
+    the largest share. The result sums to ``total`` exactly and nothing is negative.
+    """
+    if not olds:
+        return {}
+    keys = list(olds)
+    base_sum = sum(olds.values(), Fraction(0))
+    proportions = {k: (olds[k] / base_sum if base_sum > 0 else Fraction(1, len(keys))) for k in keys}
+    if step is None:
+        out = {k: total * proportions[k] for k in keys}
+        out[keys[-1]] = total - sum((out[k] for k in keys[:-1]), Fraction(0))
+        return out
+    units = math.floor(total / step)
+    residue = total - units * step
+    quotas = {k: units * proportions[k] for k in keys}
+    whole = {k: math.floor(q) for k, q in quotas.items()}
+    left = units - sum(whole.values())
+    order = sorted(keys, key=lambda k: (-(quotas[k] - whole[k]), -olds[k], keys.index(k)))
+    for k in order[:left]:
+        whole[k] += 1
+    out = {k: whole[k] * step for k in keys}
+    if residue:
+        largest = max(keys, key=lambda k: (out[k], -keys.index(k)))
+        out[largest] += residue
+    return out
+
+
+def rebalance(
+    weights: Mapping[str, Fraction],
+    changed: str,
+    new_value: Fraction,
+    locked: Iterable[str] = (),
+    step: Fraction | None = DEFAULT_STEP,
+) -> dict[str, Fraction]:
+    """Set ``changed`` to ``new_value``; the other unlocked weights absorb the difference.
+
+    调整一项权重时，其余未锁定的权重按比例缩放，合计始终为 1:
+    - locked weights never change (the moved weight's own lock is ignored: the analyst moved it);
+    - ``changed`` gets ``new_value`` clamped to what is feasible, [0, 1 − locked]; with nothing
+      unlocked left to absorb, the only feasible value, 1 − locked;
+    - the others keep their proportions, kept on the ``step`` grid with a final fix-up
+      (:func:`_spread`), so the sum is exactly 1 and nothing is negative.
+    """
+    weights = {k: Fraction(v) for k, v in weights.items()}
+    if changed not in weights:
+        raise KeyError(changed)
+    locked = set(locked) - {changed}
+    fixed = sum((weights[k] for k in weights if k in locked), Fraction(0))
+    free = {k: weights[k] for k in weights if k not in locked and k != changed}
+    room = max(Fraction(0), 1 - fixed)
+    value = room if not free else min(max(Fraction(new_value), Fraction(0)), room)
+    out = dict(weights)
+    out[changed] = value
+    out.update(_spread(room - value, free, step))
+    return out
+
+
+def equalize(
+    weights: Mapping[str, Fraction], locked: Iterable[str] = (), step: Fraction | None = DEFAULT_STEP
+) -> dict[str, Fraction]:
+    """均分: the unlocked weights share what the locked ones leave, equally (on the grid, the extra
+    hundredths go to the first ones in order)."""
+    weights = {k: Fraction(v) for k, v in weights.items()}
+    locked = set(locked)
+    fixed = sum((weights[k] for k in weights if k in locked), Fraction(0))
+    free = {k: Fraction(1) for k in weights if k not in locked}
+    out = dict(weights)
+    out.update(_spread(max(Fraction(0), 1 - fixed), free, step))
+    return out
+
+
+def weights_sum_text(weights: Iterable[Fraction]) -> str:
+    return format_fraction(sum(weights, Fraction(0)))
+
+
+# ---------------------------------------------------------------------------------- diff
+@dataclass(frozen=True)
+class DiffLine:
+    file: str
+    path: str
+    label: str
+    old: str
+    new: str
+
+
+def _plain_tree(text: str) -> Any:
+    return YAML(typ="safe", pure=True).load(text)
+
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (int, float)):
+        return format_fraction(to_fraction(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b and type(a) is type(b)
+    numeric = (int, float, str)
+    if isinstance(a, numeric) and isinstance(b, numeric) and not (isinstance(a, str) and isinstance(b, str)):
+        try:
+            return to_fraction(a) == to_fraction(b)
+        except ValueError:
+            return False
+    return a == b
+
+
+def _walk(old: Any, new: Any, path: Path, out: list[tuple[Path, Any, Any]]) -> None:
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in list(old) + [k for k in new if k not in old]:
+            _walk(old.get(key), new.get(key), (*path, key), out)
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (a, b) in enumerate(zip(old, new)):
+            _walk(a, b, (*path, index), out)
+    elif not _equal(old, new):
+        out.append((path, old, new))
+
+
+def _generic_label(tree: Any, path: Path) -> str:
+    parts = []
+    node = tree
+    for part in path:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+            if isinstance(node, dict):
+                name = " ".join(str(node[k]) for k in ("id", "label") if node.get(k) is not None)
+                parts.append(name or f"第{part + 1}项")
+            else:
+                parts.append(f"第{part + 1}项")
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+            parts.append(FIELD_LABELS.get(str(part), str(part)))
+        else:
+            parts.append(FIELD_LABELS.get(str(part), str(part)))
+            node = None
+    return " · ".join(parts)
+
+
+def diff_rubrics(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> list[DiffLine]:
+    """What differs between two versions, field by field, with the setting's Chinese label.
+
+    Numbers compare by value (0.4 = "2/5"); comments and layout are not differences.
+    """
+    labels: dict[tuple[str, Path], str] = {}
+    try:
+        rubric = load_rubric_texts(dict(old_texts))
+    except RubricError:
+        rubric = None
+    if rubric is not None:
+        for setting in adjustable_settings(rubric):
+            for path in setting.paths:
+                labels[(setting.file, path)] = f"{GROUP_LABELS[setting.group]} · {setting.label}"
+            for path, _template in setting.label_paths:
+                labels[(setting.file, path)] = f"{GROUP_LABELS[setting.group]} · {setting.label}（说明文字）"
+    labels[("meta.yaml", ("version",))] = "版本"
+    lines: list[DiffLine] = []
+    for file in [*FILES, *sorted((set(old_texts) | set(new_texts)) - set(FILES))]:
+        if file not in old_texts and file not in new_texts:
+            continue
+        old_tree = _plain_tree(old_texts[file]) if file in old_texts else None
+        new_tree = _plain_tree(new_texts[file]) if file in new_texts else None
+        found: list[tuple[Path, Any, Any]] = []
+        _walk(old_tree, new_tree, (), found)
+        for path, old, new in found:
+            label = labels.get((file, path)) or _generic_label(old_tree if old is not None else new_tree, path)
+            lines.append(DiffLine(file, path_text(path), label, _value_text(old), _value_text(new)))
+    return lines
+
+
+# ------------------------------------------------------------------------------ versions
+def next_version(version: str) -> str:
+    """'2025.1' → '2025.2'; '2025.9' → '2025.10'; a version without a trailing number gets '.1'."""
+    match = re.fullmatch(r"(.*?)(\d+)", version.strip())
+    if not match or "." not in version:
+        return f"{version.strip()}.1"
+    head, number = match.groups()
+    return f"{head}{int(number) + 1}"
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """A new rubric version ready to store: its texts, and who made it and why.
+
+    ``author``, ``note`` and ``based_on`` are kept beside the texts until meta.yaml has fields for them.
+    """
+
+    texts: dict[str, str]
+    version: str
+    based_on: str
+    author: str
+    note: str
+    diff: list[DiffLine]
+
+
+def prepare_version(old_texts: Mapping[str, str], changes: Iterable[Change], *, author: str, note: str) -> NewVersion:
+    """Apply ``changes`` and stamp the next version number; validated (raises :class:`RubricError`)."""
+    author, note = author.strip(), note.strip()
+    problems = []
+    if not author:
+        problems.append(RubricProblem("meta.yaml", None, "", "请填写修改人"))
+    if not note:
+        problems.append(RubricProblem("meta.yaml", None, "", "请填写修改说明"))
+    if problems:
+        raise RubricError(problems)
+    changes = list(changes)
+    old = load_rubric_texts(dict(old_texts))
+    version = next_version(old.version)
+    texts = apply_changes(old_texts, [*changes, Change("meta.yaml", ("version",), version)])
+    return NewVersion(texts, version, old.version, author, note, diff_rubrics(old_texts, texts))

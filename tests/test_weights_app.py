@@ -1,0 +1,292 @@
+"""The 权重分析 app driven in Python, without a browser: move controls, then read what it shows."""
+
+from __future__ import annotations
+
+import copy
+import html
+import logging
+import re
+from fractions import Fraction
+
+import pytest
+
+from assessment.analysis import Baseline, compare, rescore
+from assessment.apps import weights as weights_module
+from assessment.apps.weights import REBALANCE_RULE, SAVE_NOT_CONNECTED, WeightsApp, save_rubric_version
+from assessment.apps.weights_views import CHANGED_ROW
+from assessment.demo import generate_demo
+from assessment.rubric import load_rubric_texts, read_rubric_texts
+from assessment.rubric.edit import apply_to_rubric
+
+F = Fraction
+YEAR = 2025
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def texts():
+    return read_rubric_texts()[0]
+
+
+@pytest.fixture(scope="module")
+def rubric(texts):
+    return load_rubric_texts(texts)
+
+
+@pytest.fixture(scope="module")
+def demo(rubric):
+    return generate_demo(rubric)
+
+
+@pytest.fixture
+def app(texts, demo):
+    return WeightsApp(texts, demo, YEAR)
+
+
+@pytest.fixture
+def log_records():
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("assessment.apps")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+def channel_weights(app) -> dict[str, Fraction]:
+    return {k: v for k, v in app.state.values.items() if k.startswith("channels.")}
+
+
+def highlighted_rows(app) -> list[str]:
+    return re.findall(r'<tr class="siping-changed"[^>]*data-branch="([^"]+)"', app.ranking.value)
+
+
+def test_page_opens_with_the_current_rubric_and_no_changes(app, rubric):
+    assert app.ready and app.error.value == ""
+    assert "评分标准权重与阈值分析" in app.title.value
+    assert f"当前评分标准版本 {rubric.version}" in app.title.value
+    assert "所有支部的排名和结果都没有变化" in app.summary.value
+    assert highlighted_rows(app) == []
+    assert REBALANCE_RULE in html.unescape(app.controls_box.children[1].value)
+    assert bytes(app.chart.value).startswith(PNG_SIGNATURE)
+    # every branch is in the ranking table
+    for branch in app.before.branches.index:
+        assert f'data-branch="{branch}"' in app.ranking.value
+
+
+def test_moving_a_weight_rebalances_the_others_and_rescores(app, rubric, demo):
+    ranking_before = app.ranking.value
+    chart_before = bytes(app.chart.value)
+
+    # When the analyst moves 组织评定 to 0.6
+    app.controls["channels.org"].value = 0.6
+
+    # Then the other weights shrink in proportion and the group still sums to exactly 1
+    weights = channel_weights(app)
+    assert weights["channels.org"] == F(6, 10)
+    assert sum(weights.values()) == 1
+    assert weights["channels.member"] == weights["channels.public"] + F(1, 100) == F(14, 100)
+    assert app.controls["channels.member"].value == pytest.approx(0.14)
+    assert "合计 <b>1</b>" in app.sums["channels"].value
+
+    # And the ranking, the highlights, the chart and the summary follow the new rubric
+    candidate = apply_to_rubric(rubric, app.changes())
+    expected = compare(app.before, rescore(Baseline.from_inputs(rubric, demo, year=YEAR), candidate))
+    assert app.ranking.value != ranking_before
+    assert bytes(app.chart.value) != chart_before
+    assert set(highlighted_rows(app)) == set(expected.index[expected["changed"]])
+    assert len(highlighted_rows(app)) > 0
+    assert CHANGED_ROW["style"] in app.ranking.value
+    assert app.ranked_ids()[0] == expected["rank_after"].idxmin()
+    moved = int((expected["rank_move"] != 0).sum())
+    assert f"{moved}个支部排名变化" in app.summary.value
+
+
+def test_a_locked_weight_stays_and_equalize_shares_the_rest(app):
+    app.locks["channels.social"].value = True
+    assert app.state.locked == {"channels.social"}
+    assert app.controls["channels.social"].disabled
+
+    app.controls["channels.org"].value = 0.5
+    weights = channel_weights(app)
+    assert weights["channels.social"] == F(2, 10)
+    assert weights["channels.org"] == F(1, 2)
+    assert sum(weights.values()) == 1
+
+    app.equalize_buttons["channels"].click()
+    weights = channel_weights(app)
+    assert weights == {
+        "channels.org": F(27, 100),
+        "channels.member": F(27, 100),
+        "channels.public": F(26, 100),
+        "channels.social": F(2, 10),
+    }
+    assert "锁定1项" in app.sums["channels"].value
+
+
+def test_moving_an_item_weight_keeps_the_item_group_at_one(app):
+    app.controls["items.y1"].value = 0.3
+    items = {k: v for k, v in app.state.values.items() if k.startswith("items.")}
+    assert items["items.y1"] == F(3, 10)
+    assert sum(items.values()) == 1
+    assert all(v >= 0 for v in items.values())
+    titles = app.item_accordion.titles
+    assert any("落实基本制度" in t and "小计" in t for t in titles)
+
+
+def test_lowering_the_standardized_line_changes_the_totals(app):
+    before = app.shown.totals[0].after
+    app.controls["standardized.0.threshold"].value = 70
+    totals = {t.key: t for t in app.shown.totals}
+    assert totals["standardized"].after > before
+    assert "当前版本（2025.1）" in app.totals.value
+    assert "2025年目标 90%以上" in app.totals.value and "<td class=nw>90%以上</td>" in app.totals.value
+    # the condition's label follows its number, so reasons stay true
+    assert app.shown.rubric.eligibility.standardized.conditions[0].label == "综合得分70分以上"
+    assert "变为达标" in app.summary.value
+
+
+def test_share_settings_are_shown_in_percent(app):
+    control = app.controls["five_strong.threshold"]
+    assert control.value == pytest.approx(85)
+    control.value = 80
+    assert app.state.values["five_strong.threshold"] == F(4, 5)
+
+
+def test_band_edges_keep_their_neighbours_apart(app):
+    edge = app.controls["grades.edge.2"]  # 良好 / 优秀
+    edge.value = 85
+    assert app.state.values["grades.edge.2"] == 85
+    lower = app.controls["grades.edge.1"]  # 一般 / 良好: may now go up to just below 85
+    assert lower.max == pytest.approx(84.99)
+    assert app.error.value == ""
+
+
+def test_an_unusable_draft_shows_a_message_and_keeps_the_last_results(app):
+    shown = app.shown
+    values = dict(app.state.values)
+    values["grades.edge.1"] = F(95)  # past the edge above it
+    app.state.update(values=values)
+    assert "这组设置不能使用" in app.error.value
+    assert app.shown is shown
+
+
+def test_reset_restores_the_current_version(app):
+    app.controls["channels.org"].value = 0.7
+    app.locks["channels.member"].value = True
+    app.reset_button.click()
+    assert app.changes() == []
+    assert app.state.locked == set()
+    assert app.controls["channels.org"].value == pytest.approx(0.4)
+    assert "所有支部的排名和结果都没有变化" in app.summary.value
+
+
+def test_sensitivity_runs_with_a_progress_bar_and_names_the_branches(app):
+    app.spread.value = 0.5
+    app.n_runs.value = 120
+    app.seed.value = 3
+    app.run_button.click()
+    assert app.progress.value == app.progress.max == 120
+    out = app.sensitivity_out.value
+    assert "共模拟120次（随机种子3）" in out
+    table = app.last_sensitivity
+    hanging = table[table["hangs"]]
+    assert len(hanging) > 0
+    assert f"{len(hanging)}个支部的结果取决于权重" in out
+    for branch in hanging.index:
+        assert f"<b>{branch} " in out
+    # a later change marks the result as stale
+    app.controls["channels.org"].value = 0.5
+    assert "请重新运行" in app.sensitivity_note.value
+
+
+def test_save_validates_shows_the_diff_and_says_storage_is_not_wired(app):
+    app.controls["channels.org"].value = 0.5
+    app.save_button.click()
+    assert "请填写修改人" in app.save_messages.value
+    app.author.value = "李四"
+    app.note.value = "提高组织评定的权重"
+    app.save_button.click()
+    assert SAVE_NOT_CONNECTED in app.save_messages.value
+    assert "新版本 <b>2025.2</b>（基于 2025.1）" in app.diff.value
+    assert "四评通道权重 · 组织评定" in app.diff.value
+    assert app.draft is not None and load_rubric_texts(app.draft.texts).version == "2025.2"
+
+
+def test_save_without_changes_says_so(app):
+    app.author.value = "李四"
+    app.note.value = "无"
+    app.save_button.click()
+    assert "还没有任何调整" in app.save_messages.value
+
+
+def test_the_save_stub_raises_the_chinese_message():
+    with pytest.raises(NotImplementedError, match=SAVE_NOT_CONNECTED):
+        save_rubric_version({}, "a", "b")
+
+
+def test_user_text_is_escaped(texts, demo):
+    inputs = copy.deepcopy(demo)
+    evil = "<script>x</script>"
+    inputs.branches.loc[inputs.branches.index[0], "name"] = evil
+    app = WeightsApp(texts, inputs, YEAR)
+    app.controls["channels.org"].value = 0.8
+    app.spread.value = 0.5
+    app.run_button.click()
+    for widget in (app.ranking, app.summary, app.sensitivity_out):
+        assert evil not in widget.value
+    assert html.escape(evil) in app.ranking.value
+
+
+def test_a_failure_during_a_change_becomes_a_message_and_a_log_line(app, monkeypatch, log_records):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(weights_module, "rescore", broken)
+    app.controls["channels.org"].value = 0.55
+    assert "处理刚才的调整时出错" in app.error.value
+    assert "Traceback" not in app.error.value and "boom" not in app.error.value
+    assert any(r.levelno >= logging.ERROR for r in log_records)
+
+
+def test_a_failure_while_loading_is_caught(monkeypatch, log_records):
+    def broken(*_args, **_kwargs):
+        raise OSError("no rubric")
+
+    monkeypatch.setattr(weights_module, "read_rubric_texts", broken)
+    app = WeightsApp.from_source()
+    assert not app.ready
+    assert "无法载入" in app.error.value
+    assert any(r.levelno >= logging.ERROR for r in log_records)
+
+
+def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo):
+    from assessment.workbook import write_input_workbook
+
+    path = write_input_workbook(demo, rubric, tmp_path / "street.xlsx")
+    monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
+    app = WeightsApp.from_source()
+    assert app.ready and app.error.value == ""
+    assert "street.xlsx" in app.title.value
+    assert app.baseline.n == len(demo.branches)
+
+
+def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warning(monkeypatch, tmp_path, log_records):
+    path = tmp_path / "street.xlsx"
+    path.write_bytes(b"not a workbook")
+    monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
+    app = WeightsApp.from_source()
+    assert app.ready and app.error.value == ""
+    assert "street.xlsx 无法读取" in app.warning.value and "系统生成的示例街道" in app.warning.value
+    assert "系统生成的示例街道" in app.title.value
+    assert any(r.levelno >= logging.ERROR for r in log_records)
+
+
+def test_a_five_strong_dimension_weighing_nothing_is_pointed_out(app):
+    # When every item of 政治功能强 (t1, r1) is set to 0
+    app.controls["items.t1"].value = 0.0
+    app.controls["items.r1"].value = 0.0
+    # Then the page says why nobody can be 最强 any more
+    assert "五强维度“政治功能强”的指标权重合计为 0" in app.summary.value
+    assert app.shown.totals[1].after == 0

@@ -375,3 +375,18 @@ def test_committee_meetings_only_apply_to_branches_with_a_committee(rubric):
     assert not row["applicable"] and pd.isna(row["met"])
     row = rule_row(run(rubric, activities=log), "committee_meeting")
     assert row["applicable"] and not row["met"] and row["count"] == 0
+
+
+def test_a_five_strong_dimension_without_weight_is_not_strong_and_says_why(rubric, recwarn):
+    items = tuple(i.model_copy(update={"weight": i.weight}) for i in rubric.items)
+    political = {i.id for i in items if i.strength == "political"}
+    moved = sum(i.weight for i in items if i.id in political)
+    items = tuple(
+        i.model_copy(update={"weight": 0 if i.id in political else (i.weight + moved if i.id == "y1" else i.weight)})
+        for i in items
+    )
+    changed = rubric.model_copy(update={"checklist": rubric.checklist.model_copy(update={"items": items})})
+    b = only(score(changed, make_inputs(changed), year=YEAR))
+    assert not b["five_strong"] and not b["strongest"]
+    assert "政治功能强（指标权重均为0，无法评定）" in b["reasons"]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

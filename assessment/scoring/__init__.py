@@ -22,7 +22,7 @@ from .numbers import quantize
 from .structure import check_structure
 from .text import join_where
 
-__all__ = ["Results", "score"]
+__all__ = ["Fixed", "Results", "score", "score_adjustable", "score_fixed"]
 
 
 @dataclass
@@ -64,27 +64,61 @@ def _clauses(texts: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """The part of scoring that no weight, band or threshold an analyst may move can change.
+
+    Checklist points, the member/public/social channel scores (unrounded), what is missing, the
+    组织生活 and 组织设置 checks and the vetoes. :func:`score_adjustable` finishes the job; the
+    analyst's page keeps a ``Fixed`` and re-runs only that.
+    """
+
+    year: int
+    index: pd.Index
+    names: np.ndarray
+    items: pd.DataFrame
+    channel_raw: dict[str, np.ndarray]  # member, public, social
+    missing: np.ndarray
+    activities: pd.DataFrame
+    activity_failed: np.ndarray
+    activity_names: np.ndarray
+    structure: pd.DataFrame
+    structure_blocked: np.ndarray
+    structure_reasons: np.ndarray
+    vetoes: pd.DataFrame
+    veto_ids: np.ndarray
+    veto_text: np.ndarray
+    any_fired: np.ndarray
+    any_unknown: np.ndarray
+    unknown_text: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.index)
+
+    @property
+    def vetoes_clear(self) -> np.ndarray:
+        """No veto fired and none could not be judged."""
+        return ~self.any_fired & ~self.any_unknown
+
+
 def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
+    """Score every branch of ``inputs`` for ``year`` under ``rubric``."""
+    return score_adjustable(rubric, score_fixed(rubric, inputs, year=year))
+
+
+def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     branches = inputs.branches.set_index("branch_id", drop=False)
     index = pd.Index(branches["branch_id"].to_numpy(dtype=object), name="branch_id")
     branches.index = index
     n = len(index)
-    decimals = rubric.meta.decimals
 
-    # --- channels
+    # --- channels that weights do not touch
     items = ch.org_items(rubric, inputs.org, index)
     member_score, member = ch.member_score(rubric, inputs.member, index)
     public_score, public = ch.public_score(rubric, inputs.public, index)
     social = ch.social_counts(inputs.social, index)
-    raw = {
-        "org": ch.org_score(rubric, items),
-        "member": member_score,
-        "public": public_score,
-        "social": ch.social_score(social),
-    }
-    raw["composite"] = ch.composite(rubric, raw)
-    units = {key: quantize(value, decimals) for key, value in raw.items()}
-    scores = {key: value / 10**decimals for key, value in units.items()}
+    channel_raw = {"member": member_score, "public": public_score, "social": ch.social_score(social)}
 
     # --- what is missing (未完成 lists it; the rest is still evaluated)
     org_rows = inputs.org.set_index("branch_id").reindex(index) if len(inputs.org) else pd.DataFrame(index=index)
@@ -92,14 +126,13 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     labels = {c.id: c.label for c in rubric.channels.channels}
     no_org_row = ~index.isin(inputs.org["branch_id"]) if len(inputs.org) else np.ones(n, dtype=bool)
     member_base = member["participants"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    public_none = np.isnan(raw["public"])
     missing = join_where(
         [
             (no_org_row, f"{labels['org']}（无数据）"),
             (~no_org_row & (item_missing != ""), labels["org"] + "：" + item_missing),
             (np.isnan(member_base), f"{labels['member']}（无数据）"),
             (member_base == 0, f"{labels['member']}（参评人数为0）"),
-            (public_none, f"{labels['public']}（无有效评价）"),
+            (np.isnan(public_score), f"{labels['public']}（无有效评价）"),
             (social["opinions"].to_numpy() == 0, f"{labels['social']}（无部门意见）"),
             (
                 ~no_org_row
@@ -110,7 +143,6 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
         "；",
         n,
     )
-    complete = ~np.isnan(raw["composite"])
 
     # --- rule checks
     activities = check_activities(rubric, inputs.activities, branches, year)
@@ -121,11 +153,6 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     structure_reasons = join_where(
         [(blocked_matrix[:, j], rule.label) for j, rule in enumerate(rubric.structure.rules)], "、", n
     )
-    is_standardized, standardized_reasons = el.standardized(
-        rubric, units, items, activity_failed, blocked_matrix.any(axis=1), structure_reasons, decimals
-    )
-    dimensions, strong, weak_dimensions = el.five_strong(rubric, items, decimals)
-    is_weak, weak_reasons = el.weak(rubric, units, items, activity_failed, decimals)
 
     # --- vetoes, in the fixed order
     grades = rubric.channels.annual_review_grades.levels
@@ -164,21 +191,60 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
     veto_text = join_where([(fired[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
     any_fired = np.any([fired[rid] for rid in VETO_IDS], axis=0)
     any_unknown = np.any([unknown[rid] for rid in VETO_IDS], axis=0)
+    unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
+    return Fixed(
+        year=year,
+        index=index,
+        names=branches["name"].to_numpy(dtype=object),
+        items=items,
+        channel_raw=channel_raw,
+        missing=missing,
+        activities=activities,
+        activity_failed=activity_failed,
+        activity_names=activity_names,
+        structure=structure,
+        structure_blocked=blocked_matrix.any(axis=1),
+        structure_reasons=structure_reasons,
+        vetoes=vetoes,
+        veto_ids=veto_ids,
+        veto_text=veto_text,
+        any_fired=any_fired,
+        any_unknown=any_unknown,
+        unknown_text=unknown_text,
+    )
+
+
+def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
+    """What weights, bands and thresholds decide: org channel, composite, grade, stars, 达标, 五强,
+    软弱涣散 and 最强资格, from a :class:`Fixed` computed under a rubric with the same fixed part."""
+    n = fixed.n
+    decimals = rubric.meta.decimals
+    items = fixed.items
+    raw = {"org": ch.org_score(rubric, items), **fixed.channel_raw}
+    raw["composite"] = ch.composite(rubric, raw)
+    units = {key: quantize(value, decimals) for key, value in raw.items()}
+    scores = {key: value / 10**decimals for key, value in units.items()}
+    complete = ~np.isnan(raw["composite"])
+
+    is_standardized, standardized_reasons = el.standardized(
+        rubric, units, items, fixed.activity_failed, fixed.structure_blocked, fixed.structure_reasons, decimals
+    )
+    dimensions, strong, weak_dimensions = el.five_strong(rubric, items, decimals)
+    is_weak, weak_reasons = el.weak(rubric, units, items, fixed.activity_failed, decimals)
 
     spec = rubric.eligibility.strongest
-    strongest = ~any_fired & ~any_unknown
+    strongest = fixed.vetoes_clear.copy()
     if spec.requires_standardized:
         strongest &= is_standardized
     if spec.requires_five_strong:
         strongest &= strong
-    unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
     reasons = join_where(
         [
             (~complete, "评分未完成（缺项见“缺项”列）"),
             (spec.requires_standardized & ~is_standardized & complete, "未达标：" + standardized_reasons),
             (spec.requires_five_strong & ~strong & (weak_dimensions != ""), "五强未全部达到：" + weak_dimensions),
-            (any_fired, "否决：" + veto_text),
-            (any_unknown, "无法判断：" + unknown_text),
+            (fixed.any_fired, "否决：" + fixed.veto_text),
+            (fixed.any_unknown, "无法判断：" + fixed.unknown_text),
         ],
         "；",
         n,
@@ -187,7 +253,7 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
 
     result = pd.DataFrame(
         {
-            "name": branches["name"].to_numpy(dtype=object),
+            "name": fixed.names,
             **{cid: scores[cid] for cid in ("org", "member", "public", "social")},
             "composite": scores["composite"],
             "grade": el.grades(rubric, units["composite"], decimals),
@@ -197,24 +263,24 @@ def score(rubric: Rubric, inputs: Inputs, *, year: int) -> Results:
             "strongest": strongest,
             "weak": is_weak,
             "status": np.where(complete, g.COMPLETE, g.INCOMPLETE),
-            "missing": missing,
-            "veto_ids": veto_ids,
-            "veto_text": veto_text,
+            "missing": fixed.missing,
+            "veto_ids": fixed.veto_ids,
+            "veto_text": fixed.veto_text,
             "reasons": reasons,
             "standardized_reasons": standardized_reasons,
             "weak_reasons": weak_reasons,
-            "activity_failures": activity_failed,
-            "activity_failed_types": activity_names,
+            "activity_failures": fixed.activity_failed,
+            "activity_failed_types": fixed.activity_names,
         },
-        index=index,
+        index=fixed.index,
     )
     return Results(
         rubric_version=rubric.version,
-        year=year,
+        year=fixed.year,
         branches=result,
         items=items,
         dimensions=dimensions,
-        vetoes=vetoes,
-        activities=activities,
-        structure=structure,
+        vetoes=fixed.vetoes,
+        activities=fixed.activities,
+        structure=fixed.structure,
     )

@@ -42,6 +42,12 @@ def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.
     for dim in spec.dimensions:
         members = [i for i in rubric.items if i.strength == dim.id]
         total_weight = sum(float(i.weight) for i in members)
+        if total_weight == 0:
+            # An analyst set every item of this dimension to weight 0: it has no share and cannot be 强.
+            shares[dim.id] = np.full(len(items), np.nan)
+            strong[:] = False
+            short.append((np.ones(len(items), dtype=bool), dim.label + "（指标权重均为0，无法评定）"))
+            continue
         value = sum(float(i.weight) * items[i.id].to_numpy() / float(i.max) for i in members) / total_weight
         units = quantize(value * 100, decimals)
         shares[dim.id] = units / 10**decimals

@@ -1,0 +1,149 @@
+"""找不足、补短板: one branch's gaps, ordered by the points they cost, each with what to do.
+
+An item's gap is what it loses on the 组织评定 channel: weight × (max − points) / max × 100 (an item not
+yet scored counts as all lost and says so). Rules that failed — activity frequencies, structure, the
+member rules of the 党员名册 — lose no points but can stop 达标; they follow the items, blocking ones
+first. The advice of an item is its rubric ``advice``; a rule's advice is built from the rule's own data
+(its requirement, the months it misses).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..rubric import Rubric
+from ..rubric.model import (
+    ActivityRulesMet,
+    CommitteeRequired,
+    CommitteeSize,
+    MaxMembers,
+    MinFullMembers,
+    StructureOk,
+    TermRule,
+)
+from . import Results
+
+__all__ = ["GAP_COLUMNS", "gap_list"]
+
+GAP_COLUMNS = ["kind", "id", "label", "points_lost", "blocks_standard", "finding", "advice"]
+KIND_LABELS = {"item": "指标", "activity": "组织生活", "structure": "组织设置", "members": "党员管理"}
+
+_MEMBER_ADVICE = {
+    "member_training": "为学习次数不足的党员补上集中学习，下半年每月至少安排一次，并在签到表上记录。",
+    "committee_training": "书记、支委带头参加集中学习，全年不少于规定次数，做好学习笔记。",
+    "secretary_training": "联系上级党委，安排书记参加本年度书记培训班，留存通知和结业证明。",
+    "secretary_present": "按规定选举产生书记1名，报上级党组织批复，并在名册中写明职务。",
+    "dues_lapse": "逐一联系所列党员，了解未交纳党费的原因并督促补交；无正当理由的，由支部按规定研究处理。",
+    "wechat_share": "动员未入群的党员加入党员微信群，每月至少推送一次学习内容。",
+}
+
+
+def _structure_advice(rule) -> str:
+    if isinstance(rule, MinFullMembers):
+        return f"正式党员不足{rule.threshold}人的，与邻近单位联合设置党支部，报上级党组织批复。"
+    if isinstance(rule, CommitteeRequired):
+        return "召开支部党员大会选举产生支部委员会，报上级党组织批复。"
+    if isinstance(rule, CommitteeSize):
+        odd = "且为单数" if rule.odd else ""
+        return f"按规定补选或调整支部委员，使支委会为{rule.min}至{rule.max}人{odd}。"
+    if isinstance(rule, TermRule):
+        return "任期届满前向上级党组织请示，按期召开党员大会进行换届选举。"
+    if isinstance(rule, MaxMembers):
+        return f"党员超过{rule.threshold}人的，拆分设置党支部或按网格设立党小组。"
+    return "对照规则整改。"
+
+
+def gap_list(
+    rubric: Rubric, results: Results, branch_id: str, member_rules: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The branch's gaps: items first by points lost (largest first), then failed rules."""
+    rows: list[dict] = []
+    points = results.items.loc[branch_id] if branch_id in results.items.index else pd.Series(dtype="float64")
+    for order, item in enumerate(rubric.items):
+        earned = float(points.get(item.id, np.nan))
+        top = float(item.max)
+        scored = not np.isnan(earned)
+        lost = float(item.weight) * (top - (earned if scored else 0.0)) / top * 100
+        if scored and earned >= top:
+            continue
+        finding = (
+            f"得{earned:g}分（满分{top:g}分）" if scored else f"尚未自评（满分{top:g}分，按全部失分计）"
+        ) + f"：{item.description}"
+        rows.append(
+            dict(
+                kind="item",
+                id=item.id,
+                label=item.label,
+                points_lost=round(lost, rubric.meta.decimals + 2),
+                blocks_standard=False,
+                finding=finding,
+                advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
+                _order=(0, -lost, order),
+            )
+        )
+    conditions = rubric.eligibility.standardized.conditions
+    activity_blocks = any(isinstance(c, ActivityRulesMet) and c.max_failed == 0 for c in conditions)
+    structure_blocks = any(isinstance(c, StructureOk) for c in conditions)
+    acts = results.activities[results.activities["branch_id"] == branch_id]
+    for order, row in enumerate(acts.itertuples()):
+        if row.met is pd.NA or bool(row.met):
+            continue
+        missing = f"，缺：{row.missing_periods}" if row.missing_periods else ""
+        skipped = f"；另有{int(row.not_counted)}次无记录或不足法定人数，未计入" if row.not_counted else ""
+        rows.append(
+            dict(
+                kind="activity",
+                id=row.rule_id,
+                label=row.type,
+                points_lost=np.nan,
+                blocks_standard=activity_blocks,
+                finding=f"要求{row.requirement}，实有{int(row.count)}次{missing}{skipped}",
+                advice=(
+                    f"按“{row.requirement}”召开{row.type}并当场记录"
+                    + (f"，补齐{row.missing_periods}" if row.missing_periods else "")
+                    + "；活动后及时录入活动记录。"
+                ),
+                _order=(1, 0 if activity_blocks else 1, order),
+            )
+        )
+    rules = {rule.id: rule for rule in rubric.structure.rules}
+    struct = results.structure[results.structure["branch_id"] == branch_id]
+    for order, row in enumerate(struct.itertuples()):
+        if row.passed is pd.NA or bool(row.passed):
+            continue
+        blocks = bool(row.blocking) and structure_blocks
+        rows.append(
+            dict(
+                kind="structure",
+                id=row.rule_id,
+                label=row.label,
+                points_lost=np.nan,
+                blocks_standard=blocks,
+                finding=row.explanation,
+                advice=_structure_advice(rules[row.rule_id]),
+                _order=(1, 0 if blocks else 1, 100 + order),
+            )
+        )
+    if member_rules is not None and len(member_rules):
+        mine = member_rules[member_rules["branch_id"] == branch_id]
+        for order, row in enumerate(mine.itertuples()):
+            if row.passed is pd.NA or bool(row.passed):
+                continue
+            rows.append(
+                dict(
+                    kind="members",
+                    id=row.rule_id,
+                    label=row.label,
+                    points_lost=np.nan,
+                    blocks_standard=False,
+                    finding=row.explanation,
+                    advice=_MEMBER_ADVICE.get(row.rule_id, "对照规则整改。"),
+                    _order=(1, 1, 200 + order),
+                )
+            )
+    rows.sort(key=lambda r: r["_order"])
+    frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS, "_order"]).drop(columns="_order")
+    frame["points_lost"] = frame["points_lost"].astype("float64")
+    frame["blocks_standard"] = frame["blocks_standard"].astype(bool)
+    return frame.reset_index(drop=True)

@@ -1,0 +1,299 @@
+"""Member-management rules checked against the 党员名册 (rubrics/members.yaml): training, dues, WeChat.
+
+The kit only **flags** (000 §二(三)3: whether a lapse means 自行脱党 is the branch's decision, approved
+above): every finding names the members concerned and the rule's source.
+
+- 集中学习培训: members below ``member_sessions_at_least`` sessions a year, 书记/副书记/委员 below
+  ``committee_sessions_at_least`` (000 §二(三)2; "不少于" includes the number: 12 passes, 11 fails);
+- 书记年度培训: a secretary who did not attend the upper committee's training (001 §二(二));
+- 党费: ``lapse_months`` months without dues, consecutive or in total as ``consecutive`` says (a rubric
+  setting: 000 says consecutive, 002 does not). A blank month is "not due" (before joining, a month
+  still to come) and interrupts a run;
+- 党员微信群: share of members who joined, against ``joined_share_at_least`` (000 §二(五)3), exactly.
+  The roster knows only members, not the 积极分子 the rule also counts, and not the monthly pushes.
+
+Everything runs over whole columns; the only loops are over the twelve months and the rules.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..inputs import COMMITTEE_ROLES, MONTHS, SECRETARY_ROLE
+from ..rubric import Rubric, format_percent
+from .numbers import share_at_least
+from .text import join_where
+
+__all__ = ["MemberFindings", "check_members", "roster_counts"]
+
+MONTH_LABELS = np.array([f"{m}月" for m in MONTHS], dtype=object)
+RULE_LABELS = {
+    "member_training": "党员集中学习培训",
+    "committee_training": "书记、支委集中学习培训",
+    "secretary_training": "书记年度培训",
+    "secretary_present": "支部书记",
+    "dues_lapse": "党费交纳",
+    "wechat_share": "党员微信群",
+}
+
+
+class MemberFindings:
+    """What :func:`check_members` found.
+
+    ``members``  one row per roster row: branch_id, name, role, sessions, sessions_required,
+                 sessions_short, secretary_untrained, unpaid_run (longest run of unpaid months),
+                 unpaid_total, lapse (bool), lapse_months (text such as "3月至8月"), flagged (bool)
+    ``rules``    one row per branch and rule: branch_id, rule_id, label, passed (boolean, NA = cannot
+                 tell), explanation (Chinese, naming the members), members (names, 、-joined), source
+    """
+
+    def __init__(self, members: pd.DataFrame, rules: pd.DataFrame):
+        self.members = members
+        self.rules = rules
+
+    def for_branch(self, branch_id: str) -> MemberFindings:
+        return MemberFindings(
+            self.members[self.members["branch_id"] == branch_id].reset_index(drop=True),
+            self.rules[self.rules["branch_id"] == branch_id].reset_index(drop=True),
+        )
+
+    @property
+    def failed(self) -> pd.DataFrame:
+        return self.rules[(self.rules["passed"] == False).fillna(False).to_numpy(dtype=bool)]
+
+
+def _bools(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """(true, known) for a boolean column with NA."""
+    if column not in frame:
+        n = len(frame)
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    values = frame[column].astype("boolean")
+    return values.fillna(False).to_numpy(dtype=bool), values.notna().to_numpy(dtype=bool)
+
+
+def _unpaid_runs(unpaid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the longest run of consecutive True months and the month (0-based) it ends in."""
+    run = np.zeros(len(unpaid), dtype=np.int64)
+    longest = np.zeros(len(unpaid), dtype=np.int64)
+    end = np.full(len(unpaid), -1, dtype=np.int64)
+    for month in range(unpaid.shape[1]):
+        run = np.where(unpaid[:, month], run + 1, 0)
+        longer = run > longest
+        longest = np.where(longer, run, longest)
+        end = np.where(longer, month, end)
+    return longest, end
+
+
+def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
+    """Per branch of the roster: full and probationary members, committee size, secretaries."""
+    status = roster["status"].astype(object).to_numpy()
+    role = roster["role"].astype(object).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "branch_id": roster["branch_id"].astype(object).to_numpy(),
+            "full_members": status == "正式党员",
+            "probationary_members": status == "预备党员",
+            "committee_size": np.isin(role, COMMITTEE_ROLES),
+            "secretaries": role == SECRETARY_ROLE,
+            "members": np.ones(len(roster), dtype=bool),
+        }
+    )
+    return frame.groupby("branch_id", sort=False).sum().astype("int64")
+
+
+def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
+    """The members.yaml rules over a roster (one or many branches)."""
+    training = rubric.members.training
+    dues = rubric.members.dues
+    wechat_rule = rubric.members.wechat_group
+    n = len(roster)
+    names = roster["name"].astype(object).to_numpy()
+    role = roster["role"].astype(object).to_numpy()
+    branch = roster["branch_id"].astype(object).to_numpy()
+    in_committee = np.isin(role, COMMITTEE_ROLES)
+    is_secretary = role == SECRETARY_ROLE
+
+    sessions = roster["sessions"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    required = np.where(in_committee, training.committee_sessions_at_least, training.member_sessions_at_least)
+    short = ~np.isnan(sessions) & (sessions < required)  # 不少于: the threshold itself passes
+
+    trained, trained_known = _bools(roster, "upper_training")
+    untrained = is_secretary & trained_known & ~trained
+    secretary_unknown = is_secretary & ~trained_known
+
+    paid = np.column_stack([_bools(roster, f"dues_{m}")[0] for m in MONTHS]) if n else np.zeros((0, 12), bool)
+    known = np.column_stack([_bools(roster, f"dues_{m}")[1] for m in MONTHS]) if n else np.zeros((0, 12), bool)
+    unpaid = known & ~paid
+    run, run_end = _unpaid_runs(unpaid)
+    total = unpaid.sum(axis=1)
+    counted = run if dues.consecutive else total
+    lapse = counted >= dues.lapse_months
+    start = run_end - run + 1
+    if dues.consecutive:
+        months_text = np.where(
+            lapse,
+            [f"{MONTH_LABELS[s]}至{MONTH_LABELS[e]}" if e >= 0 else "" for s, e in zip(start, run_end)],
+            "",
+        ).astype(object)
+    else:
+        months_text = join_where([(unpaid[:, m], MONTH_LABELS[m]) for m in range(12)], "、", n)
+        months_text = np.where(lapse, months_text, "").astype(object)
+
+    members = pd.DataFrame(
+        {
+            "branch_id": branch,
+            "name": names,
+            "role": role,
+            "sessions": roster["sessions"].to_numpy(),
+            "sessions_required": required,
+            "sessions_short": short,
+            "secretary_untrained": untrained,
+            "unpaid_run": run,
+            "unpaid_total": total,
+            "lapse": lapse,
+            "lapse_months": months_text,
+        }
+    )
+    members["flagged"] = short | untrained | lapse
+
+    # --- per branch and rule
+    branch_ids = pd.unique(branch)
+    codes = pd.Categorical(branch, categories=branch_ids).codes
+    size = len(branch_ids)
+
+    def names_where(mask: np.ndarray, text: np.ndarray) -> np.ndarray:
+        """Per branch: the texts of the masked members, 、-joined, in roster order."""
+        out = np.full(size, "", dtype=object)
+        rows = np.flatnonzero(mask)
+        for code in np.unique(codes[rows]):  # only branches with findings
+            out[code] = "、".join(text[rows[codes[rows] == code]])
+        return out
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[mask], minlength=size) if size else np.zeros(0, dtype=np.int64)
+
+    sessions_text = np.array(
+        [f"{nm}（{r}，{'—' if np.isnan(s) else int(s)}次）" for nm, r, s in zip(names, role, sessions)], dtype=object
+    )
+    rows: list[pd.DataFrame] = []
+
+    def add(rule_id: str, passed, explanation, flagged, source: str) -> None:
+        result = pd.array(np.asarray(passed, dtype=object), dtype="boolean")
+        rows.append(
+            pd.DataFrame(
+                {
+                    "branch_id": branch_ids,
+                    "rule_id": rule_id,
+                    "label": RULE_LABELS[rule_id],
+                    "passed": result,
+                    "explanation": explanation,
+                    "members": flagged,
+                    "source": source,
+                }
+            )
+        )
+
+    for rule_id, group, threshold in (
+        ("member_training", ~in_committee, training.member_sessions_at_least),
+        ("committee_training", in_committee, training.committee_sessions_at_least),
+    ):
+        hits = short & group
+        listed = names_where(hits, sessions_text)
+        who = "党员" if rule_id == "member_training" else "书记、支委"
+        in_group = count(group)
+        explanation = np.where(
+            count(hits) > 0,
+            np.char.add(
+                np.char.add(f"{who}每年集中学习培训应不少于{threshold}次，以下", count(hits).astype(str)),
+                "人不足：",
+            ).astype(object)
+            + listed,
+            np.where(in_group > 0, f"{who}集中学习培训均达到{threshold}次以上。", f"名册中没有{who}。"),
+        )
+        passed = np.where(in_group > 0, count(hits) == 0, None)
+        add(rule_id, passed, explanation.astype(object), listed, training.source)
+
+    secretaries = count(is_secretary)
+    listed = names_where(untrained, names.astype(object))
+    unknown_listed = names_where(secretary_unknown, names.astype(object))
+    passed = np.where(
+        secretaries == 0,
+        None,
+        np.where(count(untrained) > 0, False, np.where(count(secretary_unknown) > 0, None, True)),
+    )
+    explanation = np.where(
+        count(untrained) > 0,
+        "书记" + listed + "本年度未参加上级党委组织的培训（应每年参加1次）。",
+        np.where(
+            secretaries == 0,
+            "名册中没有书记，无法检查书记年度培训。",
+            np.where(
+                count(secretary_unknown) > 0,
+                "书记" + unknown_listed + "未填写是否参加上级培训。",
+                "书记已参加上级党委组织的培训。",
+            ),
+        ),
+    )
+    add(
+        "secretary_training",
+        passed,
+        explanation.astype(object),
+        listed,
+        "001 §二(二)：基层党支部书记每年参加一次各级党委组织的培训",
+    )
+
+    add(
+        "secretary_present",
+        secretaries == 1,
+        np.where(
+            secretaries == 1,
+            "名册中有书记1名。",
+            np.where(
+                secretaries == 0,
+                "名册中没有书记（职务为“书记”的党员），应设书记1名。",
+                np.char.add("名册中有", secretaries.astype(str)) + "名书记，应只设1名。",
+            ),
+        ).astype(object),
+        np.full(size, "", dtype=object),
+        "支部工作条例：党支部设书记1名（正式党员不足7人的只设书记）",
+    )
+
+    run_text = np.array([f"{nm}（{mt}，{c}个月）" for nm, mt, c in zip(names, months_text, counted)], dtype=object)
+    listed = names_where(lapse, run_text)
+    kind = "连续" if dues.consecutive else "累计"
+    explanation = np.where(
+        count(lapse) > 0,
+        f"{kind}{dues.lapse_months}个月以上未交纳党费："
+        + listed
+        + "。按规定无正当理由的按自行脱党处理，由支部研究决定（本工具只提示）。",
+        f"没有党员{kind}{dues.lapse_months}个月未交纳党费。",
+    )
+    add("dues_lapse", count(lapse) == 0, explanation.astype(object), listed, dues.source)
+
+    joined, joined_known = _bools(roster, "wechat")
+    answered = count(joined_known)
+    in_group = count(joined)
+    total_members = count(np.ones(n, dtype=bool))
+    share = wechat_rule.joined_share_at_least
+    ok = np.zeros(size, dtype=bool)
+    has_data = answered > 0
+    ok[has_data] = share_at_least(in_group[has_data], total_members[has_data], share, True)
+    not_joined = names_where(joined_known & ~joined, names.astype(object))
+    explanation = np.where(
+        has_data,
+        np.char.add(
+            np.char.add(np.char.add("名册中党员", total_members.astype(str)), "人，已入群"), in_group.astype(str)
+        ).astype(object)
+        + np.where(ok, f"人，达到{format_percent(share)}以上。", f"人，达不到{format_percent(share)}以上；未入群：")
+        + np.where(ok, "", not_joined),
+        "名册未填写“加入微信群”，无法检查入群比例。",
+    )
+    add("wechat_share", np.where(has_data, ok, None), explanation.astype(object), not_joined, wechat_rule.source)
+
+    rules = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(columns=["branch_id", "rule_id", "label", "passed", "explanation", "members", "source"])
+    )
+    return MemberFindings(members, rules)

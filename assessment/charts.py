@@ -25,12 +25,17 @@ from .rubric import Rubric
 from .scoring import Results
 
 __all__ = [
+    "area_shares",
+    "branch_channels",
     "channel_scores",
     "composite_ranking",
     "five_strong_radar",
     "standardized_threshold",
+    "star_distribution",
+    "targets_over_years",
     "to_png",
     "veto_counts",
+    "workflow_funnel",
 ]
 
 # ~6 in at 100 dpi: sharp on a desktop column, scaled down to a 390 px phone by the Image widget.
@@ -246,4 +251,200 @@ def five_strong_radar(results: Results, rubric: Rubric, branch_id: str) -> Figur
     all_strong = bool(results.branches["five_strong"].get(branch_id, False))
     verdict = "五强全部达到" if all_strong else "五强未全部达到"
     ax.set_title(f"{_shorten(name, 16)}：五强维度得分率（{verdict}）", fontsize=11, pad=18)
+    return fig
+
+
+def _value(value) -> float | None:
+    if value is None or value is pd.NA:
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
+def branch_channels(results: Results, rubric: Rubric, branch_id: str) -> Figure:
+    """One branch: the four channel scores and the composite as bars, with the 达标 line ("无数据" where missing)."""
+    fig = _figure(2.6, width_in=5.2)
+    ax = fig.add_subplot()
+    row = results.branches.loc[branch_id]
+    labels = [c.label for c in rubric.channels.channels] + [g.COMPOSITE]
+    values = [_value(row[c.id]) for c in rubric.channels.channels] + [_value(row["composite"])]
+    colours = [COLOURS["channel"]] * (len(labels) - 1) + [COLOURS["threshold"]]
+    y = np.arange(len(labels))
+    ax.barh(y, [0.0 if v is None else v for v in values], color=colours, height=0.62)
+    scale_max = float(rubric.meta.scale_max)
+    for row_no, value in enumerate(values):
+        text = "无数据" if value is None else f"{value:.{rubric.meta.decimals}f}"
+        ax.text((value or 0.0) + scale_max * 0.01, row_no, text, va="center", fontsize=9)
+    threshold = standardized_threshold(rubric)
+    if threshold is not None:
+        ax.axvline(threshold, color=COLOURS["threshold"], linestyle="--", linewidth=1)
+        ax.text(threshold + scale_max * 0.01, -0.75, f"达标线{threshold:g}", fontsize=8, color=COLOURS["threshold"])
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.set_ylim(len(labels) - 0.5, -1.0)
+    ax.set_xlim(float(rubric.meta.scale_min), scale_max * 1.18)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8)
+    return fig
+
+
+def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
+    """One branch's 组织评定 by 创建内容 area (001 §二): share of the area's weighted points, in %."""
+    areas = list(rubric.checklist.areas)
+    points = results.items.loc[branch_id]
+    shares = []
+    for area in areas:
+        items = [i for i in rubric.items if i.area == area.id]
+        weight = sum(float(i.weight) for i in items)
+        earned = [float(points.get(i.id, np.nan)) for i in items]
+        if not items or any(math.isnan(e) for e in earned):
+            shares.append(None)
+            continue
+        shares.append(sum(float(i.weight) * e / float(i.max) for i, e in zip(items, earned)) / weight * 100)
+    fig = _figure(2.4, width_in=5.2)
+    ax = fig.add_subplot()
+    y = np.arange(len(areas))
+    ax.barh(y, [0.0 if s is None else s for s in shares], color=COLOURS["standardized"], height=0.6)
+    for row_no, share in enumerate(shares):
+        ax.text((share or 0.0) + 1, row_no, "未评完" if share is None else f"{share:.1f}%", va="center", fontsize=9)
+    ax.set_yticks(y, [a.label for a in areas], fontsize=9)
+    ax.set_ylim(len(areas) - 0.5, -0.5)
+    ax.set_xlim(0, 118)
+    ax.set_xlabel("得分率（%）", fontsize=9)
+    ax.set_title("组织评定：各项创建内容得分率", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8)
+    return fig
+
+
+# ------------------------------------------------------------------ 总览: the street over the years
+WORKFLOW_COLOURS = {
+    "standardized": COLOURS["standardized"],
+    "strongest_declared": COLOURS["standardized"],
+    "strongest": COLOURS["strongest"],
+    "failed": COLOURS["not_standardized"],
+    "revoked": COLOURS["not_standardized"],
+}
+
+
+def _percent_axis(ax) -> None:
+    ax.set_ylim(0, 1.12)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0], ["0", "20%", "40%", "60%", "80%", "100%"], fontsize=8)
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def _share_label(ax, x: float, value: float, width: float) -> None:
+    if not math.isnan(value):
+        ax.text(x, value + 0.015, f"{value:.0%}", ha="center", va="bottom", fontsize=7.5)
+
+
+def _target_marks(ax, x: np.ndarray, targets: np.ndarray, notes: list[str], label: str, width: float) -> None:
+    """Each year's target as a short bar over its group with its note, joined by a thin dashed line."""
+    shown = ~np.isnan(targets)
+    for position, target, note in zip(x, targets, notes):
+        if math.isnan(target):
+            continue
+        ax.hlines(target, position - width, position + width, colors=COLOURS["threshold"], linewidth=2)
+        ax.text(position, target + 0.025, note, ha="center", va="bottom", fontsize=7.5, color=COLOURS["threshold"])
+    if shown.any():
+        ax.plot(x[shown], targets[shown], color=COLOURS["threshold"], linestyle="--", linewidth=1, label=label)
+
+
+def targets_over_years(progress: pd.DataFrame) -> Figure:
+    """Each year's share of 达标 and of 最强 against the targets of 001 §一.
+
+    ``progress`` has one row per year with shares 0–1: ``standardized``, ``standardized_target``,
+    ``qualified`` (最强资格), ``designated`` (已评定最强), ``strongest_target``, ``strongest_is_aim`` and
+    ``strongest_basis`` (designated / meets_standard); NaN where there is no figure.
+    """
+    fig = _figure(5.6)
+    top, bottom = fig.subplots(2, 1)
+    years = progress["year"].astype(int).to_numpy()
+    x = np.arange(len(years), dtype=float)
+    labels = [f"{year}年" for year in years]
+
+    standardized = progress["standardized"].astype("float64").to_numpy()
+    top.bar(x, np.nan_to_num(standardized), width=0.5, color=COLOURS["standardized"], label="实际达标率")
+    for position, value in zip(x, standardized):
+        _share_label(top, position, value, 0.5)
+    std_targets = progress["standardized_target"].astype("float64").to_numpy()
+    notes = [f"目标{target:.0%}以上" if not math.isnan(target) else "" for target in std_targets]
+    _target_marks(top, x, std_targets, notes, "年度目标", 0.32)
+    top.set_xticks(x, labels, fontsize=9)
+    _percent_axis(top)
+    top.set_title("标准化规范化（达标）党支部比例与年度目标", fontsize=10)
+    top.legend(loc="upper left", fontsize=8, frameon=False, ncols=2)
+
+    designated = progress["designated"].astype("float64").to_numpy()
+    qualified = progress["qualified"].astype("float64").to_numpy()
+    width = 0.34
+    bottom.bar(x - width / 2, np.nan_to_num(designated), width=width, color=COLOURS["strongest"], label="已评定最强")
+    bottom.bar(x + width / 2, np.nan_to_num(qualified), width=width, color="#e8a09a", label="达到最强标准（最强资格）")
+    for position, value in zip(x, designated):
+        if math.isnan(value):
+            bottom.text(position - width / 2, 0.015, "无流程\n记录", ha="center", va="bottom", fontsize=6.5)
+        _share_label(bottom, position - width / 2, value, width)
+    for position, value in zip(x, qualified):
+        _share_label(bottom, position + width / 2, value, width)
+    targets = progress["strongest_target"].astype("float64").to_numpy()
+    notes = [
+        ""
+        if math.isnan(target)
+        else ("力争" if aim else "目标")
+        + f"{target:.0%}以上"
+        + ("（按达到标准计）" if basis == "meets_standard" else "（按评定计）")
+        for target, aim, basis in zip(targets, progress["strongest_is_aim"], progress["strongest_basis"])
+    ]
+    _target_marks(bottom, x, targets, notes, "年度目标", 0.4)
+    bottom.set_xticks(x, labels, fontsize=9)
+    _percent_axis(bottom)
+    bottom.set_title("“最强党支部”比例与年度目标", fontsize=10)
+    bottom.legend(loc="upper left", fontsize=8, frameon=False, ncols=3)
+    return fig
+
+
+def workflow_funnel(funnel: pd.DataFrame) -> Figure:
+    """How many branches are at each status of the workflow (``status``, ``状态``, ``支部数`` in order)."""
+    labels = [str(label) for label in funnel["状态"]]
+    counts = funnel["支部数"].astype(int).to_numpy()
+    colours = [WORKFLOW_COLOURS.get(str(status), COLOURS["threshold"]) for status in funnel["status"]]
+    total = int(counts.sum())
+    fig = _figure(max(2.4, 0.7 + 0.3 * len(labels)))
+    ax = fig.add_subplot()
+    y = np.arange(len(labels))
+    ax.barh(y, counts, color=colours, height=0.62)
+    for row, count in enumerate(counts):
+        ax.text(count + max(total, 1) * 0.01, row, f"{count}个", va="center", fontsize=8.5)
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.set_xlim(0, max(int(counts.max()) if len(counts) else 1, 1) * 1.18)
+    ax.set_xlabel(f"支部数（共{total}个）", fontsize=9)
+    ax.set_title("考评验收流程：各状态的支部数", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="x", labelsize=8)
+    return fig
+
+
+def star_distribution(stars: pd.DataFrame) -> Figure:
+    """Branches per star level (``星级``, ``支部数``; the last row: without stars)."""
+    labels = [str(label) for label in stars["星级"]]
+    counts = stars["支部数"].astype(int).to_numpy()
+    fig = _figure(2.8)
+    ax = fig.add_subplot()
+    x = np.arange(len(labels))
+    colours = [COLOURS["strongest"]] * (len(labels) - 1) + [COLOURS["unknown"]]
+    ax.bar(x, counts, color=colours, width=0.6)
+    for position, count in zip(x, counts):
+        ax.text(position, count + 0.2, f"{count}个", ha="center", va="bottom", fontsize=8.5)
+    short = [label.replace("（", "\n（") for label in labels]
+    ax.set_xticks(x, short, fontsize=9)
+    ax.set_ylim(0, max(int(counts.max()) if len(counts) else 1, 1) * 1.2)
+    ax.set_ylabel("支部数", fontsize=9)
+    ax.set_title(f"星级分布（共{int(counts.sum())}个支部）", fontsize=10)
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(axis="y", labelsize=8)
     return fig

@@ -28,6 +28,10 @@ EXIT_INTERNAL = 1
 EXIT_USER = 2
 
 DEFAULT_DEMO_PATH = Path("data") / "demo" / "demo_street.xlsx"
+DEMO_YEAR = 2025  # the year data/demo/demo_street.xlsx is for
+DEFAULT_PAGE_HOST = "127.0.0.1"
+DEFAULT_PAGE_PORT = 8866  # scripts/serve.sh's default
+SELF_ASSESS_PAGE = "self_assess.ipynb"
 DEFAULT_IMPORT_EVALUATOR = "导入"
 REVISIONS_SHEET = "修订记录"
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -111,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment import 填报.xlsx --evaluator 张三 --year 2025\n"
             "  assessment export --out 结果.xlsx --year 2025\n"
             "  assessment rubric check rubrics/checklist.yaml\n"
+            "  assessment access issue JD001 --year 2025\n"
+            "  assessment workflow list --year 2025 --status 已申请\n"
+            "  assessment workflow move JD001 --year 2025 --to 街道考评中 --by 周考评 --reason 材料齐全\n"
+            "  assessment report --year 2025 --out 报告/\n"
+            "  assessment dashboard-export --year 2025 --out 总览.xlsx\n"
             "\n数据库：import/export 使用环境变量 ASSESSMENT_DATABASE_URL 指定的数据库，\n"
             "未设置时使用 data/siping.sqlite；--database 可临时指定其他数据库。\n"
             "\n退出码：0 成功；2 输入有误（已列出问题，未写入任何文件）；1 内部错误。"
@@ -164,6 +173,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--seed", metavar="N", type=_seed, default=2025, help="随机种子，同一种子生成相同的数据（默认：2025）"
     )
+    p.add_argument(
+        "--year",
+        metavar="年份",
+        type=_year,
+        default=None,
+        help="生成演示街道该年度的数据（同一批支部逐年提升；默认：2025，"
+        "其他年度的默认输出为 data/demo/demo_street_年份.xlsx）",
+    )
+    p.add_argument(
+        "--seed-workflow",
+        action="store_true",
+        help="不生成工作簿，而是把数据库中演示街道的支部按演示剧本推进考评验收流程"
+        "（操作人“演示数据”；已有流程记录的年度不改动）",
+    )
+    p.add_argument(
+        "--database",
+        metavar="地址",
+        default=None,
+        help="与 --seed-workflow 一起使用：数据库地址（默认：环境变量 ASSESSMENT_DATABASE_URL，未设置时为 data/siping.sqlite）",
+    )
 
     database_option = argparse.ArgumentParser(add_help=False)
     database_option.add_argument(
@@ -210,6 +239,109 @@ def build_parser() -> argparse.ArgumentParser:
         help="结果文件：以 .xlsx 结尾时写一个工作簿；否则视为目录，每张表写一个 UTF-8 CSV 文件",
     )
     p.add_argument("--year", metavar="年份", type=_year, default=None, help="考评年度（默认：数据库中最近的年度）")
+
+    # --- the 总览 as a workbook
+    p = commands.add_parser(
+        "dashboard-export",
+        help="导出考评总览（Excel：各表和图表）",
+        description="按数据库中的全部年度生成考评总览：年度目标、考评流程、星级、四评平均分、软弱涣散、否决情况、"
+        "待遇保障测算和各支部结果各占一张工作表，图表以图片插入“图表”工作表。",
+        parents=[common, rubric_option, database_option],
+    )
+    p.add_argument("--year", metavar="年份", type=_year, default=None, help="总览的年度（默认：数据库中最近的年度）")
+    p.add_argument("--out", metavar="文件.xlsx", type=Path, required=True, help="输出的 Excel 文件")
+
+    # --- access codes for the self-assessment page
+    p = commands.add_parser(
+        "access",
+        help="支部自评页面的访问码：发放、停用、查看",
+        description="发放、停用、查看支部自评页面的访问码。数据库只保存访问码的摘要，访问码只在发放时显示一次。",
+        parents=[common],
+    )
+    access_commands = p.add_subparsers(dest="access_command", metavar="操作", title="操作", parser_class=_Parser)
+    access_commands.required = True
+    issue = access_commands.add_parser(
+        "issue",
+        help="为支部发放访问码（同一支部同一年度原有的访问码随即停用）",
+        description="为支部发放访问码并显示一次，连同自评页面的链接（可通过微信发给支部书记）。",
+        parents=[common, rubric_option, database_option],
+    )
+    issue.add_argument("branch", metavar="支部编号")
+    issue.add_argument("--year", metavar="年份", type=_year, default=None, help="自评年度（默认：今年）")
+    issue.add_argument("--by", metavar="姓名", default="管理员", help="发放人（默认：管理员）")
+    issue.add_argument(
+        "--host",
+        metavar="地址",
+        default=DEFAULT_PAGE_HOST,
+        help=f"链接中自评页面的服务器地址（默认：{DEFAULT_PAGE_HOST}）",
+    )
+    issue.add_argument(
+        "--port", metavar="端口", type=int, default=DEFAULT_PAGE_PORT, help=f"端口（默认：{DEFAULT_PAGE_PORT}）"
+    )
+    revoke = access_commands.add_parser(
+        "revoke",
+        help="停用支部的访问码",
+        description="停用支部当前有效的访问码。",
+        parents=[common, rubric_option, database_option],
+    )
+    revoke.add_argument("branch", metavar="支部编号")
+    revoke.add_argument("--year", metavar="年份", type=_year, default=None, help="只停用该年度的访问码（默认：全部）")
+    revoke.add_argument("--by", metavar="姓名", default="管理员", help="操作人（默认：管理员）")
+    revoke.add_argument("--reason", metavar="原因", default="管理员停用", help="停用原因（默认：管理员停用）")
+    listing = access_commands.add_parser(
+        "list",
+        help="列出已发放的访问码（不显示访问码本身）",
+        description="列出访问码的编号、支部、年度、状态和日期；访问码本身不保存，无法再次显示。",
+        parents=[common, rubric_option, database_option],
+    )
+    listing.add_argument("--branch", metavar="支部编号", default=None, help="只列出该支部")
+
+    # --- the acceptance workflow
+    p = commands.add_parser(
+        "workflow",
+        help="考评验收流程：查看状态、变更状态",
+        description="支部申请—街道党工委考评—区委组织部验收、最强申报与撤销（规则见 rubrics/workflow.yaml）。",
+        parents=[common],
+    )
+    workflow_commands = p.add_subparsers(dest="workflow_command", metavar="操作", title="操作", parser_class=_Parser)
+    workflow_commands.required = True
+    wlist = workflow_commands.add_parser(
+        "list",
+        help="列出各支部的状态",
+        description="列出各支部某年度的考评状态。",
+        parents=[common, rubric_option, database_option],
+    )
+    wlist.add_argument("--year", metavar="年份", type=_year, default=None, help="年度（默认：今年）")
+    wlist.add_argument("--status", metavar="状态", default=None, help="只列出处于该状态的支部，如 已申请")
+    move = workflow_commands.add_parser(
+        "move",
+        help="变更一个支部的状态（记录操作人、时间和原因）",
+        description="按 rubrics/workflow.yaml 的规则变更支部某年度的状态；规则不允许的变更会被拒绝并说明原因。",
+        parents=[common, rubric_option, database_option],
+    )
+    move.add_argument("branch", metavar="支部编号")
+    move.add_argument("--year", metavar="年份", type=_year, required=True, help="年度")
+    move.add_argument("--to", metavar="状态", required=True, help="新状态，如 街道考评中、待区委验收、已达标、撤销")
+    move.add_argument("--by", metavar="姓名", required=True, help="操作人")
+    move.add_argument("--reason", metavar="原因", required=True, help="变更原因（必填）")
+    move.add_argument(
+        "--role",
+        metavar="角色",
+        default=None,
+        help="以哪一方的身份操作：支部、街道或区委（默认：该变更只允许街道或区委中的一方时即为该方，否则为街道）",
+    )
+
+    # --- reports
+    p = commands.add_parser(
+        "report",
+        help="生成每个支部的考评报告（PDF，可打印）",
+        description="按数据库中当前的考评提交评分，为每个支部生成一份 PDF 报告（含图表、否决规则、组织生活、找不足补短板和签字栏）。",
+        parents=[common, rubric_option, database_option],
+    )
+    p.add_argument("--year", metavar="年份", type=_year, required=True, help="考评年度")
+    p.add_argument("--out", metavar="目录", type=Path, required=True, help="报告写入的目录（不存在时创建）")
+    p.add_argument("--branch", metavar="支部编号", default=None, help="只生成该支部的报告")
+    p.add_argument("--html", action="store_true", help="同时写出 HTML 版本")
 
     p = sub("rubric", "评分标准相关操作", with_rubric=False)
     rubric_commands = p.add_subparsers(dest="rubric_command", metavar="操作", title="操作", parser_class=_Parser)
@@ -352,13 +484,55 @@ def _cmd_demo(args) -> int:
     from .workbook import write_input_workbook
 
     rubric = _rubric(args.rubric)
+    if args.seed_workflow:
+        return _seed_demo_workflow(args, rubric)
     _check_xlsx(args.out)
-    if args.out == DEFAULT_DEMO_PATH:
+    if args.out == DEFAULT_DEMO_PATH and args.year not in (None, DEMO_YEAR):
+        args.out = DEFAULT_DEMO_PATH.with_name(f"demo_street_{args.year}.xlsx")
+    if args.out.parent == DEFAULT_DEMO_PATH.parent:
         # The default place lives in the repository's data/ folder, which git does not keep.
         args.out.parent.mkdir(parents=True, exist_ok=True)
-    inputs = generate_demo(rubric, seed=args.seed)
+    year = args.year
+    if year is None or year == DEMO_YEAR:
+        inputs = generate_demo(rubric, seed=args.seed)
+    else:
+        from .demo import generate_demo_years
+
+        inputs = generate_demo_years(rubric, (year, max(year, DEMO_YEAR)), seed=args.seed)[year]
     written = write_input_workbook(inputs, rubric, args.out)
-    print(f"已生成演示工作簿：{written}（{_counts(inputs)}，随机种子 {args.seed}）")
+    when = f"{year}年度，" if year is not None else ""
+    print(f"已生成演示工作簿：{written}（{when}{_counts(inputs)}，随机种子 {args.seed}）")
+    return EXIT_OK
+
+
+def _seed_demo_workflow(args, rubric) -> int:
+    from .demo_workflow import seed_demo_workflow
+
+    with _store(args.database, rubric) as store:
+        if not store.years():
+            raise UserError("数据库中还没有数据：请先用 import 导入演示工作簿。")
+        report = seed_demo_workflow(store, rubric, years=[args.year] if args.year is not None else None)
+    print(f"演示考评流程：{report}")
+    return EXIT_OK
+
+
+def _cmd_dashboard_export(args) -> int:
+    from .analysis.overview import load_street
+    from .dashboard_export import write_dashboard
+
+    rubric = _rubric(args.rubric)
+    _check_xlsx(args.out)
+    with _store(args.database, rubric) as store:
+        where = store.url.render_as_string(hide_password=True)
+        years = store.years()
+        if not years:
+            raise UserError(f"数据库中还没有数据（{where}）：请先用 import 导入填好的工作簿。")
+        year = args.year if args.year is not None else years[-1]
+        if year not in years:
+            raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
+        street = load_street(store, rubric, source=f"考评数据库 {where}")
+    written = write_dashboard(street, year, args.out)
+    print(f"已导出{year}年度考评总览（{len(street.years)}个年度，评分标准 版本 {rubric.version}）：{written}")
     return EXIT_OK
 
 
@@ -485,6 +659,129 @@ def _cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _cmd_access(args) -> int:
+    rubric = _rubric(args.rubric)
+    with _store(args.database, rubric) as store:
+        if args.access_command == "issue":
+            year = args.year if args.year is not None else dt.date.today().year
+            issued = store.issue_access_code(args.branch, year, by=args.by)
+            link = f"http://{args.host}:{args.port}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
+            replaced = f"（原有的{issued.replaced}个访问码已停用）" if issued.replaced else ""
+            print(f"已为支部 {args.branch} 发放{year}年度的访问码{replaced}。访问码只显示这一次，请妥善转交：")
+            print(f"  访问码：{issued.code}")
+            print(f"  链接：{link}")
+            return EXIT_OK
+        if args.access_command == "revoke":
+            revoked = store.revoke_access_codes(args.branch, by=args.by, reason=args.reason, year=args.year)
+            if not revoked:
+                raise UserError(f"支部 {args.branch} 没有有效的访问码")
+            print(
+                f"已停用支部 {args.branch} 的 {len(revoked)} 个访问码（编号 {'、'.join(revoked)}），原因：{args.reason}"
+            )
+            return EXIT_OK
+        codes = store.access_codes(args.branch)
+    if not codes:
+        print("还没有发放任何访问码。")
+        return EXIT_OK
+    print("编号\t支部\t年度\t状态\t发放时间\t发放人\t最近使用\t停用时间\t停用原因")
+    for c in codes:
+        print(
+            "\t".join(
+                [
+                    c.key_id,
+                    c.branch_id,
+                    str(c.year),
+                    c.status_label,
+                    _local_time(c.issued_at),
+                    c.issued_by,
+                    _local_time(c.last_used_at) if c.last_used_at else "—",
+                    _local_time(c.revoked_at) if c.revoked_at else "—",
+                    c.revoke_reason or "—",
+                ]
+            )
+        )
+    return EXIT_OK
+
+
+def _cmd_workflow(args) -> int:
+    rubric = _rubric(args.rubric)
+    workflow = rubric.workflow
+    with _store(args.database, rubric) as store:
+        if args.workflow_command == "list":
+            year = args.year if args.year is not None else dt.date.today().year
+            rows = store.workflow_list(year, args.status)
+            if not rows:
+                print(f"{year}年度没有符合条件的支部。")
+                return EXIT_OK
+            print("支部编号\t支部名称\t状态\t变更时间\t有效期")
+            for branch_id, name, status in rows:
+                period = ""
+                if status.designation:
+                    until = status.valid_until.isoformat() if status.valid_until else "未定"
+                    period = f"{status.valid_from} 至 {until}" + ("（已届满）" if status.expired() else "")
+                since = _local_time(status.since) if status.since else "—"
+                print(f"{branch_id}\t{name}\t{status.label}\t{since}\t{period or '—'}")
+            return EXIT_OK
+        to = store._state_id(args.to)
+        role = args.role
+        if role is None:
+            current = store.workflow_status(args.branch, args.year)
+            transition = workflow.transition(current.status, to)
+            # The command line acts for the street or the district; acting for a branch needs --role 支部.
+            staff = [r for r in (transition.roles if transition is not None else ()) if r != "branch"]
+            role = staff[0] if len(staff) == 1 else "street"
+        event = store.move(args.branch, args.year, to, role=role, actor=args.by, reason=args.reason)
+    period = ""
+    if workflow.state(event.to_status).designation:
+        period = f"，有效期 {event.valid_from} 至 {event.valid_until or '未定（未填写上次换届）'}"
+    print(
+        f"支部 {args.branch} {args.year}年度：{workflow.state(event.from_status).label} → "
+        f"{workflow.state(event.to_status).label}（{workflow.role(event.role).label} {event.actor}，原因：{event.reason}）{period}"
+    )
+    return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from tqdm import tqdm
+
+    from .branch_report import branch_only, branch_report_pdf, pdf_available, store_branch_report
+    from .scoring import score
+    from .workbook.writer import atomic_write
+
+    if not pdf_available():
+        raise UserError(
+            "无法生成 PDF：缺少 WeasyPrint 或系统的 Pango 库。"
+            "请以 root 运行 scripts/setup.sh（apt-get install libpango-1.0-0 libpangoft2-1.0-0），"
+            "并在虚拟环境中安装本项目（pip install -e .）。"
+        )
+    rubric = _rubric(args.rubric)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out 应为目录：{out} 是一个文件")
+    with _store(args.database, rubric) as store:
+        ids = list(store.branches()["branch_id"])
+        if not ids:
+            raise UserError("数据库中还没有支部：请先用 import 导入填好的工作簿。")
+        if args.branch is not None:
+            if args.branch not in ids:
+                raise UserError(f"数据库中没有支部“{args.branch}”")
+            ids = [args.branch]
+        inputs, _disagreements = store.current_inputs(args.year, rubric)
+        if args.branch is not None:
+            inputs = branch_only(inputs, args.branch)
+        results = score(rubric, inputs, year=args.year)
+        out.mkdir(parents=True, exist_ok=True)
+        written = []
+        for branch_id in tqdm(ids, desc="生成报告", unit="个支部", file=sys.stderr, disable=None):
+            document, stem = store_branch_report(store, rubric, results, branch_id, args.year)
+            pdf = branch_report_pdf(document)
+            written.append(atomic_write(out / f"{stem}.pdf", lambda path, data=pdf: path.write_bytes(data)))
+            if args.html:
+                atomic_write(out / f"{stem}.html", lambda path, text=document: path.write_text(text, encoding="utf-8"))
+    print(f"已生成 {len(written)} 份报告（{args.year}年度，评分标准 版本 {rubric.version}）：{out}")
+    return EXIT_OK
+
+
 _COMMANDS = {
     "template": _cmd_template,
     "validate": _cmd_validate,
@@ -493,6 +790,10 @@ _COMMANDS = {
     "rubric": _cmd_rubric,
     "import": _cmd_import,
     "export": _cmd_export,
+    "access": _cmd_access,
+    "workflow": _cmd_workflow,
+    "report": _cmd_report,
+    "dashboard-export": _cmd_dashboard_export,
 }
 
 

@@ -17,6 +17,10 @@ Frames and columns (dtypes after reading):
 ``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
 ``activities`` branch_id, date (datetime64[ns]), type (str), expected (Int64), attended (Int64),
               has_record (boolean)
+``roster``    branch_id, name (str), status (str: 正式党员/预备党员), role (str: 书记/副书记/委员/党员),
+              joined (datetime64[ns]), sessions (Int64), upper_training (boolean), dues_1 … dues_12
+              (boolean: 是 paid, 否 unpaid, NA not due), wechat (boolean) — one row per member; optional
+              (the 党员名册 sheet may be left out: an empty frame)
 
 A branch may be absent from ``org``/``member``/``public``/``social``: that channel is then
 missing and the branch is scored as 未完成.
@@ -49,6 +53,35 @@ ACTIVITY_COLUMNS = {
     "attended": "实到人数",
     "has_record": "有记录",
 }
+MONTHS = tuple(range(1, 13))
+ROSTER_COLUMNS = {
+    "branch_id": "支部编号",
+    "name": "姓名",
+    "status": "身份",
+    "role": "职务",
+    "joined": "入党日期",
+    "sessions": "集中学习次数",
+    "upper_training": "参加上级培训",
+    **{f"dues_{month}": f"{month}月党费" for month in MONTHS},
+    "wechat": "加入微信群",
+}
+ROSTER_DTYPES = {
+    "branch_id": "str",
+    "name": "str",
+    "status": "str",
+    "role": "str",
+    "joined": "datetime64[ns]",
+    "sessions": "Int64",
+    "upper_training": "boolean",
+    **{f"dues_{month}": "boolean" for month in MONTHS},
+    "wechat": "boolean",
+}
+MEMBER_STATUSES = ("正式党员", "预备党员")
+MEMBER_ROLES = ("书记", "副书记", "委员", "党员")
+# Roles that sit on the 支部委员会 (their training threshold is the committee one).
+COMMITTEE_ROLES = ("书记", "副书记", "委员")
+SECRETARY_ROLE = "书记"
+
 # Optional columns of the 支部 sheet (the template includes them; blank is allowed).
 OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups")
 
@@ -59,7 +92,10 @@ SHEET_NAMES = {
     "public": "群众评判",
     "social": "社会评价",
     "activities": "活动记录",
+    "roster": "党员名册",
 }
+# Sheets a workbook may leave out (read as empty frames).
+OPTIONAL_SHEETS = ("roster",)
 
 
 def org_columns(rubric: Rubric) -> dict[str, str]:
@@ -94,11 +130,17 @@ def sheet_columns(rubric: Rubric) -> dict[str, dict[str, str]]:
         "public": public_columns(rubric),
         "social": SOCIAL_COLUMNS,
         "activities": ACTIVITY_COLUMNS,
+        "roster": ROSTER_COLUMNS,
     }
 
 
 def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+
+
+def empty_roster() -> pd.DataFrame:
+    """A 党员名册 frame with no members, with the dtypes the reader gives."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ROSTER_DTYPES.items()})
 
 
 @dataclass
@@ -111,6 +153,7 @@ class Inputs:
     public: pd.DataFrame
     social: pd.DataFrame = field(default_factory=lambda: _empty(SOCIAL_COLUMNS))
     activities: pd.DataFrame = field(default_factory=lambda: _empty(ACTIVITY_COLUMNS))
+    roster: pd.DataFrame = field(default_factory=empty_roster)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {name: getattr(self, name) for name in SHEET_NAMES}

@@ -7,8 +7,12 @@ siping_setup() (
     set -euo pipefail
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
-    # Chromium (browser tests) and Noto CJK (Chinese in screenshots and charts) come from apt.
+    # Chromium (browser tests) and Noto CJK (Chinese in screenshots and charts) come from apt, and so
+    # does Pango, which WeasyPrint (the PDF reports) loads at run time.
     missing=()
+    for pkg in libpango-1.0-0 libpangoft2-1.0-0; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
+    done
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     if ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' \
         && [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
@@ -23,6 +27,8 @@ siping_setup() (
             echo "提示：当前不是 root 用户或没有 apt-get，跳过安装 ${missing[*]}。" >&2
             echo "      图表中的中文改用 mplfonts 自带的 Noto Sans CJK SC 字体；" >&2
             echo "      浏览器测试所需的 Chromium 可用 .venv/bin/playwright install chromium 安装，或设置 CHROMIUM_PATH。" >&2
+            echo "      PDF 报告需要系统的 Pango 库（libpango-1.0-0、libpangoft2-1.0-0），请管理员安装；" >&2
+            echo "      没有时其他功能照常，只是不能生成 PDF（命令行 report 会说明原因）。" >&2
         fi
     fi
 

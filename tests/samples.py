@@ -111,7 +111,45 @@ def build_sample_inputs(rubric: Rubric) -> Inputs:
             "has_record": pd.array([True, True, True, False, True], dtype="boolean"),
         }
     )
-    return Inputs(branches=branches, org=org, member=member, public=public, social=social, activities=activities)
+    roster = sample_roster(
+        [
+            ("B01", "王书记", "正式党员", "书记", "2001-07-01", 24, True, [True] * 12, True),
+            ("B01", "李党员", "预备党员", "党员", "2025-03-01", 11, None, [None, None] + [True] * 10, None),
+            ("B02", "赵委员", "正式党员", "委员", None, 30, False, [False] * 6 + [True] * 6, False),
+        ]
+    )
+    return Inputs(
+        branches=branches,
+        org=org,
+        member=member,
+        public=public,
+        social=social,
+        activities=activities,
+        roster=roster,
+    )
+
+
+def sample_roster(rows: list[tuple]) -> pd.DataFrame:
+    """A 党员名册 frame from (branch, name, status, role, joined, sessions, upper_training, dues[12], wechat)."""
+    from assessment.inputs import ROSTER_DTYPES
+
+    records = []
+    for branch_id, name, status, role, joined, sessions, upper, dues, wechat in rows:
+        record = {
+            "branch_id": branch_id,
+            "name": name,
+            "status": status,
+            "role": role,
+            "joined": joined,
+            "sessions": sessions,
+            "upper_training": upper,
+            **{f"dues_{month}": paid for month, paid in zip(range(1, 13), dues)},
+            "wechat": wechat,
+        }
+        records.append(record)
+    frame = pd.DataFrame(records, columns=list(ROSTER_DTYPES))
+    frame["joined"] = pd.to_datetime(frame["joined"])
+    return frame.astype(ROSTER_DTYPES)
 
 
 def edit_cells(path: Path, changes: list[tuple[str, int, str, object]]) -> None:

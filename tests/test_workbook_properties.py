@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from samples import build_sample_inputs, edit_cells
 
 from assessment.inputs import SHEET_NAMES, sheet_columns
 from assessment.rubric import load_rubric
 from assessment.workbook import WorkbookError, read_workbook, write_input_workbook
-from samples import build_sample_inputs, edit_cells
 
 RUBRIC = load_rubric()
 # Data rows of the sample workbook (conftest.py), per sheet.
-SAMPLE_ROWS = {"branches": 3, "org": 3, "member": 3, "public": 3, "social": 4, "activities": 5}
+SAMPLE_ROWS = {"branches": 3, "org": 3, "member": 3, "public": 3, "social": 4, "activities": 5, "roster": 3}
 
 cell_values = st.one_of(
     st.none(),

@@ -25,6 +25,7 @@ from ..charts import to_png
 __all__ = [
     "FULL_WIDTH",
     "app_logger",
+    "download_link_html",
     "error_html",
     "escape",
     "figure_image",
@@ -164,6 +165,23 @@ def error_html(message: str) -> str:
     return (
         '<div role="alert" style="background:#fdecea;color:#8a1f11;border:1px solid #f5c2bc;'
         f'border-radius:4px;padding:8px 12px;margin:8px 0;white-space:pre-wrap">{html.escape(message)}</div>'
+    )
+
+
+def download_link_html(data: bytes, filename: str, mime: str, label: str) -> str:
+    """A link that downloads ``data`` (a ``data:`` URL with the ``download`` attribute).
+
+    The bytes travel inside the HTML widget's value, so the file needs no server route: standalone
+    Voila serves no files from a kernel, and the page works the same behind any proxy.
+    """
+    import base64
+
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<a class="siping-download" download="{html.escape(filename, quote=True)}" '
+        f'href="data:{html.escape(mime, quote=True)};base64,{encoded}" '
+        'style="display:inline-block;padding:6px 12px;margin:4px 0;border:1px solid #c0392b;border-radius:4px;'
+        f'color:#c0392b;text-decoration:none">{html.escape(label)}</a>'
     )
 
 

@@ -43,6 +43,7 @@ from .common import (
 )
 from .evaluate_form import EvaluationForm
 from .evaluate_views import Reconciled, ResultPanel, history_html, local_time, reconciled_html
+from .workflow_panel import ReportDownload, SelfScores, WorkflowPanel
 
 __all__ = ["EvaluateApp", "EvaluateState", "evaluate_app"]
 
@@ -282,6 +283,9 @@ class EvaluateApp(widgets.VBox):
         self.panel = ResultPanel(actions=self.submit_box)
         self.history = _html()
         self.reconciled = _html()
+        self.self_scores: SelfScores | None = None
+        self.workflow_panel = WorkflowPanel(store, rubric, actor=lambda: self.state.evaluator) if store else None
+        self.report_download = ReportDownload(store, rubric) if store else None
         self.form_column = widgets.VBox(layout=_layout(flex="1 1 520px", width="auto"))
         self.side = widgets.VBox([self.panel], layout=_layout(flex="1 1 340px", width="auto", max_width="560px"))
         self.side.add_class("siping-side")
@@ -292,6 +296,8 @@ class EvaluateApp(widgets.VBox):
         self.workspace.layout.gap = "12px"
         self.records = widgets.VBox(
             [
+                *([_html(section_title("考评流程")), self.workflow_panel] if self.workflow_panel else []),
+                *([_html(section_title("考评报告")), self.report_download] if self.report_download else []),
                 _html(section_title("修订记录")),
                 self.history,
                 _html(section_title("多位考评人")),
@@ -443,7 +449,10 @@ class EvaluateApp(widgets.VBox):
             self._opened_payload = start
             self.form.fill(start)  # the fields first, then the result derived from them
             self.state.update(payload=start, submitted=mine)
+        self.self_scores.load(branch_id, self.store.self_assessment(branch_id, year))
         self._derive()
+        self.workflow_panel.show(branch_id, year)
+        self.report_download.show(branch_id, year)
         self.reason.value = ""
         self.workspace.layout.display = "flex"
         self.records.layout.display = None
@@ -464,6 +473,7 @@ class EvaluateApp(widgets.VBox):
         )
         self.inputs = self.form.inputs
         self.form_column.children = [self.form.box]
+        self.self_scores = SelfScores.for_form(self.form.box, self.rubric)
 
     def _load_records(self) -> dict[str, Any]:
         """History and every evaluator's current submission, scored and reconciled."""
@@ -648,6 +658,8 @@ class EvaluateApp(widgets.VBox):
         if self.form is not None:
             self.form.show_problems(state.problems)
         self.panel.show(self.rubric, state.results, state.branch_id, state.problems)
+        if self.self_scores is not None and state.results is not None:
+            self.self_scores.compare(state.results, state.branch_id)
 
     def _render_session(self, change=None) -> None:
         state = self.state

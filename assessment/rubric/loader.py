@@ -241,6 +241,7 @@ def load_rubric_texts(texts: dict[str, str], *, displays: dict[str, str] | None 
         structure=sections["structure.yaml"],
         members=sections["members.yaml"],
         targets=sections["targets.yaml"],
+        workflow=sections["workflow.yaml"],
     )
     for file, loc, message in rubric.cross_file_problems():
         display, tree = trees[file]

@@ -690,20 +690,130 @@ class Benefit(Frozen):
     applies_to: tuple[Text, ...] = ()
     choice: bool = False
     source: Text
+    # For the budget view (总览 待遇保障测算): which designation earns it, and of which amount it is a share.
+    designation: Literal["standardized", "strongest"] | None = None
+    base: Ident | None = None
+
+
+class Amount(Frozen):
+    """A money figure the sources do not give (e.g. the team's annual pay), set by the street."""
+
+    id: Ident
+    label: Text
+    value: NonNegative | None = None
+    unit: Text = "元"
+    choice: bool = False
+    source: Text
 
 
 class TargetsFile(Frozen):
     targets: tuple[Target, ...]
     benefits: tuple[Benefit, ...] = ()
+    amounts: tuple[Amount, ...] = ()
 
     def problems(self) -> Problems:
         found = _duplicate_problems(self.benefits, "benefits", "待遇")
+        found += _duplicate_problems(self.amounts, "amounts", "金额")
+        amount_ids = {a.id for a in self.amounts}
+        for index, benefit in enumerate(self.benefits):
+            if benefit.base is not None and benefit.base not in amount_ids:
+                known = "、".join(sorted(amount_ids)) or "无"
+                found.append(
+                    (("benefits", index, "base"), f"待遇所依据的金额“{benefit.base}”未在 amounts 中定义，可选：{known}")
+                )
         seen: set[int] = set()
         for index, target in enumerate(self.targets):
             if target.year in seen:
                 found.append((("targets", index, "year"), f"年度目标的年份 {target.year} 重复"))
             seen.add(target.year)
         return found
+
+
+# ------------------------------------------------------------ workflow.yaml
+class WorkflowRole(Frozen):
+    id: Ident
+    label: Text
+    source: str = ""
+
+
+class WorkflowState(Frozen):
+    id: Ident
+    label: Text
+    designation: bool = False
+    source: Text
+
+
+class DesignationTerm(Frozen):
+    structure_rule: Ident
+    source: Text
+
+
+class WorkflowTransition(Frozen):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    from_: Ident = Field(alias="from")
+    to: Ident
+    roles: tuple[Ident, ...] = Field(min_length=1)
+    label: Text
+    requires: tuple[Literal["self_assessment"], ...] = ()
+    source: Text
+
+
+class WorkflowFile(Frozen):
+    """States of a branch's year (支部申请-街道党工委考评-区委组织部验收, 最强申报, 撤销) and who may move it."""
+
+    roles: tuple[WorkflowRole, ...] = Field(min_length=1)
+    initial: Ident
+    states: tuple[WorkflowState, ...] = Field(min_length=1)
+    designation_term: DesignationTerm
+    transitions: tuple[WorkflowTransition, ...] = Field(min_length=1)
+
+    def problems(self) -> Problems:
+        found = _duplicate_problems(self.roles, "roles", "角色") + _duplicate_problems(self.states, "states", "状态")
+        states = {s.id for s in self.states}
+        roles = {r.id for r in self.roles}
+        known_states = "、".join(s.id for s in self.states)
+        if self.initial not in states:
+            found.append((("initial",), f"初始状态“{self.initial}”未在 states 中定义，可选：{known_states}"))
+        seen: dict[tuple[str, str], int] = {}
+        for index, t in enumerate(self.transitions):
+            for key, value in (("from", t.from_), ("to", t.to)):
+                if value not in states:
+                    found.append(
+                        (
+                            ("transitions", index, key),
+                            f"状态变更中的状态“{value}”未在 states 中定义，可选：{known_states}",
+                        )
+                    )
+            for role in t.roles:
+                if role not in roles:
+                    found.append(
+                        (
+                            ("transitions", index, "roles"),
+                            f"角色“{role}”未在 roles 中定义，可选：{'、'.join(r.id for r in self.roles)}",
+                        )
+                    )
+            if t.from_ == t.to:
+                found.append((("transitions", index, "to"), f"状态变更不能从“{t.from_}”变到它自己"))
+            pair = (t.from_, t.to)
+            if pair in seen:
+                found.append(
+                    (("transitions", index), f"从“{t.from_}”到“{t.to}”的状态变更重复（第{seen[pair] + 1}条已定义）")
+                )
+            seen.setdefault(pair, index)
+        return found
+
+    def state(self, state_id: str) -> WorkflowState:
+        return next(s for s in self.states if s.id == state_id)
+
+    def role(self, role_id: str) -> WorkflowRole:
+        return next(r for r in self.roles if r.id == role_id)
+
+    def transition(self, from_state: str, to_state: str) -> WorkflowTransition | None:
+        return next((t for t in self.transitions if t.from_ == from_state and t.to == to_state), None)
+
+    def moves_from(self, state_id: str) -> tuple[WorkflowTransition, ...]:
+        return tuple(t for t in self.transitions if t.from_ == state_id)
 
 
 # ------------------------------------------------------------------ rubric
@@ -716,6 +826,7 @@ FILES: dict[str, type[Frozen]] = {
     "structure.yaml": StructureFile,
     "members.yaml": MembersFile,
     "targets.yaml": TargetsFile,
+    "workflow.yaml": WorkflowFile,
 }
 
 
@@ -730,6 +841,7 @@ class Rubric(Frozen):
     structure: StructureFile
     members: MembersFile
     targets: TargetsFile
+    workflow: WorkflowFile
 
     @property
     def version(self) -> str:
@@ -776,4 +888,14 @@ class Rubric(Frozen):
                 problems.append(
                     ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
                 )
+        term_rule = self.workflow.designation_term.structure_rule
+        if not any(isinstance(r, TermRule) and r.id == term_rule for r in self.structure.rules):
+            terms = "、".join(r.id for r in self.structure.rules if isinstance(r, TermRule)) or "无"
+            problems.append(
+                (
+                    "workflow.yaml",
+                    ("designation_term", "structure_rule"),
+                    f"评定有效期所依据的换届规则“{term_rule}”不是 structure.yaml 中的换届（type: term）规则，可选：{terms}",
+                )
+            )
         return problems

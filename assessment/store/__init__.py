@@ -18,17 +18,35 @@ by the package itself (Alembic, ``migrations/``) when a store opens.
 from .engine import ENV_VAR, default_url, resolve_url
 from .model import ACTION_LABELS, STATUS_LABELS, AuditEntry, Draft, ImportReport, Revision, StoreError
 from .store import Store
+from .workflow import (
+    REFUSAL,
+    AccessCodeInfo,
+    AccessDenied,
+    BranchSession,
+    IssuedCode,
+    SelfAssessment,
+    WorkflowEvent,
+    WorkflowStatus,
+)
 
 __all__ = [
     "ACTION_LABELS",
     "ENV_VAR",
+    "REFUSAL",
     "STATUS_LABELS",
+    "AccessCodeInfo",
+    "AccessDenied",
     "AuditEntry",
+    "BranchSession",
     "Draft",
     "ImportReport",
+    "IssuedCode",
     "Revision",
+    "SelfAssessment",
     "Store",
     "StoreError",
+    "WorkflowEvent",
+    "WorkflowStatus",
     "default_url",
     "resolve_url",
 ]

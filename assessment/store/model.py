@@ -17,6 +17,11 @@ ACTION_LABELS = {
     "correct": "更正",
     "draft_discard": "放弃草稿",
     "schema_upgrade": "升级数据库结构",
+    "access_issue": "发放访问码",
+    "access_revoke": "停用访问码",
+    "workflow_move": "变更考评状态",
+    "self_submit": "提交自评",
+    "branch_upload": "支部上传",
 }
 
 

@@ -27,7 +27,19 @@ SUBMITTED = "submitted"
 SUPERSEDED = "superseded"
 DRAFT = "draft"
 REVISION_STATUSES = (SUBMITTED, SUPERSEDED)
-AUDIT_ACTIONS = ("import", "submit", "correct", "draft_discard", "schema_upgrade")  # checked in code
+AUDIT_ACTIONS = (
+    "import",
+    "submit",
+    "correct",
+    "draft_discard",
+    "schema_upgrade",
+    # migration 0002: access codes, the workflow, the branches' own self-assessments and uploads
+    "access_issue",
+    "access_revoke",
+    "workflow_move",
+    "self_submit",
+    "branch_upload",
+)  # checked in code
 
 
 class UTCDateTime(sa.TypeDecorator):
@@ -165,4 +177,106 @@ audit_log = sa.Table(
     sa.Column("detail", Payload),
     # No CHECK on action: new kinds of entries must not need a table rebuild (SQLite cannot alter a CHECK).
     sa.Index(None, "branch_id", "year"),
+)
+
+
+# ------------------------------------------------------------------ migration 0002
+# Access codes for the branches' self-assessment page: only a salted scrypt digest of the secret part
+# is kept; ``key_id`` is the public first part of the code, so finding a code needs no scan.
+access_codes = sa.Table(
+    "access_codes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key_id", sa.String(16), nullable=False, unique=True),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("kdf", sa.Text, nullable=False),
+    sa.Column("salt", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False),
+    sa.Column("issued_at", UTCDateTime, nullable=False),
+    sa.Column("issued_by", sa.Text, nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_by", sa.Text),
+    sa.Column("revoke_reason", sa.Text),
+    sa.Column("last_used_at", UTCDateTime),
+    sa.CheckConstraint("revoked_at IS NULL OR revoke_reason IS NOT NULL", name="revoke_reason"),
+    sa.Index(None, "branch_id", "year"),
+)
+
+# The current workflow state of a branch's year (one row once anything happened), and every move.
+workflow_status = sa.Table(
+    "workflow_status",
+    metadata,
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
+    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("valid_from", sa.Date),
+    sa.Column("valid_until", sa.Date),
+)
+
+workflow_events = sa.Table(
+    "workflow_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("from_status", sa.Text, nullable=False),
+    sa.Column("to_status", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("valid_from", sa.Date),
+    sa.Column("valid_until", sa.Date),
+    sa.Index(None, "branch_id", "year"),
+)
+
+# A branch's own self-assessment (自评), kept apart from the evaluators' revisions: one draft and one
+# current submission per branch and year; earlier submissions stay, superseded.
+self_assessments = sa.Table(
+    "self_assessments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("payload", Payload, nullable=False),
+    sa.Column("rubric_version", sa.Text, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.CheckConstraint("status IN ('draft', 'submitted', 'superseded')", name="status"),
+    sa.Index(
+        "ix_self_assessments_one_draft",
+        "branch_id",
+        "year",
+        unique=True,
+        sqlite_where=sa.text("status = 'draft'"),
+        postgresql_where=sa.text("status = 'draft'"),
+    ),
+    sa.Index(
+        "ix_self_assessments_one_submitted",
+        "branch_id",
+        "year",
+        unique=True,
+        sqlite_where=sa.text("status = 'submitted'"),
+        postgresql_where=sa.text("status = 'submitted'"),
+    ),
+)
+
+# What a branch uploaded on its page (活动记录 or 党员名册), as the validated rows; the latest counts.
+branch_uploads = sa.Table(
+    "branch_uploads",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("branch_id", sa.String(64), sa.ForeignKey("branches.branch_id"), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("rows", Payload, nullable=False),
+    sa.CheckConstraint("kind IN ('activities', 'roster')", name="kind"),
+    sa.Index(None, "branch_id", "year", "kind"),
 )

@@ -41,6 +41,7 @@ from .schema import (
     evaluations,
     imports,
 )
+from .workflow import WorkflowMixin
 
 T = TypeVar("T")
 
@@ -143,7 +144,7 @@ def activity_frame(rows: Iterable[dict]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-class Store:
+class Store(WorkflowMixin):
     """The database of one street (or district): ``Store()`` opens ``$ASSESSMENT_DATABASE_URL`` or the
     default SQLite file, creating or upgrading its schema first.
 

@@ -9,7 +9,7 @@
 
 from .layout import BRANCH_KINDS, Column, SheetSpec, sheet_specs
 from .problems import OutputError, Problem, WorkbookError
-from .reader import read_workbook
+from .reader import read_sheet_upload, read_workbook
 from .template import build_template, write_input_workbook, write_template
 from .writer import write_tables
 
@@ -21,6 +21,7 @@ __all__ = [
     "SheetSpec",
     "WorkbookError",
     "build_template",
+    "read_sheet_upload",
     "read_workbook",
     "sheet_specs",
     "write_input_workbook",

@@ -11,7 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..inputs import OPTIONAL_BRANCH_COLUMNS, SHEET_NAMES, sheet_columns
+from ..inputs import (
+    MEMBER_ROLES,
+    MEMBER_STATUSES,
+    MONTHS,
+    OPTIONAL_BRANCH_COLUMNS,
+    OPTIONAL_SHEETS,
+    SHEET_NAMES,
+    sheet_columns,
+)
 from ..rubric import Rubric, format_percent
 from ..rubric.model import TermRule
 
@@ -109,6 +117,8 @@ class SheetSpec:
     # Drop-downs and formats reach this Excel row.
     rows: int = 2000
     notes: tuple[str, ...] = field(default=())
+    # The workbook may leave the whole sheet out (read as no rows).
+    optional_sheet: bool = False
 
     def column(self, key: str) -> Column:
         return next(c for c in self.columns if c.key == key)
@@ -292,7 +302,45 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         one_row_per_branch=False,
         rows=20000,
     )
-    specs = {s.key: s for s in (branches, org, member, public, social, activities)}
+    h = headers["roster"]
+    dues_note = "是＝已交纳，否＝未交纳，空白＝不需交纳（尚未入党或月份未到）"
+    roster = SheetSpec(
+        "roster",
+        SHEET_NAMES["roster"],
+        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训和党费交纳。",
+        (
+            bid(False),
+            Column("name", h["name"], "text", required=True, width=10),
+            Column("status", h["status"], "choice", required=True, choices=MEMBER_STATUSES, width=12),
+            Column(
+                "role",
+                h["role"],
+                "choice",
+                required=True,
+                choices=MEMBER_ROLES,
+                note="支部委员会成员填书记、副书记或委员",
+            ),
+            Column("joined", h["joined"], "date", note="可不填", width=14),
+            Column("sessions", h["sessions"], "count", required=True, note="本年度参加集中学习培训的次数"),
+            Column(
+                "upper_training", h["upper_training"], "yes_no", note="本年度是否参加上级党委组织的培训（书记必填）"
+            ),
+            *(Column(f"dues_{month}", h[f"dues_{month}"], "yes_no", note=dues_note, width=10) for month in MONTHS),
+            Column(
+                "wechat",
+                h["wechat"],
+                "yes_no",
+                optional_column=True,
+                note="是否已加入党员微信群；可不填（此列也可省略）",
+            ),
+        ),
+        one_row_per_branch=False,
+        optional_sheet="roster" in OPTIONAL_SHEETS,
+        notes=(
+            "党员名册：可以不提供此表；提供时每名党员一行，党费各月填“是”（已交）、“否”（未交）或留空（不需交纳）。",
+        ),
+    )
+    specs = {s.key: s for s in (branches, org, member, public, social, activities, roster)}
     # The contract fixes the headers; a mismatch here is a programming error, not a user's.
     for key, spec in specs.items():
         assert [c.key for c in spec.columns] == list(headers[key]), key

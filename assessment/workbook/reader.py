@@ -28,7 +28,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..inputs import Inputs
+from ..inputs import SECRETARY_ROLE, Inputs
 from ..rubric import Rubric
 from .layout import YES_NO, Column, SheetSpec, quorum_types, sheet_specs
 from .problems import Problem, WorkbookError
@@ -403,7 +403,21 @@ def _check_activities(sheet: _Sheet, quorum: dict[str, str], out: _Collector) ->
         out.cells(sheet, zero, spec.column("expected"), lambda row: f"{kinds.at[row]}的应到人数应大于0")
 
 
+def _check_roster(sheet: _Sheet, out: _Collector) -> None:
+    """The secretary's 参加上级培训 must be filled: it is what the training rule checks."""
+    if not (sheet.has("role") and sheet.has("upper_training")):
+        return
+    roles = sheet.parsed["role"].values
+    needs = (roles == SECRETARY_ROLE).fillna(False) & sheet.parsed["upper_training"].blank
+    out.cells(sheet, needs, sheet.spec.column("upper_training"), "书记须填写“是”或“否”（用于检查书记年度培训）")
+
+
 # ------------------------------------------------------------------ frames
+def _empty_frame(spec: SheetSpec) -> pd.DataFrame:
+    """The frame of a sheet the workbook left out (only optional sheets may be)."""
+    return pd.DataFrame({c.key: pd.Series(dtype=c.dtype) for c in spec.columns})
+
+
 def _frame(sheet: _Sheet) -> pd.DataFrame:
     data: dict[str, pd.Series] = {}
     for column in sheet.spec.columns:
@@ -468,7 +482,8 @@ def read_workbook(path: str | os.PathLike, rubric: Rubric) -> Inputs:
             warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
             for key, spec in specs.items():
                 if spec.name not in book.sheetnames:
-                    collectors[key].add(None, None, None, "缺少此工作表（请使用模板，不要改动工作表名称）")
+                    if not spec.optional_sheet:
+                        collectors[key].add(None, None, None, "缺少此工作表（请使用模板，不要改动工作表名称）")
                     continue
                 sheets[key] = _load_sheet(book[spec.name], spec, collectors[key])
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError):
@@ -499,11 +514,13 @@ def read_workbook(path: str | os.PathLike, rubric: Rubric) -> Inputs:
         _check_public(sheets["public"], collectors["public"])
     if "activities" in sheets:
         _check_activities(sheets["activities"], quorum_types(rubric), collectors["activities"])
+    if "roster" in sheets:
+        _check_roster(sheets["roster"], collectors["roster"])
 
     problems = [problem for key in specs for problem in collectors[key].sorted()]
     if problems:
         raise WorkbookError(problems)
-    return Inputs(**{key: _frame(sheets[key]) for key in specs})
+    return Inputs(**{key: _frame(sheets[key]) if key in sheets else _empty_frame(specs[key]) for key in specs})
 
 
 def check_value(column: Column, value: object) -> tuple[object, str | None]:
@@ -524,3 +541,115 @@ def check_value(column: Column, value: object) -> tuple[object, str | None]:
     if isinstance(result, np.generic):
         result = result.item()
     return result, None
+
+
+# ------------------------------------------------------------------ one sheet uploaded on its own
+UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
+
+
+class _CsvCell:
+    __slots__ = ("value",)
+
+    def __init__(self, value: object):
+        self.value = value
+
+
+class _CsvSheet:
+    """CSV rows that look like an openpyxl worksheet to :func:`_load_sheet` (every cell is text)."""
+
+    def __init__(self, rows: list[list[str]]):
+        self.rows = rows
+
+    def iter_rows(self):
+        for row in self.rows:
+            yield tuple(_CsvCell(value if value != "" else None) for value in row)
+
+
+def _csv_rows(data: bytes, file: str) -> tuple[list[list[str]] | None, Problem | None]:
+    import csv
+    import io
+
+    # Excel and WPS on Chinese Windows save CSV as GBK unless told UTF-8: try UTF-8 first, then GB18030.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return None, Problem(file, None, None, None, None, "无法读取：CSV 文件的编码既不是 UTF-8 也不是 GBK")
+    if "\x00" in text:
+        return None, Problem(file, None, None, None, None, "无法读取：这不是 CSV 文本文件")
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text, newline=""))], None
+    except csv.Error as error:
+        return None, Problem(file, None, None, None, None, f"无法读取 CSV：{error}")
+
+
+def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, branch_id: str) -> pd.DataFrame:
+    """One sheet of the template (``key``: ``activities`` or ``roster``) uploaded alone, as .xlsx or .csv.
+
+    Checked exactly like that sheet of a workbook, plus: every row must belong to ``branch_id`` (a
+    branch uploads only its own data) and there must be at least one row. Returns the sheet's frame, or
+    raises :class:`WorkbookError` naming sheet, Excel/CSV row and column of every problem.
+    """
+    specs = sheet_specs(rubric)
+    spec = specs[key]
+    file = Path(filename).name or "上传的文件"
+    out = _Collector(file, spec)
+
+    def fail(text: str) -> WorkbookError:
+        return WorkbookError([Problem(file, None, None, None, None, text)])
+
+    if len(data) > UPLOAD_LIMIT_BYTES:
+        raise fail(f"文件太大（{len(data) // 1024} KB），上限为 {UPLOAD_LIMIT_BYTES // 1024 // 1024} MB")
+    suffix = Path(file).suffix.lower()
+    if suffix == ".csv":
+        rows, problem = _csv_rows(data, file)
+        if problem is not None:
+            raise WorkbookError([problem])
+        sheet = _load_sheet(_CsvSheet(rows), spec, out)
+    elif suffix == ".xlsx":
+        import io
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):
+            raise fail(
+                "无法打开：不是有效的 .xlsx 文件（可能已损坏或设置了密码），请在 Excel 或 WPS 中另存为 .xlsx 后重试"
+            )
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+                data_sheets = [name for name in book.sheetnames if name in (spec.name,)]
+                if data_sheets:
+                    worksheet = book[spec.name]
+                elif len(book.sheetnames) == 1:
+                    worksheet = book[book.sheetnames[0]]
+                else:
+                    raise fail(f"找不到工作表“{spec.name}”（文件有多个工作表时，须有一个名为“{spec.name}”）")
+                sheet = _load_sheet(worksheet, spec, out)
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError) as error:
+            if isinstance(error, WorkbookError):
+                raise
+            raise fail("无法读取：文件已损坏，请在 Excel 或 WPS 中另存为 .xlsx 后重试") from None
+        finally:
+            book.close()
+    else:
+        raise fail("只支持 .xlsx 或 .csv 文件（.xls、.et 请先在 Excel 或 WPS 中另存为 .xlsx）")
+
+    _check_cells(sheet, out)
+    if sheet.has("branch_id"):
+        ids = sheet.parsed["branch_id"].values
+        other = ids.notna() & (ids != branch_id)
+        out.cells(sheet, other, spec.column("branch_id"), f"应为本支部的编号 {branch_id}（只能上传本支部的数据）")
+    if key == "activities":
+        _check_activities(sheet, quorum_types(rubric), out)
+    elif key == "roster":
+        _check_roster(sheet, out)
+    if sheet.raw.empty and not out.items:
+        out.add(2, None, None, "文件中没有任何数据行（表头应在第1行，数据从第2行开始）")
+    problems = out.sorted()
+    if problems:
+        raise WorkbookError(problems)
+    return _frame(sheet)

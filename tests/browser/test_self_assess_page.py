@@ -1,0 +1,155 @@
+"""The 支部自评 page in a real browser, on its own Voila whose kernels see a temporary database seeded with
+the demo street and two access codes: a secretary opens the link the street sent (``?code=…``), sees only
+their branch, scores an item, uploads a roster with a mistake and sees where it is, applies for
+acceptance; a wrong code and another branch's code get nothing of this branch. The page fits 390 px.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from playwright.sync_api import expect
+
+from assessment.demo import generate_demo
+from assessment.inputs import ROSTER_COLUMNS, Inputs
+from assessment.rubric import load_rubric
+from assessment.store import REFUSAL, Store
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+NOTEBOOK = "self_assess.ipynb"
+YEAR = 2025
+PHONE = {"width": 390, "height": 844}
+STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+
+
+@pytest.fixture(scope="module")
+def self_server(voila_server, tmp_path_factory):
+    root = tmp_path_factory.mktemp("self-assess-page")
+    url = f"sqlite:///{root}/t.sqlite"
+    rubric = load_rubric()
+    demo = generate_demo(rubric, year=YEAR)
+    master = Inputs(
+        branches=demo.branches,
+        org=demo.org.iloc[0:0],
+        member=demo.member.iloc[0:0],
+        public=demo.public.iloc[0:0],
+        social=demo.social.iloc[0:0],
+        activities=demo.activities,
+    )
+    with Store(url, rubric=rubric) as store:
+        store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道")
+        codes = {branch: store.issue_access_code(branch, YEAR, by="管理员").code for branch in ("JD001", "JD002")}
+        names = dict(zip(demo.branches["branch_id"], demo.branches["name"]))
+    pages = root / "pages"
+    pages.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSESSMENT_DATABASE_URL", url)
+        server = voila_server(pages, "voila-self-assess.log")
+    server.database_url = url
+    server.codes = codes
+    server.names = names
+    return server
+
+
+def roster_file(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "党员名册"
+    sheet.append(list(ROSTER_COLUMNS.values()))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def no_sideways_scroll(page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"page is {width}px wide"
+
+
+def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page, open_page, page_problems):
+    name = self_server.names["JD001"]
+    url = self_server.render_url(NOTEBOOK) + f"?code={self_server.codes['JD001']}"
+    open_page(page, url, "当前状态：", timeout=90)
+    expect(page.get_by_text(name).first).to_be_visible()
+    body = page.inner_text("body")
+    assert self_server.names["JD002"] not in body and self_server.codes["JD001"] not in body
+    expect(page.get_by_text("需准备的台账：党支部成立批复文件、党员花名册")).to_be_visible()
+
+    # Score s1: the card's input, then the gap list follows.
+    card = page.locator(".siping-item", has_text="s1 支部设置规范")
+    card.locator("input").fill("4")
+    card.locator("input").press("Enter")
+    expect(page.locator(".siping-gap", has_text="支部设置规范")).to_contain_text("失1.00分", timeout=30_000)
+
+    # A roster with a wrong 身份: the problem names sheet, row and column; nothing is stored.
+    paid = ["是"] * 12
+    bad = roster_file([["JD001", "李党员", "党员", "党员", "2020-01-01", 12, None, *paid, "是"]])
+    # ipywidgets' FileUpload opens a file chooser from its button (the <input> is not in the page).
+    with page.expect_file_chooser() as chooser:
+        page.locator(".widget-upload", has_text="上传党员名册").click()
+    chooser.value.set_files(files=[{"name": "名册.xlsx", "mimeType": "application/octet-stream", "buffer": bad}])
+    expect(page.get_by_text("党员名册未保存")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("名册.xlsx 工作表“党员名册”第2行“身份”列")).to_be_visible()
+
+    page.screenshot(path=str(ARTIFACTS / "self-assess-desktop.png"), full_page=True)
+    page.locator(".siping-gap").first.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-desktop-gaps.png"))
+    page.get_by_role("button", name="申请考评").click()
+    expect(page.get_by_text("已提交自评并申请考评，当前状态：已申请。")).to_be_visible(timeout=30_000)
+
+    # The report downloads from a data: URL link (no server route: standalone Voila serves no kernel files).
+    page.get_by_role("button", name="生成自评报告（PDF）").click()
+    link = page.locator("a.siping-download")
+    expect(link).to_be_visible(timeout=60_000)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == f"JD001_{name}_2025年度自评报告.pdf"
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+
+    assert page.locator(STDERR).count() == 0
+    assert page_problems(page) == []
+    with Store(self_server.database_url) as store:
+        assert store.workflow_status("JD001", YEAR).label == "已申请"
+        assert store.self_assessment("JD001", YEAR).payload["org"]["items"]["s1"]["value"] == "4"
+        assert store.branch_upload("JD001", YEAR, "roster") is None
+        assert store.self_assessment("JD002", YEAR) is None
+
+
+def test_a_wrong_code_gets_the_plain_refusal_and_nothing_else(self_server, page, open_page):
+    open_page(page, self_server.render_url(NOTEBOOK) + "?code=JD001-0000-0000-0000-0000-0000", REFUSAL, timeout=90)
+    body = page.inner_text("body")
+    assert not any(name in body for name in self_server.names.values())
+    assert "JD00" not in body.replace("JD001-0000", "")  # no branch id besides the echoed nothing
+    expect(page.get_by_placeholder("街道发给本支部的访问码")).to_be_visible()
+
+
+def test_branch_b_sees_only_itself_on_a_phone(self_server, browser, open_page):
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        url = self_server.render_url(NOTEBOOK) + f"?code={self_server.codes['JD002']}"
+        open_page(phone, url, "当前状态：", timeout=90)
+        body = phone.inner_text("body")
+        assert self_server.names["JD002"] in body and self_server.names["JD001"] not in body
+        expect(phone.locator(".siping-gap").first).to_be_visible(timeout=30_000)
+        no_sideways_scroll(phone)
+        phone.screenshot(path=str(ARTIFACTS / "self-assess-phone.png"), full_page=True)
+        for name, locator in (
+            ("results", phone.get_by_text("“最强党支部”否决规则（预判）")),
+            ("gaps", phone.locator(".siping-gap").first),
+        ):
+            locator.scroll_into_view_if_needed()
+            no_sideways_scroll(phone)
+            phone.screenshot(path=str(ARTIFACTS / f"self-assess-phone-{name}.png"))
+    finally:
+        context.close()

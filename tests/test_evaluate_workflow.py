@@ -1,0 +1,110 @@
+"""The 考评 page's workflow panel and the branch's 自查分 beside each field (widget-driven)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessment.apps.evaluate import EvaluateApp
+from assessment.apps.workflow_panel import WorkflowPanel
+from assessment.demo import generate_demo
+from assessment.evaluation import blank_payload
+from assessment.inputs import Inputs
+from assessment.rubric import load_rubric
+from assessment.store import Store
+
+YEAR = 2025
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+@pytest.fixture
+def store(tmp_path, rubric):
+    demo = generate_demo(rubric, year=YEAR)
+    master = Inputs(
+        branches=demo.branches,
+        org=demo.org.iloc[0:0],
+        member=demo.member.iloc[0:0],
+        public=demo.public.iloc[0:0],
+        social=demo.social.iloc[0:0],
+        activities=demo.activities,
+    )
+    with Store(f"sqlite:///{tmp_path}/t.sqlite", rubric=rubric) as opened:
+        opened.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="demo")
+        yield opened
+
+
+def self_assessed(store, rubric, s1=5, t3=12):
+    payload = blank_payload(rubric)
+    payload["org"]["items"]["s1"]["value"] = s1
+    payload["org"]["items"]["t3"]["value"] = t3
+    session = store.open_branch_session(store.issue_access_code("JD001", YEAR, by="管理员").code)
+    session.apply(payload)
+
+
+def test_the_branchs_self_score_is_shown_beside_each_field_with_the_gap(store, rubric):
+    self_assessed(store, rubric)
+    app = EvaluateApp(store, rubric)
+    app.evaluator.value = "周考评"
+    app.open_branch("JD001", YEAR)
+    line = app.self_scores.lines["s1"]
+    assert "自查分 <b>5</b>" in line.value and "考核分" not in line.value
+    assert "支部未提交自查分" in app.self_scores.lines["s2"].value
+    app.form.inputs["org.items.s1.value"].value = "3"
+    assert "考核分 <b>3</b>" in line.value and "差 " in line.value and ">-2<" in line.value
+    app.form.inputs["org.items.t3.value"].value = "11"  # 1 short of 12: 3.5 points against the branch's 4
+    assert "自查分 <b>4</b> · 考核分 <b>3.5</b>" in app.self_scores.lines["t3"].value
+
+
+def test_without_a_self_assessment_no_self_scores_are_shown(store, rubric):
+    app = EvaluateApp(store, rubric)
+    app.open_branch("JD002", YEAR)
+    assert all(line.value == "" for line in app.self_scores.lines.values())
+
+
+def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_them(store, rubric):
+    self_assessed(store, rubric)
+    app = EvaluateApp(store, rubric)
+    app.open_branch("JD001", YEAR)
+    panel: WorkflowPanel = app.workflow_panel
+    assert panel in app.records.children
+    assert "当前状态：<b>已申请</b>" in panel.status.value
+    assert "自评中→已申请" in panel.history.value and "支部自评完成，申请考评" in panel.history.value
+    assert "受理申请，开始考评（→街道考评中）：可以操作" in panel.moves.value
+    # No evaluator name yet: nothing moves.
+    panel.reason.value = "材料齐全"
+    assert not panel.move()
+    assert "请先填写评估人姓名" in panel.message.value
+    app.evaluator.value = "周考评"
+    assert panel.move()  # the name is read when moving
+    assert store.workflow_status("JD001", YEAR).label == "街道考评中"
+    assert "当前状态：<b>街道考评中</b>" in panel.status.value
+    # An empty reason is refused with the store's reason; 区委 may not pass a street review.
+    panel.role.value = "district"
+    assert "只能由街道操作" in panel.moves.value and panel.controls.layout.display == "none"
+    panel.role.value = "street"
+    panel.target.value = "district_check"
+    panel.reason.value = ""
+    assert not panel.move()
+    assert "变更原因不能为空" in panel.message.value
+    assert store.workflow_status("JD001", YEAR).label == "街道考评中"
+
+
+def test_the_evaluation_report_downloads_as_a_pdf_from_the_evaluators_page(store, rubric):
+    import base64
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    self_assessed(store, rubric)
+    app = EvaluateApp(store, rubric)
+    app.open_branch("JD001", YEAR)
+    assert app.report_download in app.records.children
+    assert app.report_download.make()
+    match = re.search(r'download="([^"]+)" href="data:application/pdf;base64,([^"]+)"', app.report_download.link.value)
+    assert match.group(1) == "JD001_东风社区党支部_2025年度考评报告.pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(base64.b64decode(match.group(2)))).pages)
+    assert "东风社区党支部" in text and "自查分" in text and "已申请" in text

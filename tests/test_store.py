@@ -332,3 +332,11 @@ def test_current_inputs_reconciles_two_evaluators(imported, sample_inputs, defau
     assert disagreements["B02"] == [] and disagreements["003"] == []
     assert len(inputs.branches) == 3 and len(inputs.activities) == 5
     assert STATUS_LABELS == {"draft": "草稿", "submitted": "已提交", "superseded": "已被更正"}
+
+
+def test_head_revision_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from assessment.store.migrate import alembic_config
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()

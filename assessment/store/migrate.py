@@ -16,19 +16,19 @@ For developers (writing the next migration by hand, looking at the version)::
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import CommandLine, Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
 from . import schema
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_xact_lock key for schema upgrades: any fixed 64-bit number that nothing else uses.
@@ -44,7 +44,16 @@ class SchemaTooNew(Exception):
         self.revision = revision
 
 
+# Alembic costs ~150 ms to import and every page opens a Store: it is only imported when the schema
+# actually needs upgrading (or for the developer's command line). Reading the head revision and the
+# database's revision needs neither.
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*(?:[\"']([^\"']+)[\"']|None)", re.MULTILINE)
+
+
 def alembic_config(connection: Connection | None = None, url: str | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -54,11 +63,27 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    """The newest migration: the one no other migration names as its ``down_revision``."""
+    revisions, parents = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        found = _REVISION.search(text)
+        if found is None:
+            continue
+        revisions.add(found.group(1))
+        down = _DOWN_REVISION.search(text)
+        if down and down.group(1):
+            parents.add(down.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must form one line, found heads {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str] | None:
@@ -66,8 +91,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str] | None:
 
     Raises :class:`SchemaTooNew` when the database's version is unknown to this package.
     """
-    script = ScriptDirectory.from_config(alembic_config())
-    head = script.get_current_head()
+    head = head_revision()
     with engine.connect() as connection:
         found = current_revision(connection)
         connection.rollback()
@@ -81,6 +105,12 @@ def upgrade(engine: Engine) -> tuple[str | None, str] | None:
             found = current_revision(connection)  # again, now that we hold the lock
             if found == head:
                 return None
+            from alembic import command
+            from alembic.script import ScriptDirectory
+
+            script = ScriptDirectory.from_config(alembic_config())
+            if script.get_current_head() != head:
+                raise RuntimeError("alembic and the migration files disagree about the head revision")
             if found is not None and not _known(script, found):
                 raise SchemaTooNew(found)
             command.upgrade(alembic_config(connection), "head")
@@ -96,6 +126,9 @@ def upgrade(engine: Engine) -> tuple[str | None, str] | None:
 
 
 def _known(script: ScriptDirectory, revision: str) -> bool:
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     try:
         return script.get_revision(revision) is not None
     except (CommandError, RevisionError):  # an unknown id
@@ -104,6 +137,8 @@ def _known(script: ScriptDirectory, revision: str) -> bool:
 
 def main(argv: list[str] | None = None) -> None:  # pragma: no cover — a developer's tool
     """Alembic's own command line, configured for the store's migrations and database."""
+    from alembic.config import CommandLine
+
     from .engine import resolve_url
 
     cli = CommandLine(prog="python -m assessment.store.migrate")

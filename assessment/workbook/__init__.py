@@ -7,11 +7,28 @@
 - :func:`write_tables` — result tables to one .xlsx or a directory of UTF-8 CSV files.
 """
 
+import importlib
+
 from .layout import BRANCH_KINDS, Column, SheetSpec, sheet_specs
 from .problems import OutputError, Problem, WorkbookError
-from .reader import read_sheet_upload, read_workbook
-from .template import build_template, write_input_workbook, write_template
-from .writer import write_tables
+
+# Reading and writing pull in openpyxl (~60 ms): load those modules on first use, so a page that
+# only needs the layout and the cell checks opens faster.
+_LAZY = {
+    "read_sheet_upload": "reader",
+    "read_workbook": "reader",
+    "build_template": "template",
+    "write_input_workbook": "template",
+    "write_template": "template",
+    "write_tables": "writer",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BRANCH_KINDS",

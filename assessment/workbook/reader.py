@@ -25,8 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ..inputs import SECRETARY_ROLE, Inputs
 from ..rubric import Rubric
@@ -43,6 +41,14 @@ _TEXT_DATE = (
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$"
 )
 _SHOWN_LIMIT = 40
+
+
+def _openpyxl():
+    """openpyxl takes ~60 ms to import; pages that only check typed values never need it."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    return load_workbook, InvalidFileException
 
 
 # ------------------------------------------------------------------ cell values
@@ -449,6 +455,7 @@ def _open(path: Path, file: str):
         return None, problem(f"找不到文件 {path}")
     if path.is_dir():
         return None, problem("这是一个目录，不是 Excel 文件")
+    load_workbook, InvalidFileException = _openpyxl()
     try:
         return load_workbook(path, read_only=True, data_only=True), None
     except InvalidFileException:
@@ -612,6 +619,7 @@ def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, b
     elif suffix == ".xlsx":
         import io
 
+        load_workbook, InvalidFileException = _openpyxl()
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError):

@@ -17,7 +17,9 @@ Both return :class:`assessment.inputs.Inputs` with the dtypes documented there.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -34,7 +36,7 @@ from .inputs import (
 )
 from .rubric import Rubric
 
-__all__ = ["DEMO_DEPARTMENTS", "generate_demo", "synthetic_inputs"]
+__all__ = ["DEMO_DEPARTMENTS", "generate_demo", "generate_demo_years", "synthetic_inputs"]
 
 # ----------------------------------------------------------------- vocabulary
 KINDS = ("社区", "村", "机关", "企业", "学校")
@@ -659,6 +661,14 @@ def _activity_rows(
     return rows
 
 
+def _planned_street(rng: np.random.Generator, n_branches: int, year: int) -> list[_Branch]:
+    """The street's branches with their tiers, planted edge cases and planned activity failures."""
+    branches = _build_branches(rng, n_branches, year)
+    _assign_specials(rng, branches, n_branches)
+    _plan_failures(rng, branches)
+    return branches
+
+
 def generate_demo(rubric: Rubric, *, seed: int = 2025, n_branches: int = 60, year: int = 2025) -> Inputs:
     """A realistic synthetic 街道 of ``n_branches`` branches for ``year`` (deterministic in ``seed``).
 
@@ -667,9 +677,11 @@ def generate_demo(rubric: Rubric, *, seed: int = 2025, n_branches: int = 60, yea
     if n_branches < 20:
         raise ValueError("示例街道至少需要20个党支部，才能包含全部典型情形")
     rng = np.random.default_rng(seed)
-    branches = _build_branches(rng, n_branches, year)
-    _assign_specials(rng, branches, n_branches)
-    _plan_failures(rng, branches)
+    return _street_inputs(rng, rubric, _planned_street(rng, n_branches, year), year)
+
+
+def _street_inputs(rng: np.random.Generator, rubric: Rubric, branches: list[_Branch], year: int) -> Inputs:
+    """The six frames of one year of the street, drawn from ``rng``."""
     # Make sure the well-run branches have at least one surplus entry without a record and an
     # entry from last December (realistic noise that must not change their result).
     good = [b for b in branches if b.tier in ("strong", "good")]
@@ -899,3 +911,79 @@ def synthetic_inputs(
         }
     )
     return Inputs(branches=branches, org=org, member=member, public=public, social=social, activities=activities)
+
+
+# ------------------------------------------------------------ the same street over the years
+# Share of each tier's branches that had just moved up into it (from the tier below) in a year:
+# looking back from the final year, those branches are one tier lower the year before.
+IMPROVED_SHARE = {"strong": 0.25, "good": 0.3, "fair": 0.3, "weak": 0.0}
+_LOWER = {"strong": "good", "good": "fair", "fair": "weak"}
+# Gaps in the final year's evaluation that an earlier, finished year does not have.
+_FINAL_YEAR_ONLY = {"missing_social", "blank_indicator", "missing_public"}
+_VETO_FLAGS = {"excellent_just_below", "unsatisfied_verified", "department_noncompliant", "grade_good_only"}
+
+
+def _earlier_branches(branches: list[_Branch], year: int, final: int, seed: int) -> list[_Branch]:
+    """The same branches as they were in ``year`` (before ``final``).
+
+    Going back one year at a time from ``final``, a fixed share of each tier (``IMPROVED_SHARE``)
+    is one tier lower the year before; who is drawn from ``(seed, that year)`` only, so every view
+    of the street back in time agrees. A branch that drops a tier gets activity shortcomings of its
+    new tier; the final year's incomplete evaluations are complete in earlier years.
+    """
+    tiers = [b.tier for b in branches]
+    for later in range(final, year, -1):
+        rng = np.random.default_rng([seed, later, 1])
+        before = list(tiers)
+        for tier, share in IMPROVED_SHARE.items():
+            members = [i for i, t in enumerate(tiers) if t == tier]
+            k = round(share * len(members))
+            if tier == "strong":
+                # The newly strong are those 最强资格 is not vetoed for: 最强资格 rises with them.
+                members = [i for i in members if not branches[i].flags & _VETO_FLAGS] or members
+            if k and tier in _LOWER:
+                for i in rng.choice(members, size=k, replace=False):
+                    before[int(i)] = _LOWER[tier]
+        tiers = before
+    rng = np.random.default_rng([seed, year, 2])
+    earlier = []
+    for b, tier in zip(branches, tiers):
+        quality, failures = b.quality, list(b.failures)
+        if tier != b.tier:
+            lo, hi = _Q_RANGE[b.tier]
+            new_lo, new_hi = _Q_RANGE[tier]
+            quality = new_lo + (b.quality - lo) / (hi - lo) * (new_hi - new_lo)
+            if tier in ("fair", "weak"):
+                low, high = (1, 3) if tier == "fair" else (3, 6)
+                menu = [f for f in _FAILURE_MENU if b.groups > 0 or f != "group_gap"]
+                failures = [str(f) for f in rng.choice(menu, size=int(rng.integers(low, high)), replace=False)]
+        flags = set(b.flags) - _FINAL_YEAR_ONLY
+        earlier.append(dataclasses.replace(b, tier=tier, quality=float(quality), flags=flags, failures=failures))
+    return earlier
+
+
+def generate_demo_years(
+    rubric: Rubric, years: Iterable[int] = (2023, 2024, 2025), *, seed: int = 2025, n_branches: int = 60
+) -> dict[int, Inputs]:
+    """The demo street over several years: ``{year: Inputs}``, deterministic in ``seed``.
+
+    The latest year is exactly :func:`generate_demo` for that year (data/demo/demo_street.xlsx).
+    Earlier years have the same branches with the same master data (the database keeps one row per
+    branch), some of them one or two tiers weaker, so that the shares of 达标 and 最强资格 rise
+    over the years toward the targets of 001 §一; each year's evaluations and activity log are its own.
+    """
+    chosen = sorted({int(y) for y in years})
+    if not chosen:
+        raise ValueError("至少需要一个年度")
+    if n_branches < 20:
+        raise ValueError("示例街道至少需要20个党支部，才能包含全部典型情形")
+    final = chosen[-1]
+    out: dict[int, Inputs] = {}
+    for year in chosen:
+        if year == final:
+            out[year] = generate_demo(rubric, seed=seed, n_branches=n_branches, year=final)
+            continue
+        branches = _planned_street(np.random.default_rng(seed), n_branches, final)
+        earlier = _earlier_branches(branches, year, final, seed)
+        out[year] = _street_inputs(np.random.default_rng([seed, year]), rubric, earlier, year)
+    return out

@@ -6,13 +6,21 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 bash scripts/setup.sh
 
-if [ ! -f data/demo/demo_street.xlsx ]; then
-    echo "serve: 生成演示数据 data/demo/demo_street.xlsx" >&2
-    if ! .venv/bin/python -m assessment demo; then
-        echo "serve: 生成演示数据失败（python -m assessment demo），未启动服务。" >&2
-        exit 1
+# The demo street over three years: 2023 and 2024 in demo_street_<year>.xlsx, 2025 in demo_street.xlsx.
+demo_years=(2023 2024 2025)
+demo_workbook() {
+    if [ "$1" = 2025 ]; then echo data/demo/demo_street.xlsx; else echo "data/demo/demo_street_$1.xlsx"; fi
+}
+for year in "${demo_years[@]}"; do
+    workbook="$(demo_workbook "$year")"
+    if [ ! -f "$workbook" ]; then
+        echo "serve: 生成演示数据 $workbook" >&2
+        if ! .venv/bin/python -m assessment demo --year "$year" --out "$workbook"; then
+            echo "serve: 生成演示数据失败（python -m assessment demo --year $year），未启动服务。" >&2
+            exit 1
+        fi
     fi
-fi
+done
 
 # The pages read the database (ASSESSMENT_DATABASE_URL; unset: the embedded data/siping.sqlite).
 # An embedded database without any branch gets the demo street, so the pages have something to show.
@@ -28,9 +36,17 @@ except StoreError as error:
         exit 1
     fi
     if [ "$branches" = "0" ]; then
-        echo "serve: 把演示数据导入数据库 data/siping.sqlite" >&2
-        if ! .venv/bin/python -m assessment import data/demo/demo_street.xlsx --evaluator 演示数据 --year 2025 >&2; then
-            echo "serve: 导入演示数据失败（python -m assessment import），未启动服务。" >&2
+        echo "serve: 把演示数据（${demo_years[*]}年度）导入数据库 data/siping.sqlite" >&2
+        for year in "${demo_years[@]}"; do
+            workbook="$(demo_workbook "$year")"
+            if ! .venv/bin/python -m assessment import "$workbook" --evaluator 演示数据 --year "$year" >&2; then
+                echo "serve: 导入演示数据失败（python -m assessment import $workbook），未启动服务。" >&2
+                exit 1
+            fi
+        done
+        # Workflow statuses (申请、考评、验收、评定), so that the 总览's funnel and designations show something.
+        if ! .venv/bin/python -m assessment demo --seed-workflow >&2; then
+            echo "serve: 推进演示考评流程失败（python -m assessment demo --seed-workflow），未启动服务。" >&2
             exit 1
         fi
     fi

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
-from assessment.demo import generate_demo
+from assessment.demo import generate_demo, generate_demo_years
 from assessment.inputs import SHEET_NAMES, sheet_columns
 from assessment.rubric import load_rubric
 from assessment.workbook import read_workbook
@@ -25,6 +26,21 @@ def test_shipped_demo_workbook_matches_the_generator():
             getattr(fresh, name).reset_index(drop=True),
             check_dtype=False,
             obj=f"data/demo/demo_street.xlsx 工作表 {SHEET_NAMES[name]}（请运行 python -m assessment demo 重新生成）",
+        )
+
+
+@pytest.mark.parametrize("year", [2023, 2024])
+def test_shipped_earlier_demo_years_match_the_generator(year):
+    rubric = load_rubric()
+    shipped = read_workbook(DATA / "demo" / f"demo_street_{year}.xlsx", rubric)
+    fresh = generate_demo_years(rubric, (year, 2025))[year]
+    for name in SHEET_NAMES:
+        pd.testing.assert_frame_equal(
+            getattr(shipped, name).reset_index(drop=True),
+            getattr(fresh, name).reset_index(drop=True),
+            check_dtype=False,
+            obj=f"data/demo/demo_street_{year}.xlsx 工作表 {SHEET_NAMES[name]}"
+            f"（请运行 python -m assessment demo --year {year} 重新生成）",
         )
 
 

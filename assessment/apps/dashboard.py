@@ -1,8 +1,12 @@
-"""总览 page: the street's results at a glance, the vetoes, and one branch in detail.
+"""总览 page: for the street and a chosen year, the shares of 达标 and 最强 against the yearly targets
+of 001 §一 (over all the years the database holds), the workflow funnel, stars, channel averages,
+the 软弱涣散 and vetoed branches, the budget impact of the designations (001 §四), every branch's
+results, an Excel export, and one branch in detail.
 
-One state object (:class:`DashboardState`) holds what the visitor chose; the branch picker only
-writes into it, and the detail view is re-drawn from it. The results themselves are computed once
-when the page opens and never change while it is open.
+Data: the database (``Store.from_env()``): for every year it holds, the current reconciled
+submissions of each branch, scored with the current rubric, and the branches' workflow statuses.
+Everything is computed when the page opens; the year picker and the branch picker only write into
+the one state object (:class:`DashboardState`), and the views are re-drawn from it.
 
 ``notebooks/dashboard.ipynb`` is one cell: ``dashboard_app()``.
 """
@@ -11,7 +15,6 @@ from __future__ import annotations
 
 import html
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -21,15 +24,17 @@ import traitlets
 
 from .. import charts
 from .. import glossary as g
-from ..demo import generate_demo
+from ..analysis import overview as ov
+from ..dashboard_export import XLSX_MIME, dashboard_filename, dashboard_workbook
 from ..inputs import Inputs
 from ..report import results_table, summary
 from ..rubric import Rubric, format_percent, load_rubric
-from ..scoring import Results, score
-from ..workbook import WorkbookError, read_workbook
+from ..scoring import Results
+from ..store import Store
 from .common import (
     FULL_WIDTH,
     app_logger,
+    download_link_html,
     error_html,
     escape,
     figure_image,
@@ -49,28 +54,36 @@ DEMO_WORKBOOK = REPO_ROOT / "data" / "demo" / "demo_street.xlsx"
 DEMO_YEAR = 2025
 
 TITLE = "街道党支部标准化规范化考评总览"
+SOURCE_DATABASE = "数据：考评数据库（各支部当前的考评提交，多人考评已合并）"
 SUMMARY_LABELS = {
     "branches": "支部数",
     "standardized": g.STANDARDIZED,
     "strongest": g.STRONGEST,
+    "designated": "已评定最强",
     "incomplete": g.INCOMPLETE,
     "weak": g.WEAK,
     "vetoed": "被否决",
 }
 VETO_COUNT = "否决项"
+WORKFLOW_STATUS = "流程状态"
 LOAD_FAILED = "无法载入考评数据，总览暂时不能显示。请联系管理员查看服务日志。"
 SCORE_FAILED = "评分时出错，总览暂时不能显示。请联系管理员查看服务日志。"
+YEAR_FAILED = "无法显示该年度的总览，请选择其他年度或稍后再试。"
 DETAIL_FAILED = "无法显示该支部的详情，请选择其他支部或稍后再试。"
+EXPORT_FAILED = "生成Excel文件时出错，请稍后再试。"
+NO_DATA = "数据库中还没有考评数据。请先用命令 python -m assessment import 导入填好的工作簿（或运行 scripts/serve.sh 导入演示数据）。"
+DISTRICT_NOTE = "目前只有本街道的数据；支部还没有“所属街道”信息，汇总到区的总览需先在支部信息中增加该项。"
 
 
 def demo_workbook_path() -> Path:
-    """$ASSESSMENT_DEMO_WORKBOOK, else data/demo/demo_street.xlsx in the repository."""
+    """$ASSESSMENT_DEMO_WORKBOOK, else data/demo/demo_street.xlsx in the repository (used by the 权重 page)."""
     return Path(os.environ.get("ASSESSMENT_DEMO_WORKBOOK", DEMO_WORKBOOK))
 
 
 class DashboardState(traitlets.HasTraits):
-    """What the visitor chose, and what went wrong: the only thing the views read besides the results."""
+    """What the visitor chose, and what went wrong: the only thing the views read besides the data."""
 
+    year = traitlets.Int(None, allow_none=True)
     branch_id = traitlets.Unicode(None, allow_none=True)
     error = traitlets.Unicode("")
 
@@ -80,49 +93,67 @@ class DashboardState(traitlets.HasTraits):
                 setattr(self, name, value)
 
 
-@dataclass(frozen=True)
-class _Scored:
-    rubric: Rubric
-    results: Results
-    source: str
+def _html(value: str = "", css_class: str = "") -> widgets.HTML:
+    widget = widgets.HTML(value, layout=widgets.Layout(**FULL_WIDTH))
+    if css_class:
+        widget.add_class(css_class)
+    return widget
 
 
-def _box(children, **layout) -> widgets.VBox:
-    return widgets.VBox(children, layout=widgets.Layout(**{**FULL_WIDTH, **layout}))
+def _note(text: str) -> str:
+    return f'<p style="margin:2px 0 8px;color:#5b6770;font-size:13px;line-height:1.55">{html.escape(text)}</p>'
 
 
-def _html(value: str = "") -> widgets.HTML:
-    return widgets.HTML(value, layout=widgets.Layout(**FULL_WIDTH))
+def _chart_row(images: list[widgets.Image]) -> widgets.Box:
+    return widgets.Box(
+        images,
+        layout=widgets.Layout(**FULL_WIDTH, display="flex", flex_flow="row wrap", justify_content="space-between"),
+    )
 
 
 class DashboardApp(widgets.VBox):
-    """The 总览 page as one widget. ``DashboardApp(rubric, inputs, year)`` scores and shows ``inputs``."""
+    """The 总览 page as one widget, showing ``street`` (see :mod:`assessment.analysis.overview`)."""
 
-    def __init__(
-        self,
-        rubric: Rubric | None,
-        inputs: Inputs | None,
-        year: int = DEMO_YEAR,
-        *,
-        source: str = "",
-        error: str = "",
-    ):
+    def __init__(self, street: ov.Street | None, *, year: int | None = None, error: str = "", notice: str = ""):
         super().__init__(layout=widgets.Layout(**FULL_WIDTH))
         self.add_class("siping-app")
         self.add_class("siping-dashboard")
-        self.year = year
+        self.street = street if street is not None and street.years else None
         self.state = DashboardState(error=error)
-        self.data: _Scored | None = None
+        self._pngs: dict[tuple[int, str], bytes] = {}
 
         self.title = _html()
         self.error = _html()
-        self.summary = _html()
-        self.table = _html()
-        self.charts: dict[str, widgets.Image] = {}
-        self.chart_box = widgets.Box(
-            layout=widgets.Layout(**FULL_WIDTH, display="flex", flex_flow="row wrap", justify_content="space-between")
+        self.notice = _html(_note(notice) if notice else "")
+        self.street_picker = widgets.Dropdown(
+            description="街道", layout=widgets.Layout(width="100%", max_width="360px", margin="4px 12px 4px 0")
         )
+        self.year_picker = widgets.Dropdown(
+            description="年度", layout=widgets.Layout(width="100%", max_width="220px", margin="4px 0")
+        )
+        for picker in (self.street_picker, self.year_picker):
+            picker.style.description_width = "3em"
+        self.controls = widgets.Box(
+            [self.street_picker, self.year_picker],
+            layout=widgets.Layout(**FULL_WIDTH, display="flex", flex_flow="row wrap", align_items="center"),
+        )
+        self.summary = _html()
+        self.target_chart = figure_image()
+        self.targets = _html(css_class="siping-targets")
+        self.funnel = _html(css_class="siping-funnel")
+        self.stars_and_channels = _html(css_class="siping-channels")
+        self.weak = _html(css_class="siping-weak")
         self.vetoed = _html()
+        self.budget = _html(css_class="siping-budget")
+        self.table = _html()
+        self.charts: dict[str, widgets.Image] = {
+            name: figure_image() for name in ("funnel", "stars", "channels", "vetoes", "ranking")
+        }
+        self.export_button = widgets.Button(
+            description="生成Excel文件", icon="", layout=widgets.Layout(width="auto", margin="4px 8px 4px 0")
+        )
+        self.export_button.add_class("siping-export")
+        self.download = _html()
         self.branch_picker = widgets.Dropdown(
             description="选择支部", layout=widgets.Layout(width="100%", max_width="480px", margin="8px 0")
         )
@@ -131,63 +162,103 @@ class DashboardApp(widgets.VBox):
         self.radar = figure_image()
 
         self.state.observe(self._show_error, names="error")
+        self.state.observe(self._on_year, names="year")
         self.state.observe(self._on_branch, names="branch_id")
+        self.year_picker.observe(self._on_pick_year, names="value")
         self.branch_picker.observe(self._on_pick, names="value")
+        self.export_button.on_click(guarded(EXPORT_FAILED, self._report)(self._export))
 
-        if rubric is not None and inputs is not None and not error:
-            self._load(rubric, inputs, source)
-        self._render_title(rubric)
+        if self.street is not None and not error:
+            self._load()
+        self._render_title()
         self._show_error()
         self._arrange()
 
     # ----------------------------------------------------------------- construction
     @classmethod
-    def from_demo(cls, path: str | os.PathLike | None = None, year: int = DEMO_YEAR) -> DashboardApp:
-        """The demo street: data/demo/demo_street.xlsx if it exists, else generated in memory."""
+    def from_env(cls) -> DashboardApp:
+        """The database at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite), every year it holds."""
         log = app_logger()
-        workbook = Path(path) if path is not None else demo_workbook_path()
         try:
             rubric = load_rubric()
-            if workbook.exists():
-                try:
-                    inputs = read_workbook(workbook, rubric)
-                except WorkbookError as failure:
-                    log.error("demo workbook %s unreadable:\n%s", workbook, failure)
-                    return cls(rubric, None, year, error=_workbook_message(workbook, failure))
-                source = f"数据：{workbook.name}"
-            else:
-                log.info("no %s: generating the demo street in memory", workbook)
-                inputs = generate_demo(rubric, year=year)
-                source = "数据：系统生成的示例街道"
-        except Exception:  # whatever it is, the page shows a short message and the log the traceback
-            log.exception("dashboard: loading %s failed", workbook)
-            return cls(None, None, year, error=LOAD_FAILED)
-        return cls(rubric, inputs, year, source=source)
+            with Store.from_env(rubric=rubric) as store:
+                street = ov.load_street(store, rubric, source=SOURCE_DATABASE)
+        except Exception:  # whatever it is, the page shows a short message, the log the traceback
+            log.exception("dashboard: loading the database failed")
+            return cls(None, error=LOAD_FAILED)
+        if not street.years:
+            return cls(None, notice=NO_DATA)
+        return cls(street)
 
-    def _load(self, rubric: Rubric, inputs: Inputs, source: str) -> None:
+    @classmethod
+    def from_inputs(
+        cls,
+        rubric: Rubric,
+        inputs: Inputs | dict[int, Inputs],
+        year: int = DEMO_YEAR,
+        *,
+        statuses: dict[int, dict[str, str]] | None = None,
+        source: str = "",
+    ) -> DashboardApp:
+        """Inputs in memory (one year, or ``{year: inputs}``), with workflow statuses if given."""
+        by_year = inputs if isinstance(inputs, dict) else {year: inputs}
         try:
-            results = score(rubric, inputs, year=self.year)
-            self.data = _Scored(rubric, results, source)
-            self._render_summary()
-            self._render_table()
-            self._render_charts()
-            self._render_vetoed()
-            self._fill_picker()
+            street = ov.street_from_inputs(rubric, by_year, statuses, source=source)
+        except Exception:  # noqa: BLE001
+            app_logger().exception("dashboard: scoring failed")
+            return cls(None, error=SCORE_FAILED)
+        return cls(street)
+
+    def _load(self) -> None:
+        street = self.street
+        try:
+            self.street_picker.options = [(f"{street.label}（{self._branch_count()}个支部）", street.label)]
+            self.street_picker.value = street.label
+            progress = ov.target_progress(street)
+            self._render_targets(progress)
+            set_figure(self.target_chart, charts.targets_over_years(ov.progress_frame(progress)))
+            years = street.year_list
+            self.year_picker.options = [(f"{year}年", year) for year in reversed(years)]
+            # Choosing the latest year fires _on_pick_year → state → every view, like a visitor's choice.
+            self.year_picker.value = years[-1]
+            if self.state.year != years[-1]:
+                self.state.update(year=years[-1])
         except Exception:  # noqa: BLE001 - a short message on the page beats a red traceback
             app_logger().exception("dashboard: scoring or drawing failed")
-            self.data = None
+            self.street = None
             self.state.update(error=SCORE_FAILED)
 
+    def _branch_count(self) -> int:
+        return self.street.years[self.street.year_list[-1]].total
+
     def _arrange(self) -> None:
-        children = [page_style(), self.title, self.error]
-        if self.data is not None:
+        children = [page_style(), self.title, self.error, self.notice]
+        if self.street is not None:
             children += [
+                self.controls,
+                _html(_note(DISTRICT_NOTE)),
                 self.summary,
+                _html(section_title("年度目标（001 §一）")),
+                self.target_chart,
+                self.targets,
+                _html(section_title("考评验收流程")),
+                self.funnel,
+                self.charts["funnel"],
+                _html(section_title("星级与四评")),
+                _chart_row([self.charts["stars"], self.charts["channels"]]),
+                self.stars_and_channels,
+                self.weak,
+                self.vetoed,
+                self.charts["vetoes"],
+                self.budget,
                 _html(section_title("各支部考评结果")),
                 self.table,
-                _html(section_title("图表")),
-                self.chart_box,
-                self.vetoed,
+                self.charts["ranking"],
+                _html(section_title("导出")),
+                widgets.Box(
+                    [self.export_button, self.download],
+                    layout=widgets.Layout(**FULL_WIDTH, display="flex", flex_flow="row wrap", align_items="center"),
+                ),
                 _html(section_title("支部详情")),
                 self.branch_picker,
                 self.detail,
@@ -196,11 +267,18 @@ class DashboardApp(widgets.VBox):
         self.children = children
 
     # ----------------------------------------------------------------- callbacks: only write state
+    def _on_pick_year(self, change) -> None:
+        if change["new"] is not None:
+            self.state.update(year=int(change["new"]), error="")
+
     def _on_pick(self, change) -> None:
         self.state.update(branch_id=change["new"], error="")
 
     def _report(self, message: str) -> None:
         self.state.update(error=message)
+
+    def _on_year(self, change) -> None:
+        guarded(YEAR_FAILED, self._report)(self._render_year)()
 
     def _on_branch(self, change) -> None:
         guarded(DETAIL_FAILED, self._report)(self._render_detail)()
@@ -208,85 +286,163 @@ class DashboardApp(widgets.VBox):
     def _show_error(self, change=None) -> None:
         self.error.value = error_html(self.state.error)
 
-    # ----------------------------------------------------------------- views: read state and results
-    def _render_title(self, rubric: Rubric | None) -> None:
-        parts = [f"{self.year}年度"]
-        if rubric is not None:
-            parts.append(f"评分标准版本 {rubric.version}")
-        if self.data is not None and self.data.source:
-            parts.append(self.data.source)
+    # ----------------------------------------------------------------- views: read state and data
+    @property
+    def view(self) -> ov.YearView | None:
+        if self.street is None or self.state.year not in self.street.years:
+            return None
+        return self.street.years[self.state.year]
+
+    @property
+    def rubric(self) -> Rubric | None:
+        return self.street.rubric if self.street is not None else None
+
+    def _render_title(self) -> None:
+        parts = []
+        if self.state.year is not None:
+            parts.append(f"{self.state.year}年度")
+        if self.street is not None:
+            parts.append(f"评分标准版本 {self.street.rubric.version}")
+            if self.street.source:
+                parts.append(self.street.source)
         self.title.value = (
             f'<h2 style="margin:8px 0 2px;font-size:22px;line-height:1.35">{html.escape(TITLE)}</h2>'
-            f'<div style="color:#5b6770;font-size:14px">{html.escape(" · ".join(parts))}</div>'
+            f'<div class="siping-subtitle" style="color:#5b6770;font-size:14px">{html.escape(" · ".join(parts))}</div>'
         )
 
+    def _render_year(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        self._render_title()
+        self.download.value = ""
+        self._render_summary()
+        self._render_funnel()
+        self._render_stars_and_channels()
+        self._render_weak()
+        self._render_vetoed()
+        self._render_budget()
+        self._render_table()
+        self._render_charts()
+        self._fill_picker()
+
+    def _png(self, name: str, draw) -> bytes:
+        key = (self.state.year, name)
+        if key not in self._pngs:
+            self._pngs[key] = charts.to_png(draw())
+        return self._pngs[key]
+
+    def _render_charts(self) -> None:
+        view, rubric = self.view, self.rubric
+        results = view.results
+        flow = ov.funnel(view, rubric)
+        drawers = {
+            "funnel": (lambda: charts.workflow_funnel(flow)) if flow is not None else None,
+            "stars": lambda: charts.star_distribution(ov.star_counts(results, rubric)),
+            "channels": lambda: charts.channel_scores(results, rubric),
+            "vetoes": lambda: charts.veto_counts(results, rubric),
+            "ranking": lambda: charts.composite_ranking(results, rubric),
+        }
+        for name, draw in drawers.items():
+            image = self.charts[name]
+            image.value = self._png(name, draw) if draw is not None else b""
+            image.layout.display = None if draw is not None else "none"
+
     def _render_summary(self) -> None:
-        data = self.data
-        counts = summary(data.results)
+        view = self.view
+        counts = summary(view.results)
+        designated = view.designated(ov.DESIGNATED_STRONGEST)
+        counts["designated"] = int(designated.sum()) if designated is not None else "—"
         cards = "".join(
             f'<div class="siping-stat" data-key="{key}" style="flex:1 1 90px;min-width:90px;'
             'border:1px solid #e3e6ea;border-radius:6px;padding:8px 10px;background:#fff">'
-            f'<div style="font-size:24px;font-weight:600;color:#c0392b">{counts[key]}</div>'
+            f'<div style="font-size:24px;font-weight:600;color:#c0392b">{escape(counts[key])}</div>'
             f'<div style="font-size:13px;color:#5b6770">{html.escape(label)}</div></div>'
             for key, label in SUMMARY_LABELS.items()
         )
+        progress = {row.year: row for row in ov.target_progress(self.street)}
         self.summary.value = (
             f'<div style="display:flex;flex-wrap:wrap;gap:8px;margin:10px 0">{cards}</div>'
-            + _targets_html(data.rubric, data.results, counts)
+            + _targets_html(progress[view.year])
         )
 
-    def _render_table(self) -> None:
-        data = self.data
-        full = results_table(data.results, data.rubric)
-        channels = [c.label for c in data.rubric.channels.channels]
-        columns = [
-            g.BRANCH_ID,
-            g.BRANCH_NAME,
-            *channels,
-            g.COMPOSITE,
-            g.GRADE,
-            g.STANDARDIZED,
-            g.STARS,
-            g.STRONGEST,
-            g.WEAK,
-            g.STATUS,
-        ]
-        table = full[columns].copy()
-        veto_ids = data.results.branches["veto_ids"].astype(str).to_numpy()
-        fired = np.where(veto_ids == "", 0, np.char.count(veto_ids.astype("U"), ";") + 1)
-        table[g.STARS] = [_stars_text(value) for value in data.results.branches["stars"]]
-        table[VETO_COUNT] = np.where(fired == 0, "", np.char.add(fired.astype(str), "项"))
-        ids = full[g.BRANCH_ID].astype(str)
-        self.table.value = scroll_box(
-            html_table(
-                table,
-                decimals=data.rubric.meta.decimals,
-                row_attrs=[{"data-branch": branch} for branch in ids],
-                nowrap_columns=[g.BRANCH_ID, g.BRANCH_NAME, g.GRADE, g.STATUS, VETO_COUNT],
+    def _render_targets(self, progress: list[ov.TargetYear]) -> None:
+        table = ov.target_table(progress)
+        notes = [
+            "比例的分母为全街道党支部总数；“以上”含本数，按分数精确比较（如 9/10 恰好达到90%）。",
+            (
+                "“最强”有两种口径：已评定最强 = 考评验收流程中状态为“已评定最强”；达到最强标准（最强资格）= 按评分标准"
+                "达标、五强全部达到且没有否决项。2025年的目标按达到标准计（001 §一：“一半以上党支部达到‘最强党支部’标准”）。"
             ),
-            max_height="460px",
-            css_class="siping-results",
+        ]
+        if any(row.strongest_is_aim for row in progress):
+            notes.append("2023年“最强党支部”比例40%是“力争”目标（001 §一：“力争达到40%以上”），不是硬性指标。")
+        notes.append("原文把最后一年写作“2023年”，按“三年打基础、五年争优先”理解为2025年（评分标准中的选择）。")
+        wrapping = "最强目标"
+        self.targets.value = (
+            _column_min_widths("siping-targets", {list(table.columns).index(wrapping) + 1: "13em"})
+            + scroll_box(html_table(table, nowrap_columns=[c for c in table.columns if c != wrapping]))
+            + "".join(_note(text) for text in notes)
         )
 
-    def _render_charts(self) -> None:
-        data = self.data
-        figures = {
-            "channels": charts.channel_scores(data.results, data.rubric),
-            "vetoes": charts.veto_counts(data.results, data.rubric),
-            "ranking": charts.composite_ranking(data.results, data.rubric),
-        }
-        self.charts = {name: figure_image(fig) for name, fig in figures.items()}
-        self.chart_box.children = list(self.charts.values())
+    def _render_funnel(self) -> None:
+        view, rubric = self.view, self.rubric
+        flow = ov.funnel(view, rubric)
+        if flow is None:
+            self.funnel.value = _note("没有考评验收流程的记录（数据不是来自数据库）。")
+            return
+        moved = int(
+            (
+                view.statuses.reindex(view.branches.index).fillna(rubric.workflow.initial) != rubric.workflow.initial
+            ).sum()
+        )
+        counts = "；".join(f"{label} {count}个" for label, count in zip(flow[g.STATUS], flow["支部数"]))
+        self.funnel.value = _note(
+            f"{view.year}年度各支部在“支部申请—街道党工委考评—区委组织部验收—最强申报”流程中的状态"
+            f"（{moved}个支部已开始流程）：{counts}。"
+        )
+
+    def _render_stars_and_channels(self) -> None:
+        view, rubric = self.view, self.rubric
+        averages = ov.channel_averages(view.results, rubric)
+        self.stars_and_channels.value = _subtitle("四评平均分") + scroll_box(
+            html_table(averages, decimals=rubric.meta.decimals, nowrap_columns=["项目"])
+        )
+
+    def _render_weak(self) -> None:
+        view, rubric = self.view, self.rubric
+        weak = ov.weak_list(view, rubric)
+        progress = {row.year: row for row in ov.target_progress(self.street)}[view.year]
+        goal = "（本年度目标：动态清零）" if progress.weak_cleared else ""
+        rules = "、".join(condition.label for condition in rubric.eligibility.weak.any_of)
+        head = section_title("软弱涣散支部") + _note(
+            f"共{len(weak)}个{goal}。判定条件（任一即是，评分标准中的选择）：{rules}。"
+        )
+        if not len(weak):
+            self.weak.value = head
+            return
+        self.weak.value = (
+            head
+            + _column_min_widths("siping-weak", {4: "16em"})
+            + scroll_box(
+                html_table(
+                    weak,
+                    decimals=rubric.meta.decimals,
+                    nowrap_columns=[g.BRANCH_ID, g.BRANCH_NAME, g.COMPOSITE, WORKFLOW_STATUS],
+                ),
+                max_height="360px",
+            )
+        )
 
     def _render_vetoed(self) -> None:
-        data = self.data
-        v = data.results.vetoes
+        view, rubric = self.view, self.rubric
+        v = view.results.vetoes
         passed = pd.array(v["passed"], dtype="boolean")
         fired = np.asarray((passed == False).fillna(False), dtype=bool)
         unknown = np.asarray(passed.isna(), dtype=bool)
-        names = data.results.branches["name"]
+        names = view.branches["name"]
         groups = []
-        for number, rule in enumerate(data.rubric.veto_rules, start=1):
+        for number, rule in enumerate(rubric.veto_rules, start=1):
             of_rule = (v["rule_id"] == rule.id).to_numpy()
             hits = v.loc[of_rule & fired]
             unclear = v.loc[of_rule & unknown]
@@ -308,58 +464,144 @@ class DashboardApp(widgets.VBox):
                 f'<div style="color:#5b6770;font-size:12px;margin:2px 0 0 1em">来源：{escape(rule.source)}</div>'
                 f'<div style="font-size:13px;line-height:1.55;overflow-wrap:anywhere">{body}</div></details>'
             )
-        total = int((data.results.branches["veto_ids"] != "").sum())
+        total = int((view.branches["veto_ids"] != "").sum())
         self.vetoed.value = (
             section_title("被否决的支部")
             + f'<p style="margin:2px 0 6px;color:#5b6770">共{total}个支部被至少一条“最强党支部”否决规则否决；'
             "按规则分组，点击标题展开。</p>" + "".join(groups)
         )
 
+    def _render_budget(self) -> None:
+        view, rubric = self.view, self.rubric
+        lines = ov.budget_lines(view, rubric)
+        table = ov.budget_table(lines, text=True)
+        amounts = "；".join(
+            f"{a.label}：{ov.money_text(a.value)}{'' if a.value is None else a.unit}"
+            + ("（选择，示例数值）" if a.choice else "")
+            for a in rubric.targets.amounts
+        )
+        notes = [
+            (
+                "按 001 §四 的待遇规定，测算本年度已评定的支部享受的待遇（“已评定”按考评验收流程中的状态），"
+                "以及按考评结果符合条件的支部如全部评定时的金额。"
+            ),
+            f"测算用的金额（rubrics/targets.yaml，来源未给出，须按实际填写）：{amounts}。",
+            "“待定”：来源只说“适当”，比例未定，或金额未填写。已评定最强的支部按最强的规定享受，不再叠加达标的待遇（选择）。",
+        ]
+        self.budget.value = (
+            section_title("待遇保障测算（001 §四）")
+            + _column_min_widths("siping-budget", {1: "11em", 2: "8em", 4: "15em", 10: "18em"})
+            + scroll_box(html_table(table, nowrap_columns=["比例", "已评定支部数"]))
+            + "".join(_note(text) for text in notes)
+        )
+
+    def _render_table(self) -> None:
+        view, rubric = self.view, self.rubric
+        full = results_table(view.results, rubric)
+        channels = [c.label for c in rubric.channels.channels]
+        columns = [
+            g.BRANCH_ID,
+            g.BRANCH_NAME,
+            *channels,
+            g.COMPOSITE,
+            g.GRADE,
+            g.STANDARDIZED,
+            g.STARS,
+            g.STRONGEST,
+            g.WEAK,
+            g.STATUS,
+        ]
+        table = full[columns].copy()
+        veto_ids = view.branches["veto_ids"].astype(str).to_numpy()
+        fired = np.where(veto_ids == "", 0, np.char.count(veto_ids.astype("U"), ";") + 1)
+        table[g.STARS] = [_stars_text(value) for value in view.branches["stars"]]
+        table[VETO_COUNT] = np.where(fired == 0, "", np.char.add(fired.astype(str), "项"))
+        table[WORKFLOW_STATUS] = ov.status_labels(view, rubric).to_numpy()
+        ids = full[g.BRANCH_ID].astype(str)
+        self.table.value = scroll_box(
+            html_table(
+                table,
+                decimals=rubric.meta.decimals,
+                row_attrs=[{"data-branch": branch} for branch in ids],
+                nowrap_columns=[g.BRANCH_ID, g.BRANCH_NAME, g.GRADE, g.STATUS, VETO_COUNT, WORKFLOW_STATUS],
+            ),
+            max_height="460px",
+            css_class="siping-results",
+        )
+
+    def _export(self, _button=None) -> None:
+        """Build the workbook for the chosen year and offer it as a download link."""
+        view = self.view
+        if view is None:
+            return
+        self.download.value = _note("正在生成……")
+        pngs = {name: png for (year, name), png in self._pngs.items() if year == view.year}
+        pngs["targets"] = bytes(self.target_chart.value)
+        data = dashboard_workbook(self.street, view.year, pngs)
+        filename = dashboard_filename(self.street, view.year)
+        self.download.value = download_link_html(data, filename, XLSX_MIME, f"下载 {filename}")
+        self.state.update(error="")
+
     def _fill_picker(self) -> None:
-        branches = self.data.results.branches
+        branches = self.view.branches
         options = [(f"{branch_id} {name}", str(branch_id)) for branch_id, name in branches["name"].items()]
+        keep = self.state.branch_id if self.state.branch_id in branches.index else None
         self.branch_picker.options = options
-        # Choosing the first branch fires _on_pick → state → detail, like a visitor's choice.
-        self.branch_picker.value = options[0][1] if options else None
+        # Choosing a branch fires _on_pick → state → detail, like a visitor's choice; keep the one shown.
+        chosen = keep if keep is not None else (options[0][1] if options else None)
+        self.branch_picker.value = chosen
+        if chosen is not None and self.state.branch_id == chosen:
+            self._on_branch(None)  # same branch, another year: the detail must follow the year
 
     def _render_detail(self) -> None:
         branch_id = self.state.branch_id
-        data = self.data
-        if data is None or branch_id is None or branch_id not in data.results.branches.index:
+        view = self.view
+        if view is None or branch_id is None or branch_id not in view.branches.index:
             self.detail.value = ""
             return
+        rubric = self.rubric
         # The radar first: the detail's heading is what a visitor (and a browser test) waits for.
-        set_figure(self.radar, charts.five_strong_radar(data.results, data.rubric, branch_id))
-        self.detail.value = _detail_html(data.rubric, data.results, branch_id)
+        set_figure(self.radar, charts.five_strong_radar(view.results, rubric, branch_id))
+        status = ov.status_labels(view, rubric).get(branch_id, "")
+        self.detail.value = _detail_html(rubric, view.results, branch_id, status)
 
 
-def _workbook_message(path: Path, failure: Exception) -> str:
-    problems = getattr(failure, "problems", None) or [failure]
-    shown = "\n".join(f"· {p}" for p in problems[:3])
-    more = f"\n（另有{len(problems) - 3}处问题）" if len(problems) > 3 else ""
-    return f"示例工作簿 {path.name} 无法读取：\n{shown}{more}"
+def _column_min_widths(css_class: str, widths: dict[int, str]) -> str:
+    """Keep a wide table readable on a phone: its text columns keep a minimum width, so the table
+    scrolls sideways in its own box instead of squeezing every word onto its own line."""
+    rules = "".join(
+        f".{css_class} table.siping-table td:nth-child({column}){{min-width:{width}}}"
+        for column, width in widths.items()
+    )
+    return f"<style>{rules}</style>"
 
 
-def _targets_html(rubric: Rubric, results: Results, counts: dict[str, int]) -> str:
-    total = counts["branches"]
+def _targets_html(row: ov.TargetYear) -> str:
+    """The chosen year against its target, in one line per figure."""
+    total = row.total
     if not total:
         return ""
-    target = next((t for t in rubric.targets.targets if t.year == results.year), None)
     lines = []
-    standardized = f"达标率 {counts['standardized'] / total:.1%}（{counts['standardized']}/{total}）"
-    if target is not None:
-        standardized += f"，{target.year}年目标 {format_percent(target.standardized_share)}以上"
+    standardized = f"达标率 {row.standardized / total:.1%}（{row.standardized}/{total}）"
+    if row.standardized_target is not None:
+        standardized += (
+            f"，{row.year}年目标 {format_percent(row.standardized_target)}以上（{ov.met_text(row.standardized_met)}）"
+        )
     lines.append(standardized)
-    strongest = f"具备最强资格 {counts['strongest'] / total:.1%}（{counts['strongest']}/{total}）"
-    if target is not None and target.strongest_share is not None:
-        aim = "力争" if target.strongest_is_aim else ""
-        basis = "达到“最强党支部”标准" if target.strongest_basis == "meets_standard" else "评定为“最强党支部”"
-        strongest += f"，目标{aim} {format_percent(target.strongest_share)}以上{basis}"
+    designated = (
+        f"已评定最强 {row.strongest_designated / total:.1%}（{row.strongest_designated}/{total}）"
+        if row.strongest_designated is not None
+        else f"已评定最强：{ov.NO_WORKFLOW}"
+    )
+    qualified = f"达到最强标准（最强资格）{row.strongest_qualified / total:.1%}（{row.strongest_qualified}/{total}）"
+    strongest = f"{designated}；{qualified}"
+    if row.strongest_target is not None:
+        strongest += f"；目标 {ov.strongest_target_text(row)}（{ov.met_text(row.strongest_met)}）"
     lines.append(strongest)
-    if target is not None and target.weak_cleared:
-        lines.append(f"软弱涣散 {counts['weak']}个，目标清零")
+    if row.weak_cleared:
+        lines.append(f"软弱涣散 {row.weak}个，目标动态清零（{ov.met_text(row.weak_met)}）")
     return (
-        '<div style="font-size:13px;color:#333;line-height:1.6">'
+        '<div class="siping-year-targets" style="font-size:13px;color:#333;line-height:1.6">'
         + "<br>".join(html.escape(line) for line in lines)
         + "</div>"
     )
@@ -370,7 +612,7 @@ def _kv_table(rows: list[tuple[str, object]], decimals: int) -> str:
     return scroll_box(html_table(frame, decimals=decimals, nowrap_columns=["项目"]))
 
 
-def _detail_html(rubric: Rubric, results: Results, branch_id: str) -> str:
+def _detail_html(rubric: Rubric, results: Results, branch_id: str, workflow_status: str = "") -> str:
     b = results.branches.loc[branch_id]
     decimals = rubric.meta.decimals
     stars = b["stars"]
@@ -391,6 +633,8 @@ def _detail_html(rubric: Rubric, results: Results, branch_id: str) -> str:
         (g.WEAK, g.yes_no(bool(b["weak"])) + (f"（{b['weak_reasons']}）" if b["weak"] else "")),
         (g.STATUS, b["status"]),
     ]
+    if workflow_status:
+        rows.append((WORKFLOW_STATUS, workflow_status))
     if b["missing"]:
         rows.append((g.MISSING, b["missing"]))
 
@@ -455,5 +699,5 @@ def _tri_state(values, true_text: str, false_text: str, na_text: str = g.UNKNOWN
 
 
 def dashboard_app() -> DashboardApp:
-    """The widget the notebook displays."""
-    return DashboardApp.from_demo()
+    """The widget the notebook displays: the database's street, every year it holds."""
+    return DashboardApp.from_env()

@@ -1,0 +1,561 @@
+"""The street over the years, for the 总览 page and its Excel export.
+
+Numbers only (no widgets, no files): each year's results with the branches' workflow statuses, and
+what the page shows of them — the shares of 达标 and 最强 against the yearly targets of 001 §一
+(exact fractions of all branches, 全街道), the workflow funnel, stars, channel averages, the 软弱涣散
+and vetoed branches, and the budget impact of the designations (001 §四, amounts from
+rubrics/targets.yaml).
+
+.. code-block:: python
+
+    street = load_street(store, rubric)          # every year the database holds
+    view = street.years[2025]
+    progress = target_progress(street)           # one TargetYear per year
+    lines = budget_lines(view, rubric)           # one BudgetLine per benefit with a designation
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from .. import glossary as g
+from ..inputs import Inputs
+from ..report import results_table
+from ..rubric import Rubric, format_percent
+from ..rubric.model import Benefit
+from ..scoring import Results, score
+
+__all__ = [
+    "DESIGNATED_STANDARDIZED",
+    "DESIGNATED_STRONGEST",
+    "NO_WORKFLOW",
+    "PENDING",
+    "STREET_LABEL",
+    "BudgetLine",
+    "Street",
+    "TargetYear",
+    "YearView",
+    "budget_lines",
+    "budget_table",
+    "channel_averages",
+    "funnel",
+    "load_street",
+    "met_text",
+    "money_text",
+    "overview_tables",
+    "progress_frame",
+    "star_counts",
+    "status_labels",
+    "street_from_inputs",
+    "strongest_target_text",
+    "target_progress",
+    "target_table",
+    "veto_list",
+    "weak_list",
+    "year_results_table",
+]
+
+# The database holds one street; a district-level view needs a street column on branches.
+STREET_LABEL = "本街道"
+PENDING = "待定"
+NO_WORKFLOW = "无流程记录"
+
+# Workflow states (rubrics/workflow.yaml) that hold a designation, by what the budget and the
+# targets call it. A branch designated 最强 holds the 达标 designation too, but its benefits are the
+# 最强 ones (not cumulative: see rubrics/targets.yaml).
+DESIGNATED_STRONGEST = frozenset({"strongest"})
+DESIGNATED_STANDARDIZED = frozenset({"standardized", "strongest_declared"})
+
+
+class _StoreLike(Protocol):
+    def years(self) -> list[int]: ...
+    def current_inputs(self, year: int, rubric: Rubric): ...
+    def workflow_list(self, year: int, status: str | None = None): ...
+
+
+@dataclass(frozen=True)
+class YearView:
+    """One year of the street: the results, each branch's kind, and its workflow status (state id;
+    None when the year's statuses are unknown, e.g. results read from a workbook)."""
+
+    year: int
+    results: Results
+    kinds: pd.Series  # branch_id → 社区/村/机关/…
+    statuses: pd.Series | None  # branch_id → workflow state id
+    disputed: int = 0  # branches whose evaluators disagreed (reconciled by the rubric)
+
+    @property
+    def branches(self) -> pd.DataFrame:
+        return self.results.branches
+
+    @property
+    def total(self) -> int:
+        return len(self.results.branches)
+
+    def designated(self, states: frozenset[str]) -> np.ndarray | None:
+        """Per branch (in results order): whether its status is one of ``states``; None without statuses."""
+        if self.statuses is None:
+            return None
+        status = self.statuses.reindex(self.results.branches.index)
+        return status.isin(states).to_numpy(dtype=bool)
+
+
+@dataclass(frozen=True)
+class Street:
+    rubric: Rubric
+    years: dict[int, YearView]  # ascending
+    label: str = STREET_LABEL
+    source: str = ""
+
+    @property
+    def year_list(self) -> list[int]:
+        return sorted(self.years)
+
+
+def _kinds(inputs: Inputs) -> pd.Series:
+    frame = inputs.branches
+    return pd.Series(frame["kind"].astype(object).to_numpy(), index=frame["branch_id"].astype(str).to_numpy())
+
+
+def load_street(store: _StoreLike, rubric: Rubric, *, label: str = STREET_LABEL, source: str = "") -> Street:
+    """Every year the database holds: the current reconciled submissions scored, and the workflow statuses."""
+    views: dict[int, YearView] = {}
+    for year in sorted(store.years()):
+        inputs, disagreements = store.current_inputs(year, rubric)
+        results = score(rubric, inputs, year=year)
+        listed = store.workflow_list(year)
+        statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
+        disputed = sum(1 for found in disagreements.values() if found)
+        views[year] = YearView(year, results, _kinds(inputs), statuses, disputed)
+    return Street(rubric, views, label, source)
+
+
+def street_from_inputs(
+    rubric: Rubric,
+    inputs_by_year: dict[int, Inputs],
+    statuses_by_year: dict[int, dict[str, str]] | None = None,
+    *,
+    label: str = STREET_LABEL,
+    source: str = "",
+) -> Street:
+    """A street from inputs in memory (a workbook, the demo); statuses optional, per year."""
+    views = {}
+    for year in sorted(inputs_by_year):
+        inputs = inputs_by_year[year]
+        given = (statuses_by_year or {}).get(year)
+        statuses = pd.Series(given, dtype=object) if given is not None else None
+        views[year] = YearView(year, score(rubric, inputs, year=year), _kinds(inputs), statuses)
+    return Street(rubric, views, label, source)
+
+
+# ------------------------------------------------------------------ targets over the years
+@dataclass(frozen=True)
+class TargetYear:
+    """One year against 001 §一. Shares are exact fractions of all branches (全街道)."""
+
+    year: int
+    total: int
+    standardized: int
+    standardized_target: Fraction | None
+    strongest_qualified: int  # 最强资格 by the scoring (meets the standard)
+    strongest_designated: int | None  # workflow status 已评定最强; None without statuses
+    strongest_target: Fraction | None
+    strongest_basis: str  # designated / meets_standard
+    strongest_is_aim: bool
+    weak: int
+    weak_cleared: bool  # the target is 清零
+
+    @staticmethod
+    def _share(count: int | None, total: int) -> Fraction | None:
+        if count is None or not total:
+            return None
+        return Fraction(count, total)
+
+    @property
+    def standardized_share(self) -> Fraction | None:
+        return self._share(self.standardized, self.total)
+
+    @property
+    def qualified_share(self) -> Fraction | None:
+        return self._share(self.strongest_qualified, self.total)
+
+    @property
+    def designated_share(self) -> Fraction | None:
+        return self._share(self.strongest_designated, self.total)
+
+    @property
+    def strongest_counted(self) -> int | None:
+        """The 最强 count the target is about: branches meeting the standard, or those designated."""
+        return self.strongest_qualified if self.strongest_basis == "meets_standard" else self.strongest_designated
+
+    @property
+    def standardized_met(self) -> bool | None:
+        share = self.standardized_share
+        if self.standardized_target is None or share is None:
+            return None
+        return share >= self.standardized_target  # 以上: the target itself counts
+
+    @property
+    def strongest_met(self) -> bool | None:
+        share = self._share(self.strongest_counted, self.total)
+        if self.strongest_target is None or share is None:
+            return None
+        return share >= self.strongest_target
+
+    @property
+    def weak_met(self) -> bool | None:
+        return self.weak == 0 if self.weak_cleared else None
+
+
+def target_progress(street: Street) -> list[TargetYear]:
+    """Each year the street has data for, against that year's target (where 001 sets one)."""
+    targets = {t.year: t for t in street.rubric.targets.targets}
+    rows = []
+    for year in street.year_list:
+        view = street.years[year]
+        b = view.branches
+        target = targets.get(year)
+        designated = view.designated(DESIGNATED_STRONGEST)
+        rows.append(
+            TargetYear(
+                year=year,
+                total=view.total,
+                standardized=int(b["standardized"].sum()),
+                standardized_target=target.standardized_share if target else None,
+                strongest_qualified=int(b["strongest"].sum()),
+                strongest_designated=int(designated.sum()) if designated is not None else None,
+                strongest_target=target.strongest_share if target else None,
+                strongest_basis=target.strongest_basis if target else "designated",
+                strongest_is_aim=bool(target and target.strongest_is_aim),
+                weak=int(b["weak"].sum()),
+                weak_cleared=bool(target and target.weak_cleared),
+            )
+        )
+    return rows
+
+
+def _count_share(count: int | None, total: int) -> str:
+    if count is None:
+        return NO_WORKFLOW
+    if not total:
+        return "—"
+    return f"{count}/{total}（{count / total:.1%}）"
+
+
+def met_text(met: bool | None) -> str:
+    return "—" if met is None else ("已达到" if met else "未达到")
+
+
+def strongest_target_text(row: TargetYear) -> str:
+    """E.g. “力争40%以上（评定为“最强党支部”）” — says whether the figure is an aim and what it counts."""
+    if row.strongest_target is None:
+        return "本年度无目标"
+    aim = "力争" if row.strongest_is_aim else ""
+    basis = "达到“最强党支部”标准" if row.strongest_basis == "meets_standard" else "评定为“最强党支部”"
+    return f"{aim}{format_percent(row.strongest_target)}以上（{basis}）"
+
+
+def target_table(progress: list[TargetYear]) -> pd.DataFrame:
+    """The targets over the years as a table with Chinese headers."""
+    rows = []
+    for r in progress:
+        rows.append(
+            {
+                "年度": r.year,
+                "支部数": r.total,
+                "达标": _count_share(r.standardized, r.total),
+                "达标目标": f"{format_percent(r.standardized_target)}以上"
+                if r.standardized_target is not None
+                else "本年度无目标",
+                "达标目标是否达到": met_text(r.standardized_met),
+                "已评定最强": _count_share(r.strongest_designated, r.total),
+                "具备最强资格（达到标准）": _count_share(r.strongest_qualified, r.total),
+                "最强目标": strongest_target_text(r),
+                "最强目标是否达到": met_text(r.strongest_met),
+                "软弱涣散": r.weak,
+                "软弱涣散目标": "动态清零" if r.weak_cleared else "—",
+                "清零是否达到": met_text(r.weak_met),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def progress_frame(progress: list[TargetYear]) -> pd.DataFrame:
+    """The same as floats (0–1) for the chart: year, shares, targets, is_aim, basis."""
+    return pd.DataFrame(
+        {
+            "year": [r.year for r in progress],
+            "standardized": [float(r.standardized_share) if r.total else np.nan for r in progress],
+            "standardized_target": [
+                float(r.standardized_target) if r.standardized_target is not None else np.nan for r in progress
+            ],
+            "qualified": [float(r.qualified_share) if r.total else np.nan for r in progress],
+            "designated": [float(r.designated_share) if r.designated_share is not None else np.nan for r in progress],
+            "strongest_target": [
+                float(r.strongest_target) if r.strongest_target is not None else np.nan for r in progress
+            ],
+            "strongest_is_aim": [r.strongest_is_aim for r in progress],
+            "strongest_basis": [r.strongest_basis for r in progress],
+        }
+    )
+
+
+# ------------------------------------------------------------------ the workflow
+def funnel(view: YearView, rubric: Rubric) -> pd.DataFrame | None:
+    """How many branches are at each workflow state, in the order of rubrics/workflow.yaml; None
+    without statuses. Columns: status (id), 状态, 支部数."""
+    if view.statuses is None:
+        return None
+    status = view.statuses.reindex(view.branches.index).fillna(rubric.workflow.initial)
+    counts = status.value_counts()
+    states = rubric.workflow.states
+    return pd.DataFrame(
+        {
+            "status": [s.id for s in states],
+            g.STATUS: [s.label for s in states],
+            "支部数": [int(counts.get(s.id, 0)) for s in states],
+        }
+    )
+
+
+def status_labels(view: YearView, rubric: Rubric) -> pd.Series:
+    """Each branch's workflow status label (results order); “无流程记录” without statuses."""
+    index = view.branches.index
+    if view.statuses is None:
+        return pd.Series(NO_WORKFLOW, index=index, dtype=object)
+    labels = {s.id: s.label for s in rubric.workflow.states}
+    status = view.statuses.reindex(index).fillna(rubric.workflow.initial)
+    return status.map(lambda s: labels.get(s, s)).astype(object)
+
+
+# ------------------------------------------------------------------ stars and channels
+def star_counts(results: Results, rubric: Rubric) -> pd.DataFrame:
+    """Branches per star level (five stars first), then those without stars (未完成). Columns:
+    stars, 星级, 支部数."""
+    stars = results.branches["stars"]
+    bands = sorted(rubric.eligibility.stars.bands, key=lambda band: band.stars, reverse=True)
+    known = pd.to_numeric(stars, errors="coerce")
+    rows = [(band.stars, band.label, int((known == band.stars).sum())) for band in bands]
+    rows.append((0, "无星级（未完成）", int(known.isna().sum())))
+    return pd.DataFrame(rows, columns=["stars", g.STARS, "支部数"])
+
+
+def channel_averages(results: Results, rubric: Rubric) -> pd.DataFrame:
+    """Per channel of the 四评 and the composite: mean, lowest, highest over branches with a score."""
+    b = results.branches
+    rows = []
+    for column, label in [(c.id, c.label) for c in rubric.channels.channels] + [("composite", g.COMPOSITE)]:
+        values = pd.to_numeric(b[column], errors="coerce").astype("float64").dropna()
+        rows.append(
+            {
+                "项目": label,
+                "平均分": float(values.mean()) if len(values) else np.nan,
+                "最低分": float(values.min()) if len(values) else np.nan,
+                "最高分": float(values.max()) if len(values) else np.nan,
+                "有得分的支部数": len(values),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------ weak and vetoed branches
+def weak_list(view: YearView, rubric: Rubric) -> pd.DataFrame:
+    """The 软弱涣散 branches (001 §二(七)) with why, by composite (lowest first)."""
+    b = view.branches
+    weak = b[b["weak"].astype(bool)]
+    status = status_labels(view, rubric).reindex(weak.index)
+    frame = pd.DataFrame(
+        {
+            g.BRANCH_ID: weak.index.to_numpy(),
+            g.BRANCH_NAME: weak["name"].to_numpy(dtype=object),
+            g.COMPOSITE: weak["composite"].to_numpy(dtype="float64"),
+            "原因": weak["weak_reasons"].to_numpy(dtype=object),
+            "流程状态": status.to_numpy(dtype=object),
+        }
+    )
+    order = np.argsort(np.nan_to_num(frame[g.COMPOSITE].to_numpy(), nan=-1.0), kind="stable")
+    return frame.iloc[order].reset_index(drop=True)
+
+
+def veto_list(results: Results, rubric: Rubric) -> pd.DataFrame:
+    """Every veto that fired (or could not be judged), grouped by rule in the rubric's order."""
+    v = results.vetoes
+    passed = pd.array(v["passed"], dtype="boolean")
+    fired = np.asarray((passed == False).fillna(False), dtype=bool)
+    unknown = np.asarray(passed.isna(), dtype=bool)
+    names = results.branches["name"]
+    rows = []
+    for number, rule in enumerate(rubric.veto_rules, start=1):
+        of_rule = (v["rule_id"] == rule.id).to_numpy()
+        for outcome, mask in (("否决", fired), (g.UNKNOWN, unknown)):
+            for row in v.loc[of_rule & mask].itertuples():
+                rows.append(
+                    {
+                        "序号": number,
+                        "规则": rule.label,
+                        g.BRANCH_ID: row.branch_id,
+                        g.BRANCH_NAME: names.get(row.branch_id, ""),
+                        "结果": outcome,
+                        "说明": row.explanation,
+                        "来源": rule.source,
+                    }
+                )
+    columns = ["序号", "规则", g.BRANCH_ID, g.BRANCH_NAME, "结果", "说明", "来源"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+# ------------------------------------------------------------------ budget (001 §四)
+@dataclass(frozen=True)
+class BudgetLine:
+    """One benefit of 001 §四 for one year: who has the designation, and what it costs.
+
+    ``per_branch`` and the totals are None (待定) where the rubric leaves the rate or the amount unset.
+    ``qualified`` counts the branches the scoring finds eligible (as if all were designated).
+    """
+
+    benefit: Benefit
+    rate: Fraction | None
+    base_label: str
+    base_amount: Fraction | None
+    unit: str
+    designated: int | None
+    qualified: int
+
+    @property
+    def per_branch(self) -> Fraction | None:
+        if self.rate is None or self.base_amount is None:
+            return None
+        return self.base_amount * self.rate
+
+    @property
+    def total(self) -> Fraction | None:
+        if self.per_branch is None or self.designated is None:
+            return None
+        return self.per_branch * self.designated
+
+    @property
+    def qualified_total(self) -> Fraction | None:
+        return None if self.per_branch is None else self.per_branch * self.qualified
+
+
+def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
+    """Each benefit with a designation (rubrics/targets.yaml), for ``view``'s year."""
+    amounts = {a.id: a for a in rubric.targets.amounts}
+    b = view.branches
+    kinds = view.kinds.reindex(b.index).astype(object).to_numpy()
+    strongest = b["strongest"].to_numpy(dtype=bool)
+    standardized = b["standardized"].to_numpy(dtype=bool)
+    lines = []
+    for benefit in rubric.targets.benefits:
+        if benefit.designation is None:
+            continue
+        kind_ok = np.isin(kinds, list(benefit.applies_to)) if benefit.applies_to else np.ones(len(b), dtype=bool)
+        if benefit.designation == "strongest":
+            held = view.designated(DESIGNATED_STRONGEST)
+            eligible = strongest
+        else:
+            held = view.designated(DESIGNATED_STANDARDIZED)
+            eligible = standardized & ~strongest
+        rate = benefit.share_of_team_pay if benefit.share_of_team_pay is not None else benefit.uplift
+        amount = amounts.get(benefit.base) if benefit.base else None
+        lines.append(
+            BudgetLine(
+                benefit=benefit,
+                rate=rate,
+                base_label=amount.label if amount else "",
+                base_amount=amount.value if amount else None,
+                unit=amount.unit if amount else "元",
+                designated=int((held & kind_ok).sum()) if held is not None else None,
+                qualified=int((eligible & kind_ok).sum()),
+            )
+        )
+    return lines
+
+
+def money_text(value: Fraction | None) -> str:
+    """An amount as text with thousands separators (250,000; 6,000.50), or 待定."""
+    if value is None:
+        return PENDING
+    cents = round(value * 100)
+    return f"{cents // 100:,}" if cents % 100 == 0 else f"{cents / 100:,.2f}"
+
+
+def _money(value: Fraction | None, text: bool) -> float | str:
+    if text or value is None:
+        return money_text(value)
+    return round(float(value), 2)
+
+
+def budget_table(lines: list[BudgetLine], *, text: bool = False) -> pd.DataFrame:
+    """The budget lines with Chinese headers; money in 元 or 待定 — as numbers (2 decimals, for Excel)
+    or, with ``text``, as text with thousands separators (for the page)."""
+    rows = []
+    for line in lines:
+        benefit = line.benefit
+        who = "已评定最强" if benefit.designation == "strongest" else "已达标（未评定最强）"
+        if benefit.applies_to:
+            who += f"的{'、'.join(benefit.applies_to)}支部"
+        base = f"{line.base_label}：{money_text(line.base_amount)}" + ("" if line.base_amount is None else line.unit)
+        rows.append(
+            {
+                "待遇": benefit.label,
+                "适用": who,
+                "比例": PENDING if line.rate is None else format_percent(line.rate),
+                "基数": base,
+                f"每个支部（{line.unit}）": _money(line.per_branch, text),
+                "已评定支部数": NO_WORKFLOW if line.designated is None else line.designated,
+                f"合计（{line.unit}）": _money(line.total, text),
+                "按考评结果符合条件的支部数": line.qualified,
+                f"如全部评定，合计（{line.unit}）": _money(line.qualified_total, text),
+                "来源": benefit.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def budget_settings(rubric: Rubric) -> pd.DataFrame:
+    """The amounts the budget uses (rubrics/targets.yaml), marked where they are a choice."""
+    rows = [
+        {
+            "设置": a.label,
+            "数值": PENDING if a.value is None else float(a.value),
+            "单位": a.unit,
+            "是否为选择": g.yes_no(a.choice),
+            "来源": a.source,
+        }
+        for a in rubric.targets.amounts
+    ]
+    return pd.DataFrame(rows, columns=["设置", "数值", "单位", "是否为选择", "来源"])
+
+
+# ------------------------------------------------------------------ tables for export
+def year_results_table(view: YearView, rubric: Rubric) -> pd.DataFrame:
+    """The year's results (as the 结果 sheet of an export), with each branch's workflow status."""
+    table = results_table(view.results, rubric)
+    table.insert(table.columns.get_loc(g.STATUS) + 1, "流程状态", status_labels(view, rubric).to_numpy())
+    return table
+
+
+def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
+    """Every table of the 总览 for ``year``, in the order of the page (sheet name → table)."""
+    view = street.years[year]
+    rubric = street.rubric
+    progress = target_progress(street)
+    flow = funnel(view, rubric)
+    tables = {
+        "年度目标": target_table(progress),
+        "考评流程": flow.drop(columns=["status"]) if flow is not None else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
+        "星级分布": star_counts(view.results, rubric).drop(columns=["stars"]),
+        "四评平均分": channel_averages(view.results, rubric),
+        "软弱涣散": weak_list(view, rubric),
+        "否决情况": veto_list(view.results, rubric),
+        "待遇保障测算": budget_table(budget_lines(view, rubric)),
+        "测算设置": budget_settings(rubric),
+        "各支部结果": year_results_table(view, rubric),
+    }
+    return tables

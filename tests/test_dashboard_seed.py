@@ -1,0 +1,121 @@
+"""Workflow statuses for the demo street (assessment.demo_workflow): moved with the store's own
+workflow API, deterministic, never twice, and what the 总览 then shows."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from assessment.analysis import overview as ov
+from assessment.cli import main
+from assessment.demo import generate_demo_years
+from assessment.demo_workflow import DEMO_ACTOR, planned_status, seed_demo_workflow
+from assessment.rubric import load_rubric
+from assessment.scoring import score
+from assessment.store import Store
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+@pytest.fixture(scope="module")
+def demo_years(rubric):
+    return generate_demo_years(rubric)
+
+
+def import_demo(url, rubric, demo_years, years=(2023, 2024, 2025)) -> None:
+    with Store(url, rubric=rubric) as store:
+        for year in years:
+            store.import_inputs(
+                demo_years[year], year=year, evaluator=DEMO_ACTOR, rubric_version=rubric.version, source="示例"
+            )
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, rubric, demo_years):
+    url = f"sqlite:///{tmp_path_factory.mktemp('seed') / 'db.sqlite'}"
+    import_demo(url, rubric, demo_years)
+    with Store(url, rubric=rubric) as store:
+        report = seed_demo_workflow(store, rubric)
+    return url, report
+
+
+def test_every_branch_ends_where_the_plan_puts_it(seeded, rubric, demo_years):
+    url, report = seeded
+    assert sorted(report.seeded) == [2023, 2024, 2025] and report.skipped == ()
+    labels = {s.id: s.label for s in rubric.workflow.states}
+    with Store(url, rubric=rubric) as store:
+        for year, inputs in demo_years.items():
+            results = score(rubric, inputs, year=year)
+            statuses = {branch_id: status.status for branch_id, _name, status in store.workflow_list(year)}
+            expected = {
+                branch_id: planned_status(results.branches.loc[branch_id], position, latest=year == 2025)
+                for position, branch_id in enumerate(sorted(results.branches.index))
+            }
+            revoked = [b for b, s in statuses.items() if s == "revoked"]
+            if year == 2025:
+                assert len(revoked) == 1 and expected[revoked[0]] == "standardized"
+                expected[revoked[0]] = "revoked"
+            else:
+                assert revoked == []
+            assert statuses == expected
+            assert report.seeded[year] == Counter(labels[s] for s in expected.values())
+
+
+def test_finished_years_designate_every_qualified_branch_and_the_latest_is_in_progress(seeded, rubric, demo_years):
+    url, _ = seeded
+    with Store(url, rubric=rubric) as store:
+        street = ov.load_street(store, rubric)
+    progress = {row.year: row for row in ov.target_progress(street)}
+    assert progress[2023].strongest_designated == progress[2023].strongest_qualified == 3
+    assert progress[2024].strongest_designated == 5
+    assert 0 < progress[2025].strongest_designated < progress[2025].strongest_qualified
+    flow = ov.funnel(street.years[2025], rubric).set_index("status")["支部数"]
+    for state in ("applied", "street_review", "district_check", "standardized", "failed", "strongest_declared"):
+        assert flow[state] > 0, state
+    assert flow["strongest"] == progress[2025].strongest_designated and flow["revoked"] == 1
+    assert flow.sum() == 60
+
+
+def test_moves_are_recorded_as_demo_data_and_no_access_code_stays_open(seeded, rubric):
+    url, _ = seeded
+    with Store(url, rubric=rubric) as store:
+        (designated, *_) = [b for b, _n, s in store.workflow_list(2023) if s.status == "strongest"]
+        history = store.workflow_history(designated, 2023)
+        assert [event.to_status for event in history] == [
+            "applied",
+            "street_review",
+            "district_check",
+            "standardized",
+            "strongest_declared",
+            "strongest",
+        ]
+        assert all(event.reason.startswith("演示数据") for event in history)
+        assert {event.actor for event in history if event.role != "branch"} == {DEMO_ACTOR}
+        codes = store.access_codes()
+        assert codes and not [code for code in codes if code.active]
+
+
+def test_seeding_again_changes_nothing(seeded, rubric):
+    url, _ = seeded
+    with Store(url, rubric=rubric) as store:
+        before = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow_list(y)] for y in (2023, 2025)}
+        report = seed_demo_workflow(store, rubric)
+        after = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow_list(y)] for y in (2023, 2025)}
+    assert report.seeded == {} and report.skipped == (2023, 2024, 2025)
+    assert after == before
+
+
+def test_cli_demo_seed_workflow(capsys, tmp_path, rubric, demo_years):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    assert main(["demo", "--seed-workflow", "--database", url]) == 2
+    assert "还没有数据" in capsys.readouterr().err
+    import_demo(url, rubric, demo_years, years=(2024,))
+    assert main(["demo", "--seed-workflow", "--database", url]) == 0
+    out = capsys.readouterr().out
+    assert "演示考评流程：2024年度：" in out and "已评定最强" in out
+    assert main(["demo", "--seed-workflow", "--database", url]) == 0
+    assert "已有流程记录、未改动的年度：2024" in capsys.readouterr().out

@@ -28,7 +28,7 @@ import traitlets
 
 from ..evaluation import blank_payload, check_payload, inputs_for, reconcile
 from ..inputs import Inputs
-from ..rubric import Rubric, load_rubric
+from ..rubric import Rubric
 from ..scoring import Results, score
 from ..store import Store, StoreError
 from .common import (
@@ -342,17 +342,18 @@ class EvaluateApp(widgets.VBox):
             self.draft_offer,
             self.draft_status,
             self.panel.brief,
-            self.workspace,
-            self.records,
         ]
+        # The workspace and the records join the page when the first branch opens: fewer widget views
+        # for the browser to build before the branch picker is usable.
+        self._deferred = [self.workspace, self.records]
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_env(cls) -> EvaluateApp:
-        """The store at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite) and the default rubric."""
+        """The store at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite) and its current rubric version."""
         try:
-            rubric = load_rubric()
-            store = Store.from_env(rubric=rubric)
+            store = Store.from_env()
+            rubric = store.current_rubric()
         except Exception:  # noqa: BLE001 - whatever it is, the page shows a short message, the log the traceback
             app_logger().exception("evaluate: opening the store or the rubric failed")
             return cls(None, None, error=LOAD_FAILED)
@@ -456,6 +457,9 @@ class EvaluateApp(widgets.VBox):
         self.reason.value = ""
         self.workspace.layout.display = "flex"
         self.records.layout.display = None
+        if self._deferred:
+            self.children = [*self.children, *self._deferred]
+            self._deferred = []
         if mine is not None:
             self.state.update(
                 notice=f"你已提交第 {mine.revision_no} 号修订（{local_time(mine.created_at)}）。"

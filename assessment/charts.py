@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from . import glossary as g
 from .fonts import ensure_cjk_font
@@ -61,9 +62,9 @@ def _font() -> str:
     return ensure_cjk_font()
 
 
-def _figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
+def _figure(height_in: float, width_in: float = WIDTH_IN, *, constrained: bool = True) -> Figure:
     _font()
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained" if constrained else None)
     FigureCanvasAgg(fig)
     return fig
 
@@ -447,4 +448,43 @@ def star_distribution(stars: pd.DataFrame) -> Figure:
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(axis="y", labelsize=8)
+    return fig
+
+
+def rank_moves_chart(table: pd.DataFrame, limit: int = 20) -> Figure:
+    """Rank moves after the change: one bar per branch that moved (the largest moves when many)."""
+    moved = table[table["rank_move"] != 0]
+    if len(moved) > limit:
+        order = np.argsort(-np.abs(moved["rank_move"].to_numpy()), kind="stable")[:limit]
+        moved = moved.iloc[order]
+    moved = moved.iloc[np.argsort(-moved["rank_move"].to_numpy(), kind="stable")]
+    n = len(moved)
+    height = max(0.8, 1.0 + 0.24 * n)
+    # Fixed margins, not constrained layout: redrawn on every slider move, it draws a third faster.
+    fig = _figure(height, constrained=False)
+    ax = fig.add_subplot()
+    if not n:
+        ax.text(0.5, 0.5, "排名没有变化", ha="center", va="center", fontsize=12, transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    fig.subplots_adjust(left=0.4, right=0.97, top=1 - 0.45 / height, bottom=0.55 / height)
+    moves = moved["rank_move"].to_numpy()
+    y = np.arange(n)
+    ax.barh(y, moves, color=np.where(moves > 0, "#2e7d32", "#c0392b"), height=0.66)
+    names = [
+        f"{_shorten(str(name), 10)}（{b}→{a}）"
+        for name, b, a in zip(moved["name"], moved["rank_before"], moved["rank_after"])
+    ]
+    ax.set_yticks(y, names, fontsize=8 if n > 15 else 9)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#5b6770", linewidth=0.8)
+    span = max(1, int(np.abs(moves).max()))
+    ax.set_xlim(-span * 1.15, span * 1.15)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("名次变化（向右为上升）")
+    total = int((table["rank_move"] != 0).sum())
+    shown = f"，显示变化最大的{n}个" if total > n else ""
+    ax.set_title(f"排名变化（{total}个支部{shown}）")
+    ax.grid(axis="x", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
     return fig

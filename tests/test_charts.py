@@ -165,3 +165,26 @@ def test_charts_leave_no_figure_in_pyplot():
 
 def _hex(rgba) -> str:
     return "#" + "".join(f"{round(c * 255):02x}" for c in rgba[:3])
+
+
+def test_rank_moves_chart_names_the_moved_branches_in_chinese():
+    import pandas as pd
+
+    from assessment.charts import rank_moves_chart
+
+    table = pd.DataFrame(
+        {
+            "name": ["东风社区党支部", "光明村党支部", "机关党支部"],
+            "rank_move": [2, -2, 0],
+            "rank_before": [3, 1, 2],
+            "rank_after": [1, 3, 2],
+        }
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = rank_moves_chart(table)
+        charts.to_png(fig)
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0].startswith("东风社区") and "（3→1）" in labels[0]
+    assert "2个支部" in fig.axes[0].get_title()

@@ -11,13 +11,10 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-from .. import charts
 from .. import glossary as g
 from ..analysis import Totals
+from ..charts import rank_moves_chart
 from ..rubric import format_percent
 from ..rubric.edit import DiffLine
 from .common import escape, html_list, html_table, scroll_box
@@ -37,7 +34,6 @@ CHANGED_ROW = {"class": "siping-changed", "style": "background:#fff4d6"}
 TABLE_LIMIT = 300  # rows of a table sent to the browser (a big street: the top, then changed rows)
 TOP_ROWS = 100  # of those, the top of the new ranking
 LIST_LIMIT = 100  # branches named in a list
-UP, DOWN = "#2e7d32", "#c0392b"
 
 
 def _share(count: int, total: int) -> str:
@@ -226,53 +222,6 @@ def changes_html(table: pd.DataFrame, base_version: str) -> str:
         items.append(f"<b>{escape(branch)} {escape(row['name'])}</b>：{escape('，'.join(what))}")
     more = f"<p>另有{len(changed) - LIST_LIMIT}个支部未列出（见下方排名表）。</p>" if len(changed) > LIST_LIMIT else ""
     return head + '<div class="siping-changed-list">' + html_list(items) + more + "</div>"
-
-
-def _figure(height_in: float) -> Figure:
-    """A bare Figure with the shared CJK font, without constrained layout: this chart is redrawn on
-    every slider move, and fixed margins draw it about a third faster."""
-    charts._font()
-    fig = Figure(figsize=(charts.WIDTH_IN, height_in), dpi=charts.DPI)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def rank_moves_chart(table: pd.DataFrame, limit: int = 20) -> Figure:
-    """Rank moves after the change: one bar per branch that moved (the largest moves when many)."""
-    moved = table[table["rank_move"] != 0]
-    if len(moved) > limit:
-        order = np.argsort(-np.abs(moved["rank_move"].to_numpy()), kind="stable")[:limit]
-        moved = moved.iloc[order]
-    moved = moved.iloc[np.argsort(-moved["rank_move"].to_numpy(), kind="stable")]
-    n = len(moved)
-    height = max(0.8, 1.0 + 0.24 * n)
-    fig = _figure(height)
-    ax = fig.add_subplot()
-    if not n:
-        ax.text(0.5, 0.5, "排名没有变化", ha="center", va="center", fontsize=12, transform=ax.transAxes)
-        ax.set_axis_off()
-        return fig
-    fig.subplots_adjust(left=0.4, right=0.97, top=1 - 0.45 / height, bottom=0.55 / height)
-    moves = moved["rank_move"].to_numpy()
-    y = np.arange(n)
-    ax.barh(y, moves, color=np.where(moves > 0, UP, DOWN), height=0.66)
-    names = [
-        f"{charts._shorten(str(name), 10)}（{b}→{a}）"
-        for name, b, a in zip(moved["name"], moved["rank_before"], moved["rank_after"])
-    ]
-    ax.set_yticks(y, names, fontsize=8 if n > 15 else 9)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#5b6770", linewidth=0.8)
-    span = max(1, int(np.abs(moves).max()))
-    ax.set_xlim(-span * 1.15, span * 1.15)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("名次变化（向右为上升）")
-    total = int((table["rank_move"] != 0).sum())
-    shown = f"，显示变化最大的{n}个" if total > n else ""
-    ax.set_title(f"排名变化（{total}个支部{shown}）")
-    ax.grid(axis="x", alpha=0.3)
-    ax.spines[["top", "right"]].set_visible(False)
-    return fig
 
 
 def sensitivity_html(table: pd.DataFrame) -> str:

@@ -115,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment import 填报.xlsx --evaluator 张三 --year 2025\n"
             "  assessment export --out 结果.xlsx --year 2025\n"
             "  assessment rubric check rubrics/checklist.yaml\n"
+            "  assessment rubric save 新标准/ --author 李四 --note 提高组织评定权重\n"
+            "  assessment rubric versions\n"
             "  assessment access issue JD001 --year 2025\n"
             "  assessment workflow list --year 2025 --status 已申请\n"
             "  assessment workflow move JD001 --year 2025 --to 街道考评中 --by 周考评 --reason 材料齐全\n"
@@ -360,6 +362,40 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="评分标准目录或 YAML 文件（默认：评分标准目录）",
     )
+    rubric_commands.add_parser(
+        "versions",
+        help="列出数据库中保存的评分标准版本",
+        description="列出数据库中保存的全部评分标准版本（保存时间、修改人、说明），并标出当前版本。",
+        parents=[common, database_option],
+    )
+    save = rubric_commands.add_parser(
+        "save",
+        help="把评分标准目录保存为数据库中的新版本",
+        description="检查评分标准目录，列出与当前版本的差异，并以 meta.yaml 中的版本号保存为新版本"
+        "（已保存的版本不能覆盖）。默认同时设为当前版本：考评页面下次打开时使用它。",
+        parents=[common, database_option],
+    )
+    save.add_argument("directory", metavar="目录", type=Path, help="评分标准目录（含 meta.yaml 等全部文件）")
+    save.add_argument("--author", metavar="姓名", required=True, help="修改人（必填）")
+    save.add_argument("--note", metavar="说明", required=True, help="修改说明（必填）")
+    save.add_argument("--keep-current", action="store_true", help="只保存，不设为当前版本")
+    use = rubric_commands.add_parser(
+        "use",
+        help="把数据库中已保存的某个版本设为当前版本",
+        description="设定当前评分标准版本（考评页面下次打开时使用）。已保存的结果仍写明各自所用的版本。",
+        parents=[common, database_option],
+    )
+    use.add_argument("version", metavar="版本号")
+    use.add_argument("--by", metavar="姓名", required=True, help="操作人（必填）")
+    use.add_argument("--reason", metavar="原因", required=True, help="原因（必填）")
+    export_version = rubric_commands.add_parser(
+        "export",
+        help="把数据库中的某个版本写出为 YAML 文件",
+        description="把数据库中保存的评分标准版本原样写出为 YAML 文件（可修改后用 rubric save 保存为新版本）。",
+        parents=[common, database_option],
+    )
+    export_version.add_argument("version", metavar="版本号", help="版本号；current 表示当前版本")
+    export_version.add_argument("--out", metavar="目录", type=Path, required=True, help="写入的目录（不存在时创建）")
     return parser
 
 
@@ -536,7 +572,20 @@ def _cmd_dashboard_export(args) -> int:
     return EXIT_OK
 
 
+def _given_rubric(directory: Path | None):
+    """The rubric of --rubric, or None: then the database's current version (``store.rubric``)."""
+    return _rubric(directory) if directory is not None else None
+
+
 def _cmd_rubric(args) -> int:
+    command = getattr(args, "rubric_command", "check")
+    if command != "check":
+        return {
+            "versions": _rubric_versions,
+            "save": _rubric_save,
+            "use": _rubric_use,
+            "export": _rubric_export,
+        }[command](args)
     path: Path | None = args.path
     if path is None:
         rubric = load_rubric()
@@ -550,6 +599,70 @@ def _cmd_rubric(args) -> int:
     else:
         raise UserError(f"找不到评分标准：{path}")
     print(f"评分标准 版本 {rubric.version} 检查通过（{rubric.meta.name}，{len(rubric.items)} 个指标）")
+    return EXIT_OK
+
+
+def _rubric_versions(args) -> int:
+    with _store(args.database, None) as store:
+        versions = store.rubric_versions()
+    if not versions:
+        print(
+            f"数据库中还没有保存评分标准版本；首次使用时将保存程序自带的版本（{load_rubric().version}）并设为当前版本。"
+        )
+        return EXIT_OK
+    print("版本\t当前\t保存时间\t修改人\t基于\t说明")
+    for v in versions:
+        note = " ".join(v.note.split())
+        print(
+            f"{v.version}\t{'是' if v.current else ''}\t{_local_time(v.created_at)}\t{v.author}\t{v.based_on or '—'}\t{note}"
+        )
+    return EXIT_OK
+
+
+def _rubric_save(args) -> int:
+    from .rubric import load_rubric_texts, read_rubric_texts
+    from .rubric.edit import diff_rubrics
+
+    if not args.directory.is_dir():
+        raise UserError(f"评分标准目录不存在：{args.directory}")
+    texts, displays = read_rubric_texts(args.directory)
+    rubric = load_rubric_texts(texts, displays=displays)
+    with _store(args.database, None) as store:
+        current = store.current_rubric()
+        diff = diff_rubrics(store.rubric_texts(current.version), texts)
+        saved = store.save_rubric_version(texts, author=args.author, note=args.note, make_current=not args.keep_current)
+    print(f"与当前版本 {current.version} 相比有 {len(diff)} 处不同：")
+    for line in diff:
+        print(f"  {line.file} · {line.label}：{line.old} → {line.new}")
+    state = "并设为当前版本" if saved.current else f"当前版本仍为 {current.version}"
+    print(f"已保存评分标准版本 {saved.version}（{rubric.meta.name}，修改人 {saved.author}），{state}。")
+    return EXIT_OK
+
+
+def _rubric_use(args) -> int:
+    with _store(args.database, None) as store:
+        before = store.current_rubric().version
+        chosen = store.set_current_rubric(args.version, by=args.by, reason=args.reason)
+    if before == chosen.version:
+        print(f"版本 {chosen.version} 已是当前版本，未作改动。")
+    else:
+        print(f"当前评分标准版本：{before} → {chosen.version}（操作人 {args.by}，原因：{args.reason}）。")
+    return EXIT_OK
+
+
+def _rubric_export(args) -> int:
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out 应为目录：{out} 是一个文件")
+    if out.is_dir() and any(out.glob("*.yaml")):
+        raise UserError(f"目录 {out} 中已有 YAML 文件，请指定一个新目录或空目录（不会覆盖已有文件）")
+    with _store(args.database, None) as store:
+        version = store.current_rubric().version if args.version == "current" else args.version
+        texts = store.rubric_texts(version)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (out / name).write_text(text, encoding="utf-8", newline="")
+    print(f"已写出评分标准版本 {version}（{len(texts)} 个文件）：{out}")
     return EXIT_OK
 
 
@@ -578,18 +691,19 @@ def _default_year(inputs) -> int:
 def _cmd_import(args) -> int:
     from .workbook import WorkbookError, read_workbook
 
-    rubric = _rubric(args.rubric)
     evaluator = args.evaluator.strip()
     if not evaluator:
         raise UserError("--evaluator 不能为空")
-    try:
-        inputs = read_workbook(_workbook_path(args.workbook), rubric)
-    except WorkbookError as error:
-        _print_problems(error, sys.stderr)
-        print("未导入，数据库没有任何改动。", file=sys.stderr)
-        return EXIT_USER
-    year = args.year if args.year is not None else _default_year(inputs)
-    with _store(args.database, rubric) as store:
+    _workbook_path(args.workbook)
+    with _store(args.database, _given_rubric(args.rubric)) as store:
+        rubric = store.rubric  # without --rubric: the database's current version
+        try:
+            inputs = read_workbook(args.workbook, rubric)
+        except WorkbookError as error:
+            _print_problems(error, sys.stderr)
+            print("未导入，数据库没有任何改动。", file=sys.stderr)
+            return EXIT_USER
+        year = args.year if args.year is not None else _default_year(inputs)
         report = store.import_inputs(
             inputs, year=year, evaluator=evaluator, rubric_version=rubric, source=args.workbook.name
         )
@@ -635,9 +749,8 @@ def _cmd_export(args) -> int:
     from .scoring import score
     from .workbook import write_tables
 
-    rubric = _rubric(args.rubric)
     _check_results_target(args.out)
-    with _store(args.database, rubric) as store:
+    with _store(args.database, _given_rubric(args.rubric)) as store:
         where = store.url.render_as_string(hide_password=True)
         years = store.years()
         if not len(store.branches()) or not years:
@@ -645,6 +758,8 @@ def _cmd_export(args) -> int:
         year = args.year if args.year is not None else years[-1]
         if year not in years:
             raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
+        # Scored with the current version (or --rubric); 修订记录 names each revision's own version.
+        rubric = store.rubric
         inputs, disagreements = store.current_inputs(year, rubric)
         revisions = store.revisions(year=year)
     results = score(rubric, inputs, year=year)

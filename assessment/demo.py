@@ -36,11 +36,14 @@ from .inputs import (
 )
 from .rubric import Rubric
 
-__all__ = ["DEMO_DEPARTMENTS", "generate_demo", "generate_demo_years", "synthetic_inputs"]
+__all__ = ["DEMO_DEPARTMENTS", "DEMO_STREETS", "generate_demo", "generate_demo_years", "synthetic_inputs"]
 
 # ----------------------------------------------------------------- vocabulary
 KINDS = ("社区", "村", "机关", "企业", "学校")
 KIND_SHARES = (0.30, 0.25, 0.15, 0.18, 0.12)
+# The demo's branches belong to two streets (alternating in register order), so the 总览 has a
+# district view to sum; the draw of everything else does not depend on them.
+DEMO_STREETS = ("东城街道", "西城街道")
 
 _NAME_BASES = {
     "社区": [
@@ -154,6 +157,7 @@ def _branches_dtypes() -> dict[str, str]:
         "last_election": "datetime64[ns]",
         "kind": "str",
         "party_groups": "Int64",
+        "street": "str",
     }
 
 
@@ -702,6 +706,7 @@ def _street_inputs(rng: np.random.Generator, rubric: Rubric, branches: list[_Bra
                 "last_election": b.last_election,
                 "kind": b.kind,
                 "party_groups": b.groups,
+                "street": DEMO_STREETS[b.index % len(DEMO_STREETS)],
             }
         )
         org_rows.append(_org_row(rng, rubric, b, grades))
@@ -787,6 +792,7 @@ def synthetic_inputs(
             "last_election": pd.Series(last_election.astype("datetime64[ns]")),
             "kind": _str_array(kinds),
             "party_groups": pd.array(groups, dtype="Int64"),
+            "street": _str_array(np.array(DEMO_STREETS, dtype=object)[np.arange(n) % len(DEMO_STREETS)]),
         }
     )
 

@@ -9,7 +9,8 @@ Frames and columns (dtypes after reading):
 
 ``branches``  branch_id (str), name (str), full_members (Int64), probationary_members (Int64),
               committee_size (Int64), last_election (datetime64[ns], NaT if blank),
-              kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank)
+              kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank),
+              street (str or NA: the 所属街道, for a district's view)
 ``org``       branch_id, annual_review_grade (str or NA), <item id>… (float; for ``level``
               items the chosen level label as str; NA = not scored)
 ``member``    branch_id, participants (Int64), <member level id>… (Int64)
@@ -43,6 +44,7 @@ BRANCH_COLUMNS = {
     "last_election": "上次换届",
     "kind": "支部类型",
     "party_groups": "党小组数",
+    "street": "所属街道",
 }
 SOCIAL_COLUMNS = {"branch_id": "支部编号", "department": "部门", "compliant": "符合标准", "opinion": "意见"}
 ACTIVITY_COLUMNS = {
@@ -83,7 +85,7 @@ COMMITTEE_ROLES = ("书记", "副书记", "委员")
 SECRETARY_ROLE = "书记"
 
 # Optional columns of the 支部 sheet (the template includes them; blank is allowed).
-OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups")
+OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups", "street")
 
 SHEET_NAMES = {
     "branches": "支部",

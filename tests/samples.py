@@ -39,6 +39,7 @@ def build_sample_inputs(rubric: Rubric) -> Inputs:
             "last_election": pd.to_datetime(["2023-06-30", "2021-12-01", None]).astype("datetime64[ns]"),
             "kind": pd.array(["社区", "村", None], dtype="str"),
             "party_groups": pd.array([2, 0, 0], dtype="Int64"),
+            "street": pd.array(["东城街道", "西城街道", None], dtype="str"),
         }
     )
     org_rows = [

@@ -13,7 +13,6 @@ import pytest
 from openpyxl import load_workbook
 
 from assessment import charts
-from assessment.analysis import overview as ov
 from assessment.apps import dashboard
 from assessment.apps.dashboard import DashboardApp, dashboard_app
 from assessment.demo import generate_demo_years
@@ -89,11 +88,11 @@ def test_title_names_the_year_and_rubric_version_and_the_latest_year_is_chosen(a
     assert [value for _, value in app.year_picker.options] == [2025, 2024, 2023]
 
 
-def test_one_street_is_listed_and_the_district_view_is_explained(app):
-    assert len(app.street_picker.options) == 1
-    label, value = app.street_picker.options[0]
-    assert value == ov.STREET_LABEL and "60个支部" in label
-    assert any(dashboard.DISTRICT_NOTE in getattr(child, "value", "") for child in app.children)
+def test_the_district_and_each_street_of_the_demo_are_listed(app):
+    # (without 所属街道, one street and a note: tests/test_dashboard_streets.py)
+    assert [value for _, value in app.street_picker.options] == [dashboard.DISTRICT, "东城街道", "西城街道"]
+    assert app.street_picker.value == dashboard.DISTRICT and "60个支部" in app.street_picker.options[0][0]
+    assert "东城街道（30个支部）" == app.street_picker.options[1][0]
 
 
 def test_summary_counts_match_the_report_and_the_designations(app, results):
@@ -221,10 +220,10 @@ def test_export_offers_the_workbook_with_tables_and_charts(app):
     # Then a download link carries a workbook with the tables and the chart images
     assert app.error.value == ""
     link = app.download.value
-    assert 'download="本街道考评总览_2024年度.xlsx"' in link
+    assert 'download="全区考评总览_2024年度.xlsx"' in link
     data = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", link).group(1))
     book = load_workbook(io.BytesIO(data))
-    assert book.sheetnames[:3] == ["说明", "年度目标", "考评流程"] and book.sheetnames[-1] == "图表"
+    assert book.sheetnames[:4] == ["说明", "年度目标", "各街道", "考评流程"] and book.sheetnames[-1] == "图表"
     assert len(book["图表"]._images) == 6
     assert book["说明"]["B3"].value == "2024年度"
     # And a year switch withdraws the link (it was for another year)
@@ -324,11 +323,12 @@ def test_an_empty_database_says_what_to_do(tmp_path, monkeypatch):
     assert app.table not in app.children
 
 
-def test_a_failure_while_loading_is_caught(monkeypatch, log_records):
-    def broken():
+def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
+    def broken(_store):
         raise OSError("rubrics missing")
 
-    monkeypatch.setattr(dashboard, "load_rubric", broken)
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'broken.sqlite'}")
+    monkeypatch.setattr(dashboard.Store, "current_rubric", broken)
     app = DashboardApp.from_env()
     assert dashboard.LOAD_FAILED in html.unescape(app.error.value)
     assert 'role="alert"' in app.error.value

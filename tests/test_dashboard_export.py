@@ -18,6 +18,7 @@ from assessment.store import Store
 SHEETS = [
     "说明",
     "年度目标",
+    "各街道",  # the demo's branches are in two streets
     "考评流程",
     "星级分布",
     "四评平均分",

@@ -292,6 +292,7 @@ def test_overview_tables_are_the_pages_tables(rubric, demo_years):
     tables = ov.overview_tables(street, 2025)
     assert list(tables) == [
         "年度目标",
+        "各街道",  # the demo's two streets
         "考评流程",
         "星级分布",
         "四评平均分",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
@@ -23,6 +24,7 @@ from assessment.rubric.edit import (
     next_version,
     prepare_version,
     rebalance,
+    stamp_meta,
 )
 
 F = Fraction
@@ -231,10 +233,45 @@ def test_next_version(old, new):
 def test_prepare_version_stamps_the_next_version_and_needs_author_and_note(texts, by_id):
     version = prepare_version(texts, by_id["five_strong.threshold"].changes(F(9, 10)), author="张三", note="五强从严")
     assert (version.version, version.based_on, version.author, version.note) == ("2025.2", "2025.1", "张三", "五强从严")
-    assert load_rubric_texts(version.texts).version == "2025.2"
-    assert [d.path for d in version.diff] == ["version", "five_strong.threshold"]
+    meta = load_rubric_texts(version.texts).meta
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.2", "张三", "五强从严", "2025.1")
+    assert [d.path for d in version.diff] == ["version", "author", "note", "based_on", "five_strong.threshold"]
+    assert [d.label for d in version.diff[:4]] == ["版本", "修改人", "修改说明", "基于版本"]
     with pytest.raises(RubricError, match="请填写修改人"):
         prepare_version(texts, [], author=" ", note="x")
+
+
+def test_prepare_version_writes_author_note_and_based_on_into_meta_keeping_its_comments(texts, by_id):
+    # Given a note with characters YAML would otherwise read differently, and 2025.2 already stored
+    note = '五强从严: 见 #12 号文件\n"第二行"'
+    version = prepare_version(
+        texts, by_id["five_strong.threshold"].changes(F(9, 10)), author="张三", note=note, taken={"2025.2"}
+    )
+    # Then the next free number is used and the note reads back exactly
+    assert version.version == "2025.3"
+    assert load_rubric_texts(version.texts).meta.note == note
+    # And meta.yaml only gained three lines after version: every comment and other line is kept
+    old_lines = texts["meta.yaml"].splitlines()
+    new_lines = version.texts["meta.yaml"].splitlines()
+    at = next(i for i, line in enumerate(old_lines) if line.startswith("version:"))
+    assert new_lines[:at] == old_lines[:at] and new_lines[at + 4 :] == old_lines[at + 1 :]
+    assert new_lines[at : at + 4] == [
+        'version: "2025.3"',
+        'author: "张三"',
+        f"note: {json.dumps(note, ensure_ascii=False)}",
+        'based_on: "2025.1"',
+    ]
+    # And a version made from that one replaces the fields where they stand
+    again = prepare_version(version.texts, by_id["five_strong.threshold"].changes(F(8, 10)), author="李四", note="放宽")
+    meta = load_rubric_texts(again.texts).meta
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.4", "李四", "放宽", "2025.3")
+    assert len(again.texts["meta.yaml"].splitlines()) == len(new_lines)
+
+
+def test_stamp_meta_fills_an_empty_value_and_adds_what_is_missing():
+    text = "# 注释\nversion: 1\nauthor:\nname: x # 名称\n"
+    out = stamp_meta(text, {"author": "张三", "note": "说明"})
+    assert out == '# 注释\nversion: 1\nnote: "说明"\nauthor: "张三"\nname: x # 名称\n'
 
 
 # ------------------------------------------------------------------------------- rebalancing

@@ -19,7 +19,9 @@ from assessment.evaluation import blank_payload, payload_from_inputs
 from assessment.inputs import Inputs
 from assessment.store import STATUS_LABELS, Store, StoreError, resolve_url
 from assessment.store import schema as tables
-from assessment.store.migrate import head_revision
+from assessment.store.engine import make_engine
+from assessment.store.migrate import alembic_config, head_revision
+from tests.samples import build_sample_inputs
 
 pytest_plugins = ["store_support"]  # fixtures: database_url, store
 
@@ -332,6 +334,41 @@ def test_current_inputs_reconciles_two_evaluators(imported, sample_inputs, defau
     assert disagreements["B02"] == [] and disagreements["003"] == []
     assert len(inputs.branches) == 3 and len(inputs.activities) == 5
     assert STATUS_LABELS == {"draft": "草稿", "submitted": "已提交", "superseded": "已被更正"}
+
+
+def test_the_street_of_a_branch_is_stored_and_updated_and_0004_adds_it_empty(database_url, default_rubric):
+    # Given a database at 0003 (before 所属街道) holding one branch
+    engine = make_engine(resolve_url(database_url))
+    with engine.connect() as connection, connection.begin():
+        from alembic import command
+
+        command.upgrade(alembic_config(connection), "0003")
+        connection.execute(
+            sa.text(
+                "INSERT INTO branches (branch_id, name, updated_at, updated_by) VALUES ('OLD', '老党支部', :at, 't')"
+            ),
+            {"at": dt.datetime.now(dt.UTC)},
+        )
+    engine.dispose()
+    inputs = build_sample_inputs(default_rubric)  # streets 东城街道, 西城街道 and one blank
+    with Store(database_url, rubric=default_rubric) as store:
+        # When the program opens it (0004) and a workbook with streets is imported
+        assert store.schema_upgraded == ("0003", head_revision())
+        store.import_inputs(inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric, source="a.xlsx")
+        # Then the old branch has no street, the imported ones theirs (blank stays blank)
+        streets = dict(zip(store.branches()["branch_id"], store.branches()["street"]))
+        assert streets["B01"] == "东城街道" and streets["B02"] == "西城街道"
+        assert pd.isna(streets["003"]) and pd.isna(streets["OLD"])
+        assert store.branch_inputs(YEAR, ["B02"]).branches["street"].tolist() == ["西城街道"]
+        # And a later workbook moves a branch; one without the column leaves the streets empty
+        inputs.branches.loc[inputs.branches["branch_id"] == "B02", "street"] = "东城街道"
+        store.import_inputs(inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric, source="b.xlsx")
+        assert store.branches().set_index("branch_id").at["B02", "street"] == "东城街道"
+        current, _ = store.current_inputs(YEAR, default_rubric)
+        assert current.branches.set_index("branch_id").at["B02", "street"] == "东城街道"
+        inputs.branches = inputs.branches.drop(columns=["street"])
+        store.import_inputs(inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric, source="c.xlsx")
+        assert store.branches()["street"].isna().all()
 
 
 def test_head_revision_read_from_the_files_is_alembics_head():

@@ -12,11 +12,14 @@ import pytest
 
 from assessment.analysis import Baseline, compare, rescore
 from assessment.apps import weights as weights_module
-from assessment.apps.weights import REBALANCE_RULE, SAVE_NOT_CONNECTED, WeightsApp, save_rubric_version
+from assessment.apps.weights import NO_STORE, REBALANCE_RULE, WeightsApp
 from assessment.apps.weights_views import CHANGED_ROW
 from assessment.demo import generate_demo
 from assessment.rubric import load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import apply_to_rubric
+from assessment.rubric.edit import Change, apply_to_rubric, prepare_version
+from assessment.store import Store
+
+pytest_plugins = ["store_support"]  # fixtures: database_url
 
 F = Fraction
 YEAR = 2025
@@ -201,17 +204,101 @@ def test_sensitivity_runs_with_a_progress_bar_and_names_the_branches(app):
     assert "请重新运行" in app.sensitivity_note.value
 
 
-def test_save_validates_shows_the_diff_and_says_storage_is_not_wired(app):
+def test_without_a_database_the_page_previews_the_new_version_but_cannot_save_it(app):
     app.controls["channels.org"].value = 0.5
     app.save_button.click()
     assert "请填写修改人" in app.save_messages.value
     app.author.value = "李四"
     app.note.value = "提高组织评定的权重"
     app.save_button.click()
-    assert SAVE_NOT_CONNECTED in app.save_messages.value
+    assert html.escape(NO_STORE) in app.save_messages.value
     assert "新版本 <b>2025.2</b>（基于 2025.1）" in app.diff.value
     assert "四评通道权重 · 组织评定" in app.diff.value
     assert app.draft is not None and load_rubric_texts(app.draft.texts).version == "2025.2"
+    assert app.confirm_button.layout.display == "none"
+
+
+@pytest.fixture
+def db(database_url):
+    with Store(database_url) as store:
+        store.current_rubric()  # a database in use: the built-in version stored and current
+        yield store
+
+
+@pytest.fixture
+def stored_app(db, demo):
+    return WeightsApp(db.rubric_texts(db.current_rubric().version), demo, YEAR, store=db)
+
+
+def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_app, db):
+    app = stored_app
+    # Given a changed weight, an author and a note
+    app.controls["channels.org"].value = 0.5
+    app.author.value = "李四"
+    app.note.value = "提高组织评定的权重"
+    # When 保存为新版本 is clicked, Then the diff against the current version is shown and nothing is stored yet
+    app.save_button.click()
+    assert "新版本 <b>2025.2</b>（基于 2025.1）" in app.diff.value
+    assert "四评通道权重 · 组织评定" in app.diff.value and "修改说明" in app.diff.value
+    assert "确认保存" in app.save_messages.value and app.confirm_button.layout.display is None
+    assert [v.version for v in db.rubric_versions()] == ["2025.1"]
+    # When 确认保存 is clicked, Then the version is stored, current, and its number shown
+    app.confirm_button.click()
+    assert "已保存为新版本 2025.2，并设为当前版本" in app.save_messages.value
+    assert app.confirm_button.layout.display == "none"
+    saved = db.rubric_versions()[-1]
+    assert (saved.version, saved.author, saved.note, saved.based_on, saved.current) == (
+        "2025.2",
+        "李四",
+        "提高组织评定的权重",
+        "2025.1",
+        True,
+    )
+    current = db.current_rubric()
+    assert current.channel("org").weight == F(1, 2) and sum(c.weight for c in current.channels.channels) == 1
+    meta = load_rubric_texts(db.rubric_texts("2025.2")).meta
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.2", "李四", "提高组织评定的权重", "2025.1")
+    # And the version it started from is kept as it was
+    assert db.rubric_texts("2025.1") == read_rubric_texts()[0]
+
+
+def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, db):
+    app = stored_app
+    app.controls["channels.org"].value = 0.5
+    app.author.value = "李四"
+    app.note.value = "初稿"
+    app.save_button.click()
+    assert app.confirm_button.layout.display is None
+    app.note.value = "改过的说明"
+    assert app.confirm_button.layout.display == "none" and app.diff.value == ""
+    assert "请重新点击" in app.save_messages.value
+    assert [v.version for v in db.rubric_versions()] == ["2025.1"]
+
+
+def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(stored_app, db, texts):
+    app = stored_app
+    app.controls["channels.org"].value = 0.5
+    app.author.value = "李四"
+    app.note.value = "提高组织评定的权重"
+    app.save_button.click()
+    # Meanwhile another analyst saves 2025.2 from 2025.1 and makes it current
+    other = prepare_version(
+        texts,
+        [
+            Change("channels.yaml", ("channels", 0, "weight"), F(3, 10)),
+            Change("channels.yaml", ("channels", 1, "weight"), F(3, 10)),
+        ],
+        author="王五",
+        note="另一种调整",
+    )
+    db.save_rubric_version(other.texts, author="王五", note="另一种调整")
+    app.confirm_button.click()
+    assert "当前评分标准版本已由 2025.1 变为 2025.2" in app.save_messages.value
+    assert 'role="alert"' in app.save_messages.value
+    assert [v.author for v in db.rubric_versions()] == ["系统", "王五"]
+    # A new preview takes the next free number
+    app.save_button.click()
+    assert "新版本 <b>2025.3</b>" in app.diff.value
 
 
 def test_save_without_changes_says_so(app):
@@ -219,11 +306,6 @@ def test_save_without_changes_says_so(app):
     app.note.value = "无"
     app.save_button.click()
     assert "还没有任何调整" in app.save_messages.value
-
-
-def test_the_save_stub_raises_the_chinese_message():
-    with pytest.raises(NotImplementedError, match=SAVE_NOT_CONNECTED):
-        save_rubric_version({}, "a", "b")
 
 
 def test_user_text_is_escaped(texts, demo):
@@ -250,11 +332,12 @@ def test_a_failure_during_a_change_becomes_a_message_and_a_log_line(app, monkeyp
     assert any(r.levelno >= logging.ERROR for r in log_records)
 
 
-def test_a_failure_while_loading_is_caught(monkeypatch, log_records):
+def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
     def broken(*_args, **_kwargs):
         raise OSError("no rubric")
 
-    monkeypatch.setattr(weights_module, "read_rubric_texts", broken)
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    monkeypatch.setattr(weights_module.Store, "current_rubric", broken)
     app = WeightsApp.from_source()
     assert not app.ready
     assert "无法载入" in app.error.value
@@ -266,8 +349,10 @@ def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo
 
     path = write_input_workbook(demo, rubric, tmp_path / "street.xlsx")
     monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
+    assert app.store is not None and app.store.current_rubric().version == rubric.version
     assert "street.xlsx" in app.title.value
     assert app.baseline.n == len(demo.branches)
 
@@ -276,6 +361,7 @@ def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warnin
     path = tmp_path / "street.xlsx"
     path.write_bytes(b"not a workbook")
     monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
     assert "street.xlsx 无法读取" in app.warning.value and "系统生成的示例街道" in app.warning.value

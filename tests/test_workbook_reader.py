@@ -27,6 +27,7 @@ DTYPES = {
         "last_election": "datetime64[ns]",
         "kind": "str",
         "party_groups": "Int64",
+        "street": "str",
     },
     "member": {"branch_id": "str", "participants": "Int64"},
     "public": {"branch_id": "str", "unsatisfied_verified": "boolean"},
@@ -135,7 +136,7 @@ def test_optional_branch_columns_may_be_left_out_and_extra_columns_are_ignored(s
     book = load_workbook(sample_workbook)
     sheet = book["支部"]
     headers = [c.value for c in sheet[1]]
-    for header in ("党小组数", "支部类型"):
+    for header in ("党小组数", "支部类型", "所属街道"):
         sheet.delete_cols(headers.index(header) + 1)
         headers.remove(header)
     sheet.cell(row=1, column=len(headers) + 2, value="备注")
@@ -145,7 +146,17 @@ def test_optional_branch_columns_may_be_left_out_and_extra_columns_are_ignored(s
     assert inputs.branches["party_groups"].tolist() == [0, 0, 0]
     assert str(inputs.branches["party_groups"].dtype) == "Int64"
     assert inputs.branches["kind"].isna().all()
+    assert inputs.branches["street"].isna().all()  # a workbook from before 所属街道 still reads
     assert list(inputs.branches.columns) == list(sheet_columns(default_rubric)["branches"])
+
+
+def test_the_street_is_read_as_text_and_blank_is_missing(sample_workbook, default_rubric, edit_workbook):
+    # Given a street typed with spaces around it, and one left blank (the sample's third branch)
+    edit_workbook(sample_workbook, [("支部", 2, "所属街道", "  南城街道 ")])
+    inputs = read_workbook(sample_workbook, default_rubric)
+    # Then it reads trimmed, and the blank one as missing
+    assert inputs.branches["street"].tolist()[:2] == ["南城街道", "西城街道"]
+    assert inputs.branches["street"].isna().tolist() == [False, False, True]
 
 
 def test_blank_indicators_and_blank_tallies(sample_workbook, default_rubric, edit_workbook):

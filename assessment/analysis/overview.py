@@ -8,7 +8,9 @@ rubrics/targets.yaml).
 
 .. code-block:: python
 
-    street = load_street(store, rubric)          # every year the database holds
+    street = load_street(store, rubric)          # every year the database holds (all its streets)
+    names = street_names(street)                 # the 所属街道 found: [] when no branch has one
+    east = for_street(street, "东城街道")          # the same, only that street's branches
     view = street.years[2025]
     progress = target_progress(street)           # one TargetYear per year
     lines = budget_lines(view, rubric)           # one BudgetLine per benefit with a designation
@@ -16,6 +18,7 @@ rubrics/targets.yaml).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
@@ -33,6 +36,8 @@ from ..scoring import Results, score
 __all__ = [
     "DESIGNATED_STANDARDIZED",
     "DESIGNATED_STRONGEST",
+    "DISTRICT_LABEL",
+    "NO_STREET",
     "NO_WORKFLOW",
     "PENDING",
     "STREET_LABEL",
@@ -43,6 +48,7 @@ __all__ = [
     "budget_lines",
     "budget_table",
     "channel_averages",
+    "for_street",
     "funnel",
     "load_street",
     "met_text",
@@ -52,6 +58,8 @@ __all__ = [
     "star_counts",
     "status_labels",
     "street_from_inputs",
+    "street_names",
+    "street_table",
     "strongest_target_text",
     "target_progress",
     "target_table",
@@ -60,8 +68,10 @@ __all__ = [
     "year_results_table",
 ]
 
-# The database holds one street; a district-level view needs a street column on branches.
+# Without 所属街道 the data are one street; with it, the whole is the district and each street a part.
 STREET_LABEL = "本街道"
+DISTRICT_LABEL = "全区"
+NO_STREET = "未填所属街道"  # branches without a street, when others have one
 PENDING = "待定"
 NO_WORKFLOW = "无流程记录"
 
@@ -88,6 +98,8 @@ class YearView:
     kinds: pd.Series  # branch_id → 社区/村/机关/…
     statuses: pd.Series | None  # branch_id → workflow state id
     disputed: int = 0  # branches whose evaluators disagreed (reconciled by the rubric)
+    streets: pd.Series | None = None  # branch_id → 所属街道 (None where blank); None: not known
+    disputed_ids: frozenset[str] = frozenset()
 
     @property
     def branches(self) -> pd.DataFrame:
@@ -103,6 +115,15 @@ class YearView:
             return None
         status = self.statuses.reindex(self.results.branches.index)
         return status.isin(states).to_numpy(dtype=bool)
+
+    def street_of(self) -> pd.Series:
+        """Each branch's street (results order): its 所属街道, NO_STREET where blank, or None for all
+        when no branch of the year has one."""
+        index = self.results.branches.index
+        given = self.streets.reindex(index) if self.streets is not None else pd.Series(None, index=index)
+        if given.isna().all():
+            return pd.Series([None] * len(index), index=index, dtype=object)
+        return pd.Series([NO_STREET if pd.isna(v) else v for v in given], index=index, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -122,17 +143,27 @@ def _kinds(inputs: Inputs) -> pd.Series:
     return pd.Series(frame["kind"].astype(object).to_numpy(), index=frame["branch_id"].astype(str).to_numpy())
 
 
-def load_street(store: _StoreLike, rubric: Rubric, *, label: str = STREET_LABEL, source: str = "") -> Street:
-    """Every year the database holds: the current reconciled submissions scored, and the workflow statuses."""
+def _streets(inputs: Inputs) -> pd.Series:
+    frame = inputs.branches
+    ids = frame["branch_id"].astype(str).to_numpy()
+    if "street" not in frame:
+        return pd.Series(None, index=ids, dtype=object)
+    values = [None if pd.isna(v) else (str(v).strip() or None) for v in frame["street"].astype(object)]
+    return pd.Series(values, index=ids, dtype=object)
+
+
+def load_street(store: _StoreLike, rubric: Rubric, *, label: str | None = None, source: str = "") -> Street:
+    """Every year the database holds: the current reconciled submissions scored, and the workflow statuses.
+    Labelled 全区 when the branches have a 所属街道, else 本街道 (unless ``label`` is given)."""
     views: dict[int, YearView] = {}
     for year in sorted(store.years()):
         inputs, disagreements = store.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
         listed = store.workflow_list(year)
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
-        disputed = sum(1 for found in disagreements.values() if found)
-        views[year] = YearView(year, results, _kinds(inputs), statuses, disputed)
-    return Street(rubric, views, label, source)
+        disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)
+        views[year] = YearView(year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed)
+    return _labelled(Street(rubric, views, STREET_LABEL, source), label)
 
 
 def street_from_inputs(
@@ -140,7 +171,7 @@ def street_from_inputs(
     inputs_by_year: dict[int, Inputs],
     statuses_by_year: dict[int, dict[str, str]] | None = None,
     *,
-    label: str = STREET_LABEL,
+    label: str | None = None,
     source: str = "",
 ) -> Street:
     """A street from inputs in memory (a workbook, the demo); statuses optional, per year."""
@@ -149,8 +180,96 @@ def street_from_inputs(
         inputs = inputs_by_year[year]
         given = (statuses_by_year or {}).get(year)
         statuses = pd.Series(given, dtype=object) if given is not None else None
-        views[year] = YearView(year, score(rubric, inputs, year=year), _kinds(inputs), statuses)
-    return Street(rubric, views, label, source)
+        results = score(rubric, inputs, year=year)
+        views[year] = YearView(year, results, _kinds(inputs), statuses, streets=_streets(inputs))
+    return _labelled(Street(rubric, views, STREET_LABEL, source), label)
+
+
+# ------------------------------------------------------------------ streets of a district
+def _labelled(street: Street, label: str | None) -> Street:
+    if label is None:
+        label = DISTRICT_LABEL if street_names(street) else STREET_LABEL
+    return dataclasses.replace(street, label=label)
+
+
+def street_names(street: Street) -> list[str]:
+    """The streets the branches belong to over all years, sorted (NO_STREET last); [] without any."""
+    found: set[str] = set()
+    for view in street.years.values():
+        found.update(name for name in view.street_of() if not pd.isna(name))
+    return sorted(found - {NO_STREET}) + ([NO_STREET] if NO_STREET in found else [])
+
+
+def _subset_results(results, keep: np.ndarray):
+    """``results`` with only the branches where ``keep`` (results order) is true."""
+    ids = results.branches.index[keep]
+    changes = {}
+    for name in ("branches", "items", "dimensions", "vetoes", "activities", "structure"):
+        frame = getattr(results, name, None)
+        if frame is None:
+            continue
+        if "branch_id" in frame.columns:
+            changes[name] = frame[frame["branch_id"].isin(ids)].reset_index(drop=True)
+        else:
+            changes[name] = frame[frame.index.isin(ids)]
+    if dataclasses.is_dataclass(results):
+        return dataclasses.replace(results, **changes)
+    return type(results)(**{**vars(results), **changes})
+
+
+def for_street(street: Street, name: str) -> Street:
+    """Only the branches of street ``name`` (NO_STREET: those without one), in the years it has any;
+    labelled with the street's name."""
+    views = {}
+    for year, view in street.years.items():
+        keep = view.street_of().eq(name).to_numpy(dtype=bool)
+        if not keep.any():
+            continue
+        ids = set(view.branches.index[keep])
+        views[year] = dataclasses.replace(
+            view,
+            results=_subset_results(view.results, keep),
+            disputed=len(view.disputed_ids & ids),
+            disputed_ids=view.disputed_ids & ids,
+        )
+    return Street(street.rubric, dict(sorted(views.items())), name, street.source)
+
+
+def street_table(street: Street, year: int) -> pd.DataFrame:
+    """Per street of ``street`` (a district) in ``year``: 达标 and 最强 against the year's target, and
+    the whole district last (全区合计). Empty without streets."""
+    columns = [
+        "街道",
+        "支部数",
+        "达标",
+        "达标目标是否达到",
+        "已评定最强",
+        "具备最强资格（达到标准）",
+        "最强目标是否达到",
+        "软弱涣散",
+    ]
+    rows = []
+    parts = [(name, for_street(street, name)) for name in street_names(street)]
+    if not parts:
+        return pd.DataFrame(rows, columns=columns)
+    for name, part in [*parts, (f"{DISTRICT_LABEL}合计", street)]:
+        found = [r for r in target_progress(part) if r.year == year]
+        if not found:
+            continue
+        r = found[0]
+        rows.append(
+            {
+                "街道": name,
+                "支部数": r.total,
+                "达标": _count_share(r.standardized, r.total),
+                "达标目标是否达到": met_text(r.standardized_met),
+                "已评定最强": _count_share(r.strongest_designated, r.total),
+                "具备最强资格（达到标准）": _count_share(r.strongest_qualified, r.total),
+                "最强目标是否达到": met_text(r.strongest_met),
+                "软弱涣散": r.weak,
+            }
+        )
+    return pd.DataFrame(rows, columns=columns)
 
 
 # ------------------------------------------------------------------ targets over the years
@@ -549,6 +668,7 @@ def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
     flow = funnel(view, rubric)
     tables = {
         "年度目标": target_table(progress),
+        **({"各街道": street_table(street, year)} if len(street_names(street)) > 1 else {}),
         "考评流程": flow.drop(columns=["status"]) if flow is not None else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
         "星级分布": star_counts(view.results, rubric).drop(columns=["stars"]),
         "四评平均分": channel_averages(view.results, rubric),

@@ -1,12 +1,14 @@
-"""总览 page: for the street and a chosen year, the shares of 达标 and 最强 against the yearly targets
+"""总览 page: for the street (or, when the branches have a 所属街道, the district or one of its streets)
+and a chosen year, the shares of 达标 and 最强 against the yearly targets
 of 001 §一 (over all the years the database holds), the workflow funnel, stars, channel averages,
 the 软弱涣散 and vetoed branches, the budget impact of the designations (001 §四), every branch's
 results, an Excel export, and one branch in detail.
 
 Data: the database (``Store.from_env()``): for every year it holds, the current reconciled
 submissions of each branch, scored with the current rubric, and the branches' workflow statuses.
-Everything is computed when the page opens; the year picker and the branch picker only write into
-the one state object (:class:`DashboardState`), and the views are re-drawn from it.
+Everything is computed when the page opens; the street, year and branch pickers only write into
+the one state object (:class:`DashboardState`), and the views are re-drawn from it. Choosing a street
+filters every view to its branches; the district (全区) shows all of them plus a table per street.
 
 ``notebooks/dashboard.ipynb`` is one cell: ``dashboard_app()``.
 """
@@ -28,7 +30,7 @@ from ..analysis import overview as ov
 from ..dashboard_export import XLSX_MIME, dashboard_filename, dashboard_workbook
 from ..inputs import Inputs
 from ..report import results_table, summary
-from ..rubric import Rubric, format_percent, load_rubric
+from ..rubric import Rubric, format_percent
 from ..scoring import Results
 from ..store import Store
 from .common import (
@@ -72,7 +74,9 @@ YEAR_FAILED = "无法显示该年度的总览，请选择其他年度或稍后�
 DETAIL_FAILED = "无法显示该支部的详情，请选择其他支部或稍后再试。"
 EXPORT_FAILED = "生成Excel文件时出错，请稍后再试。"
 NO_DATA = "数据库中还没有考评数据。请先用命令 python -m assessment import 导入填好的工作簿（或运行 scripts/serve.sh 导入演示数据）。"
-DISTRICT_NOTE = "目前只有本街道的数据；支部还没有“所属街道”信息，汇总到区的总览需先在支部信息中增加该项。"
+DISTRICT_NOTE = "目前只有本街道的数据；支部还没有“所属街道”信息，汇总到区的总览需先在工作表“支部”中填写“所属街道”。"
+DISTRICT = "全区（所有街道）"
+STREETS_NOTE = "各街道的比例以本街道党支部总数为分母，与全区使用相同的年度目标（001 §一）。"
 
 
 def demo_workbook_path() -> Path:
@@ -83,6 +87,7 @@ def demo_workbook_path() -> Path:
 class DashboardState(traitlets.HasTraits):
     """What the visitor chose, and what went wrong: the only thing the views read besides the data."""
 
+    street = traitlets.Unicode(None, allow_none=True)  # a street's name, DISTRICT, or the one street's label
     year = traitlets.Int(None, allow_none=True)
     branch_id = traitlets.Unicode(None, allow_none=True)
     error = traitlets.Unicode("")
@@ -119,6 +124,8 @@ class DashboardApp(widgets.VBox):
         self.add_class("siping-app")
         self.add_class("siping-dashboard")
         self.street = street if street is not None and street.years else None
+        self.district = self.street  # everything loaded; self.street is the part shown
+        self.streets: list[str] = []  # the 所属街道 found (ov.street_names); [] for one street
         self.state = DashboardState(error=error)
         self._pngs: dict[tuple[int, str], bytes] = {}
 
@@ -137,7 +144,9 @@ class DashboardApp(widgets.VBox):
             [self.street_picker, self.year_picker],
             layout=widgets.Layout(**FULL_WIDTH, display="flex", flex_flow="row wrap", align_items="center"),
         )
+        self.street_note = _html()
         self.summary = _html()
+        self.by_street = _html(css_class="siping-streets")
         self.target_chart = figure_image()
         self.targets = _html(css_class="siping-targets")
         self.funnel = _html(css_class="siping-funnel")
@@ -162,8 +171,10 @@ class DashboardApp(widgets.VBox):
         self.radar = figure_image()
 
         self.state.observe(self._show_error, names="error")
+        self.state.observe(self._on_street, names="street")
         self.state.observe(self._on_year, names="year")
         self.state.observe(self._on_branch, names="branch_id")
+        self.street_picker.observe(self._on_pick_street, names="value")
         self.year_picker.observe(self._on_pick_year, names="value")
         self.branch_picker.observe(self._on_pick, names="value")
         self.export_button.on_click(guarded(EXPORT_FAILED, self._report)(self._export))
@@ -180,8 +191,8 @@ class DashboardApp(widgets.VBox):
         """The database at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite), every year it holds."""
         log = app_logger()
         try:
-            rubric = load_rubric()
-            with Store.from_env(rubric=rubric) as store:
+            with Store.from_env() as store:
+                rubric = store.current_rubric()  # the version marked current in the database
                 street = ov.load_street(store, rubric, source=SOURCE_DATABASE)
         except Exception:  # whatever it is, the page shows a short message, the log the traceback
             log.exception("dashboard: loading the database failed")
@@ -210,37 +221,61 @@ class DashboardApp(widgets.VBox):
         return cls(street)
 
     def _load(self) -> None:
-        street = self.street
+        district = self.district
         try:
-            self.street_picker.options = [(f"{street.label}（{self._branch_count()}个支部）", street.label)]
-            self.street_picker.value = street.label
-            progress = ov.target_progress(street)
-            self._render_targets(progress)
-            set_figure(self.target_chart, charts.targets_over_years(ov.progress_frame(progress)))
-            years = street.year_list
-            self.year_picker.options = [(f"{year}年", year) for year in reversed(years)]
-            # Choosing the latest year fires _on_pick_year → state → every view, like a visitor's choice.
-            self.year_picker.value = years[-1]
-            if self.state.year != years[-1]:
-                self.state.update(year=years[-1])
+            self.streets = ov.street_names(district)
+            if self.streets:
+                options = [(f"{DISTRICT}（{_branch_count(district)}个支部）", DISTRICT)]
+                options += [(f"{n}（{_branch_count(ov.for_street(district, n))}个支部）", n) for n in self.streets]
+                self.street_note.value = ""
+            else:
+                options = [(f"{district.label}（{_branch_count(district)}个支部）", district.label)]
+                self.street_note.value = _note(DISTRICT_NOTE)
+            self.street_picker.options = options
+            # Choosing the first fires _on_pick_street → state → _show_street → every view, like a visitor.
+            self.street_picker.value = options[0][1]
+            if self.state.street != options[0][1]:
+                self.state.update(street=options[0][1])
         except Exception:  # noqa: BLE001 - a short message on the page beats a red traceback
             app_logger().exception("dashboard: scoring or drawing failed")
             self.street = None
             self.state.update(error=SCORE_FAILED)
 
-    def _branch_count(self) -> int:
-        return self.street.years[self.street.year_list[-1]].total
+    def _show_street(self) -> None:
+        """The chosen street's (or the district's) targets over the years, then its year."""
+        chosen = self.state.street
+        district = self.district
+        self.street = district if chosen in (DISTRICT, district.label) else ov.for_street(district, chosen)
+        self._pngs.clear()
+        street = self.street
+        progress = ov.target_progress(street)
+        self._render_targets(progress)
+        set_figure(self.target_chart, charts.targets_over_years(ov.progress_frame(progress)))
+        years = street.year_list
+        options = [(f"{year}年", year) for year in reversed(years)]
+        if list(self.year_picker.options) != options:
+            self.year_picker.options = options
+        # Keep the year shown if the street has it, else the latest; picking it fires _on_pick_year →
+        # state → every view. The same year as before fires nothing: draw it here.
+        year = self.state.year if self.state.year in street.years else years[-1]
+        drawn = self.state.year != year
+        self.year_picker.value = year
+        if self.state.year != year:
+            self.state.update(year=year)
+        if not drawn:
+            self._render_year()
 
     def _arrange(self) -> None:
         children = [page_style(), self.title, self.error, self.notice]
         if self.street is not None:
             children += [
                 self.controls,
-                _html(_note(DISTRICT_NOTE)),
+                self.street_note,
                 self.summary,
                 _html(section_title("年度目标（001 §一）")),
                 self.target_chart,
                 self.targets,
+                self.by_street,
                 _html(section_title("考评验收流程")),
                 self.funnel,
                 self.charts["funnel"],
@@ -267,6 +302,14 @@ class DashboardApp(widgets.VBox):
         self.children = children
 
     # ----------------------------------------------------------------- callbacks: only write state
+    def _on_pick_street(self, change) -> None:
+        if change["new"] is not None:
+            self.state.update(street=change["new"], error="")
+
+    def _on_street(self, change) -> None:
+        if self.district is not None and self.state.street is not None:
+            guarded(YEAR_FAILED, self._report)(self._show_street)()
+
     def _on_pick_year(self, change) -> None:
         if change["new"] is not None:
             self.state.update(year=int(change["new"]), error="")
@@ -301,6 +344,8 @@ class DashboardApp(widgets.VBox):
         parts = []
         if self.state.year is not None:
             parts.append(f"{self.state.year}年度")
+        if self.street is not None and self.streets:
+            parts.insert(0, DISTRICT if self.street is self.district else self.street.label)
         if self.street is not None:
             parts.append(f"评分标准版本 {self.street.rubric.version}")
             if self.street.source:
@@ -317,6 +362,7 @@ class DashboardApp(widgets.VBox):
         self._render_title()
         self.download.value = ""
         self._render_summary()
+        self._render_by_street()
         self._render_funnel()
         self._render_stars_and_channels()
         self._render_weak()
@@ -366,10 +412,24 @@ class DashboardApp(widgets.VBox):
             + _targets_html(progress[view.year])
         )
 
+    def _render_by_street(self) -> None:
+        """The district only: each street's 达标 and 最强 against the year's target."""
+        view = self.view
+        if self.street is not self.district or not self.streets:
+            self.by_street.value = ""
+            return
+        table = ov.street_table(self.district, view.year)
+        self.by_street.value = (
+            section_title(f"各街道对比（{view.year}年度）")
+            + scroll_box(html_table(table, nowrap_columns=list(table.columns)))
+            + _note(STREETS_NOTE)
+        )
+
     def _render_targets(self, progress: list[ov.TargetYear]) -> None:
         table = ov.target_table(progress)
+        scope = self._scope()
         notes = [
-            "比例的分母为全街道党支部总数；“以上”含本数，按分数精确比较（如 9/10 恰好达到90%）。",
+            f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较（如 9/10 恰好达到90%）。",
             (
                 "“最强”有两种口径：已评定最强 = 考评验收流程中状态为“已评定最强”；达到最强标准（最强资格）= 按评分标准"
                 "达标、五强全部达到且没有否决项。2025年的目标按达到标准计（001 §一：“一半以上党支部达到‘最强党支部’标准”）。"
@@ -529,6 +589,12 @@ class DashboardApp(widgets.VBox):
             css_class="siping-results",
         )
 
+    def _scope(self) -> str:
+        """What the shares are of: 全街道, 全区, or the street chosen."""
+        if not self.streets:
+            return "全街道"
+        return "全区" if self.street is self.district else self.street.label
+
     def _export(self, _button=None) -> None:
         """Build the workbook for the chosen year and offer it as a download link."""
         view = self.view
@@ -564,6 +630,10 @@ class DashboardApp(widgets.VBox):
         set_figure(self.radar, charts.five_strong_radar(view.results, rubric, branch_id))
         status = ov.status_labels(view, rubric).get(branch_id, "")
         self.detail.value = _detail_html(rubric, view.results, branch_id, status)
+
+
+def _branch_count(street: ov.Street) -> int:
+    return street.years[street.year_list[-1]].total
 
 
 def _column_min_widths(css_class: str, widths: dict[int, str]) -> str:

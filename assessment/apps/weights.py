@@ -5,8 +5,11 @@ does before it is made. Every change re-scores all branches at once (:func:`asse
 over a :class:`~assessment.analysis.Baseline` computed when the page opens) and shows, against the
 current rubric version: the ranking before and after, rank moves, the branches whose grade, 达标,
 stars or 最强资格 change, and the street against the year's targets. A sensitivity section shows
-which branches' outcome hangs on the weights; a last section validates the draft as a new version
-and shows its diff (storing it is not wired yet: :func:`save_rubric_version`).
+which branches' outcome hangs on the weights; a last section validates the draft as a new version,
+shows its diff against the current version and, once confirmed, stores it in the database as the new
+current version (:meth:`Store.save_rubric_version`: author and note required, nothing overwritten).
+
+The page starts from the database's current rubric version (:meth:`Store.current_rubric`).
 
 One state object (:class:`WeightsState`) holds the draft values and the locks; the controls only
 write into it through :meth:`WeightsState.update`, and everything shown is re-drawn from it.
@@ -29,7 +32,7 @@ import traitlets
 from ..analysis import Baseline, compare, rescore, sensitivity, street_totals
 from ..demo import generate_demo
 from ..inputs import Inputs
-from ..rubric import Rubric, RubricError, format_fraction, load_rubric_texts, read_rubric_texts
+from ..rubric import Rubric, RubricError, format_fraction, load_rubric_texts
 from ..rubric.edit import (
     DEFAULT_STEP,
     GROUP_LABELS,
@@ -44,6 +47,7 @@ from ..rubric.edit import (
     rebalance,
 )
 from ..scoring import Results
+from ..store import Store, StoreError
 from ..workbook import WorkbookError, read_workbook
 from .common import (
     FULL_WIDTH,
@@ -73,7 +77,6 @@ __all__ = [
     "WeightsApp",
     "WeightsState",
     "load_street",
-    "save_rubric_version",
     "weights_app",
 ]
 
@@ -87,7 +90,10 @@ INTRO = (
     "由组织部/党建办确定。在这里试着调整，立即看到每个支部的排名、等次、达标、星级和最强资格怎样变化，再决定是否保存为新版本。"
     "“最强党支部”的四项否决规则由来源文件（001 §三(四)）规定，不能调整。"
 )
-SAVE_NOT_CONNECTED = "保存功能尚未接入数据库"
+NO_STORE = "没有连接考评数据库，只能预览差异，不能保存新版本。请联系管理员。"
+CONFIRM = "请核对上面的差异，确认无误后点击“确认保存”。"
+SAVED = "已保存为新版本 {version}，并设为当前版本：考评页面下次打开时使用此版本。已保存的考评结果仍写明各自所用的版本。"
+DRAFT_CHANGED = "修改人或修改说明已改动，请重新点击“保存为新版本”核对差异。"
 LOAD_FAILED = "无法载入评分标准或考评数据，本页暂时不能使用。请联系管理员查看服务日志。"
 CHANGE_FAILED = "处理刚才的调整时出错，页面仍显示上一次的结果。请联系管理员查看服务日志。"
 SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；如仍失败请联系管理员。"
@@ -141,11 +147,6 @@ class WeightsState(traitlets.HasTraits):
         with self.hold_trait_notifications():
             for name, value in changes.items():
                 setattr(self, name, value)
-
-
-def save_rubric_version(texts: Mapping[str, str], author: str, note: str) -> None:
-    """Store a new rubric version. Not wired yet: the lead connects it to the store."""
-    raise NotImplementedError(SAVE_NOT_CONNECTED)
 
 
 @dataclass(frozen=True)
@@ -202,7 +203,11 @@ class _Shown:
 
 
 class WeightsApp(widgets.VBox):
-    """The 权重分析 page as one widget: ``WeightsApp(texts, inputs, year)``."""
+    """The 权重分析 page as one widget: ``WeightsApp(texts, inputs, year, store=store)``.
+
+    ``texts`` are the YAML texts of the version the page starts from (the store's current one);
+    without a ``store`` the page can preview a new version but not save it.
+    """
 
     def __init__(
         self,
@@ -213,12 +218,15 @@ class WeightsApp(widgets.VBox):
         source: str = "",
         error: str = "",
         warning: str = "",
+        store: Store | None = None,
     ):
         super().__init__(layout=_layout())
         self.add_class("siping-app")
         self.add_class("siping-weights")
         self.year = year
         self.source = source
+        self.store = store
+        self.saved: list[str] = []
         self.state = WeightsState(error=error)
         self._syncing = False
         self.ready = False
@@ -258,15 +266,17 @@ class WeightsApp(widgets.VBox):
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_source(cls, year: int = DEMO_YEAR) -> WeightsApp:
-        """The current rubric (rubrics/) and the street's inputs (:func:`load_street`)."""
+        """The database's current rubric version (:meth:`Store.current_rubric`) and the street's inputs
+        (:func:`load_street`)."""
         try:
-            texts, _displays = read_rubric_texts()
-            rubric = load_rubric_texts(texts)
+            store = Store.from_env()
+            rubric = store.current_rubric()
+            texts = store.rubric_texts(rubric.version)
             street = load_street(rubric, year)
         except Exception:  # noqa: BLE001
             app_logger().exception("weights: loading the rubric or the street failed")
             return cls(None, None, year, error=LOAD_FAILED)
-        return cls(texts, street.inputs, year, source=street.source, warning=street.warning)
+        return cls(texts, street.inputs, year, source=street.source, warning=street.warning, store=store)
 
     def _load(self, inputs: Inputs) -> None:
         self.rubric = load_rubric_texts(self.texts)
@@ -439,9 +449,18 @@ class WeightsApp(widgets.VBox):
             description="保存为新版本", layout=widgets.Layout(width="auto", align_self="flex-start")
         )
         self.save_button.add_class("siping-save")
+        self.confirm_button = widgets.Button(
+            description="确认保存",
+            button_style="danger",
+            layout=widgets.Layout(width="auto", align_self="flex-start", display="none"),
+        )
+        self.confirm_button.add_class("siping-confirm")
         self.save_messages = _html()
         self.diff = _html()
         self.save_button.on_click(self._on_save)
+        self.confirm_button.on_click(self._on_confirm)
+        self.author.observe(self._on_author_or_note, names="value")
+        self.note.observe(self._on_author_or_note, names="value")
 
     def _arrange(self) -> None:
         children: list[widgets.Widget] = [
@@ -486,6 +505,7 @@ class WeightsApp(widgets.VBox):
                     self.save_button,
                     self.save_messages,
                     self.diff,
+                    self.confirm_button,
                 ],
                 layout=_layout(flex="2 1 460px", width="auto"),
             )
@@ -556,7 +576,17 @@ class WeightsApp(widgets.VBox):
         guarded(SENSITIVITY_FAILED, self._report)(self._run_sensitivity)()
 
     def _on_save(self, _button=None) -> None:
-        guarded(SAVE_FAILED, lambda message: self.state.update(save_error=message, save_notice=""))(self._save)()
+        guarded(SAVE_FAILED, lambda message: self.state.update(save_error=message, save_notice=""))(self._preview)()
+
+    def _on_confirm(self, _button=None) -> None:
+        guarded(SAVE_FAILED, lambda message: self.state.update(save_error=message, save_notice=""))(
+            self._save_confirmed
+        )()
+
+    def _on_author_or_note(self, change=None) -> None:
+        if self.draft is not None:
+            self._set_draft(None)
+            self.state.update(save_notice=DRAFT_CHANGED, save_error="")
 
     # ----------------------------------------------------------------- derived from state
     def changes(self) -> list[Change]:
@@ -598,9 +628,14 @@ class WeightsApp(widgets.VBox):
         set_figure(self.chart, rank_moves_chart(table))
         if self.last_sensitivity is not None:
             self.sensitivity_note.value = info_html(STALE_SENSITIVITY)
-        self.draft = None
-        self.diff.value = ""
+        self._set_draft(None)
         self.state.update(save_notice="", save_error="")
+
+    def _set_draft(self, draft: NewVersion | None) -> None:
+        """The version waiting for 确认保存 (None: none): its diff and the confirm button follow it."""
+        self.draft = draft
+        self.diff.value = diff_html(draft.diff, draft.version, draft.based_on) if draft is not None else ""
+        self.confirm_button.layout.display = "none" if draft is None else None
 
     @contextmanager
     def _sync(self):
@@ -668,25 +703,47 @@ class WeightsApp(widgets.VBox):
         self.sensitivity_note.value = ""
         self.sensitivity_out.value = sensitivity_html(table)
 
-    def _save(self) -> None:
+    def _preview(self) -> None:
+        """保存为新版本: validate the draft as the next free version number and show its diff; 确认保存 stores it."""
+        self._set_draft(None)
         changes = self.changes()
-        self.diff.value = ""
         if not changes:
             self.state.update(save_notice=NO_CHANGES, save_error="")
             return
+        taken = {v.version for v in self.store.rubric_versions()} if self.store is not None else set()
         try:
-            draft = prepare_version(self.texts, changes, author=self.author.value, note=self.note.value)
+            draft = prepare_version(
+                self.texts, changes, author=self.author.value, note=self.note.value, taken=taken | set(self.saved)
+            )
         except RubricError as failure:
-            self.state.update(save_error="\n".join(p.message for p in failure.problems), save_notice="")
+            shown = (p.message if p.line is None and not p.field else str(p) for p in failure.problems)
+            self.state.update(save_error="\n".join(shown), save_notice="")
             return
-        self.draft = draft
-        self.diff.value = diff_html(draft.diff, draft.version, draft.based_on)
+        self._set_draft(draft)
+        self.state.update(
+            save_notice=CONFIRM if self.store is not None else "", save_error="" if self.store is not None else NO_STORE
+        )
+        if self.store is None:
+            self.confirm_button.layout.display = "none"
+
+    def _save_confirmed(self) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        if self.store is None:
+            self.state.update(save_error=NO_STORE, save_notice="")
+            return
         try:
-            save_rubric_version(draft.texts, draft.author, draft.note)
-        except NotImplementedError as missing:
-            self.state.update(save_notice=str(missing) or SAVE_NOT_CONNECTED, save_error="")
+            self.store.save_rubric_version(
+                draft.texts, author=draft.author, note=draft.note, expect_current=draft.based_on
+            )
+        except (StoreError, RubricError) as refused:
+            self.state.update(save_error=str(refused), save_notice="")
             return
-        self.state.update(save_notice=f"已保存为新版本 {draft.version}。", save_error="")
+        self.saved.append(draft.version)
+        self.confirm_button.layout.display = "none"
+        self.draft = None
+        self.state.update(save_notice=SAVED.format(version=draft.version), save_error="")
 
     # ----------------------------------------------------------------- views
     def _render_title(self) -> None:

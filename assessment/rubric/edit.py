@@ -23,7 +23,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Literal
@@ -64,6 +64,7 @@ __all__ = [
     "path_text",
     "prepare_version",
     "rebalance",
+    "stamp_meta",
     "weights_sum_text",
 ]
 
@@ -942,7 +943,7 @@ def next_version(version: str) -> str:
 class NewVersion:
     """A new rubric version ready to store: its texts, and who made it and why.
 
-    ``author``, ``note`` and ``based_on`` are kept beside the texts until meta.yaml has fields for them.
+    ``author``, ``note`` and ``based_on`` are also written into the texts' meta.yaml.
     """
 
     texts: dict[str, str]
@@ -953,8 +954,51 @@ class NewVersion:
     diff: list[DiffLine]
 
 
-def prepare_version(old_texts: Mapping[str, str], changes: Iterable[Change], *, author: str, note: str) -> NewVersion:
-    """Apply ``changes`` and stamp the next version number; validated (raises :class:`RubricError`)."""
+META_STAMP_FIELDS = ("author", "note", "based_on")
+
+
+def stamp_meta(text: str, values: Mapping[str, str]) -> str:
+    """meta.yaml's text with top-level ``values`` (author, note, based_on …) set, every other character kept.
+
+    A key already there has its value replaced where it stands; a missing key is added on the line
+    after ``version:`` (or at the end). Values are written as double-quoted scalars, so any text
+    (colons, ``#``, line breaks) reads back exactly.
+    """
+    spans = _scalar_spans(text)
+    present = {key: spans[(key,)] for key in values if (key,) in spans}
+    places = []
+    for key, span in present.items():
+        quoted = json.dumps(str(values[key]), ensure_ascii=False)
+        if span.start == span.end:  # an empty value (``author:``): the parser puts it at the next token
+            colon = re.search(rf"^{re.escape(key)}[ \t]*:", text, re.MULTILINE)
+            places.append((colon.end(), colon.end(), " " + quoted))
+        else:  # a block scalar's span takes its line break along: keep one
+            places.append((span.start, span.end, quoted + ("\n" if text[span.end - 1] == "\n" else "")))
+    for start, end, new in sorted(places, reverse=True):
+        text = text[:start] + new + text[end:]
+    added = "".join(
+        f"{key}: {json.dumps(str(values[key]), ensure_ascii=False)}\n" for key in values if key not in present
+    )
+    if added:
+        version = _scalar_spans(text).get(("version",))
+        at = text.find("\n", version.end) + 1 if version is not None else 0
+        if at <= 0:
+            text = text if not text or text.endswith("\n") else text + "\n"
+            at = len(text)
+        text = text[:at] + added + text[at:]
+    return text
+
+
+def prepare_version(
+    old_texts: Mapping[str, str],
+    changes: Iterable[Change],
+    *,
+    author: str,
+    note: str,
+    taken: Collection[str] = (),
+) -> NewVersion:
+    """Apply ``changes``, stamp the next version number not in ``taken`` (the versions already stored)
+    and write author, note and based_on into meta.yaml; validated (raises :class:`RubricError`)."""
     author, note = author.strip(), note.strip()
     problems = []
     if not author:
@@ -966,5 +1010,9 @@ def prepare_version(old_texts: Mapping[str, str], changes: Iterable[Change], *, 
     changes = list(changes)
     old = load_rubric_texts(dict(old_texts))
     version = next_version(old.version)
-    texts = apply_changes(old_texts, [*changes, Change("meta.yaml", ("version",), version)])
+    while version in taken:
+        version = next_version(version)
+    texts = apply_changes(old_texts, [*changes, Change("meta.yaml", ("version",), version)], validate=False)
+    texts["meta.yaml"] = stamp_meta(texts["meta.yaml"], {"author": author, "note": note, "based_on": old.version})
+    load_rubric_texts(texts)
     return NewVersion(texts, version, old.version, author, note, diff_rubrics(old_texts, texts))

@@ -81,6 +81,11 @@ class Meta(Frozen):
     scale_max: Exact = Fraction(100)
     decimals: Annotated[int, Field(ge=0, le=4)] = 2
     decimals_source: str = ""
+    # Who made this version, why, and which version it was made from (written by prepare_version;
+    # the built-in rubrics/meta.yaml may leave them out).
+    author: str | None = None
+    note: str | None = None
+    based_on: str | None = None
 
     @model_validator(mode="after")
     def _scale(self):

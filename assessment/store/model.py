@@ -22,6 +22,8 @@ ACTION_LABELS = {
     "workflow_move": "变更考评状态",
     "self_submit": "提交自评",
     "branch_upload": "支部上传",
+    "rubric_save": "保存评分标准版本",
+    "rubric_current": "切换当前评分标准",
 }
 
 

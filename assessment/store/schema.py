@@ -39,6 +39,9 @@ AUDIT_ACTIONS = (
     "workflow_move",
     "self_submit",
     "branch_upload",
+    # migration 0003: rubric versions
+    "rubric_save",
+    "rubric_current",
 )  # checked in code
 
 
@@ -79,6 +82,7 @@ branches = sa.Table(
     sa.Column("last_election", sa.Date),
     sa.Column("kind", sa.Text),
     sa.Column("party_groups", sa.Integer),
+    sa.Column("street", sa.Text),  # 所属街道 (0004); NULL when the workbook leaves it out
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.Text, nullable=False),
 )
@@ -279,4 +283,32 @@ branch_uploads = sa.Table(
     sa.Column("rows", Payload, nullable=False),
     sa.CheckConstraint("kind IN ('activities', 'roster')", name="kind"),
     sa.Index(None, "branch_id", "year", "kind"),
+)
+
+
+# ------------------------------------------------------------------ migration 0003
+# Every rubric version ever used, as its YAML texts ({file name: text}); a row is never updated or
+# deleted. Revisions, drafts, imports and self-assessments name the version they were made under.
+rubric_versions = sa.Table(
+    "rubric_versions",
+    metadata,
+    sa.Column("version", sa.String(64), primary_key=True),
+    sa.Column("texts", Payload, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Column("based_on", sa.String(64)),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Which version is current: one row (id = 1) once any version is stored. A pointer row rather than a
+# flag on rubric_versions: "exactly one current" is the primary key itself, the foreign key keeps it
+# naming a stored version, and switching is one UPDATE of one locked row.
+rubric_current = sa.Table(
+    "rubric_current",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.String(64), sa.ForeignKey("rubric_versions.version"), nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
 )

@@ -25,10 +25,11 @@ from sqlalchemy.engine import Connection
 
 from ..evaluation import Disagreement, check_payload, inputs_for, payload_from_inputs, reconcile
 from ..inputs import ACTIVITY_COLUMNS, BRANCH_COLUMNS, Inputs
-from ..rubric import Rubric, load_rubric
+from ..rubric import Rubric
 from . import migrate
 from .engine import make_engine, resolve_url, shown
 from .model import AuditEntry, Draft, ImportReport, Revision, StoreError
+from .rubrics import RubricMixin
 from .schema import (
     AUDIT_ACTIONS,
     SUBMITTED,
@@ -130,7 +131,9 @@ def _insert(connection: Connection):
 def branch_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """Branch rows as ``Inputs.branches`` (same columns and dtypes as the workbook reader gives)."""
     frame = pd.DataFrame(list(rows), columns=list(BRANCH_COLUMNS))
-    frame = frame.astype({"branch_id": "str", "name": "str", "kind": "str", **dict.fromkeys(_INT_COLUMNS, "Int64")})
+    frame = frame.astype(
+        {"branch_id": "str", "name": "str", "kind": "str", "street": "str", **dict.fromkeys(_INT_COLUMNS, "Int64")}
+    )
     frame["last_election"] = pd.to_datetime(frame["last_election"]).astype("datetime64[ns]")
     return frame.reset_index(drop=True)
 
@@ -144,12 +147,13 @@ def activity_frame(rows: Iterable[dict]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-class Store(WorkflowMixin):
+class Store(WorkflowMixin, RubricMixin):
     """The database of one street (or district): ``Store()`` opens ``$ASSESSMENT_DATABASE_URL`` or the
     default SQLite file, creating or upgrading its schema first.
 
-    ``rubric`` is the rubric submissions are checked against (default: the default rubric); a
-    method's ``rubric_version`` may also be a :class:`~assessment.rubric.Rubric` to check against.
+    ``rubric`` is the rubric submissions are checked against (default: the database's current rubric
+    version, :meth:`current_rubric`); a method's ``rubric_version`` may also be a
+    :class:`~assessment.rubric.Rubric` to check against, or the number of any stored version.
     """
 
     def __init__(self, url: str | None = None, *, rubric: Rubric | None = None):
@@ -160,6 +164,7 @@ class Store(WorkflowMixin):
                 f"数据库地址无效：“{url}”（例：sqlite:///data/siping.sqlite 或 postgresql://用户@主机/库名）"
             ) from None
         self._rubric = rubric
+        self._rubric_given = rubric is not None
         try:
             self._engine = make_engine(self.url)
         except (sa.exc.ArgumentError, ImportError) as error:
@@ -194,7 +199,7 @@ class Store(WorkflowMixin):
     @property
     def rubric(self) -> Rubric:
         if self._rubric is None:
-            self._rubric = load_rubric()
+            self._rubric = self.current_rubric()
         return self._rubric
 
     @property
@@ -238,9 +243,13 @@ class Store(WorkflowMixin):
             return rubric_version
         rubric = self.rubric
         if str(rubric_version) != rubric.version:
-            raise StoreError(
-                f"评分标准版本“{rubric_version}”与当前加载的评分标准（版本 {rubric.version}）不一致，无法检查提交的内容"
-            )
+            try:  # a version stored earlier (a form opened before the current version changed)
+                return self.stored_rubric(str(rubric_version))
+            except StoreError:
+                raise StoreError(
+                    f"评分标准版本“{rubric_version}”不在数据库中，与当前加载的评分标准（版本 {rubric.version}）"
+                    "也不一致，无法检查提交的内容"
+                ) from None
         return rubric
 
     @staticmethod
@@ -340,7 +349,8 @@ class Store(WorkflowMixin):
         version = rubric.version
 
         branch_rows = sorted(
-            ({key: _plain(row[key]) for key in BRANCH_COLUMNS} for _, row in inputs.branches.iterrows()),
+            # .get: frames built in code may leave out the optional columns (所属街道 …).
+            ({key: _plain(row.get(key)) for key in BRANCH_COLUMNS} for _, row in inputs.branches.iterrows()),
             key=lambda row: row["branch_id"],
         )
         for row in branch_rows:
@@ -369,6 +379,7 @@ class Store(WorkflowMixin):
 
         def work(connection: Connection) -> ImportReport:
             at = _now()
+            self._check_rubric_stored(connection, rubric, at)
             existing = set(connection.execute(sa.select(branches.c.branch_id)).scalars())
             missing = sorted((set(log_branches) | set(payloads)) - known_here - existing)
             if missing:
@@ -591,6 +602,7 @@ class Store(WorkflowMixin):
             )
 
         def work(connection: Connection) -> Revision:
+            self._check_rubric_stored(connection, rubric, _now())
             self._lock_branch(connection, branch_id)
             revision = self._add_revision(
                 connection,

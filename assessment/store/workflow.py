@@ -617,6 +617,7 @@ class WorkflowMixin:
                 raise StoreError(
                     f"自评内容有 {len(problems)} 处问题，未提交：\n" + "\n".join(f"  {problem}" for problem in problems)
                 )
+            self._check_rubric_stored(connection, rubric, at)
             connection.execute(
                 self_assessments.update().where(*mine, c.status == "submitted").values(status="superseded")
             )

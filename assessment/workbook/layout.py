@@ -204,6 +204,14 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
                 blank=0,
                 note="空白按0计；设有党小组的支部才检查党小组会",
             ),
+            Column(
+                "street",
+                h["street"],
+                "text",
+                optional_column="street" in OPTIONAL_BRANCH_COLUMNS,
+                note="支部所属的街道（如 东城街道），用于汇总到区的总览；只有一个街道时可不填",
+                width=14,
+            ),
         ),
         one_row_per_branch=True,
     )

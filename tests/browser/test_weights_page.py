@@ -1,16 +1,21 @@
-"""The 权重分析 page in a real browser: move a weight, see the others rebalance and the ranking change;
-no sideways scroll on a phone."""
+"""The 权重分析 page in a real browser, on its own Voila whose kernels see a temporary database
+(ASSESSMENT_DATABASE_URL): move a weight, see the others rebalance and the ranking change; save the
+draft as a new version (diff first, then 确认保存) and see its number; no sideways scroll on a phone."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from assessment.store import Store
+
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
 
 NOTEBOOK = "weights.ipynb"
 TITLE = "评分标准权重与阈值分析"
@@ -18,6 +23,24 @@ STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]
 PHONE = {"width": 390, "height": 844}
 ORG = ".siping-setting-channels-org"
 MEMBER = ".siping-setting-channels-member"
+
+
+@pytest.fixture(scope="module")
+def weights_server(voila_server, tmp_path_factory):
+    """A Voila of its own serving notebooks/weights.ipynb, its kernels pointed at a fresh database (the
+    page reads the current rubric version from it and saves new versions into it; see test_evaluate_page.py)."""
+    root = tmp_path_factory.mktemp("weights-page")
+    url = f"sqlite:///{root}/t.sqlite"
+    with Store(url) as store:
+        store.current_rubric()
+    pages = root / "pages"
+    pages.mkdir()
+    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSESSMENT_DATABASE_URL", url)
+        server = voila_server(pages, "voila-weights.log")
+    server.database_url = url
+    return server
 
 
 def _open(page, voila_notebooks, open_page, page_problems) -> float:
@@ -70,9 +93,9 @@ def _screenshot_whole_page(page, name: str) -> Path:
     return path
 
 
-def test_moving_a_weight_rebalances_and_changes_the_ranking(page, voila_notebooks, open_page, page_problems):
+def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server, open_page, page_problems):
     # Given the page at desktop width, nothing changed yet
-    seconds = _open(page, voila_notebooks, open_page, page_problems)
+    seconds = _open(page, weights_server, open_page, page_problems)
     assert page.get_by_text("所有支部的排名和结果都没有变化").first.is_visible()
     assert page.get_by_text("调整一项权重时，其余未锁定的权重按比例缩放，合计始终为 1").first.is_visible()
     assert _changed_rows(page) == 0
@@ -102,11 +125,11 @@ def test_moving_a_weight_rebalances_and_changes_the_ranking(page, voila_notebook
     print(f"weights page usable after {seconds:.2f} s; weight change → table after {round_trip:.2f} s")
 
 
-def test_weights_page_fits_a_phone(browser, voila_notebooks, open_page, page_problems):
+def test_weights_page_fits_a_phone(browser, weights_server, open_page, page_problems):
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _open(page, voila_notebooks, open_page, page_problems)
+        _open(page, weights_server, open_page, page_problems)
         _set_slider(page, ORG, "0.30")
         page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
         # the sensitivity section runs from the page too
@@ -119,3 +142,28 @@ def test_weights_page_fits_a_phone(browser, voila_notebooks, open_page, page_pro
         assert page_problems(page) == []
     finally:
         context.close()
+
+
+def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, open_page, page_problems):
+    # Given the page, and 组织评定 moved to 0.50
+    _open(page, weights_server, open_page, page_problems)
+    _set_slider(page, ORG, "0.50")
+    page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
+    # When the analyst gives their name and a note and clicks 保存为新版本
+    page.get_by_label("修改人").fill("李四")
+    page.get_by_label("修改说明").fill("提高组织评定的权重")
+    page.get_by_role("button", name="保存为新版本").click()
+    # Then the diff against the current version is shown, and nothing is stored before 确认保存
+    page.get_by_text("与当前版本相比有").first.wait_for(state="visible", timeout=20_000)
+    assert page.locator(".siping-diff").get_by_text("四评通道权重 · 组织评定").first.is_visible()
+    with Store(weights_server.database_url) as store:
+        assert [v.version for v in store.rubric_versions()] == ["2025.1"]
+    page.get_by_role("button", name="确认保存").click()
+    # Then the page names the new version, which is now the database's current one
+    page.get_by_text("已保存为新版本 2025.2").first.wait_for(state="visible", timeout=20_000)
+    with Store(weights_server.database_url) as store:
+        assert store.current_rubric().version == "2025.2"
+        # (back to 2025.1, so that the other tests of this module open the page as they expect)
+        store.set_current_rubric("2025.1", by="测试", reason="还原")
+    assert page.locator(STDERR).count() == 0
+    assert page_problems(page) == []

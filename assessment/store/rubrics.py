@@ -1,0 +1,355 @@
+"""Rubric versions in the database: saving a new one, listing them, reading one, and which one is current.
+
+Mixed into :class:`~assessment.store.Store` (:class:`RubricMixin`), like the workflow methods:
+
+.. code-block:: python
+
+    saved = store.save_rubric_version(texts, author="李四", note="提高组织评定权重")  # {file: YAML text}
+    store.rubric_versions()                  # every stored version, oldest first; one is .current
+    store.rubric_texts("2025.1")             # the YAML texts exactly as saved
+    rubric = store.current_rubric()          # what the pages score and check with
+    store.set_current_rubric("2025.1", by="管理员", reason="新版本暂缓执行")
+
+Rules:
+
+- A version is validated (:func:`~assessment.rubric.load_rubric_texts`: a :class:`RubricError` with file
+  and line) before anything is stored, and stored once: saving a version string that exists is refused
+  (:class:`StoreError`), never overwritten. Two processes saving the same string at once: the primary key
+  lets exactly one in; the other gets the same refusal.
+- Exactly one version is current once any is stored: a one-row table (``rubric_current``, primary key
+  ``id = 1``, foreign key to the versions) points at it. Switching locks that row and updates it in one
+  transaction, with an audit entry (``rubric_current``: from, to, reason).
+- A database with no version yet stores the program's own rubric (``rubrics/`` or
+  ``$ASSESSMENT_RUBRIC_DIR``) as its first, current version the first time it is asked for its rubric or
+  stores a result; every stored result (revision, import, self-assessment) must then name a stored version.
+- Results keep the version they were made under: switching the current version changes no stored row.
+
+A :class:`Store` opened without an explicit rubric uses the current version as it was when first asked
+(one Voila page, one CLI run); :meth:`current_rubric` reads the pointer again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..rubric import Rubric, default_rubric_dir, load_rubric_texts, read_rubric_texts
+from ..rubric.model import FILES
+from .model import StoreError
+from .schema import audit_log, rubric_current, rubric_versions
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["SEED_AUTHOR", "RubricMixin", "RubricVersion"]
+
+SEED_AUTHOR = "系统"
+SEED_NOTE = "程序自带的评分标准（{source}），数据库首次使用时保存"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _text(value: Any, label: str) -> str:
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        raise StoreError(f"{label}不能为空")
+    return text
+
+
+def _local(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _insert(connection: Connection):
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+@dataclass(frozen=True)
+class RubricVersion:
+    """One stored rubric version (its texts: :meth:`RubricMixin.rubric_texts`)."""
+
+    version: str
+    author: str
+    note: str
+    based_on: str | None
+    created_at: dt.datetime
+    current: bool = False
+
+    @property
+    def current_label(self) -> str:
+        return "当前版本" if self.current else ""
+
+
+def _version(row, current: str | None) -> RubricVersion:
+    return RubricVersion(row.version, row.author, row.note, row.based_on, row.created_at, row.version == current)
+
+
+class RubricMixin:
+    """Store methods for rubric versions (duck-typed on the store: _read, _write, _rubric, _rubric_given)."""
+
+    # ------------------------------------------------------------------ helpers
+    def _parsed_rubrics(self) -> dict[str, Rubric]:
+        """Rubrics already parsed from stored texts, by version (a stored version never changes)."""
+        return self.__dict__.setdefault("_rubrics_by_version", {})
+
+    def _parse(self, version: str, texts: Mapping[str, str]) -> Rubric:
+        cache = self._parsed_rubrics()
+        if version not in cache:
+            cache[version] = load_rubric_texts(dict(texts))
+        return cache[version]
+
+    def _remember_current(self: Store, rubric: Rubric) -> None:
+        """A store opened without a rubric follows the current version it last read or set."""
+        if not getattr(self, "_rubric_given", False):
+            self._rubric = rubric
+
+    @staticmethod
+    def _rubric_audit(connection: Connection, action: str, actor: str, at: dt.datetime, detail: dict) -> None:
+        connection.execute(audit_log.insert().values(action=action, actor=actor, at=at, detail=detail))
+
+    def _seed_if_empty(self: Store, connection: Connection, at: dt.datetime, *, unless: str | None = None) -> None:
+        """With no current version yet, store the program's own rubric and make it current.
+
+        ``unless``: a version the caller is about to store and make current itself (saving the built-in
+        version's own number first stores the caller's texts, with their author and note, instead).
+        Concurrent first uses insert with ON CONFLICT DO NOTHING: one row, one audit entry.
+        """
+        if connection.execute(sa.select(rubric_current.c.version).where(rubric_current.c.id == 1)).first():
+            return
+        directory = default_rubric_dir()
+        texts, displays = read_rubric_texts(directory)
+        rubric = load_rubric_texts(texts, displays=displays)
+        if rubric.version == unless:
+            return
+        insert = _insert(connection)
+        inserted = connection.execute(
+            insert(rubric_versions)
+            .values(
+                version=rubric.version,
+                texts={name: texts[name] for name in FILES},
+                author=SEED_AUTHOR,
+                note=SEED_NOTE.format(source=displays.get("meta.yaml", str(directory)).rsplit("/", 1)[0] + "/"),
+                based_on=None,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=["version"])
+            .returning(rubric_versions.c.version)
+        ).first()
+        pointed = connection.execute(
+            insert(rubric_current)
+            .values(id=1, version=rubric.version, since=at, set_by=SEED_AUTHOR)
+            .on_conflict_do_nothing(index_elements=["id"])
+            .returning(rubric_current.c.id)
+        ).first()
+        if inserted is not None:  # (rowcount is -1 on psycopg: RETURNING says whether this call inserted)
+            self._rubric_audit(
+                connection,
+                "rubric_save",
+                SEED_AUTHOR,
+                at,
+                {"version": rubric.version, "based_on": None, "current": pointed is not None, "built_in": True},
+            )
+
+    def _point_to(self, connection: Connection, version: str, *, by: str, reason: str, at: dt.datetime) -> str | None:
+        """Make ``version`` current (the pointer row is locked first). Returns the version it replaced."""
+        row = connection.execute(
+            sa.select(rubric_current.c.version).where(rubric_current.c.id == 1).with_for_update()
+        ).first()
+        previous = row.version if row is not None else None
+        if previous == version:
+            return previous
+        if row is None:
+            connection.execute(rubric_current.insert().values(id=1, version=version, since=at, set_by=by))
+        else:
+            connection.execute(
+                rubric_current.update().where(rubric_current.c.id == 1).values(version=version, since=at, set_by=by)
+            )
+        self._rubric_audit(connection, "rubric_current", by, at, {"from": previous, "to": version, "reason": reason})
+        return previous
+
+    def _check_rubric_stored(self: Store, connection: Connection, rubric: Rubric, at: dt.datetime) -> None:
+        """Inside a write that stores a result: its rubric version must be a stored one."""
+        self._seed_if_empty(connection, at)
+        found = connection.execute(
+            sa.select(rubric_versions.c.version).where(rubric_versions.c.version == rubric.version)
+        ).first()
+        if found is None:
+            raise StoreError(
+                f"评分标准版本“{rubric.version}”没有保存在数据库中，按它评的结果不能保存："
+                "请先保存该版本（assessment rubric save 目录 --author 姓名 --note 说明）"
+            )
+
+    def _duplicate(self: Store, version: str) -> StoreError:
+        existing = self._read(
+            lambda c: c.execute(sa.select(rubric_versions).where(rubric_versions.c.version == version)).first()
+        )
+        who = f"（{existing.author} 于 {_local(existing.created_at)} 保存）" if existing is not None else ""
+        return StoreError(
+            f"评分标准版本“{version}”已经保存过{who}，已保存的版本不能覆盖：请使用新的版本号（meta.yaml 的 version）"
+        )
+
+    # ------------------------------------------------------------------ reading
+    def rubric_versions(self: Store) -> list[RubricVersion]:
+        """Every stored version, oldest first, the current one marked (empty before first use)."""
+        columns = [c for c in rubric_versions.c if c.name != "texts"]
+
+        def work(connection: Connection):
+            current = connection.execute(
+                sa.select(rubric_current.c.version).where(rubric_current.c.id == 1)
+            ).scalar_one_or_none()
+            rows = connection.execute(
+                sa.select(*columns).order_by(rubric_versions.c.created_at, rubric_versions.c.version)
+            ).all()
+            return [_version(row, current) for row in rows]
+
+        return self._read(work)
+
+    def rubric_texts(self: Store, version: str) -> dict[str, str]:
+        """The YAML texts of a stored version, {file name: text}, exactly as saved."""
+        row = self._read(
+            lambda c: c.execute(
+                sa.select(rubric_versions.c.texts).where(rubric_versions.c.version == str(version))
+            ).first()
+        )
+        if row is None:
+            raise StoreError(self._unknown_version(str(version)))
+        return dict(row.texts)
+
+    def _unknown_version(self: Store, version: str) -> str:
+        known = [v.version for v in self.rubric_versions()]
+        listed = "、".join(known) if known else "（还没有保存任何版本）"
+        return f"数据库中没有评分标准版本“{version}”，已保存的版本：{listed}"
+
+    def stored_rubric(self: Store, version: str) -> Rubric:
+        """The stored version ``version`` as a validated :class:`Rubric` (StoreError if not stored)."""
+        version = str(version)
+        if version in self._parsed_rubrics():
+            return self._parsed_rubrics()[version]
+        return self._parse(version, self.rubric_texts(version))
+
+    def current_rubric(self: Store) -> Rubric:
+        """The version marked current. A database without any stores the program's own rubric first."""
+
+        def pointer(connection: Connection) -> str | None:
+            return connection.execute(
+                sa.select(rubric_current.c.version).where(rubric_current.c.id == 1)
+            ).scalar_one_or_none()
+
+        version = self._read(pointer)
+        if version is None:
+            self._write(lambda connection: self._seed_if_empty(connection, _now()))
+            version = self._read(pointer)
+        rubric = self.stored_rubric(version)
+        self._remember_current(rubric)
+        return rubric
+
+    def current_rubric_version(self: Store) -> RubricVersion:
+        """The current version's record (author, note …); stores the program's rubric first if needed."""
+        version = self.current_rubric().version
+        return next(v for v in self.rubric_versions() if v.version == version)
+
+    # ------------------------------------------------------------------ writing
+    def save_rubric_version(
+        self: Store,
+        texts: Mapping[str, str],
+        *,
+        author: str,
+        note: str,
+        make_current: bool = True,
+        expect_current: str | None = None,
+    ) -> RubricVersion:
+        """Store a new version (its number is meta.yaml's ``version``) and, by default, make it current.
+
+        Raises :class:`~assessment.rubric.RubricError` (file, line, Chinese) for a rubric that does not
+        validate, and :class:`StoreError` for an empty author or note or a version already stored.
+        The first version a database stores is always made current. ``expect_current``: the version the
+        new one was made from (a page's starting point); if another version became current meanwhile,
+        nothing is stored (StoreError), so that nobody's switch is silently replaced.
+        """
+        author = _text(author, "修改人")
+        note = _text(note, "修改说明")
+        if not isinstance(texts, Mapping) or not all(isinstance(t, str) for t in texts.values()):
+            raise StoreError("评分标准应为“文件名 → YAML 文本”")
+        rubric = load_rubric_texts(dict(texts))
+        version = rubric.version
+        stored_texts = {name: texts[name] for name in FILES}
+        based_on = rubric.meta.based_on or None
+
+        def work(connection: Connection) -> RubricVersion:
+            at = _now()
+            self._seed_if_empty(connection, at, unless=version)
+            if expect_current is not None:
+                now_current = connection.execute(
+                    sa.select(rubric_current.c.version).where(rubric_current.c.id == 1).with_for_update()
+                ).scalar_one_or_none()
+                if now_current is not None and now_current != expect_current:
+                    raise StoreError(
+                        f"当前评分标准版本已由 {expect_current} 变为 {now_current}（有人刚保存或切换了版本），"
+                        "新版本没有保存：请重新打开本页，在当前版本上调整后再保存"
+                    )
+            exists = connection.execute(
+                sa.select(rubric_versions.c.version).where(rubric_versions.c.version == version)
+            ).first()
+            if exists is not None:
+                raise self._duplicate(version)
+            connection.execute(
+                rubric_versions.insert().values(
+                    version=version, texts=stored_texts, author=author, note=note, based_on=based_on, created_at=at
+                )
+            )
+            first = connection.execute(sa.select(rubric_current.c.id)).first() is None
+            current = make_current or first
+            self._rubric_audit(
+                connection,
+                "rubric_save",
+                author,
+                at,
+                {"version": version, "based_on": based_on, "note": note, "current": current},
+            )
+            if current:
+                self._point_to(connection, version, by=author, reason=note, at=at)
+            return RubricVersion(version, author, note, based_on, at, current)
+
+        try:
+            saved = self._write(work)
+        except sa.exc.IntegrityError:
+            # Another process stored the same version string between our check and our insert.
+            if any(v.version == version for v in self.rubric_versions()):
+                raise self._duplicate(version) from None
+            raise
+        self._parsed_rubrics()[version] = rubric
+        if saved.current:
+            self._remember_current(rubric)
+        return saved
+
+    def set_current_rubric(self: Store, version: str, *, by: str, reason: str) -> RubricVersion:
+        """Make a stored version current (the pages use it from their next opening). Refused for a version
+        not stored, or one this program cannot read. Making the current version current changes nothing."""
+        version = _text(version, "评分标准版本")
+        by = _text(by, "操作人")
+        reason = _text(reason, "原因")
+        try:
+            rubric = self.stored_rubric(version)
+        except StoreError:
+            self.current_rubric()  # a first use stores the program's own version: it may be the one asked for
+            rubric = self.stored_rubric(version)
+
+        def work(connection: Connection) -> None:
+            at = _now()
+            self._seed_if_empty(connection, at)
+            self._point_to(connection, version, by=by, reason=reason, at=at)
+
+        self._write(work)
+        self._remember_current(rubric)
+        return next(v for v in self.rubric_versions() if v.version == version)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pagekit import screenshot_whole_page, sideways_scrollers
 
 from assessment.demo import generate_demo_years
 from assessment.rubric import load_rubric
@@ -105,35 +106,6 @@ def _stat(page, key: str) -> str:
     return page.locator(f'.siping-stat[data-key="{key}"] div').first.inner_text().strip()
 
 
-def _sideways_scrollers(page) -> list[str]:
-    """Elements that scroll sideways, other than our own table boxes (.siping-scroll).
-
-    Voila's lab template scrolls the page inside a panel, not the document: checking only
-    ``document.documentElement.scrollWidth`` would miss a page that is too wide.
-    """
-    return page.evaluate(
-        """() => [...document.querySelectorAll('*')].filter(element => {
-                const overflow = getComputedStyle(element).overflowX;
-                return (overflow === 'auto' || overflow === 'scroll')
-                    && element.scrollWidth > element.clientWidth + 1
-                    && !element.classList.contains('siping-scroll');
-            }).map(element => `${element.tagName}.${[...element.classList].join('.')}`
-                + ` ${element.scrollWidth}>${element.clientWidth}`)"""
-    )
-
-
-def _screenshot_whole_page(page, name: str) -> Path:
-    """Voila scrolls inside a panel, so a full_page screenshot shows one screen: grow the viewport."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    viewport = page.viewport_size
-    height = page.evaluate("() => document.querySelector('.siping-dashboard').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 120, 16_000)})
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    page.set_viewport_size(viewport)
-    return path
-
-
 def test_dashboard_shows_the_street_over_the_years_and_follows_the_year(
     page, dashboard_server, open_page, page_problems
 ):
@@ -188,9 +160,9 @@ def test_dashboard_shows_the_street_over_the_years_and_follows_the_year(
 
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
-    assert _sideways_scrollers(page) == []
+    assert sideways_scrollers(page) == []
     _pick_year(page, 2025)
-    _screenshot_whole_page(page, "dashboard-desktop.png")
+    screenshot_whole_page(page, "dashboard-desktop.png", ".siping-dashboard")
     print(
         f"dashboard usable after {seconds:.2f} s; year switch {year_seconds:.2f} s; "
         f"branch detail after {pick_seconds:.2f} s"
@@ -210,11 +182,11 @@ def test_dashboard_fits_a_phone_without_sideways_scroll(browser, dashboard_serve
         page.get_by_role("button", name="生成Excel文件").click()
         page.locator("a.siping-download").wait_for(state="visible", timeout=30_000)
 
-        _screenshot_whole_page(page, "dashboard.png")
+        screenshot_whole_page(page, "dashboard.png", ".siping-dashboard")
 
         # Then nothing makes the page wider than the screen: wide tables scroll inside their own box
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
-        assert _sideways_scrollers(page) == []
+        assert sideways_scrollers(page) == []
         results_box = page.locator(".siping-results")
         assert results_box.evaluate("box => box.scrollWidth > box.clientWidth"), "the table should scroll in its box"
         widest = page.evaluate(

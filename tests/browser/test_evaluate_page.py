@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pagekit import screenshot_whole_page, sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo import generate_demo
@@ -109,32 +110,6 @@ def wait_composite(page, expected: str, timeout_ms: float = 10_000) -> None:
     )
 
 
-def sideways_scrollers(page) -> list[str]:
-    """Elements that scroll sideways, other than our own table boxes (.siping-scroll)."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('*')].filter(element => {
-                const overflow = getComputedStyle(element).overflowX;
-                return (overflow === 'auto' || overflow === 'scroll')
-                    && element.scrollWidth > element.clientWidth + 1
-                    && !element.classList.contains('siping-scroll');
-            }).map(element => `${element.tagName}.${[...element.classList].join('.')}`
-                + ` ${element.scrollWidth}>${element.clientWidth}`)"""
-    )
-
-
-def screenshot_whole_page(page, name: str) -> Path:
-    """Voila scrolls inside a panel, so a full_page screenshot shows one screen: grow the viewport."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    viewport = page.viewport_size
-    height = page.evaluate("() => document.querySelector('.siping-evaluate').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 120, 16_000)})
-    page.wait_for_timeout(300)
-    path = ARTIFACTS / name
-    page.screenshot(path=str(path))
-    page.set_viewport_size(viewport)
-    return path
-
-
 # ------------------------------------------------------------------ tests
 def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_server, open_page, page_problems):
     # Given the page, opened at laptop width
@@ -189,7 +164,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
     assert sideways_scrollers(page) == []
-    screenshot_whole_page(page, "evaluate-desktop.png")
+    screenshot_whole_page(page, "evaluate-desktop.png", ".siping-evaluate")
 
     # When the page is reloaded (a new kernel) and the same branch opened again
     page.reload(wait_until="commit")
@@ -207,7 +182,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     wait_composite(page, S1_AT_4_COMPOSITE)
     assert page.get_by_role("button", name="提交更正").is_visible()
     assert not page.get_by_text("发现未提交的草稿").is_visible()
-    screenshot_whole_page(page, "evaluate-reloaded.png")
+    screenshot_whole_page(page, "evaluate-reloaded.png", ".siping-evaluate")
     print(f"one changed input → composite and chart updated in {seconds * 1000:.0f} ms")
 
 
@@ -225,7 +200,7 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         page.get_by_role("button", name="添加部门意见").click()
         page.get_by_label("部门", exact=True).fill("街道综治办")
         page.get_by_role("tab", name="组织评定").click()
-        screenshot_whole_page(page, "evaluate-phone.png")
+        screenshot_whole_page(page, "evaluate-phone.png", ".siping-evaluate")
         # Then nothing makes the page wider than the screen
         assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
         assert sideways_scrollers(page) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from pagekit import sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo import generate_demo
@@ -74,6 +75,7 @@ def roster_file(rows) -> bytes:
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"page is {width}px wide"
+    assert sideways_scrollers(page) == []
 
 
 def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page, open_page, page_problems):

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pagekit import screenshot_whole_page, sideways_scrollers
 
 from assessment.store import Store
 
@@ -69,30 +70,6 @@ def _changed_rows(page) -> int:
     return page.locator(".siping-ranking tr.siping-changed").count()
 
 
-def _sideways_scrollers(page) -> list[str]:
-    return page.evaluate(
-        """() => [...document.querySelectorAll('*')].filter(element => {
-                const overflow = getComputedStyle(element).overflowX;
-                return (overflow === 'auto' || overflow === 'scroll')
-                    && element.scrollWidth > element.clientWidth + 1
-                    && !element.classList.contains('siping-scroll');
-            }).map(element => `${element.tagName}.${[...element.classList].join('.')}`
-                + ` ${element.scrollWidth}>${element.clientWidth}`)"""
-    )
-
-
-def _screenshot_whole_page(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    viewport = page.viewport_size
-    height = page.evaluate("() => document.querySelector('.siping-weights').scrollHeight")
-    page.set_viewport_size({"width": viewport["width"], "height": min(int(height) + 120, 16_000)})
-    path = ARTIFACTS / name
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(path))
-    page.set_viewport_size(viewport)
-    return path
-
-
 def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server, open_page, page_problems):
     # Given the page at desktop width, nothing changed yet
     seconds = _open(page, weights_server, open_page, page_problems)
@@ -120,8 +97,8 @@ def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server
     assert page.locator(".siping-ranking tbody tr").first.inner_text() != first_rows or _changed_rows(page) > 0
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
-    assert _sideways_scrollers(page) == []
-    _screenshot_whole_page(page, "weights-desktop.png")
+    assert sideways_scrollers(page) == []
+    screenshot_whole_page(page, "weights-desktop.png", ".siping-weights")
     print(f"weights page usable after {seconds:.2f} s; weight change → table after {round_trip:.2f} s")
 
 
@@ -135,10 +112,10 @@ def test_weights_page_fits_a_phone(browser, weights_server, open_page, page_prob
         # the sensitivity section runs from the page too
         page.get_by_role("button", name="运行").click()
         page.get_by_text("共模拟200次").first.wait_for(state="visible", timeout=30_000)
-        _screenshot_whole_page(page, "weights.png")
+        screenshot_whole_page(page, "weights.png", ".siping-weights")
         width = page.evaluate("() => document.documentElement.scrollWidth")
         assert width <= PHONE["width"], width
-        assert _sideways_scrollers(page) == []
+        assert sideways_scrollers(page) == []
         assert page_problems(page) == []
     finally:
         context.close()

@@ -170,7 +170,7 @@ class Store(WorkflowMixin, RubricMixin):
         except (sa.exc.ArgumentError, ImportError) as error:
             raise StoreError(f"数据库地址无效：{shown(self.url)}（{error}）") from None
         try:
-            self.schema_upgraded = migrate.upgrade(self._engine)
+            self.schema_upgraded = self._upgrade_schema()
         except migrate.SchemaTooNew as error:
             self._engine.dispose()
             raise StoreError(
@@ -179,6 +179,19 @@ class Store(WorkflowMixin, RubricMixin):
         except sa.exc.DBAPIError as error:
             self._engine.dispose()
             raise StoreError(f"无法打开数据库 {shown(self.url)}：{str(error.orig).strip()}") from None
+
+    def _upgrade_schema(self):
+        """Bring the schema to head, again from the start if another process opening the same new
+        SQLite file at the same moment got in the way (the same policy as :meth:`_write`)."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return migrate.upgrade(self._engine)
+            except sa.exc.DBAPIError as error:
+                if attempt + 1 < MAX_ATTEMPTS and _retryable(error):
+                    time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+                    continue
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @classmethod
     def from_env(cls, *, rubric: Rubric | None = None) -> Store:

@@ -36,3 +36,23 @@ def screenshot_whole_page(page, name: str, root: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size(viewport)
     return path
+
+
+def serve_with_database(voila_server, root: Path, notebook: str, database_url: str, log_name: str):
+    """A Voila of its own serving a copy of ``notebooks/<notebook>``, its kernels pointed at ``database_url``.
+
+    The shared servers keep this process's environment, so a page that reads a seeded database needs
+    its own server, started while ``ASSESSMENT_DATABASE_URL`` is set.
+    """
+    import shutil
+
+    import pytest
+
+    pages = root / "pages"
+    pages.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "notebooks" / notebook, pages / notebook)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASSESSMENT_DATABASE_URL", database_url)
+        server = voila_server(pages, log_name)
+    server.database_url = database_url
+    return server

@@ -7,13 +7,12 @@ on a phone."""
 from __future__ import annotations
 
 import io
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from pagekit import screenshot_whole_page, sideways_scrollers
+from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 
 from assessment.demo import generate_demo_years
 from assessment.rubric import load_rubric
@@ -54,12 +53,7 @@ def dashboard_server(voila_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("dashboard-page")
     url = f"sqlite:///{root}/t.sqlite"
     seed_database(url)
-    pages = root / "pages"
-    pages.mkdir()
-    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSESSMENT_DATABASE_URL", url)
-        server = voila_server(pages, "voila-dashboard.log")
+    server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-dashboard.log")
     return server
 
 

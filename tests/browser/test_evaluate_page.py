@@ -7,12 +7,11 @@ fits a 390 px phone.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from pagekit import screenshot_whole_page, sideways_scrollers
+from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo import generate_demo
@@ -67,13 +66,7 @@ def evaluate_server(voila_server, tmp_path_factory):
         # per branch by the importing evaluator (revision 1 of each branch).
         store.import_inputs(demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道")
         store.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
-    pages = root / "pages"
-    pages.mkdir()
-    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSESSMENT_DATABASE_URL", url)
-        server = voila_server(pages, "voila-evaluate.log")
-    server.database_url = url
+    server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-evaluate.log")
     return server
 
 

@@ -7,12 +7,11 @@ acceptance; a wrong code and another branch's code get nothing of this branch. T
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from pagekit import sideways_scrollers
+from pagekit import serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo import generate_demo
@@ -48,13 +47,7 @@ def self_server(voila_server, tmp_path_factory):
         store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道")
         codes = {branch: store.issue_access_code(branch, YEAR, by="管理员").code for branch in ("JD001", "JD002")}
         names = dict(zip(demo.branches["branch_id"], demo.branches["name"]))
-    pages = root / "pages"
-    pages.mkdir()
-    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSESSMENT_DATABASE_URL", url)
-        server = voila_server(pages, "voila-self-assess.log")
-    server.database_url = url
+    server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-self-assess.log")
     server.codes = codes
     server.names = names
     return server

@@ -4,12 +4,11 @@ draft as a new version (diff first, then 确认保存) and see its number; no si
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
 import pytest
-from pagekit import screenshot_whole_page, sideways_scrollers
+from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 
 from assessment.store import Store
 
@@ -34,13 +33,7 @@ def weights_server(voila_server, tmp_path_factory):
     url = f"sqlite:///{root}/t.sqlite"
     with Store(url) as store:
         store.current_rubric()
-    pages = root / "pages"
-    pages.mkdir()
-    shutil.copy(REPO / "notebooks" / NOTEBOOK, pages / NOTEBOOK)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASSESSMENT_DATABASE_URL", url)
-        server = voila_server(pages, "voila-weights.log")
-    server.database_url = url
+    server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-weights.log")
     return server
 
 

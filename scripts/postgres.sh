@@ -4,6 +4,9 @@
 # (scripts/test.sh exports it as ASSESSMENT_TEST_POSTGRES_URL). Idempotent; quick when running.
 # Exits non-zero, saying why on stderr, when PostgreSQL cannot be had.
 set -euo pipefail
+# Only the URL goes to stdout: everything the tools print (pg_ctl says "Removed stale pid file." after an
+# unclean stop, apt-get and createdb talk too) goes to stderr, so the caller's $(...) captures the URL alone.
+exec 3>&1 1>&2
 database="${SIPING_TEST_DATABASE:-siping_test}"
 user="$(id -un)"
 
@@ -36,7 +39,7 @@ status="$(pg_lsclusters --no-header | awk -v v="$version" -v c="$cluster" '$1 ==
 port="$(pg_lsclusters --no-header | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c { print $3 }')"
 if [ "$status" != "online" ]; then
     echo "postgres: pg_ctlcluster $version $cluster start" >&2
-    pg_ctlcluster "$version" "$cluster" start
+    pg_ctlcluster "$version" "$cluster" start 3>&-  # the server must not hold the URL pipe open
 fi
 
 socket=/var/run/postgresql
@@ -62,4 +65,4 @@ fi
 if [ "$(query "SELECT 1 FROM pg_database WHERE datname = '$database'")" != "1" ]; then
     as_postgres createdb -h "$socket" -p "$port" -O "$user" "$database"
 fi
-echo "postgresql://$user@/$database?host=$socket&port=$port"
+echo "postgresql://$user@/$database?host=$socket&port=$port" >&3

@@ -8,7 +8,12 @@ bash scripts/setup.sh
 # The store tests also run on PostgreSQL when ASSESSMENT_TEST_POSTGRES_URL names a database. Unless it
 # is set already, start a local server for them (scripts/postgres.sh). In CI it is required.
 if [ -z "${ASSESSMENT_TEST_POSTGRES_URL:-}" ]; then
-    if url="$(bash scripts/postgres.sh)"; then
+    url="$(bash scripts/postgres.sh)" || url=""
+    if [ -n "$url" ] && [[ "$url" != postgresql://* ]]; then
+        echo "test: scripts/postgres.sh 应只输出数据库 URL，却输出了：$url" >&2
+        url=""
+    fi
+    if [ -n "$url" ]; then
         export ASSESSMENT_TEST_POSTGRES_URL="$url"
     elif [ "${CI:-}" = "true" ]; then
         echo "test: CI 必须运行 PostgreSQL 测试，但未能准备好 PostgreSQL（原因见上）。" >&2

@@ -137,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     rubric_option.add_argument(
         "--rubric", metavar="目录", type=Path, default=None, help=f"评分标准目录（默认：{default_rubric_dir()}）"
     )
+    # Commands that open the database score with the version marked current there, as the pages do.
+    stored_rubric_option = argparse.ArgumentParser(add_help=False)
+    stored_rubric_option.add_argument(
+        "--rubric",
+        metavar="目录",
+        type=Path,
+        default=None,
+        help="改用此目录中的评分标准（默认：数据库中标为当前的评分标准版本，与各页面一致）",
+    )
 
     def sub(name: str, help_text: str, *, with_rubric: bool = True) -> argparse.ArgumentParser:
         parents = [common, rubric_option] if with_rubric else [common]
@@ -210,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="把填好的工作簿导入数据库（支部、活动记录和考评提交）",
         description="检查工作簿并导入数据库：更新支部基本信息，保存该年度的活动记录，"
         "每个有考评数据的支部保存一份考评提交（重复导入时作为更正，原有记录全部保留）。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     p.add_argument("workbook", metavar="填报.xlsx", type=Path, help="填好的工作簿")
     p.add_argument(
@@ -231,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export",
         help="从数据库导出当前的评分结果和修订记录",
         description="按数据库中各支部当前的考评提交（多人考评时合并）评分，写出与 score 相同的结果表，另加“修订记录”表。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     p.add_argument(
         "--out",
@@ -248,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="导出考评总览（Excel：各表和图表）",
         description="按数据库中的全部年度生成考评总览：年度目标、考评流程、星级、四评平均分、软弱涣散、否决情况、"
         "待遇保障测算和各支部结果各占一张工作表，图表以图片插入“图表”工作表。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     p.add_argument("--year", metavar="年份", type=_year, default=None, help="总览的年度（默认：数据库中最近的年度）")
     p.add_argument("--out", metavar="文件.xlsx", type=Path, required=True, help="输出的 Excel 文件")
@@ -266,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         "issue",
         help="为支部发放访问码（同一支部同一年度原有的访问码随即停用）",
         description="为支部发放访问码并显示一次，连同自评页面的链接（可通过微信发给支部书记）。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     issue.add_argument("branch", metavar="支部编号")
     issue.add_argument("--year", metavar="年份", type=_year, default=None, help="自评年度（默认：今年）")
@@ -284,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
         "revoke",
         help="停用支部的访问码",
         description="停用支部当前有效的访问码。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     revoke.add_argument("branch", metavar="支部编号")
     revoke.add_argument("--year", metavar="年份", type=_year, default=None, help="只停用该年度的访问码（默认：全部）")
@@ -294,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         help="列出已发放的访问码（不显示访问码本身）",
         description="列出访问码的编号、支部、年度、状态和日期；访问码本身不保存，无法再次显示。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     listing.add_argument("--branch", metavar="支部编号", default=None, help="只列出该支部")
 
@@ -311,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
         "list",
         help="列出各支部的状态",
         description="列出各支部某年度的考评状态。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     wlist.add_argument("--year", metavar="年份", type=_year, default=None, help="年度（默认：今年）")
     wlist.add_argument("--status", metavar="状态", default=None, help="只列出处于该状态的支部，如 已申请")
@@ -319,7 +328,7 @@ def build_parser() -> argparse.ArgumentParser:
         "move",
         help="变更一个支部的状态（记录操作人、时间和原因）",
         description="按 rubrics/workflow.yaml 的规则变更支部某年度的状态；规则不允许的变更会被拒绝并说明原因。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     move.add_argument("branch", metavar="支部编号")
     move.add_argument("--year", metavar="年份", type=_year, required=True, help="年度")
@@ -338,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="生成每个支部的考评报告（PDF，可打印）",
         description="按数据库中当前的考评提交评分，为每个支部生成一份 PDF 报告（含图表、否决规则、组织生活、找不足补短板和签字栏）。",
-        parents=[common, rubric_option, database_option],
+        parents=[common, stored_rubric_option, database_option],
     )
     p.add_argument("--year", metavar="年份", type=_year, required=True, help="考评年度")
     p.add_argument("--out", metavar="目录", type=Path, required=True, help="报告写入的目录（不存在时创建）")
@@ -544,7 +553,8 @@ def _cmd_demo(args) -> int:
 def _seed_demo_workflow(args, rubric) -> int:
     from .demo_workflow import seed_demo_workflow
 
-    with _store(args.database, rubric) as store:
+    with _store(args.database, rubric if args.rubric is not None else None) as store:
+        rubric = store.rubric
         if not store.years():
             raise UserError("数据库中还没有数据：请先用 import 导入演示工作簿。")
         report = seed_demo_workflow(store, rubric, years=[args.year] if args.year is not None else None)
@@ -556,9 +566,9 @@ def _cmd_dashboard_export(args) -> int:
     from .analysis.overview import load_street
     from .dashboard_export import write_dashboard
 
-    rubric = _rubric(args.rubric)
     _check_xlsx(args.out)
-    with _store(args.database, rubric) as store:
+    with _store(args.database, _given_rubric(args.rubric)) as store:
+        rubric = store.rubric
         where = store.url.render_as_string(hide_password=True)
         years = store.years()
         if not years:
@@ -775,8 +785,7 @@ def _cmd_export(args) -> int:
 
 
 def _cmd_access(args) -> int:
-    rubric = _rubric(args.rubric)
-    with _store(args.database, rubric) as store:
+    with _store(args.database, _given_rubric(args.rubric)) as store:
         if args.access_command == "issue":
             year = args.year if args.year is not None else dt.date.today().year
             issued = store.issue_access_code(args.branch, year, by=args.by)
@@ -819,9 +828,8 @@ def _cmd_access(args) -> int:
 
 
 def _cmd_workflow(args) -> int:
-    rubric = _rubric(args.rubric)
-    workflow = rubric.workflow
-    with _store(args.database, rubric) as store:
+    with _store(args.database, _given_rubric(args.rubric)) as store:
+        workflow = store.rubric.workflow
         if args.workflow_command == "list":
             year = args.year if args.year is not None else dt.date.today().year
             rows = store.workflow_list(year, args.status)
@@ -869,11 +877,11 @@ def _cmd_report(args) -> int:
             "请以 root 运行 scripts/setup.sh（apt-get install libpango-1.0-0 libpangoft2-1.0-0），"
             "并在虚拟环境中安装本项目（pip install -e .）。"
         )
-    rubric = _rubric(args.rubric)
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UserError(f"--out 应为目录：{out} 是一个文件")
-    with _store(args.database, rubric) as store:
+    with _store(args.database, _given_rubric(args.rubric)) as store:
+        rubric = store.rubric
         ids = list(store.branches()["branch_id"])
         if not ids:
             raise UserError("数据库中还没有支部：请先用 import 导入填好的工作簿。")

@@ -21,7 +21,7 @@ from assessment.cli import main
 from assessment.evaluation import payload_from_inputs
 from assessment.inputs import Inputs
 from assessment.report import result_tables
-from assessment.rubric import RubricError, load_rubric, load_rubric_texts, read_rubric_texts
+from assessment.rubric import RubricError, default_rubric_dir, load_rubric, load_rubric_texts, read_rubric_texts
 from assessment.rubric.edit import Change, prepare_version
 from assessment.scoring import score
 from assessment.store import Store, StoreError
@@ -340,6 +340,33 @@ def test_processes_using_a_fresh_database_at_once_store_the_built_in_version_onc
     with Store(database_url) as store:
         assert [v.version for v in store.rubric_versions()] == [BUILT_IN]
         assert [e.action for e in store.audit()].count("rubric_save") == 1
+
+
+def test_report_and_dashboard_export_use_the_current_version(imported, capsys, database_url, tmp_path, new_version):
+    from assessment.branch_report import pdf_available
+
+    imported.save_rubric_version(new_version.texts, author="李四", note="x")
+    # The overview workbook names the current version in its 说明 sheet, and the command says it
+    out_file = tmp_path / "总览.xlsx"
+    code, out, err = run(capsys, "dashboard-export", "--out", out_file, "--database", database_url)
+    assert code == 0, err
+    assert "评分标准 版本 2025.2" in out
+    cells = pd.read_excel(out_file, sheet_name=None, header=None, dtype=str)
+    assert any((sheet == "2025.2").any().any() for sheet in cells.values())
+    # --rubric still chooses a folder instead
+    code, out, err = run(capsys, "dashboard-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir())
+    assert code == 0 and f"评分标准 版本 {BUILT_IN}" in out, err
+    # The printed report of a branch is scored with it too
+    if not pdf_available():
+        pytest.fail("WeasyPrint/Pango missing: scripts/setup.sh installs them")
+    folder = tmp_path / "报告"
+    code, out, err = run(
+        capsys, "report", "--year", YEAR, "--out", folder, "--branch", "B01", "--html", "--database", database_url
+    )
+    assert code == 0, err
+    assert "评分标准 版本 2025.2" in out
+    (html_file,) = folder.glob("*.html")
+    assert "评分标准版本 2025.2" in html_file.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the command line

@@ -124,9 +124,7 @@ def test_falls_back_to_mplfonts_when_system_font_absent(monkeypatch):
         assert family == "Noto Sans CJK SC"
         figure, glyph_complaints = _draw_chinese_figure()
         assert glyph_complaints == []
-        used_file = font_manager.findfont(
-            figure.axes[0].title.get_fontproperties(), fallback_to_default=False
-        )
+        used_file = font_manager.findfont(figure.axes[0].title.get_fontproperties(), fallback_to_default=False)
         assert str(used_file) == str(mplfonts_path)
     finally:
         monkeypatch.undo()
@@ -146,8 +144,6 @@ def test_importing_does_not_pull_in_pyplot_or_mplfonts():
         "import sys, assessment.fonts as f; f.ensure_cjk_font(); "
         "print('matplotlib.pyplot' in sys.modules, 'mplfonts' in sys.modules)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
 
     assert result.stdout.split() == ["False", "False"]

@@ -354,7 +354,9 @@ def test_report_and_dashboard_export_use_the_current_version(imported, capsys, d
     cells = pd.read_excel(out_file, sheet_name=None, header=None, dtype=str)
     assert any((sheet == "2025.2").any().any() for sheet in cells.values())
     # --rubric still chooses a folder instead
-    code, out, err = run(capsys, "dashboard-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir())
+    code, out, err = run(
+        capsys, "dashboard-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir()
+    )
     assert code == 0 and f"评分标准 版本 {BUILT_IN}" in out, err
     # The printed report of a branch is scored with it too
     if not pdf_available():

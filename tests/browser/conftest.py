@@ -112,9 +112,7 @@ def start_voila(directory: Path, log_name: str, extra_args: Iterable[str] = ()) 
     with log_path.open("w", encoding="utf-8") as log:
         log.write(f"$ (cd {REPO_ROOT} && {' '.join(command)})\n")
         log.flush()
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = VoilaServer(directory, port, log_path, process)
 
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -154,9 +152,7 @@ def voila_server() -> Iterator[Callable[..., VoilaServer]]:
     """Factory: ``voila_server(directory, log_name, extra_args=())`` starts Voila once per session."""
     servers: dict[tuple[Path, tuple[str, ...]], VoilaServer] = {}
 
-    def serve(
-        directory: Path, log_name: str = "voila.log", extra_args: Iterable[str] = ()
-    ) -> VoilaServer:
+    def serve(directory: Path, log_name: str = "voila.log", extra_args: Iterable[str] = ()) -> VoilaServer:
         key = (Path(directory).resolve(), tuple(extra_args))
         if key not in servers:
             servers[key] = start_voila(key[0], log_name, key[1])
@@ -200,9 +196,7 @@ def chromium_executable() -> str | None:
 def launch_chromium(playwright, extra_args: Iterable[str] = ()):
     executable = chromium_executable()
     try:
-        return playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args], headless=True
-        )
+        return playwright.chromium.launch(executable_path=executable, args=[*CHROMIUM_ARGS, *extra_args], headless=True)
     except Exception as error:  # noqa: BLE001 - whatever stops Chromium must fail, with its reason
         pytest.fail(
             "Chromium 无法启动，浏览器测试不能运行（不会跳过）。\n"
@@ -403,6 +397,4 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
     if report.failed and _running_servers:
         for server in _running_servers:
-            report.sections.append(
-                (f"Voila log tail ({server.log_path.name})", server.log_tail(40))
-            )
+            report.sections.append((f"Voila log tail ({server.log_path.name})", server.log_tail(40)))

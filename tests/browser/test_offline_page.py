@@ -23,9 +23,7 @@ def _click_and_wait_for_reply(page, timeout_ms: float = 10_000) -> None:
     page.get_by_text("已点击").wait_for(state="visible", timeout=timeout_ms)
 
 
-def test_smoke_page_shows_widgets_and_chart_without_errors(
-    page, voila_smoke, open_page, page_problems
-):
+def test_smoke_page_shows_widgets_and_chart_without_errors(page, voila_smoke, open_page, page_problems):
     seconds = open_page(page, voila_smoke.render_url(SMOKE), BUTTON_TEXT, timeout=30)
 
     assert page_problems(page) == []
@@ -37,9 +35,7 @@ def test_smoke_page_shows_widgets_and_chart_without_errors(
     print(f"smoke page usable after {seconds:.2f} s")
 
 
-def test_smoke_page_requests_only_its_own_server(
-    page, voila_smoke, requested_urls, open_page, external_requests
-):
+def test_smoke_page_requests_only_its_own_server(page, voila_smoke, requested_urls, open_page, external_requests):
     open_page(page, voila_smoke.render_url(SMOKE), BUTTON_TEXT, timeout=30)
     page.wait_for_load_state("load")
     _click_and_wait_for_reply(page)

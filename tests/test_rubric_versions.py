@@ -22,7 +22,7 @@ from assessment.evaluation import payload_from_inputs
 from assessment.inputs import Inputs
 from assessment.report import result_tables
 from assessment.rubric import RubricError, default_rubric_dir, load_rubric, load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import Change, prepare_version
+from assessment.rubric.edit import Change, apply_changes, prepare_version
 from assessment.scoring import score
 from assessment.store import Store, StoreError
 
@@ -234,6 +234,16 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     unstored = new.model_copy(update={"meta": new.meta.model_copy(update={"version": "1999.1"})})
     with pytest.raises(StoreError, match="评分标准版本“1999.1”没有保存在数据库中"):
         store.submit("B01", YEAR, "李四", payload, unstored)
+    # So is a rubric that says it is 2025.2 but weighs otherwise (edited without a new version number)
+    swapped = [
+        Change("channels.yaml", ("channels", 0, "weight"), F(1, 2)),
+        Change("channels.yaml", ("channels", 1, "weight"), F(1, 10)),
+    ]
+    same_number = load_rubric_texts(apply_changes(new_version.texts, swapped))
+    assert same_number.version == new.version == "2025.2"
+    with pytest.raises(StoreError, match="评分标准版本“2025.2”已保存在数据库中，但所用评分标准的内容与之不同"):
+        store.submit("B01", YEAR, "李四", payload, same_number)
+    assert max(r.revision_no for r in store.revisions() if r.branch_id == "B01") == 2
 
 
 def test_current_inputs_and_export_score_with_the_current_version(

@@ -179,15 +179,27 @@ class RubricMixin:
         return previous
 
     def _check_rubric_stored(self: Store, connection: Connection, rubric: Rubric, at: dt.datetime) -> None:
-        """Inside a write that stores a result: its rubric version must be a stored one."""
+        """Inside a write that stores a result: its rubric must be a stored version, with that version's content.
+
+        A rubric edited without a new version number (meta.yaml's ``version``) would otherwise have its
+        results stored under a version that says something else.
+        """
         self._seed_if_empty(connection, at)
+        if self._parsed_rubrics().get(rubric.version) is rubric:
+            return  # the very object this store parsed from the stored texts
         found = connection.execute(
-            sa.select(rubric_versions.c.version).where(rubric_versions.c.version == rubric.version)
+            sa.select(rubric_versions.c.texts).where(rubric_versions.c.version == rubric.version)
         ).first()
         if found is None:
             raise StoreError(
                 f"评分标准版本“{rubric.version}”没有保存在数据库中，按它评的结果不能保存："
                 "请先保存该版本（assessment rubric save 目录 --author 姓名 --note 说明）"
+            )
+        if self._parse(rubric.version, found.texts) != rubric:
+            raise StoreError(
+                f"评分标准版本“{rubric.version}”已保存在数据库中，但所用评分标准的内容与之不同，结果不能保存："
+                "修改过的评分标准须使用新的版本号（meta.yaml 的 version）并先保存"
+                "（assessment rubric save 目录 --author 姓名 --note 说明）"
             )
 
     def _duplicate(self: Store, version: str) -> StoreError:

@@ -6,6 +6,7 @@ Every test runs on a fresh SQLite file and, when PostgreSQL is configured, on a 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import json
 
@@ -360,15 +361,28 @@ def test_the_street_of_a_branch_is_stored_and_updated_and_0004_adds_it_empty(dat
         assert streets["B01"] == "东城街道" and streets["B02"] == "西城街道"
         assert pd.isna(streets["003"]) and pd.isna(streets["OLD"])
         assert store.branch_inputs(YEAR, ["B02"]).branches["street"].tolist() == ["西城街道"]
-        # And a later workbook moves a branch; one without the column leaves the streets empty
+        # And a later workbook moves a branch
         inputs.branches.loc[inputs.branches["branch_id"] == "B02", "street"] = "东城街道"
         store.import_inputs(inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric, source="b.xlsx")
         assert store.branches().set_index("branch_id").at["B02", "street"] == "东城街道"
         current, _ = store.current_inputs(YEAR, default_rubric)
         assert current.branches.set_index("branch_id").at["B02", "street"] == "东城街道"
-        inputs.branches = inputs.branches.drop(columns=["street"])
-        store.import_inputs(inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric, source="c.xlsx")
-        assert store.branches()["street"].isna().all()
+        # A workbook without the column, or with blanks in it, keeps the stored streets and kinds
+        before = store.branches().set_index("branch_id")[["street", "kind"]]
+        assert before["street"].notna().sum() == 2 and before["kind"].notna().any()
+        without = inputs.branches.drop(columns=["street"])
+        without["kind"] = None
+        without.loc[without["branch_id"] == "B01", "name"] = "改名后的党支部"
+        store.import_inputs(
+            dataclasses.replace(inputs, branches=without),
+            year=YEAR,
+            evaluator="张三",
+            rubric_version=default_rubric,
+            source="c.xlsx",
+        )
+        after = store.branches().set_index("branch_id")
+        pd.testing.assert_frame_equal(after[["street", "kind"]], before)
+        assert after.at["B01", "name"] == "改名后的党支部"  # the other columns are updated as before
 
 
 def test_head_revision_read_from_the_files_is_alembics_head():

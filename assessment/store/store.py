@@ -128,6 +128,10 @@ def _insert(connection: Connection):
     return insert
 
 
+# Branch columns an import leaves as stored when the workbook has no value for them.
+KEPT_WHEN_BLANK = ("kind", "street")
+
+
 def branch_frame(rows: Iterable[dict]) -> pd.DataFrame:
     """Branch rows as ``Inputs.branches`` (same columns and dtypes as the workbook reader gives)."""
     frame = pd.DataFrame(list(rows), columns=list(BRANCH_COLUMNS))
@@ -401,6 +405,10 @@ class Store(WorkflowMixin, RubricMixin):
                 insert = _insert(connection)(branches)
                 updated = {key: insert.excluded[key] for key in (*BRANCH_COLUMNS, "updated_at", "updated_by")}
                 del updated["branch_id"]
+                # 所属街道 and 支部类型 left out of the workbook, or blank, keep what is stored: they are often
+                # filled once and dropped from later workbooks. (A blank 党小组数 means 0, as the template says.)
+                for key in KEPT_WHEN_BLANK:
+                    updated[key] = sa.func.coalesce(insert.excluded[key], branches.c[key])
                 connection.execute(
                     insert.on_conflict_do_update(index_elements=["branch_id"], set_=updated),
                     [{**row, "updated_at": at, "updated_by": evaluator} for row in branch_rows],

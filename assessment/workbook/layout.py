@@ -145,8 +145,8 @@ def _kind_note(rubric: Rubric) -> str:
         if isinstance(rule, TermRule):
             by_kind = "、".join(f"{kind}{years}年" for kind, years in rule.years_by_kind.items())
             years = f"{by_kind}，其他{rule.default_years}年" if by_kind else f"均为{rule.default_years}年"
-            return f"决定换届年限（{years}）；可不填"
-    return "可不填"
+            return f"决定换届年限（{years}）；可不填，导入时留空则保持数据库中原有的类型"
+    return "可不填，导入时留空则保持数据库中原有的类型"
 
 
 def _item_column(item, header: str) -> Column:
@@ -209,7 +209,7 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
                 h["street"],
                 "text",
                 optional_column="street" in OPTIONAL_BRANCH_COLUMNS,
-                note="支部所属的街道（如 东城街道），用于汇总到区的总览；只有一个街道时可不填",
+                note="支部所属的街道（如 东城街道），用于汇总到区的总览；只有一个街道时可不填；导入时留空则保持原有的街道",
                 width=14,
             ),
         ),

@@ -53,7 +53,8 @@ except StoreError as error:
 fi
 
 # Voila reads voila.json from the directory it starts in, so start it here, at the repo root.
-exec .venv/bin/python -m voila notebooks/ \
+# assessment.serve is Voila with an access log that hides access codes (?code=…).
+exec .venv/bin/python -m assessment.serve notebooks/ \
     --no-browser \
     --port="${PORT:-8866}" \
     --Voila.ip="${HOST:-127.0.0.1}"

@@ -3,6 +3,7 @@ workflow API, deterministic, never twice, and what the 总览 then shows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
@@ -76,8 +77,46 @@ def test_finished_years_designate_every_qualified_branch_and_the_latest_is_in_pr
     flow = ov.funnel(street.years[2025], rubric).set_index("status")["支部数"]
     for state in ("applied", "street_review", "district_check", "standardized", "failed", "strongest_declared"):
         assert flow[state] > 0, state
-    assert flow["strongest"] == progress[2025].strongest_designated and flow["revoked"] == 1
+    assert flow["revoked"] == 1
     assert flow.sum() == 60
+    # 已评定最强 of 2025: the designations of 2025 and those of earlier years still valid at its end
+    view = street.years[2025]
+    own = set(view.statuses[view.statuses == "strongest"].index)
+    carried = set(view.carried[view.carried == "strongest"].index)
+    assert flow["strongest"] == len(own) and carried - own
+    assert progress[2025].strongest_designated == len(own | carried)
+
+
+def test_an_earlier_designation_counts_until_revoked_or_expired(tmp_path, rubric, demo_years):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    import_demo(url, rubric, demo_years)
+    with Store(url, rubric=rubric) as store:
+        seed_demo_workflow(store, rubric)
+        street = ov.load_street(store, rubric)
+        view = street.years[2025]
+        carried = sorted(
+            set(view.carried[view.carried == "strongest"].index)
+            - set(view.statuses[view.statuses == "strongest"].index)
+        )
+        branch = carried[0]
+        earlier = max(y for y in (2023, 2024) if store.workflow_status(branch, y).status == "strongest")
+        status = store.workflow_status(branch, earlier)
+        assert status.valid_until is None or status.valid_until >= dt.date(2025, 12, 31)
+        before = ov.target_progress(street)[-1].strongest_designated
+        # The funding uplift of 最强 counts it in 2025; the one-off bonus (paid in the designation's year) does not
+        lines = {line.benefit.id: line for line in ov.budget_lines(view, rubric)}
+        own = int((view.statuses == "strongest").sum())
+        kinds = view.kinds.reindex(view.branches.index)
+        village = set(kinds[kinds.isin(["村", "社区"])].index)
+        assert lines["strongest_funding_uplift"].designated == before
+        assert lines["strongest_bonus"].designated == len(
+            set(view.statuses[view.statuses == "strongest"].index) & village
+        )
+        assert lines["strongest_bonus"].designated <= own
+        # When the earlier designation is revoked, 2025 no longer counts it
+        store.move(branch, earlier, "revoked", role="district", actor="区委组织部", reason="出现不符合建设标准的情形")
+        after = ov.target_progress(ov.load_street(store, rubric))[-1].strongest_designated
+    assert after == before - 1
 
 
 def test_moves_are_recorded_as_demo_data_and_no_access_code_stays_open(seeded, rubric):

@@ -19,9 +19,10 @@ rubrics/targets.yaml).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,9 @@ NO_WORKFLOW = "无流程记录"
 # 最强 ones (not cumulative: see rubrics/targets.yaml).
 DESIGNATED_STRONGEST = frozenset({"strongest"})
 DESIGNATED_STANDARDIZED = frozenset({"standardized", "strongest_declared"})
+# A designation (workflow.yaml designation: true) stands in later years until its valid period
+# (the committee term) ends or it is revoked (001 §四(四)); the revoking state:
+REVOKED = frozenset({"revoked"})
 
 
 class _StoreLike(Protocol):
@@ -100,6 +104,9 @@ class YearView:
     disputed: int = 0  # branches whose evaluators disagreed (reconciled by the rubric)
     streets: pd.Series | None = None  # branch_id → 所属街道 (None where blank); None: not known
     disputed_ids: frozenset[str] = frozenset()
+    # branch_id → state id of a designation made in an earlier year and still valid at the end of
+    # this one (None: not known, e.g. results read from a workbook)
+    carried: pd.Series | None = None
 
     @property
     def branches(self) -> pd.DataFrame:
@@ -109,12 +116,18 @@ class YearView:
     def total(self) -> int:
         return len(self.results.branches)
 
-    def designated(self, states: frozenset[str]) -> np.ndarray | None:
-        """Per branch (in results order): whether its status is one of ``states``; None without statuses."""
+    def designated(self, states: frozenset[str], *, this_year_only: bool = False) -> np.ndarray | None:
+        """Per branch (in results order): whether it holds a designation in ``states`` at the end of the
+        year — by this year's status, or by an earlier year's designation still valid (unless
+        ``this_year_only``: e.g. a one-off bonus is paid in the year of the designation). None without
+        statuses."""
         if self.statuses is None:
             return None
-        status = self.statuses.reindex(self.results.branches.index)
-        return status.isin(states).to_numpy(dtype=bool)
+        index = self.results.branches.index
+        held = self.statuses.reindex(index).isin(states).to_numpy(dtype=bool, copy=True)
+        if not this_year_only and self.carried is not None:
+            held |= self.carried.reindex(index).isin(states).to_numpy(dtype=bool)
+        return held
 
     def street_of(self) -> pd.Series:
         """Each branch's street (results order): its 所属街道, NO_STREET where blank, or None for all
@@ -156,14 +169,35 @@ def load_street(store: _StoreLike, rubric: Rubric, *, label: str | None = None, 
     """Every year the database holds: the current reconciled submissions scored, and the workflow statuses.
     Labelled 全区 when the branches have a 所属街道, else 本街道 (unless ``label`` is given)."""
     views: dict[int, YearView] = {}
+    standing: dict[str, Any] = {}  # branch_id → its latest designation's status (of an earlier year)
     for year in sorted(store.years()):
         inputs, disagreements = store.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
         listed = store.workflow_list(year)
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
+        carried = _carried(standing, listed, year)
         disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)
-        views[year] = YearView(year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed)
+        views[year] = YearView(
+            year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed, carried
+        )
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
+
+
+def _carried(standing: dict[str, Any], listed, year: int) -> pd.Series:
+    """Designations of earlier years (``standing``, updated here with this year's) that still hold at
+    the end of ``year``: not revoked this year and within their valid period (an unknown end counts)."""
+    year_end = dt.date(year, 12, 31)
+    carried = {}
+    for branch_id, _name, status in listed:
+        earlier = standing.get(branch_id)
+        if status.status in REVOKED:
+            standing.pop(branch_id, None)
+            continue
+        if earlier is not None and (earlier.valid_until is None or earlier.valid_until >= year_end):
+            carried[branch_id] = earlier.status
+        if status.designation:
+            standing[branch_id] = status
+    return pd.Series(carried, dtype=object)
 
 
 def street_from_inputs(
@@ -574,11 +608,16 @@ def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
         if benefit.designation is None:
             continue
         kind_ok = np.isin(kinds, list(benefit.applies_to)) if benefit.applies_to else np.ones(len(b), dtype=bool)
+        # A share of the team's pay is a one-off bonus (001 §四(二)): paid in the year of the designation
+        # only; a funding uplift (§四(三)) holds as long as the designation does.
+        one_off = benefit.share_of_team_pay is not None or (benefit.uplift is None and benefit.base == "team_pay")
         if benefit.designation == "strongest":
-            held = view.designated(DESIGNATED_STRONGEST)
+            held = view.designated(DESIGNATED_STRONGEST, this_year_only=one_off)
             eligible = strongest
         else:
-            held = view.designated(DESIGNATED_STANDARDIZED)
+            held = view.designated(DESIGNATED_STANDARDIZED, this_year_only=one_off)
+            if held is not None:
+                held = held & ~view.designated(DESIGNATED_STRONGEST)  # 最强 benefits replace these (targets.yaml)
             eligible = standardized & ~strongest
         rate = benefit.share_of_team_pay if benefit.share_of_team_pay is not None else benefit.uplift
         amount = amounts.get(benefit.base) if benefit.base else None

@@ -431,7 +431,8 @@ class DashboardApp(widgets.VBox):
         notes = [
             f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较（如 9/10 恰好达到90%）。",
             (
-                "“最强”有两种口径：已评定最强 = 考评验收流程中状态为“已评定最强”；达到最强标准（最强资格）= 按评分标准"
+                "“最强”有两种口径：已评定最强 = 考评验收流程中本年度评定为“已评定最强”，或以往年度的评定在本年末仍在有效期内"
+                "（支委会任期内）且未撤销；达到最强标准（最强资格）= 按评分标准"
                 "达标、五强全部达到且没有否决项。2025年的目标按达到标准计（001 §一：“一半以上党支部达到‘最强党支部’标准”）。"
             ),
         ]
@@ -543,7 +544,8 @@ class DashboardApp(widgets.VBox):
         notes = [
             (
                 "按 001 §四 的待遇规定，测算本年度已评定的支部享受的待遇（“已评定”按考评验收流程中的状态），"
-                "以及按考评结果符合条件的支部如全部评定时的金额。"
+                "以及按考评结果符合条件的支部如全部评定时的金额。经费上浮按本年末仍有效的评定（含以往年度）计；"
+                "一次性专项绩效奖励只计本年度新评定的支部。"
             ),
             f"测算用的金额（rubrics/targets.yaml，来源未给出，须按实际填写）：{amounts}。",
             "“待定”：来源只说“适当”，比例未定，或金额未填写。已评定最强的支部按最强的规定享受，不再叠加达标的待遇（选择）。",
@@ -690,7 +692,7 @@ def _detail_html(rubric: Rubric, results: Results, branch_id: str, workflow_stat
     rows: list[tuple[str, object]] = [(c.label, b[c.id]) for c in rubric.channels.channels]
     rows += [
         (g.COMPOSITE, b["composite"]),
-        (g.GRADE, b["grade"]),
+        (g.GRADE, f"{b['grade']}（{b['grade_cap_reasons']}）" if b.get("grade_cap_reasons") else b["grade"]),
         (
             g.STANDARDIZED,
             g.yes_no(bool(b["standardized"]))

@@ -102,7 +102,7 @@ def start_voila(directory: Path, log_name: str, extra_args: Iterable[str] = ()) 
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "assessment.serve",  # Voila as scripts/serve.sh starts it
         str(directory),
         "--no-browser",
         f"--port={port}",

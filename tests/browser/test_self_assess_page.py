@@ -7,6 +7,9 @@ acceptance; a wrong code and another branch's code get nothing of this branch. T
 from __future__ import annotations
 
 import io
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -148,3 +151,20 @@ def test_branch_b_sees_only_itself_on_a_phone(self_server, browser, open_page):
             phone.screenshot(path=str(ARTIFACTS / f"self-assess-phone-{name}.png"))
     finally:
         context.close()
+
+
+def test_the_server_log_never_shows_an_access_code(self_server):
+    # A request that fails (here: a page that does not exist) is written to Voila's log with its URL
+    code = self_server.codes["JD001"]
+    missing = self_server.render_url("missing.ipynb") + f"?code={code}&year={YEAR}"
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        urllib.request.urlopen(missing, timeout=30)
+    assert failed.value.code == 404
+    deadline = time.monotonic() + 10
+    while "404 GET" not in self_server.log_path.read_text(encoding="utf-8") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log = self_server.log_path.read_text(encoding="utf-8")
+    lines = [line for line in log.splitlines() if "404 GET" in line]
+    assert lines and all(f"code=[已隐藏]&year={YEAR}" in line for line in lines), lines
+    # and no code given out in this module appears anywhere in it
+    assert not any(c in log for c in self_server.codes.values())

@@ -147,10 +147,16 @@ def branch_report_html(
 
     # --- result
     stars = b["stars"]
-    rows = [(html.escape(c.label), _e(b[c.id])) for c in rubric.channels.channels]
+    rows = [
+        (
+            html.escape(c.label),
+            _e(b[c.id]) + (f"（加分{_e(b['bonus'])}分）" if c.id == "org" and rubric.bonus_items else ""),
+        )
+        for c in rubric.channels.channels
+    ]
     rows += [
         (g.COMPOSITE, f"<b>{_e(b['composite'])}</b>"),
-        (g.GRADE, _e(b["grade"])),
+        (g.GRADE, _e(b["grade"]) + (f"（{_e(b['grade_cap_reasons'])}）" if b.get("grade_cap_reasons") else "")),
         (
             g.STANDARDIZED,
             _tri(b["standardized"], "达标", "未达标")
@@ -241,7 +247,8 @@ def branch_report_html(
     item_rows = []
     for item in rubric.items:
         earned = float(points.get(item.id, np.nan))
-        row = [f"{html.escape(item.id)} {html.escape(item.label)}" + (" ★" if item.key else ""), _e(float(item.max))]
+        mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
+        row = [f"{html.escape(item.id)} {html.escape(item.label)}" + mark, _e(float(item.max))]
         if self_points is not None:
             own = float(self_points.get(item.id, np.nan))
             gap = own - earned if not (np.isnan(own) or np.isnan(earned)) else np.nan

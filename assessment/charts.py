@@ -295,7 +295,7 @@ def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
     points = results.items.loc[branch_id]
     shares = []
     for area in areas:
-        items = [i for i in rubric.items if i.area == area.id]
+        items = [i for i in rubric.base_items if i.area == area.id]  # 加分项 are not part of a share
         weight = sum(float(i.weight) for i in items)
         earned = [float(points.get(i.id, np.nan)) for i in items]
         if not items or any(math.isnan(e) for e in earned):

@@ -487,7 +487,7 @@ def _org_row(rng: np.random.Generator, rubric: Rubric, b: _Branch, grades) -> di
         if keys:
             row[keys[-1].id] = 0.0
     if "blank_indicator" in b.flags:
-        points = [i for i in rubric.items if i.kind == "points"]
+        points = [i for i in rubric.base_items if i.kind == "points"]
         row[points[int(rng.integers(len(points)))].id] = np.nan
     return row
 
@@ -821,7 +821,7 @@ def synthetic_inputs(
         else:  # rate_steps
             values = np.clip(np.round(55 + 45 * f + rng.normal(0, 2, n), 1), 0, 100)
         org[item.id] = values.astype("float64")
-    first_points = next((i.id for i in rubric.items if i.kind == "points"), None)
+    first_points = next((i.id for i in rubric.base_items if i.kind == "points"), None)
     if first_points is not None:
         org[first_points] = np.where(blank, np.nan, org[first_points])
     org = pd.DataFrame(org)

@@ -27,8 +27,13 @@ def results_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     table = pd.DataFrame({g.BRANCH_ID: b.index.to_numpy(), g.BRANCH_NAME: b["name"].to_numpy()})
     for channel in rubric.channels.channels:
         table[channel.label] = b[channel.id].to_numpy()
+    if rubric.bonus_items:
+        # The 加分 already inside the 组织评定 column (after the bonus cap; the total cap may clip it further).
+        table[f"{rubric.channel('org').label}加分"] = b["bonus"].to_numpy()
     table[g.COMPOSITE] = b["composite"].to_numpy()
     table[g.GRADE] = b["grade"].to_numpy()
+    if rubric.eligibility.grade_caps:
+        table["等次限制说明"] = b["grade_cap_reasons"].to_numpy()
     table[g.STANDARDIZED] = _yes_no(b["standardized"])
     table[g.STARS] = b["stars"].to_numpy()
     table[g.STRONGEST] = _yes_no(b["strongest"])
@@ -108,6 +113,17 @@ def rubric_table(results: Results, rubric: Rubric) -> pd.DataFrame:
         ("支部数", str(len(results.branches))),
     ]
     rows += [(f"{c.label}权重", format_fraction(c.weight)) for c in rubric.channels.channels]
+    if rubric.bonus_items:
+        spec = rubric.checklist.bonus
+        rows += [
+            ("加分项", "、".join(f"{i.id} {i.label}" for i in rubric.bonus_items)),
+            ("加分上限", "不封顶" if spec.cap is None else f"{format_fraction(spec.cap)}分"),
+            (
+                f"{rubric.channel('org').label}总分上限",
+                "不封顶（积分制）" if spec.total_cap is None else f"{format_fraction(spec.total_cap)}分",
+            ),
+        ]
+    rows += [(f"等次限制：{cap.label}", f"等次最高为“{cap.max_grade}”") for cap in rubric.eligibility.grade_caps]
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 

@@ -119,7 +119,7 @@ def sensitivity(
     nb = baseline.n
 
     channels = rubric.channels.channels
-    items = rubric.items
+    items = rubric.base_items  # bonus items carry no weight: their 加分 is the same under every perturbation
     channel_w = np.array([float(c.weight) for c in channels])
     item_w = np.array([float(i.weight) for i in items])
     rng = np.random.default_rng(seed)
@@ -134,12 +134,14 @@ def sensitivity(
 
     points = {i.id: baseline.items[i.id].to_numpy(dtype="float64") for i in items}
     fixed_scores = baseline.channel_raw
+    bonus = ch.org_bonus(rubric, baseline.items) if rubric.bonus_items else None
+    total_cap = rubric.checklist.bonus.total_cap
     current_units = {
-        "org": quantize(ch.org_score(rubric, baseline.items), decimals),
+        "org": quantize(ch.org_score(rubric, baseline.items, bonus), decimals),
         **{k: quantize(v, decimals) for k, v in fixed_scores.items()},
     }
     current_units["composite"] = quantize(
-        ch.composite(rubric, {"org": ch.org_score(rubric, baseline.items), **fixed_scores}), decimals
+        ch.composite(rubric, {"org": ch.org_score(rubric, baseline.items, bonus), **fixed_scores}), decimals
     )
     fixed_ok = _fixed_standardized(baseline, rubric, current_units)
     moving_conditions = [
@@ -148,7 +150,14 @@ def sensitivity(
         if isinstance(c, ScoreAtLeast) and c.target in ("composite", "org")
     ]
     grade_bands = rubric.eligibility.grades.bands
-    current_grade = el.band_index(current_units["composite"], grade_bands, decimals)
+
+    def grade_index(units: dict[str, np.ndarray]) -> np.ndarray:
+        """The grade band after the 等次限制 rules, as scoring decides it (see eligibility.grades_with_caps)."""
+        index = el.band_index(units["composite"], grade_bands, decimals)
+        hits = el.grade_cap_hits(rubric, units, baseline.items, baseline.activity_failed, baseline.fired, decimals)
+        return el.capped_band_index(rubric, index, hits)[0]
+
+    current_grade = grade_index(current_units)
     five = rubric.checklist.five_strong
     five_threshold = threshold_units(five.threshold * 100, decimals)
     dims = [(d.id, [j for j, i in enumerate(items) if i.strength == d.id]) for d in five.dimensions]
@@ -172,6 +181,10 @@ def sensitivity(
             org = org + term
             by_dim[item.strength] = by_dim.get(item.strength, 0) + term
         org = org * 100.0
+        if bonus is not None:
+            org = org + bonus[:, None]
+            if total_cap is not None:
+                org = np.minimum(org, float(total_cap))
         composite = np.zeros((nb, stop - start))
         for c, channel in enumerate(channels):
             score = org if channel.id == "org" else fixed_scores[channel.id][:, None]
@@ -202,7 +215,8 @@ def sensitivity(
 
         standardized_count += standardized.sum(axis=1)
         strongest_count += strongest.sum(axis=1)
-        grade_kept += (el.band_index(units, grade_bands, decimals) == current_grade[:, None]).sum(axis=1)
+        moving = {**{k: v[:, None] for k, v in current_units.items()}, "composite": units, "org": org_units}
+        grade_kept += (grade_index(moving) == current_grade[:, None]).sum(axis=1)
         ranks[:, start:stop] = _ranks(units)
         if progress is not None:
             progress(stop, n)

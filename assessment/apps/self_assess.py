@@ -413,7 +413,7 @@ class SelfAssessApp(widgets.VBox):
         evidence = "、".join(item.evidence) if item.evidence else "无"
         head = (
             f'<div class="siping-item-head"><b>{escape(item.id)} {escape(item.label)}</b>{key}'
-            f'<span class="siping-hint">（满分{format_fraction(item.max)}分，权重{format_fraction(item.weight * 100)}%）</span></div>'
+            f'<span class="siping-hint">（{_item_worth(item)}）</span></div>'
             f'<div class="siping-hint">{escape(item.description)}</div>'
             f'<div class="siping-hint">需准备的台账：{escape(evidence)}</div>'
         )
@@ -626,18 +626,19 @@ class SelfAssessApp(widgets.VBox):
         rubric = self.rubric
         b = checked.row
         org = b["org"]
-        scored = int(checked.results.items.loc[checked.branch_id].notna().sum())
+        base_ids = [i.id for i in rubric.base_items]  # a blank 加分项 is not 未评
+        scored = int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum())
         key_short = int(
             (checked.gaps["kind"].eq("item") & checked.gaps["id"].isin([i.id for i in rubric.items if i.key])).sum()
         )
         cards = [
             (
                 "组织评定（自评）",
-                f"已评{scored}/{len(rubric.items)}项" if pd.isna(org) else f"{org:.{rubric.meta.decimals}f}",
+                f"已评{scored}/{len(base_ids)}项" if pd.isna(org) else f"{org:.{rubric.meta.decimals}f}",
             ),
             ("关键项未满分", f"{key_short}项"),
             ("组织生活未达到", f"{int(b['activity_failures'])}项"),
-            ("待补短板", f"{len(checked.gaps)}项"),
+            ("待补短板", f"{int((checked.gaps['kind'] != 'bonus').sum())}项"),
         ]
         card_html = "".join(
             f'<div class="siping-card"><div class="v">{escape(v)}</div><div class="k">{escape(k)}</div></div>'
@@ -670,6 +671,13 @@ class SelfAssessApp(widgets.VBox):
         set_figure(self.radar, charts.five_strong_radar(results, rubric, checked.branch_id))
         self.findings_box.value = _findings_html(checked)
         self.gaps_box.value = _gaps_html(checked, rubric.meta.decimals)
+
+
+def _item_worth(item) -> str:
+    """满分与权重, or for a 加分项 how much it can add."""
+    if item.bonus:
+        return f"加分项，最多加{format_fraction(item.top)}分，不参与权重"
+    return f"满分{format_fraction(item.max)}分，权重{format_fraction(item.weight * 100)}%"
 
 
 def _findings_html(checked: SelfCheck) -> str:
@@ -721,6 +729,8 @@ def _gaps_html(checked: SelfCheck, decimals: int) -> str:
     for number, row in enumerate(gaps.itertuples(), start=1):
         lost = "" if np.isnan(row.points_lost) else f"，失{row.points_lost:.{decimals}f}分"
         blocks = '<span class="siping-tag bad">影响达标</span> ' if row.blocks_standard else ""
+        if row.kind == "bonus":
+            blocks = '<span class="siping-tag ok">可争取加分</span> '
         items.append(
             f'<li class="siping-gap" style="margin:4px 0">{blocks}<b>{number}. {escape(row.label)}</b>{html.escape(lost)}'
             f'<div class="siping-hint">问题：{escape(row.finding)}</div>'

@@ -100,7 +100,7 @@ SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；�
 SAVE_FAILED = "保存时出错，新版本没有保存。请联系管理员查看服务日志。"
 NO_CHANGES = "还没有任何调整：新版本与当前版本相同，无需保存。"
 STALE_SENSITIVITY = "设置已调整：下表是调整前的结果，请重新运行。"
-CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "reconciliation")
+CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
 
 STYLE = (
     "<style>"
@@ -377,7 +377,9 @@ class WeightsApp(widgets.VBox):
             _html(section_title("组织评定指标权重")),
             _html(
                 '<div class="siping-note">组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；'
-                "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。</div>"
+                "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
+                + _bonus_note(self.rubric)
+                + "</div>"
             ),
             self.item_accordion,
             self._group_footer("items"),
@@ -774,12 +776,23 @@ class WeightsApp(widgets.VBox):
         return [str(b) for b in table.index[order]]
 
 
+def _bonus_note(rubric: Rubric) -> str:
+    """How the rubric's bonus items (加分项) enter the 组织评定, for the weights note; '' without any."""
+    if not rubric.bonus_items:
+        return ""
+    spec = rubric.checklist.bonus
+    cap = "不封顶" if spec.cap is None else f"合计最多加{format_fraction(spec.cap)}分"
+    total = "可超过100分（积分制）" if spec.total_cap is None else f"最高{format_fraction(spec.total_cap)}分"
+    names = "、".join(escape(f"{i.id} {i.label}") for i in rubric.bonus_items)
+    return f"另有加分项（{names}）不参与权重，得分直接加到组织评定上：{cap}，组织评定{total}。"
+
+
 def _zero_dimensions_html(rubric: Rubric) -> str:
     """A notice when every item of a 五强 dimension weighs 0: no branch can then be 强 there."""
     empty = [
         d.label
         for d in rubric.checklist.five_strong.dimensions
-        if sum((i.weight for i in rubric.items if i.strength == d.id), Fraction(0)) == 0
+        if sum((i.weight for i in rubric.base_items if i.strength == d.id), Fraction(0)) == 0
     ]
     if not empty:
         return ""

@@ -86,6 +86,7 @@ GROUP_LABELS = {
     "five_strong": "五强标准",
     "weak": "软弱涣散判定",
     "reconciliation": "多名考评人的合并方法",
+    "bonus": "加分与总分上限",
 }
 
 _VETO_REFUSED = "“最强党支部”否决规则由来源文件（001 §三(四)）规定，不能调整"
@@ -272,6 +273,8 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
 
     areas = {a.id: a.label for a in rubric.checklist.areas}
     for index, item in enumerate(rubric.items):
+        if item.bonus:  # 加分项 carry no weight: they are not in the group that sums to 1
+            continue
         settings.append(
             Setting(
                 id=f"items.{item.id}",
@@ -450,6 +453,8 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
                     )
                 )
 
+    settings += _bonus_settings(rubric)
+
     rec = rubric.channels.reconciliation
     if rec.choice:
         settings.append(
@@ -481,6 +486,54 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
                 unit="%",
                 affects_scores=False,
                 note=f"{rec.source}。只影响分歧提示，不影响本页的评分。",
+            )
+        )
+    return settings
+
+
+def _bonus_settings(rubric: Rubric) -> list[Setting]:
+    """The bonus cap and the 组织评定 total cap, when the rubric has bonus items and marks them a choice.
+
+    Uncapped (null) stays uncapped here: whether to cap at all is the sheet's decision, not a slider's.
+    """
+    spec = rubric.checklist.bonus
+    if not (spec.choice and rubric.bonus_items):
+        return []
+    uncapped = rubric.checklist.model_copy(update={"bonus": spec.model_copy(update={"cap": None})}).bonus_max()
+    source = spec.source or "选择"
+    settings = []
+    if spec.cap is not None:
+        settings.append(
+            Setting(
+                id="bonus.cap",
+                group="bonus",
+                label="加分合计上限（含本数）",
+                value=spec.cap,
+                file="checklist.yaml",
+                paths=(("bonus", "cap"),),
+                kind="score",
+                minimum=Fraction(0),
+                maximum=max(uncapped, spec.cap),
+                step=Fraction(1, 2),
+                unit="分",
+                note=f"加分项得分之和（同组只计最高一项）最多加到组织评定上的分数。{source}",
+            )
+        )
+    if spec.total_cap is not None:
+        settings.append(
+            Setting(
+                id="bonus.total_cap",
+                group="bonus",
+                label="组织评定总分上限（基础分+加分）",
+                value=spec.total_cap,
+                file="checklist.yaml",
+                paths=(("bonus", "total_cap"),),
+                kind="score",
+                minimum=Fraction(100),
+                maximum=max(Fraction(100) + uncapped, spec.total_cap),
+                step=Fraction(1, 2),
+                unit="分",
+                note=f"高于100分时，等次与星级的最高一档须覆盖可达到的最高综合得分。{source}",
             )
         )
     return settings

@@ -28,6 +28,8 @@ VETO_IDS = (
     "department_noncompliance",
 )
 SCORE_TARGETS = Literal["composite", "org", "member", "public", "social"]
+# Every channel score is on a 0–100 scale (weights sum to 1); only bonus points may take 组织评定 above it.
+ORG_SCALE = Fraction(100)
 
 
 class Frozen(BaseModel):
@@ -50,13 +52,14 @@ def _unique_ids(items, what: str):
 Problems = list[tuple[tuple, str]]
 
 
-def _duplicate_problems(items, key: str, what: str) -> Problems:
+def _duplicate_problems(items, key: str | tuple[str, ...], what: str) -> Problems:
     seen: set[str] = set()
     found: Problems = []
+    where = key if isinstance(key, tuple) else (key,)
     for index, item in enumerate(items):
         value = item.id
         if value in seen:
-            found.append(((key, index, "id"), f"{what}编号“{value}”重复"))
+            found.append(((*where, index, "id"), f"{what}编号“{value}”重复"))
         seen.add(value)
     return found
 
@@ -223,11 +226,15 @@ class ChecklistItem(Frozen):
     label: Text
     area: Ident
     frame000: Ident | None = None
-    strength: Ident
+    # Required for a base item (ChecklistFile.problems checks it); a bonus item may leave it out.
+    strength: Ident | None
     kind: Literal["points", "level", "count_shortfall", "deduction", "rate_steps"]
     max: Positive
     weight: Share
     key: bool = False
+    # 加分项: its points are added on top of the 组织评定 score (0–100 scale), outside the weights.
+    bonus: bool = False
+    bonus_group: Ident | None = None
     description: Text
     methods: tuple[Text, ...] = ()
     evidence: tuple[Text, ...] = ()
@@ -238,6 +245,14 @@ class ChecklistItem(Frozen):
     per: Positive | None = None
     step: Positive | None = None
     partial: Literal["floor", "ceil", "prorate"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bonus_defaults(cls, data):
+        """A bonus item carries no weight and need not name a 五强 dimension: both may be left out."""
+        if isinstance(data, dict) and data.get("bonus") is True:
+            data = {"weight": 0, "strength": None, **data}
+        return data
 
     @model_validator(mode="after")
     def _kind_fields(self):
@@ -265,6 +280,13 @@ class ChecklistItem(Frozen):
         return self
 
     @property
+    def top(self) -> Fraction:
+        """The most points the item can earn (a level item: its best level)."""
+        if self.kind == "level":
+            return max(lv.points for lv in self.levels)
+        return self.max
+
+    @property
     def input_label(self) -> str:
         """What the evaluator enters for this item (used as a column header hint)."""
         return {
@@ -274,6 +296,16 @@ class ChecklistItem(Frozen):
             "deduction": "缺失件数",
             "rate_steps": "比例（%）",
         }[self.kind]
+
+
+class BonusSettings(Frozen):
+    """加分项 and the cap of the 组织评定 total (see rubrics/checklist.yaml ``bonus``)."""
+
+    cap: NonNegative | None = None
+    total_cap: Positive | None = Fraction(100)
+    groups: tuple[Labelled, ...] = ()
+    choice: bool = False
+    source: str = ""
 
 
 class FiveStrong(Frozen):
@@ -292,13 +324,85 @@ class ChecklistFile(Frozen):
     areas: tuple[Labelled, ...]
     frames000: tuple[Labelled, ...]
     five_strong: FiveStrong
+    bonus: BonusSettings = BonusSettings()
     items: tuple[ChecklistItem, ...] = Field(min_length=1)
+
+    @property
+    def base_items(self) -> tuple[ChecklistItem, ...]:
+        return tuple(i for i in self.items if not i.bonus)
+
+    @property
+    def bonus_items(self) -> tuple[ChecklistItem, ...]:
+        return tuple(i for i in self.items if i.bonus)
+
+    def bonus_max(self) -> Fraction:
+        """The most bonus any branch can get: each group's best item, every ungrouped item, then the cap."""
+        best: dict[str, Fraction] = {}
+        total = Fraction(0)
+        for item in self.bonus_items:
+            if item.bonus_group is None:
+                total += item.top
+            else:
+                best[item.bonus_group] = max(best.get(item.bonus_group, Fraction(0)), item.top)
+        total += sum(best.values(), Fraction(0))
+        return total if self.bonus.cap is None else min(total, self.bonus.cap)
+
+    def org_max(self) -> Fraction:
+        """The highest 组织评定 score reachable: 100 plus the most bonus, within ``total_cap``."""
+        top = ORG_SCALE + self.bonus_max()
+        return top if self.bonus.total_cap is None else min(top, self.bonus.total_cap)
+
+    def _bonus_problems(self) -> Problems:
+        found = _duplicate_problems(self.bonus.groups, ("bonus", "groups"), "加分组")
+        groups = {grp.id for grp in self.bonus.groups}
+        for index, item in enumerate(self.items):
+            if not item.bonus:
+                if item.bonus_group is not None:
+                    found.append(
+                        (
+                            ("items", index, "bonus_group"),
+                            f"指标 {item.id} 不是加分项（bonus: true），不能设 bonus_group",
+                        )
+                    )
+                continue
+            if item.weight != 0:
+                found.append(
+                    (
+                        ("items", index, "weight"),
+                        (
+                            f"加分项 {item.id} 不参与权重（其得分直接加到组织评定的百分制得分上），"
+                            f"weight 应为0或不写，实际为 {format_fraction(item.weight)}"
+                        ),
+                    )
+                )
+            if item.key:
+                found.append((("items", index, "key"), f"加分项 {item.id} 不能是关键项（key）"))
+            if item.bonus_group is not None and item.bonus_group not in groups:
+                known = "、".join(sorted(groups)) or "无（请先在 bonus.groups 中定义）"
+                found.append(
+                    (
+                        ("items", index, "bonus_group"),
+                        f"加分项 {item.id} 的加分组“{item.bonus_group}”未在 bonus.groups 中定义，可选：{known}",
+                    )
+                )
+        if self.bonus.total_cap is not None and self.bonus.total_cap < ORG_SCALE:
+            found.append(
+                (
+                    ("bonus", "total_cap"),
+                    (
+                        f"组织评定总分上限 total_cap 应不低于 {format_fraction(ORG_SCALE)}（基础分满分），"
+                        f"实际为 {format_fraction(self.bonus.total_cap)}；不封顶（积分制）写 null"
+                    ),
+                )
+            )
+        return found
 
     def problems(self) -> Problems:
         found = (
             _duplicate_problems(self.areas, "areas", "创建内容")
             + _duplicate_problems(self.frames000, "frames000", "五个标准化")
             + _duplicate_problems(self.items, "items", "指标")
+            + self._bonus_problems()
         )
         areas = {a.id for a in self.areas}
         frames = {f.id for f in self.frames000}
@@ -318,18 +422,26 @@ class ChecklistFile(Frozen):
                         f"指标 {item.id} 的 frame000 “{item.frame000}” 未定义，可选：{'、'.join(sorted(frames))}",
                     )
                 )
-            if item.strength not in dims:
+            if item.strength is None and not item.bonus:
+                found.append(
+                    (
+                        ("items", index, "strength"),
+                        f"指标 {item.id} 缺少 strength（五强维度），可选：{'、'.join(sorted(dims))}",
+                    )
+                )
+            elif item.strength is not None and item.strength not in dims:
                 found.append(
                     (
                         ("items", index, "strength"),
                         f"指标 {item.id} 的 strength “{item.strength}” 未定义，可选：{'、'.join(sorted(dims))}",
                     )
                 )
-        total = sum((i.weight for i in self.items), Fraction(0))
+        total = sum((i.weight for i in self.base_items), Fraction(0))
         if total != 1:
-            found.append((("items",), f"组织评定各指标权重之和应为1，实际为 {format_fraction(total)}"))
+            extra = "（加分项不计）" if self.bonus_items else ""
+            found.append((("items",), f"组织评定各指标权重之和{extra}应为1，实际为 {format_fraction(total)}"))
         for index, dim in enumerate(self.five_strong.dimensions):
-            if not any(i.strength == dim.id for i in self.items):
+            if not any(i.strength == dim.id for i in self.base_items):
                 found.append((("five_strong", "dimensions", index), f"五强维度 {dim.id} 没有任何指标"))
         return found
 
@@ -442,12 +554,27 @@ class Band(Frozen):
     max_inclusive: bool
 
 
-def check_bands(bands: tuple[Band, ...], lo: Fraction, hi: Fraction, what: str) -> None:
-    """Bands must cover [lo, hi] exactly once: each shared edge owned by one side."""
+def check_bands(
+    bands: tuple[Band, ...], lo: Fraction, hi: Fraction, what: str, *, reachable: Fraction | None = None
+) -> None:
+    """Bands must cover [lo, hi] exactly once: each shared edge owned by one side.
+
+    ``reachable`` is the highest score the rubric can give when bonus points may take it above ``hi``
+    (积分制): the top band must then reach at least that far, so that every reachable score has a band.
+    """
     ordered = sorted(bands, key=lambda b: b.min)
     if ordered[0].min != lo or not ordered[0].min_inclusive:
         raise ValueError(f"{what}最低一档应从 {format_fraction(lo)}（含）开始")
-    if ordered[-1].max != hi or not ordered[-1].max_inclusive:
+    top = ordered[-1]
+    if reachable is not None and reachable > hi:
+        if top.max < reachable or not top.max_inclusive:
+            raise ValueError(
+                f"{what}最高一档“{top.label}”应到 {format_fraction(reachable)}（含）或更高：组织评定含加分后"
+                f"可超过 {format_fraction(hi)} 分，综合得分最高可达 {format_fraction(reachable)} 分"
+                f"（实际到 {format_fraction(top.max)}{'（含）' if top.max_inclusive else '（不含）'}）；"
+                "或在 checklist.yaml 的 bonus.total_cap 中设封顶分数"
+            )
+    elif top.max != hi or not top.max_inclusive:
         raise ValueError(f"{what}最高一档应到 {format_fraction(hi)}（含）为止")
     for band in ordered:
         if band.min > band.max or (band.min == band.max and not (band.min_inclusive and band.max_inclusive)):
@@ -513,6 +640,31 @@ class Weak(Frozen):
     any_of: tuple[WeakCondition, ...] = Field(min_length=1)
 
 
+class VetoFired(Frozen):
+    """The 最强 veto rule ``rule`` (one of veto_rules) fired for the branch."""
+
+    type: Literal["veto_fired"]
+    rule: Ident
+    label: Text
+
+
+CapCondition = Annotated[
+    Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast, VetoFired], Field(discriminator="type")
+]
+
+
+class GradeCap(Frozen):
+    """A veto that caps the grade (等次), not the score: when any condition holds, the grade is at most
+    ``max_grade`` (a grade band label); a grade already at or below it is kept."""
+
+    id: Ident
+    label: Text
+    max_grade: Text
+    any_of: tuple[CapCondition, ...] = Field(min_length=1)
+    source: Text
+    choice: bool = False
+
+
 class EligibilityFile(Frozen):
     standardized: Standardized
     veto_rules: tuple[VetoRule, ...]
@@ -520,17 +672,43 @@ class EligibilityFile(Frozen):
     stars: Stars
     grades: Grades
     weak: Weak
+    grade_caps: tuple[GradeCap, ...] = ()
 
     def problems(self) -> Problems:
-        ids = tuple(rule.id for rule in self.veto_rules)
+        found = _duplicate_problems(self.grade_caps, "grade_caps", "等次限制")
+        labels = [band.label for band in self.grades.bands]
+        veto_ids = [rule.id for rule in self.veto_rules]
+        for index, cap in enumerate(self.grade_caps):
+            if cap.max_grade not in labels:
+                found.append(
+                    (
+                        ("grade_caps", index, "max_grade"),
+                        f"等次限制 {cap.id} 的最高等次“{cap.max_grade}”不是 grades 中的等次，可选：{'、'.join(labels)}",
+                    )
+                )
+            for position, cond in enumerate(cap.any_of):
+                if isinstance(cond, VetoFired) and cond.rule not in veto_ids:
+                    found.append(
+                        (
+                            ("grade_caps", index, "any_of", position, "rule"),
+                            f"否决规则“{cond.rule}”未在 veto_rules 中定义，可选：{'、'.join(veto_ids)}",
+                        )
+                    )
+        ids = tuple(veto_ids)
         if ids != VETO_IDS:
-            return [
+            found.insert(
+                0,
                 (
                     ("veto_rules",),
                     "否决规则应恰为以下四条并按此顺序：" + "、".join(VETO_IDS) + f"；实际为：{'、'.join(ids) or '无'}",
-                )
-            ]
-        return []
+                ),
+            )
+        return found
+
+    def grade_order(self) -> tuple[int, ...]:
+        """Indices of ``grades.bands`` from the best grade (highest scores) to the lowest."""
+        bands = self.grades.bands
+        return tuple(sorted(range(len(bands)), key=lambda i: (bands[i].min, not bands[i].min_inclusive), reverse=True))
 
 
 # ---------------------------------------------------------- activities.yaml
@@ -866,16 +1044,32 @@ class Rubric(Frozen):
         return self.channels.channel(channel_id)
 
     @property
+    def base_items(self) -> tuple[ChecklistItem, ...]:
+        """The items whose weights make up the 组织评定 (all but the bonus items)."""
+        return self.checklist.base_items
+
+    @property
+    def bonus_items(self) -> tuple[ChecklistItem, ...]:
+        return self.checklist.bonus_items
+
+    @property
     def veto_rules(self):
         return self.eligibility.veto_rules
+
+    def composite_max(self) -> Fraction:
+        """The highest composite score reachable: 100 on every channel, the most bonus on 组织评定."""
+        tops = {c.id: ORG_SCALE for c in self.channels.channels}
+        tops["org"] = self.checklist.org_max()
+        return sum((c.weight * tops[c.id] for c in self.channels.channels), Fraction(0))
 
     def cross_file_problems(self) -> list[tuple[str, tuple, str]]:
         """Checks that span files: (file, location path, Chinese message)."""
         problems: list[tuple[str, tuple, str]] = []
         lo, hi = self.meta.scale_min, self.meta.scale_max
+        reachable = self.composite_max()
         for name, bands in (("grades", self.eligibility.grades.bands), ("stars", self.eligibility.stars.bands)):
             try:
-                check_bands(bands, lo, hi, "等次" if name == "grades" else "星级")
+                check_bands(bands, lo, hi, "等次" if name == "grades" else "星级", reachable=reachable)
             except ValueError as exc:
                 problems.append(("eligibility.yaml", (name, "bands"), str(exc)))
         grades = self.channels.annual_review_grades.levels
@@ -889,7 +1083,7 @@ class Rubric(Frozen):
                     )
                 )
         for index, cond in enumerate(self.eligibility.standardized.conditions):
-            if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= hi:
+            if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= max(hi, reachable):
                 problems.append(
                     ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
                 )

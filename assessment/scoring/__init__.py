@@ -31,8 +31,10 @@ class Results:
 
     ``branches``   one row per branch: name, channel scores (org/member/public/social), composite,
                    grade, standardized, stars, five_strong, strongest, weak, status, missing, veto_ids,
-                   veto_text, reasons, standardized_reasons, weak_reasons
-    ``items``      points earned per checklist item (NaN = not scored)
+                   veto_text, reasons, standardized_reasons, weak_reasons, activity_failures,
+                   activity_failed_types, bonus (加分 included in org, after its caps; 0 without bonus
+                   items), grade_cap_reasons (why the grade was lowered by a 等次限制 rule, '' if not)
+    ``items``      points earned per checklist item, bonus items included (NaN = not scored)
     ``dimensions`` 五强 dimension shares in % (rounded)
     ``vetoes``     long: branch_id, order, rule_id, label, passed (NA = cannot tell), observed,
                    threshold, explanation, source — rules in the fixed order of VETO_IDS
@@ -88,6 +90,7 @@ class Fixed:
     vetoes: pd.DataFrame
     veto_ids: np.ndarray
     veto_text: np.ndarray
+    fired: dict[str, np.ndarray]  # veto rule id → where it fired (for 等次限制 ``veto_fired``)
     any_fired: np.ndarray
     any_unknown: np.ndarray
     unknown_text: np.ndarray
@@ -122,7 +125,8 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
 
     # --- what is missing (未完成 lists it; the rest is still evaluated)
     org_rows = inputs.org.set_index("branch_id").reindex(index) if len(inputs.org) else pd.DataFrame(index=index)
-    item_missing = _join_labels(items, {i.id: f"{i.id} {i.label}" for i in rubric.items})
+    # A bonus item left blank adds nothing: it is not missing.
+    item_missing = _join_labels(items, {i.id: f"{i.id} {i.label}" for i in rubric.base_items})
     labels = {c.id: c.label for c in rubric.channels.channels}
     no_org_row = ~index.isin(inputs.org["branch_id"]) if len(inputs.org) else np.ones(n, dtype=bool)
     member_base = member["participants"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
@@ -208,6 +212,7 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
         vetoes=vetoes,
         veto_ids=veto_ids,
         veto_text=veto_text,
+        fired=fired,
         any_fired=any_fired,
         any_unknown=any_unknown,
         unknown_text=unknown_text,
@@ -220,11 +225,15 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
     n = fixed.n
     decimals = rubric.meta.decimals
     items = fixed.items
-    raw = {"org": ch.org_score(rubric, items), **fixed.channel_raw}
+    bonus = ch.org_bonus(rubric, items) if rubric.bonus_items else np.zeros(n)
+    raw = {"org": ch.org_score(rubric, items, bonus), **fixed.channel_raw}
     raw["composite"] = ch.composite(rubric, raw)
     units = {key: quantize(value, decimals) for key, value in raw.items()}
     scores = {key: value / 10**decimals for key, value in units.items()}
     complete = ~np.isnan(raw["composite"])
+    grade, grade_cap_reasons = el.grades_with_caps(
+        rubric, units["composite"], units, items, fixed.activity_failed, fixed.fired, decimals
+    )
 
     is_standardized, standardized_reasons = el.standardized(
         rubric, units, items, fixed.activity_failed, fixed.structure_blocked, fixed.structure_reasons, decimals
@@ -256,7 +265,7 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
             "name": fixed.names,
             **{cid: scores[cid] for cid in ("org", "member", "public", "social")},
             "composite": scores["composite"],
-            "grade": el.grades(rubric, units["composite"], decimals),
+            "grade": grade,
             "standardized": is_standardized,
             "stars": el.stars(rubric, units["composite"], is_standardized, decimals),
             "five_strong": strong,
@@ -271,6 +280,8 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
             "weak_reasons": weak_reasons,
             "activity_failures": fixed.activity_failed,
             "activity_failed_types": fixed.activity_names,
+            "bonus": quantize(bonus, decimals) / 10**decimals,
+            "grade_cap_reasons": grade_cap_reasons,
         },
         index=fixed.index,
     )

@@ -56,12 +56,36 @@ def org_items(rubric: Rubric, org: pd.DataFrame, index: pd.Index) -> pd.DataFram
     return pd.DataFrame(data, index=index)
 
 
-def org_score(rubric: Rubric, items: pd.DataFrame) -> np.ndarray:
-    """Σ weight × points/max × 100; NaN when any item is missing (the branch is then 未完成)."""
+def org_bonus(rubric: Rubric, items: pd.DataFrame) -> np.ndarray:
+    """加分 on the 组织评定's 0–100 scale: the points of every bonus item (an unscored one adds 0), only
+    the best item of each ``bonus_group`` (not cumulative), then at most ``bonus.cap``."""
     total = np.zeros(len(items))
-    for item in rubric.items:
+    groups: dict[str, np.ndarray] = {}
+    for item in rubric.bonus_items:
+        points = np.nan_to_num(items[item.id].to_numpy(dtype="float64"), nan=0.0)
+        if item.bonus_group is None:
+            total = total + points
+        else:
+            best = groups.get(item.bonus_group)
+            groups[item.bonus_group] = points if best is None else np.maximum(best, points)
+    for best in groups.values():
+        total = total + best
+    cap = rubric.checklist.bonus.cap
+    return total if cap is None else np.minimum(total, float(cap))
+
+
+def org_score(rubric: Rubric, items: pd.DataFrame, bonus: np.ndarray | None = None) -> np.ndarray:
+    """Σ weight × points/max × 100 over the base items, plus 加分, within ``bonus.total_cap``;
+    NaN when any base item is missing (the branch is then 未完成). ``bonus``: :func:`org_bonus`, if known."""
+    total = np.zeros(len(items))
+    for item in rubric.base_items:
         total = total + float(item.weight) * items[item.id].to_numpy() / float(item.max)
-    return total * 100.0
+    total = total * 100.0
+    if not rubric.bonus_items:
+        return total
+    total = total + (org_bonus(rubric, items) if bonus is None else bonus)
+    cap = rubric.checklist.bonus.total_cap
+    return total if cap is None else np.minimum(total, float(cap))
 
 
 def tally_score(levels, frame: pd.DataFrame, base: np.ndarray) -> np.ndarray:

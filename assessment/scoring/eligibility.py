@@ -10,11 +10,13 @@ from ..rubric.model import (
     ActivityFailuresAtLeast,
     ActivityRulesMet,
     Band,
+    GradeCap,
     KeyItemsAtLeast,
     KeyItemZero,
     ScoreAtLeast,
     ScoreBelow,
     StructureOk,
+    VetoFired,
 )
 from .numbers import at_least, quantize, share_at_least, threshold_units
 from .text import join_where, render
@@ -40,7 +42,7 @@ def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.
     known = np.ones(len(items), dtype=bool)
     short: list[tuple[np.ndarray, np.ndarray]] = []
     for dim in spec.dimensions:
-        members = [i for i in rubric.items if i.strength == dim.id]
+        members = [i for i in rubric.base_items if i.strength == dim.id]
         total_weight = sum(float(i.weight) for i in members)
         if total_weight == 0:
             # An analyst set every item of this dimension to weight 0: it has no share and cannot be 强.
@@ -80,7 +82,7 @@ def standardized(
         elif isinstance(cond, KeyItemsAtLeast):
             met = np.ones(n, dtype=bool)
             short = []
-            for item in (i for i in rubric.items if i.key):
+            for item in (i for i in rubric.base_items if i.key):
                 earned = quantize(items[item.id].to_numpy(), decimals)
                 top = threshold_units(item.max, decimals)
                 item_ok = ~np.isnan(earned) & share_at_least(
@@ -111,21 +113,121 @@ def weak(
 ) -> tuple[np.ndarray, np.ndarray]:
     """软弱涣散 flag: any condition of eligibility.yaml's ``weak`` holds; which ones."""
     n = len(items)
-    hits: list[tuple[np.ndarray, str]] = []
-    for cond in rubric.eligibility.weak.any_of:
-        if isinstance(cond, ScoreBelow):
-            hit = score_units[cond.target] < threshold_units(cond.threshold, decimals)  # NaN → False
-        elif isinstance(cond, KeyItemZero):
-            hit = np.zeros(n, dtype=bool)
-            for item in (i for i in rubric.items if i.key):
-                hit |= items[item.id].to_numpy() == 0
-        elif isinstance(cond, ActivityFailuresAtLeast):
-            hit = activity_failed >= cond.count
-        else:  # pragma: no cover
-            raise AssertionError(cond)
-        hits.append((hit, cond.label))
+    hits = [
+        (condition_hit(rubric, cond, score_units, items, activity_failed, {}, decimals), cond.label)
+        for cond in rubric.eligibility.weak.any_of
+    ]
     flagged = np.any([hit for hit, _ in hits], axis=0) if hits else np.zeros(n, dtype=bool)
     return flagged, join_where(hits, "；", n)
+
+
+def condition_hit(
+    rubric: Rubric,
+    cond,
+    score_units: dict[str, np.ndarray],
+    items: pd.DataFrame,
+    activity_failed: np.ndarray,
+    fired: dict[str, np.ndarray],
+    decimals: int,
+) -> np.ndarray:
+    """Whether one 软弱涣散 / 等次限制 condition holds, per branch. A score condition takes the shape of
+    its ``score_units`` (branches × perturbations in the sensitivity analysis); the others are per branch."""
+    if isinstance(cond, ScoreBelow):
+        return score_units[cond.target] < threshold_units(cond.threshold, decimals)  # NaN → False
+    if isinstance(cond, KeyItemZero):
+        hit = np.zeros(len(items), dtype=bool)
+        for item in (i for i in rubric.base_items if i.key):
+            hit |= items[item.id].to_numpy() == 0
+        return hit
+    if isinstance(cond, ActivityFailuresAtLeast):
+        return activity_failed >= cond.count
+    if isinstance(cond, VetoFired):
+        return fired[cond.rule]
+    raise AssertionError(cond)  # pragma: no cover
+
+
+def _grade_ranks(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
+    """rank_of[band index] (0 = best grade; the extra last entry, for band index −1, is −1) and its inverse."""
+    order = rubric.eligibility.grade_order()
+    rank_of = np.full(len(order) + 1, -1, dtype=np.int64)
+    rank_of[list(order)] = np.arange(len(order))
+    return rank_of, np.array([*order, -1], dtype=np.int64)
+
+
+def grade_cap_hits(
+    rubric: Rubric,
+    score_units: dict[str, np.ndarray],
+    items: pd.DataFrame,
+    activity_failed: np.ndarray,
+    fired: dict[str, np.ndarray],
+    decimals: int,
+) -> list[tuple[GradeCap, list[tuple[np.ndarray, str]]]]:
+    """For every 等次限制 rule, each of its conditions' hits and labels."""
+    return [
+        (
+            cap,
+            [
+                (condition_hit(rubric, cond, score_units, items, activity_failed, fired, decimals), cond.label)
+                for cond in cap.any_of
+            ],
+        )
+        for cap in rubric.eligibility.grade_caps
+    ]
+
+
+def _column(values: np.ndarray, ndim: int) -> np.ndarray:
+    values = np.asarray(values)
+    return values.reshape(values.shape + (1,) * (ndim - values.ndim))
+
+
+def capped_band_index(
+    rubric: Rubric, index: np.ndarray, hits: list[tuple[GradeCap, list[tuple[np.ndarray, str]]]]
+) -> tuple[np.ndarray, list[tuple[GradeCap, np.ndarray, np.ndarray]]]:
+    """The grade band index after the 等次限制 rules (a grade better than a firing rule's ``max_grade``
+    becomes it; a lower grade stays), and for each rule where it lowered the grade and which conditions hit."""
+    if not hits:
+        return index, []
+    rank_of, index_of = _grade_ranks(rubric)
+    labels = [band.label for band in rubric.eligibility.grades.bands]
+    rank = rank_of[index]
+    capped = rank.copy()
+    applied = []
+    for cap, conditions in hits:
+        hit = np.zeros(index.shape, dtype=bool)
+        for cond_hit, _label in conditions:
+            hit = hit | _column(cond_hit, index.ndim)
+        limit = rank_of[labels.index(cap.max_grade)]
+        lowers = hit & (rank >= 0) & (rank < limit)
+        capped = np.where(lowers, np.maximum(capped, limit), capped)
+        applied.append((cap, lowers, hit))
+    return index_of[capped], applied
+
+
+def grades_with_caps(
+    rubric: Rubric,
+    composite_units: np.ndarray,
+    score_units: dict[str, np.ndarray],
+    items: pd.DataFrame,
+    activity_failed: np.ndarray,
+    fired: dict[str, np.ndarray],
+    decimals: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """等次 by the composite's band, lowered by eligibility.yaml's ``grade_caps``; and why it was lowered
+    ('' where no rule lowered it)."""
+    bands = rubric.eligibility.grades.bands
+    n = len(composite_units)
+    labels = np.array([b.label for b in bands] + [None], dtype=object)
+    index = band_index(composite_units, bands, decimals)
+    hits = grade_cap_hits(rubric, score_units, items, activity_failed, fired, decimals)
+    capped, applied = capped_band_index(rubric, index, hits)
+    parts = []
+    for (cap, lowers, _hit), (_cap, conditions) in zip(applied, hits):
+        which = join_where([(np.broadcast_to(h, (n,)), label) for h, label in conditions], "、", n)
+        literal = (cap.label, cap.max_grade)
+        label, top = (text.replace("{", "{{").replace("}", "}}") for text in literal)
+        template = label + "（{conditions}）：等次最高为“" + top + "”（按得分为“{grade}”）"
+        parts.append((lowers, render(template, n, mask=lowers, conditions=which, grade=labels[index])))
+    return labels[capped], join_where(parts, "；", n)
 
 
 def stars(rubric: Rubric, composite_units: np.ndarray, is_standardized: np.ndarray, decimals: int) -> pd.array:

@@ -5,6 +5,10 @@ yet scored counts as all lost and says so). Rules that failed — activity frequ
 member rules of the 党员名册 — lose no points but can stop 达标; they follow the items, blocking ones
 first. The advice of an item is its rubric ``advice``; a rule's advice is built from the rule's own data
 (its requirement, the months it misses).
+
+A bonus item (加分项) loses nothing from the base: one that could still raise the 组织评定 (not at its
+max, not outdone by a better item of its ``bonus_group``, the bonus and total caps not yet reached) is
+listed last as an opportunity (kind ``bonus``, no points lost, with the points it could add).
 """
 
 from __future__ import annotations
@@ -23,11 +27,18 @@ from ..rubric.model import (
     TermRule,
 )
 from . import Results
+from .channels import org_bonus, org_score
 
 __all__ = ["GAP_COLUMNS", "gap_list"]
 
 GAP_COLUMNS = ["kind", "id", "label", "points_lost", "blocks_standard", "finding", "advice"]
-KIND_LABELS = {"item": "指标", "activity": "组织生活", "structure": "组织设置", "members": "党员管理"}
+KIND_LABELS = {
+    "item": "指标",
+    "activity": "组织生活",
+    "structure": "组织设置",
+    "members": "党员管理",
+    "bonus": "加分项",
+}
 
 _MEMBER_ADVICE = {
     "member_training": "为学习次数不足的党员补上集中学习，下半年每月至少安排一次，并在签到表上记录。",
@@ -54,13 +65,49 @@ def _structure_advice(rule) -> str:
     return "对照规则整改。"
 
 
+def _bonus_rows(rubric: Rubric, points: pd.Series) -> list[dict]:
+    """Bonus items that could still add to the 组织评定, with how much (groups and caps considered)."""
+    if not rubric.bonus_items:
+        return []
+    now = pd.DataFrame([{i.id: float(points.get(i.id, np.nan)) for i in rubric.items}])
+    base_known = not now[[i.id for i in rubric.base_items]].isna().any(axis=None)
+    score_now = org_score(rubric, now)[0] if base_known else org_bonus(rubric, now)[0]
+    groups = {grp.id: grp.label for grp in rubric.checklist.bonus.groups}
+    decimals = rubric.meta.decimals
+    rows = []
+    for order, item in enumerate(rubric.bonus_items):
+        earned = float(now.at[0, item.id])
+        top = float(item.top)
+        best = now.copy()
+        best[item.id] = top
+        score_best = org_score(rubric, best)[0] if base_known else org_bonus(rubric, best)[0]
+        gain = round(float(score_best - score_now), decimals + 2)
+        if gain <= 0:
+            continue
+        scored = f"得{earned:g}分" if not np.isnan(earned) else "未填写"
+        group = f"；同组“{groups[item.bonus_group]}”只计最高一项" if item.bonus_group else ""
+        rows.append(
+            dict(
+                kind="bonus",
+                id=item.id,
+                label=item.label,
+                points_lost=np.nan,
+                blocks_standard=False,
+                finding=f"加分项，{scored}（最多加{top:g}分{group}），做到后组织评定可再加{gain:g}分：{item.description}",
+                advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
+                _order=(2, -gain, order),
+            )
+        )
+    return rows
+
+
 def gap_list(
     rubric: Rubric, results: Results, branch_id: str, member_rules: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """The branch's gaps: items first by points lost (largest first), then failed rules."""
     rows: list[dict] = []
     points = results.items.loc[branch_id] if branch_id in results.items.index else pd.Series(dtype="float64")
-    for order, item in enumerate(rubric.items):
+    for order, item in enumerate(rubric.base_items):
         earned = float(points.get(item.id, np.nan))
         top = float(item.max)
         scored = not np.isnan(earned)
@@ -142,6 +189,7 @@ def gap_list(
                     _order=(1, 1, 200 + order),
                 )
             )
+    rows += _bonus_rows(rubric, points)
     rows.sort(key=lambda r: r["_order"])
     frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS, "_order"]).drop(columns="_order")
     frame["points_lost"] = frame["points_lost"].astype("float64")

@@ -152,6 +152,8 @@ def _kind_note(rubric: Rubric) -> str:
 def _item_column(item, header: str) -> Column:
     max_points = float(item.max)
     comment = f"{item.input_label}\n{item.description}"
+    if item.bonus:
+        comment = f"加分项：得分直接加到组织评定上，空白按不加分计\n{comment}"
     if item.methods:
         comment += "\n考评方式：" + "、".join(item.methods)
     common = {"key": item.id, "header": header, "comment": comment, "note": item.input_label}
@@ -233,7 +235,8 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
     org = SheetSpec(
         "org",
         SHEET_NAMES["org"],
-        "街道党工委对每个支部的评定：每个支部一行，每个指标一列（表头批注中有评分说明）。空白的指标表示未评分，结果中列为缺项。",
+        "街道党工委对每个支部的评定：每个支部一行，每个指标一列（表头批注中有评分说明）。空白的指标表示未评分，结果中列为缺项"
+        + ("（加分项除外：空白按不加分计）。" if rubric.bonus_items else "。"),
         tuple(org_cols),
         one_row_per_branch=True,
     )

@@ -158,3 +158,39 @@ def test_cli_demo_seed_workflow(capsys, tmp_path, rubric, demo_years):
     assert "演示考评流程：2024年度：" in out and "已评定最强" in out
     assert main(["demo", "--seed-workflow", "--database", url]) == 0
     assert "已有流程记录、未改动的年度：2024" in capsys.readouterr().out
+
+
+def test_honours_follow_the_designation_held(seeded, rubric, demo_years):
+    url, _ = seeded
+    with Store(url, rubric=rubric) as store:
+        street = ov.load_street(store, rubric)
+    view = street.years[2025]
+    table = ov.year_results_table(view, rubric).set_index("支部编号")
+    status = view.statuses.reindex(view.branches.index)
+    carried = view.carried.reindex(view.branches.index)
+    top = "街道党工委及上级党组织的党内表彰、自治区党委以上党内表彰（优先推荐）"
+    for branch_id, text in table[ov.HONOURS].items():
+        if status[branch_id] == "strongest" or carried[branch_id] == "strongest":
+            assert text == top, branch_id
+        elif status[branch_id] in {"standardized", "strongest_declared"} or carried[branch_id] == "standardized":
+            assert text == "街道党工委及上级党组织的党内表彰", branch_id
+        else:
+            assert text == "不可参评党内表彰（未达到标准化规范化）", branch_id
+    counts = table[ov.HONOURS].value_counts()
+    assert counts[top] == ov.target_progress(street)[-1].strongest_designated
+    assert len(counts) == 3
+    # Without workflow statuses (a workbook), 达标 by the results stands in; nobody counts as designated 最强
+    plain = ov.street_from_inputs(rubric, {2025: demo_years[2025]}).years[2025]
+    texts = ov.honours(plain, rubric)
+    standardized = plain.branches["standardized"]
+    assert (texts[standardized] == "街道党工委及上级党组织的党内表彰").all()
+    assert (texts[~standardized] == "不可参评党内表彰（未达到标准化规范化）").all()
+
+
+def test_a_duplicate_honour_id_is_refused_with_its_line():
+    from assessment.rubric import RubricError, load_rubric_texts, read_rubric_texts
+
+    texts, _ = read_rubric_texts()
+    texts["targets.yaml"] = texts["targets.yaml"].replace("{id: region_and_above,", "{id: street_and_above,")
+    with pytest.raises(RubricError, match=r"targets.yaml:\d+.*评先评优编号“street_and_above”重复"):
+        load_rubric_texts(texts)

@@ -38,6 +38,7 @@ __all__ = [
     "DESIGNATED_STANDARDIZED",
     "DESIGNATED_STRONGEST",
     "DISTRICT_LABEL",
+    "HONOURS",
     "NO_STREET",
     "NO_WORKFLOW",
     "PENDING",
@@ -51,6 +52,7 @@ __all__ = [
     "channel_averages",
     "for_street",
     "funnel",
+    "honours",
     "load_street",
     "met_text",
     "money_text",
@@ -75,6 +77,7 @@ DISTRICT_LABEL = "全区"
 NO_STREET = "未填所属街道"  # branches without a street, when others have one
 PENDING = "待定"
 NO_WORKFLOW = "无流程记录"
+HONOURS = "评先评优（可参评）"
 
 # Workflow states (rubrics/workflow.yaml) that hold a designation, by what the budget and the
 # targets call it. A branch designated 最强 holds the 达标 designation too, but its benefits are the
@@ -692,10 +695,45 @@ def budget_settings(rubric: Rubric) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ tables for export
+def honours(view: YearView, rubric: Rubric) -> pd.Series | None:
+    """评先评优 (rubrics/targets.yaml ``honours``, 001 §四(一)): per branch (results order), the Party
+    honours it may be put forward for, by the designation it holds at the end of the year (this year's
+    or an earlier one still valid). Without workflow statuses, 达标 by the results stands in for the
+    standardized designation and no branch counts as designated 最强. None when the rubric has no levels."""
+    spec = rubric.targets.honours
+    if not spec.levels:
+        return None
+    b = view.branches
+    strongest = view.designated(DESIGNATED_STRONGEST)
+    if strongest is None:
+        strongest = np.zeros(len(b), dtype=bool)
+        standardized = b["standardized"].to_numpy(dtype=bool)
+    else:
+        standardized = view.designated(DESIGNATED_STANDARDIZED | DESIGNATED_STRONGEST)
+        standardized = standardized | strongest
+    held = {"standardized": standardized, "strongest": strongest}
+    texts = []
+    for position in range(len(b)):
+        levels = [level.label for level in spec.levels if held[level.requires][position]]
+        if not levels:
+            texts.append(spec.none_label)
+            continue
+        text = "、".join(levels)
+        if spec.priority and strongest[position]:
+            text += f"（{spec.priority}）"
+        texts.append(text)
+    return pd.Series(texts, index=b.index, dtype=object)
+
+
 def year_results_table(view: YearView, rubric: Rubric) -> pd.DataFrame:
-    """The year's results (as the 结果 sheet of an export), with each branch's workflow status."""
+    """The year's results (as the 结果 sheet of an export), with each branch's workflow status and the
+    honours it may be put forward for (评先评优)."""
     table = results_table(view.results, rubric)
-    table.insert(table.columns.get_loc(g.STATUS) + 1, "流程状态", status_labels(view, rubric).to_numpy())
+    at = table.columns.get_loc(g.STATUS) + 1
+    table.insert(at, "流程状态", status_labels(view, rubric).to_numpy())
+    may = honours(view, rubric)
+    if may is not None:
+        table.insert(at + 1, HONOURS, may.to_numpy())
     return table
 
 

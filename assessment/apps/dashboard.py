@@ -631,7 +631,9 @@ class DashboardApp(widgets.VBox):
         # The radar first: the detail's heading is what a visitor (and a browser test) waits for.
         set_figure(self.radar, charts.five_strong_radar(view.results, rubric, branch_id))
         status = ov.status_labels(view, rubric).get(branch_id, "")
-        self.detail.value = _detail_html(rubric, view.results, branch_id, status)
+        may = ov.honours(view, rubric)
+        honours = may.get(branch_id, "") if may is not None else ""
+        self.detail.value = _detail_html(rubric, view.results, branch_id, status, honours)
 
 
 def _branch_count(street: ov.Street) -> int:
@@ -684,7 +686,7 @@ def _kv_table(rows: list[tuple[str, object]], decimals: int) -> str:
     return scroll_box(html_table(frame, decimals=decimals, nowrap_columns=["项目"]))
 
 
-def _detail_html(rubric: Rubric, results: Results, branch_id: str, workflow_status: str = "") -> str:
+def _detail_html(rubric: Rubric, results: Results, branch_id: str, workflow_status: str = "", honours: str = "") -> str:
     b = results.branches.loc[branch_id]
     decimals = rubric.meta.decimals
     stars = b["stars"]
@@ -707,6 +709,8 @@ def _detail_html(rubric: Rubric, results: Results, branch_id: str, workflow_stat
     ]
     if workflow_status:
         rows.append((WORKFLOW_STATUS, workflow_status))
+    if honours:
+        rows.append((ov.HONOURS, honours))
     if b["missing"]:
         rows.append((g.MISSING, b["missing"]))
 

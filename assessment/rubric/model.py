@@ -889,13 +889,31 @@ class Amount(Frozen):
     source: Text
 
 
+class Honour(Frozen):
+    """评先评优 (001 §四(一)): which Party honours a branch may be put forward for, by its designation."""
+
+    id: Ident
+    label: Text
+    requires: Literal["standardized", "strongest"]  # the designation the branch must hold
+    source: Text
+
+
+class Honours(Frozen):
+    levels: tuple[Honour, ...] = ()
+    priority: Text | None = None  # said of a branch designated 最强 (优先推荐)
+    none_label: Text = "不可参评"
+    source: str = ""
+
+
 class TargetsFile(Frozen):
     targets: tuple[Target, ...]
     benefits: tuple[Benefit, ...] = ()
     amounts: tuple[Amount, ...] = ()
+    honours: Honours = Honours()
 
     def problems(self) -> Problems:
         found = _duplicate_problems(self.benefits, "benefits", "待遇")
+        found += _duplicate_problems(self.honours.levels, ("honours", "levels"), "评先评优")
         found += _duplicate_problems(self.amounts, "amounts", "金额")
         amount_ids = {a.id for a in self.amounts}
         for index, benefit in enumerate(self.benefits):

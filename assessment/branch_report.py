@@ -251,14 +251,18 @@ def branch_report_html(
         row = [f"{html.escape(item.id)} {html.escape(item.label)}" + mark, _e(float(item.max))]
         if self_points is not None:
             own = float(self_points.get(item.id, np.nan))
-            gap = own - earned if not (np.isnan(own) or np.isnan(earned)) else np.nan
+            gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page
             row += [_e(own), _e(earned), _e(gap)]
         else:
             row.append(_e(earned))
         item_rows.append(row)
     parts.append("<h2>七、达标清单各指标得分</h2>")
     parts.append(_table(headers, item_rows, numeric=tuple(range(1, len(headers)))))
-    parts.append('<p class="note">★ 关键项。' + ("“差”为自查分减考核分。" if self_points is not None else "") + "</p>")
+    parts.append(
+        '<p class="note">★ 关键项。'
+        + ("“差”为考核分减自查分（负数：自评高于考核）。" if self_points is not None else "")
+        + "</p>"
+    )
 
     # --- gaps
     parts.append("<h2>八、找不足、补短板</h2>")

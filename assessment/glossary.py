@@ -64,6 +64,21 @@ FAIL = "未通过"
 UNKNOWN = "无法判断"
 NOT_APPLICABLE = "不适用"
 
+# Checklist items (rubrics/checklist.yaml) and what limits a result.
+KEY_ITEM = "关键项"
+BONUS_ITEM = "加分项"
+BONUS = "加分"
+GRADE_CAP = "等次限制"
+
+# The branch's own scores (自评) beside the evaluator's (考评), as real 评分细则 list them.
+SELF_ASSESSMENT = "自评"
+SELF_SCORE = "自查分"
+ASSESSED_SCORE = "考核分"
+SELF_TOTAL = "自查总分"
+SCORE_GAP = "差"
+NOT_FILLED = "未填"
+POINTS = "分"
+
 BRANCH_ID = "支部编号"
 BRANCH_NAME = "支部名称"
 

@@ -435,3 +435,43 @@ def test_weights_page_offers_the_bonus_caps_and_keeps_bonus_items_out_of_the_wei
     assert app.error.value == ""
     assert app.shown.rubric.checklist.bonus.cap == 1
     assert (app.shown.results.branches["bonus"] <= 1).all()
+
+
+# ------------------------------------------------------------------ the evaluator's page
+def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_cap(
+    default_texts, tmp_path, sample_inputs
+):
+    from assessment.apps.evaluate import EvaluateApp
+    from assessment.store import Store
+
+    texts = bonus_texts(default_texts, cap="3", caps=GRADE_CAPS)
+    version = load_rubric_texts(default_texts).version
+    texts["meta.yaml"] = texts["meta.yaml"].replace(f'version: "{version}"', 'version: "2099.1"')
+    with Store(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
+        store.save_rubric_version(texts, author="李四", note="街道评分细则：加分项与等次限制")
+        rubric = store.current_rubric()
+        assert rubric.version == "2099.1" and rubric.bonus_items
+        store.import_inputs(sample_inputs, year=YEAR, evaluator="张三", rubric_version=rubric, source="s.xlsx")
+        app = EvaluateApp(store, rubric)
+        app.evaluator.value = "张三"  # who imported B01's evaluation: the form opens with it
+        app.open_branch("B01", YEAR)
+        # A bonus item says so and how much it can add, instead of 满分
+        heads = [w.value for w in _walk(app.form.box) if "b1 获得市级表彰" in str(getattr(w, "value", ""))]
+        assert heads and "加分项" in heads[0] and "最多加3分" in heads[0] and "满分3分" not in heads[0]
+        # Typing the bonus shows it in the results panel, capped at 3 (b1 3 + b3 2 → 3)
+        app.inputs["org.items.b1.value"].value = "3"
+        app.inputs["org.items.b3.value"].value = "有"
+        panel = app.panel.eligibility.value
+        assert "组织评定加分" in panel and "<td>3</td>" in panel.replace(".00", "")
+        assert "等次限制" not in panel  # B01 is 优秀 with a review of 优秀: nothing lowers it
+        # A review of 良好 fires the veto annual_review: the grade is capped, and the panel says why
+        app.inputs["org.annual_review_grade"].value = "良好"
+        panel = app.panel.eligibility.value
+        assert "<th>等次限制</th>" in panel and "年度述职评议考核等次达不到优秀" in panel
+        assert "等次最高为“良好”（按得分为“优秀”）" in panel and app.panel.grade == "良好"
+
+
+def _walk(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from _walk(child)

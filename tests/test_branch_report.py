@@ -163,3 +163,26 @@ def test_a_workflow_file_with_an_unknown_state_is_refused_with_file_and_line(tmp
     assert f"workflow.yaml:{line} 字段 transitions[4].to：状态变更中的状态“faild”未在 states 中定义" in str(
         refused.value
     )
+
+
+def test_the_item_table_puts_the_self_score_beside_the_assessed_score_with_the_pages_sign(
+    sample_inputs, default_rubric
+):
+    import pandas as pd
+
+    results = score(default_rubric, sample_inputs, year=YEAR)
+    item = default_rubric.items[0]
+    earned = float(results.items.loc["B02", item.id])
+    own = pd.Series({item.id: earned + 1})  # the branch gave itself one point more than it got
+    document = branch_report_html(
+        default_rubric,
+        results,
+        "B02",
+        gaps=gap_list(default_rubric, results, "B02"),
+        self_points=own,
+    )
+    assert "<th>自查分</th><th>考核分</th><th>差</th>" in document.replace("\n", "")
+    row = re.search(rf"<tr><td>{item.id} [^<]*</td>(.*?)</tr>", document.replace("\n", "")).group(1)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert [float(c) for c in cells[1:4]] == [earned + 1, earned, -1.0]
+    assert "“差”为考核分减自查分" in document

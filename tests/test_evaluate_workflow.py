@@ -1,4 +1,5 @@
-"""The 考评 page's workflow panel and the branch's 自查分 beside each field (widget-driven)."""
+"""The 考评 page's workflow panel and report download (widget-driven). The branch's 自查分 beside each field:
+tests/test_evaluate_self_score.py."""
 
 from __future__ import annotations
 
@@ -42,26 +43,6 @@ def self_assessed(store, rubric, s1=5, t3=12):
     payload["org"]["items"]["t3"]["value"] = t3
     session = store.open_branch_session(store.issue_access_code("JD001", YEAR, by="管理员").code)
     session.apply(payload)
-
-
-def test_the_branchs_self_score_is_shown_beside_each_field_with_the_gap(store, rubric):
-    self_assessed(store, rubric)
-    app = EvaluateApp(store, rubric)
-    app.evaluator.value = "周考评"
-    app.open_branch("JD001", YEAR)
-    line = app.self_scores.lines["s1"]
-    assert "自查分 <b>5</b>" in line.value and "考核分" not in line.value
-    assert "支部未提交自查分" in app.self_scores.lines["s2"].value
-    app.form.inputs["org.items.s1.value"].value = "3"
-    assert "考核分 <b>3</b>" in line.value and "差 " in line.value and ">-2<" in line.value
-    app.form.inputs["org.items.t3.value"].value = "11"  # 1 short of 12: 3.5 points against the branch's 4
-    assert "自查分 <b>4</b> · 考核分 <b>3.5</b>" in app.self_scores.lines["t3"].value
-
-
-def test_without_a_self_assessment_no_self_scores_are_shown(store, rubric):
-    app = EvaluateApp(store, rubric)
-    app.open_branch("JD002", YEAR)
-    assert all(line.value == "" for line in app.self_scores.lines.values())
 
 
 def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_them(store, rubric):

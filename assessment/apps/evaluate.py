@@ -26,7 +26,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
-from ..evaluation import blank_payload, check_payload, inputs_for, reconcile
+from ..evaluation import blank_payload, check_payload, inputs_for, parse_payload, reconcile
 from ..inputs import Inputs
 from ..rubric import Rubric
 from ..scoring import Results, score
@@ -42,8 +42,10 @@ from .common import (
     section_title,
 )
 from .evaluate_form import EvaluationForm
+from .evaluate_self import STYLE as SELF_STYLE
+from .evaluate_self import SelfScoreView
 from .evaluate_views import Reconciled, ResultPanel, history_html, local_time, reconciled_html
-from .workflow_panel import ReportDownload, SelfScores, WorkflowPanel
+from .workflow_panel import ReportDownload, WorkflowPanel
 
 __all__ = ["EvaluateApp", "EvaluateState", "evaluate_app"]
 
@@ -68,6 +70,8 @@ STYLE = (
     "background:#fff;box-sizing:border-box}"
     ".siping-evaluate .siping-item-head{font-size:14px;line-height:1.5;white-space:normal}"
     ".siping-evaluate .siping-key{background:#c0392b;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
+    "margin-left:6px}"
+    ".siping-evaluate .siping-bonus{background:#2e7d32;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
     "margin-left:6px}"
     ".siping-evaluate .siping-max{color:#5b6770;font-size:12px;margin-left:8px}"
     ".siping-evaluate .siping-area{margin:14px 0 4px;font-size:15px;border-left:4px solid #c0392b;padding-left:8px}"
@@ -130,7 +134,8 @@ STYLE = (
     ".siping-evaluate .siping-submit{border-top:1px solid #e3e6ea;border-bottom:1px solid #e3e6ea;padding:6px 0}"
     # The side column scrolls on its own on a laptop: its parts keep their height instead of shrinking.
     ".siping-evaluate .siping-side .lm-Widget{flex-shrink:0}"
-    "@media (min-width:900px){.siping-evaluate .siping-side{position:sticky;top:0;max-height:100vh;"
+    + SELF_STYLE
+    + "@media (min-width:900px){.siping-evaluate .siping-side{position:sticky;top:0;max-height:100vh;"
     "overflow-y:auto}.siping-evaluate .siping-brief{display:none}}"
     "</style>"
 )
@@ -181,8 +186,10 @@ class EvaluateState(traitlets.HasTraits):
     year = traitlets.Int(None, allow_none=True)
     evaluator = traitlets.Unicode("")
     payload = traitlets.Dict()
+    parsed = traitlets.Dict()  # the payload's values as scoring reads them (None where blank or wrong)
     problems = traitlets.List()  # FieldProblem of the payload
     results = traitlets.Any(None)  # scoring Results of the payload (with the branch's activity log)
+    self_assessment = traitlets.Any(None)  # the open branch's submitted self-assessment (never a draft)
     draft_status = traitlets.Unicode("")
     draft_warning = traitlets.Bool(False)
     draft_offer = traitlets.Any(None)  # a stored Draft waiting for 恢复 / 放弃
@@ -283,7 +290,7 @@ class EvaluateApp(widgets.VBox):
         self.panel = ResultPanel(actions=self.submit_box)
         self.history = _html()
         self.reconciled = _html()
-        self.self_scores: SelfScores | None = None
+        self.self_scores: SelfScoreView | None = None  # built with the form
         self.workflow_panel = WorkflowPanel(store, rubric, actor=lambda: self.state.evaluator) if store else None
         self.report_download = ReportDownload(store, rubric) if store else None
         self.form_column = widgets.VBox(layout=_layout(flex="1 1 520px", width="auto"))
@@ -326,6 +333,7 @@ class EvaluateApp(widgets.VBox):
         state.observe(self._render_draft, names=["draft_status", "draft_warning", "draft_offer"])
         state.observe(self._render_submit, names=["submitted", "evaluator", "notice", "submit_problems", "branch_id"])
         state.observe(guarded(CHANGE_FAILED, report)(self._render_records), names=["revisions", "reconciled"])
+        state.observe(guarded(CHANGE_FAILED, report)(self._render_self), names=["self_assessment", "branch_id"])
 
         if store is not None and rubric is not None and not error:
             self._fill_pickers()
@@ -432,11 +440,13 @@ class EvaluateApp(widgets.VBox):
             self._build_form()
         name = str(master.branches["name"].iloc[0])
         evaluator = self.state.evaluator
+        own = self.store.self_assessment(branch_id, year)  # submitted only: a draft is the branch's own work
         with self._loading_payload():
             self.state.update(
                 branch_id=branch_id,
                 branch_name=name,
                 year=year,
+                self_assessment=own,
                 error="",
                 notice="",
                 submit_problems=[],
@@ -450,7 +460,6 @@ class EvaluateApp(widgets.VBox):
             self._opened_payload = start
             self.form.fill(start)  # the fields first, then the result derived from them
             self.state.update(payload=start, submitted=mine)
-        self.self_scores.load(branch_id, self.store.self_assessment(branch_id, year))
         self._derive()
         self.workflow_panel.show(branch_id, year)
         self.report_download.show(branch_id, year)
@@ -476,8 +485,8 @@ class EvaluateApp(widgets.VBox):
             on_delete_department=guard(self.delete_department),
         )
         self.inputs = self.form.inputs
-        self.form_column.children = [self.form.box]
-        self.self_scores = SelfScores.for_form(self.form.box, self.rubric)
+        self.self_scores = SelfScoreView(self.rubric, self.form.beside)
+        self.form_column.children = [self.self_scores.summary, self.form.box]
 
     def _load_records(self) -> dict[str, Any]:
         """History and every evaluator's current submission, scored and reconciled."""
@@ -578,10 +587,10 @@ class EvaluateApp(widgets.VBox):
         key = scoring_key(state.payload)
         if key == self._scored_key:
             return
-        problems = check_payload(state.payload, self.rubric)
+        parsed, problems = parse_payload(state.payload, self.rubric)
         results = self._score(state.payload)
         self._scored_key = key
-        state.update(problems=problems, results=results)
+        state.update(parsed=parsed, problems=problems, results=results)
 
     def _on_evaluator(self, change) -> None:
         """Another evaluator name while a branch is open: their submission and draft apply."""
@@ -662,8 +671,23 @@ class EvaluateApp(widgets.VBox):
         if self.form is not None:
             self.form.show_problems(state.problems)
         self.panel.show(self.rubric, state.results, state.branch_id, state.problems)
-        if self.self_scores is not None and state.results is not None:
-            self.self_scores.compare(state.results, state.branch_id)
+        if self.self_scores is not None:
+            self.self_scores.compare(state.results, state.parsed, state.branch_id)
+
+    def _render_self(self, change=None) -> None:
+        """The branch's self-assessment beside the fields: loaded when another branch or year opens."""
+        state = self.state
+        if self.self_scores is None:
+            return
+        # Results of another year (the page is switching) are not compared: the new ones follow.
+        current = state.results is not None and state.results.year == state.year
+        self.self_scores.load(
+            self.rubric,
+            state.branch_id,
+            state.self_assessment,
+            state.results if current else None,
+            state.parsed if current else None,
+        )
 
     def _render_session(self, change=None) -> None:
         state = self.state

@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from .. import glossary as g
 from ..evaluation import FieldProblem
 from ..rubric import ChecklistItem, Rubric, format_fraction
 from ..workbook.layout import sheet_specs
@@ -79,11 +80,18 @@ def _message() -> widgets.HTML:
     return box
 
 
-def _field_row(field: widgets.Widget, message: widgets.HTML) -> widgets.Box:
+def _field_row(field: widgets.Widget, message: widgets.HTML, beside: widgets.HTML | None = None) -> widgets.Box:
+    """The field, then (if given) what is shown beside it, then its message; wrapping under it when narrow."""
     return widgets.Box(
-        [field, message],
+        [field, *([beside] if beside is not None else []), message],
         layout=_layout(display="flex", flex_flow="row wrap", align_items="center"),
     )
+
+
+def _beside() -> widgets.HTML:
+    box = widgets.HTML("", layout=widgets.Layout(min_width="0", max_width="100%", margin="0 8px 0 0"))
+    box.add_class("siping-beside")
+    return box
 
 
 def _item_input(item: ChecklistItem) -> widgets.Widget:
@@ -126,6 +134,9 @@ class EvaluationForm:
         self._on_delete_department = on_delete_department
         self.inputs: dict[str, widgets.Widget] = {}
         self.messages: dict[str, widgets.HTML] = {}
+        # An empty box beside each field a branch's self-assessment may also hold (the 组织评定 items, the
+        # review grade, the tallies): the page shows the branch's own value there.
+        self.beside: dict[str, widgets.HTML] = {}
         self._shown: dict[str, str] = {}
         self._filling = False
         specs = sheet_specs(rubric)
@@ -178,13 +189,14 @@ class EvaluationForm:
         )
         grade_message = _message()
         self._register("org.annual_review_grade", grade, grade_message)
+        grade_beside = self.beside["org.annual_review_grade"] = _beside()
         grade_box = widgets.VBox(
             [
                 widgets.HTML(
                     f'<div class="siping-desc">来源：{escape(grades.source)}。“优秀”以下不得评定为“最强党支部”。</div>',
                     layout=_layout(),
                 ),
-                _field_row(grade, grade_message),
+                _field_row(grade, grade_message, grade_beside),
             ],
             layout=_layout(),
         )
@@ -208,11 +220,14 @@ class EvaluationForm:
         return page
 
     def _item_card(self, item: ChecklistItem) -> widgets.VBox:
-        badges = '<span class="siping-key">关键项</span>' if item.key else ""
+        badges = f'<span class="siping-key">{g.KEY_ITEM}</span>' if item.key else ""
+        if item.bonus:
+            badges += f'<span class="siping-bonus">{g.BONUS_ITEM}</span>'
+        top = f"最多加{format_fraction(item.max)}分" if item.bonus else f"满分{format_fraction(item.max)}分"
         methods = "、".join(item.methods) or "—"
         head = widgets.HTML(
             f'<div class="siping-item-head"><b>{escape(item.id)} {escape(item.label)}</b>{badges}'
-            f'<span class="siping-max">满分{format_fraction(item.max)}分</span></div>'
+            f'<span class="siping-max">{top}</span></div>'
             f'<div class="siping-desc"><b>评分说明</b>：{escape(item.description)}</div>'
             f'<div class="siping-desc"><b>考评方式</b>：{escape(methods)}'
             f'<span class="siping-src"> · 来源：{escape(item.source)}</span></div>',
@@ -222,12 +237,13 @@ class EvaluationForm:
         field = _item_input(item)
         message = _message()
         self._register(f"{path}.value", field, message)
+        beside = self.beside[f"{path}.value"] = _beside()
         comment = widgets.Textarea(
             placeholder="评语、发现的问题（可不填）",
             layout=_layout(height="2.6em"),
         )
         self._register(f"{path}.comment", comment)
-        children = [head, _field_row(field, message), comment]
+        children = [head, _field_row(field, message, beside), comment]
         if item.evidence:
             evidence_message = _message()
             self.messages[f"{path}.evidence"] = evidence_message
@@ -284,7 +300,8 @@ class EvaluationForm:
             else:
                 field = _text(column.header, "人数（整数）")
             self._register(path, field, message)
-            row = _field_row(field, message)
+            beside = self.beside[path] = _beside()
+            row = _field_row(field, message, beside)
             if column.note:
                 row = widgets.VBox(
                     [row, widgets.HTML(f'<div class="siping-desc">{escape(column.note)}</div>', layout=_layout())],

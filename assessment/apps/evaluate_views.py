@@ -186,7 +186,7 @@ class ResultPanel(widgets.VBox):
             f"{'' if not complete else f' · {g.GRADE} <b>{escape(self.grade)}</b>'}{wrong}"
             "（详见下方“评分结果”）</div>"
         )
-        self._render_eligibility(b, complete)
+        self._render_eligibility(rubric, b, complete)
         self._render_vetoes(results, branch_id)
         self.missing_box.value = (
             f'<div class="siping-block"><b>{g.MISSING}</b>：{escape(self.missing)}</div>' if self.missing else ""
@@ -220,7 +220,7 @@ class ResultPanel(widgets.VBox):
             + "</div>"
         )
 
-    def _render_eligibility(self, b: pd.Series, complete: bool) -> None:
+    def _render_eligibility(self, rubric: Rubric, b: pd.Series, complete: bool) -> None:
         standardized = self.standardized
         if not b["standardized"] and b["standardized_reasons"]:
             standardized += f"（未满足：{b['standardized_reasons']}）"
@@ -232,6 +232,12 @@ class ResultPanel(widgets.VBox):
         ]
         if b["weak"]:
             rows.append((g.WEAK, f"是（{b['weak_reasons']}）"))
+        if b.get("grade_cap_reasons"):
+            rows.insert(0, (g.GRADE_CAP, str(b["grade_cap_reasons"])))
+        if rubric.bonus_items and "bonus" in b.index:
+            rows.insert(
+                0, (f"{rubric.channels.channel('org').label}{g.BONUS}", format_cell(b["bonus"], rubric.meta.decimals))
+            )
         body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
         self.eligibility.value = f'<table class="siping-kv">{body}</table>'
 

@@ -409,7 +409,9 @@ class SelfAssessApp(widgets.VBox):
         field = _item_input(item)
         path = f"org.items.{item.id}.value"
         self._register(path, field)
-        key = '<span class="siping-key">关键项</span>' if item.key else ""
+        key = f'<span class="siping-key">{g.KEY_ITEM}</span>' if item.key else ""
+        if item.bonus:
+            key += f'<span class="siping-key" style="background:#2e7d32">{g.BONUS_ITEM}</span>'
         evidence = "、".join(item.evidence) if item.evidence else "无"
         head = (
             f'<div class="siping-item-head"><b>{escape(item.id)} {escape(item.label)}</b>{key}'

@@ -1,10 +1,11 @@
-"""Pieces of the 考评 page that come from the workflow and the branches' self-assessments.
+"""Pieces of the 考评 page that come from the workflow: the branch's status and moves, and its report.
 
 - :class:`WorkflowPanel`: the branch's status for the year, its history (who, when, why), and the moves the
   rules allow next — each with who may make it — with a reason field and a button; a move the rules refuse
   shows the store's reason.
-- :class:`SelfScores`: the branch's 自查分 beside each checklist field of the evaluator's form, with the
-  evaluator's 考核分 and the gap between them (DOMAIN: real 评分细则 list 自查分 beside 考核分).
+- :class:`ReportDownload`: the branch's printable evaluation report.
+
+The branch's 自查分 beside each field of the evaluator's form is :mod:`assessment.apps.evaluate_self`.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from ..rubric import Rubric
-from ..scoring import Results
-from ..selfcheck import payload_item_points
 from ..store import Store, StoreError
 from .common import FULL_WIDTH, escape, html_table, scroll_box
 
-__all__ = ["ReportDownload", "SelfScores", "WorkflowPanel"]
+__all__ = ["ReportDownload", "WorkflowPanel"]
 
 STAFF_ROLES = ("street", "district")  # the evaluator page acts for the 街道 or the 区委, never for a branch
 
@@ -156,70 +154,6 @@ class WorkflowPanel(widgets.VBox):
         self.reason.value = ""
         self.render()
         return True
-
-
-class SelfScores:
-    """The branch's 自查分 beside each item of an evaluator's form (one HTML line under the item's head)."""
-
-    def __init__(self, cards: dict[str, widgets.Box], rubric: Rubric):
-        self.rubric = rubric
-        self.lines: dict[str, widgets.HTML] = {}
-        self.self_points = pd.Series(dtype="float64")
-        for item_id, card in cards.items():
-            line = widgets.HTML(layout=_layout())
-            line.add_class("siping-self-score")
-            head, *rest = card.children
-            card.children = (head, line, *rest)
-            self.lines[item_id] = line
-
-    @classmethod
-    def for_form(cls, form_box: widgets.Widget, rubric: Rubric) -> SelfScores:
-        """Find the item cards (CSS class ``siping-item-<id>``) anywhere inside ``form_box``."""
-        wanted = {f"siping-item-{item.id}": item.id for item in rubric.items}
-        cards: dict[str, widgets.Box] = {}
-        stack = [form_box]
-        while stack:
-            widget = stack.pop()
-            for css in getattr(widget, "_dom_classes", ()):
-                if css in wanted:
-                    cards[wanted[css]] = widget
-            stack.extend(getattr(widget, "children", ()) or ())
-        return cls(cards, rubric)
-
-    def load(self, branch_id: str, self_assessment) -> None:
-        """The branch's submitted self-assessment (or None: nothing to show)."""
-        payload = self_assessment.payload if self_assessment is not None else None
-        self.self_points = payload_item_points(self.rubric, branch_id, payload)
-        self.compare(None, branch_id)
-
-    def compare(self, results: Results | None, branch_id: str) -> None:
-        """Redraw each line with the evaluator's current points (when scored) and the gap."""
-        current = results.items.loc[branch_id] if results is not None and branch_id in results.items.index else None
-        for item in self.rubric.items:
-            line = self.lines.get(item.id)
-            if line is None:
-                continue
-            own = float(self.self_points.get(item.id, np.nan))
-            if np.isnan(own):
-                text = '<span class="siping-hint">支部未提交自查分</span>' if not self.self_points.isna().all() else ""
-            else:
-                text = f"自查分 <b>{format_fraction_text(own)}</b>"
-                mine = float(current.get(item.id, np.nan)) if current is not None else np.nan
-                if not np.isnan(mine):
-                    gap = mine - own
-                    colour = "#8a1f11" if gap < 0 else "#1e6b34"
-                    text += (
-                        f" · 考核分 <b>{format_fraction_text(mine)}</b> · 差 "
-                        f'<b style="color:{colour}">{"+" if gap > 0 else ""}{format_fraction_text(gap)}</b>'
-                    )
-            value = f'<div class="siping-hint">{text}</div>' if text else ""
-            if line.value != value:
-                line.value = value
-
-
-def format_fraction_text(value: float) -> str:
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 class ReportDownload(widgets.VBox):

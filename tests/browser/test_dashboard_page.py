@@ -117,7 +117,8 @@ def test_dashboard_shows_the_street_over_the_years_and_follows_the_year(
     assert page.get_by_text("“力争”目标").first.is_visible()
     funnel = page.locator(".siping-funnel").inner_text()
     assert "自评中" in funnel and "待区委验收" in funnel
-    assert _stat(page, "designated") == "5"  # the demo's workflow: 5 designated, 2 declared in 2025
+    # the demo's workflow: 5 designated in 2025 (2 more declared), and 1 designated earlier, still valid
+    assert _stat(page, "designated") == "6"
     assert page.locator(".siping-weak table tbody tr").count() == 7
     assert page.locator(".siping-budget").get_by_text("待定").first.is_visible()
     assert page.locator(".siping-results table tbody tr").count() == 60

@@ -1,8 +1,8 @@
 """The 考评 page in a real browser, on its own Voila whose kernels see a temporary database
 (ASSESSMENT_DATABASE_URL) seeded with the demo street: an evaluator picks a branch by typing part
-of its name, takes up the draft they left, changes a few fields, sees the result follow, submits,
-reloads the page and finds the submission in the history beside the imported one. Also: the page
-fits a 390 px phone.
+of its name, takes up the draft they left, sees the branch's own 自评 beside the fields and the gap,
+changes a few fields, sees the result follow, submits, reloads the page and finds the submission in the
+history beside the imported one. Also: the page, self-scores included, fits a 390 px phone.
 """
 
 from __future__ import annotations
@@ -66,6 +66,15 @@ def evaluate_server(voila_server, tmp_path_factory):
         # per branch by the importing evaluator (revision 1 of each branch).
         store.import_inputs(demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道")
         store.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
+        # Two branches have applied for acceptance with their self-assessment (the one on 光明 is long).
+        for branch_id, own in (
+            ("JD001", {"s1": "4.5"}),
+            ("JD002", {i.id: "1" for i in rubric.items if i.kind == "points"}),
+        ):
+            payload = blank_payload(rubric)
+            for item_id, value in own.items():
+                payload["org"]["items"][item_id]["value"] = value
+            store.open_branch_session(store.issue_access_code(branch_id, YEAR, by="管理员").code).apply(payload)
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-evaluate.log")
     return server
 
@@ -117,6 +126,13 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     wait_composite(page, FULL_COMPOSITE)
     expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_value("5")
     assert page.locator(".siping-panel .siping-grade").inner_text().strip() == "优秀"
+    # And the branch's own score stands beside the field, with the gap 考核分 − 自查分
+    assert page.get_by_text("支部已于").first.is_visible()
+    s1_self = page.locator(".siping-item", has_text="s1 支部设置规范").locator(".siping-beside")
+    expect(s1_self).to_have_text("自评：4.5 分 考核分 5 分 · 差 +0.5 分")
+    expect(page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-beside")).to_have_text(
+        "自评：未填"
+    )
 
     # When one score is lowered, Then the composite and the chart follow at once
     chart = page.locator(".siping-panel img.siping-channel-chart")
@@ -129,6 +145,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     )
     seconds = time.monotonic() - started
     expect(page.get_by_text("草稿已自动保存").first).to_be_visible()
+    expect(s1_self).to_have_text("自评：4.5 分 考核分 4 分 · 差 −0.5 分")
 
     # When a wrong value is typed, Then its message stands beside it and nothing is made up
     s2 = item_field(page, "s2 支部委员会设置", "得分（0–5）")
@@ -187,8 +204,16 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         open_branch(page, "光明", "手机考评员")
         page.locator(".siping-panel .siping-composite").wait_for(state="visible", timeout=15_000)
         page.locator(".siping-panel img.siping-radar").wait_for(state="visible", timeout=15_000)
+        # The branch self-assessed: its line sits under each field on a phone
+        s1_self = page.locator(".siping-item", has_text="s1 支部设置规范").locator(".siping-beside")
+        expect(s1_self).to_have_text("自评：1 分")
+        assert page.get_by_text("支部已于").first.is_visible()
         item_field(page, "s1 支部设置规范", "得分（0–5）").fill("9")
         page.get_by_text("填写了“9”，应为0到5之间的数", exact=True).wait_for(state="visible", timeout=10_000)
+        item_field(page, "s2 支部委员会设置", "得分（0–5）").fill("4.5")
+        expect(page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-beside")).to_have_text(
+            "自评：1 分 考核分 4.5 分 · 差 +3.5 分"
+        )
         page.get_by_role("tab", name="社会评价").click()
         page.get_by_role("button", name="添加部门意见").click()
         page.get_by_label("部门", exact=True).fill("街道综治办")

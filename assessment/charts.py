@@ -431,7 +431,7 @@ def workflow_funnel(funnel: pd.DataFrame) -> Figure:
 
 def star_distribution(stars: pd.DataFrame) -> Figure:
     """Branches per star level (``星级``, ``支部数``; the last row: without stars)."""
-    labels = [str(label) for label in stars["星级"]]
+    labels = [str(label) for label in stars[g.STARS]]
     counts = stars["支部数"].astype(int).to_numpy()
     fig = _figure(2.8)
     ax = fig.add_subplot()

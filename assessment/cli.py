@@ -741,16 +741,16 @@ def revisions_table(revisions) -> pd.DataFrame:
     rows = [
         {
             g.BRANCH_ID: r.branch_id,
-            "修订号": r.revision_no,
+            g.REVISION_NO: r.revision_no,
             "时间": _local_time(r.created_at),
-            "评估人": r.evaluator,
+            g.EVALUATOR: r.evaluator,
             g.RUBRIC_VERSION: r.rubric_version,
             "状态": STATUS_LABELS[r.status],
             "更正原因": r.reason or "",
         }
         for r in sorted(revisions, key=lambda r: (r.branch_id, r.revision_no))
     ]
-    columns = [g.BRANCH_ID, "修订号", "时间", "评估人", g.RUBRIC_VERSION, "状态", "更正原因"]
+    columns = [g.BRANCH_ID, g.REVISION_NO, "时间", g.EVALUATOR, g.RUBRIC_VERSION, g.STATUS, "更正原因"]
     return pd.DataFrame(rows, columns=columns)
 
 

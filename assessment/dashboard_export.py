@@ -19,6 +19,7 @@ from openpyxl.drawing.image import Image as SheetImage
 from openpyxl.styles import Font
 
 from . import charts
+from . import glossary as g
 from .analysis import overview as ov
 from .workbook.writer import atomic_write, cell_value, display_width, style_header
 
@@ -79,7 +80,7 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         ("支部数", str(view.total)),
         ("数据", street.source or "考评数据库"),
         ("已有年度", "、".join(str(y) for y in street.year_list)),
-        ("评分标准版本", rubric.version),
+        (g.RUBRIC_VERSION, rubric.version),
         ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")),
         ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
         ("本年度“最强”目标", ov.strongest_target_text(row)),

@@ -38,6 +38,17 @@ FIELD_LABELS: dict[str, str] = {
     "advice": "改进建议",
     "description": "评分说明",
     "at_least": "最低等次",
+    "bonus": "加分项",
+    "bonus_group": "加分组",
+    "cap": "加分上限",
+    "total_cap": "总分上限",
+    "groups": "加分组",
+    "grade_caps": "等次限制",
+    "max_grade": "最高等次",
+    "any_of": "条件",
+    "rule": "否决规则",
+    "honours": "评先评优",
+    "requires": "所需评定",
 }
 
 # Channels and results.
@@ -63,6 +74,8 @@ PASS = "通过"
 FAIL = "未通过"
 UNKNOWN = "无法判断"
 NOT_APPLICABLE = "不适用"
+EVALUATOR = "评估人"
+REVISION_NO = "修订号"
 
 # Checklist items (rubrics/checklist.yaml) and what limits a result.
 KEY_ITEM = "关键项"

@@ -107,7 +107,7 @@ def veto_table(results: Results) -> pd.DataFrame:
 def rubric_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     """Sheet 评分标准: which rubric and year produced these results."""
     rows = [
-        ("评分标准版本", results.rubric_version),
+        (g.RUBRIC_VERSION, results.rubric_version),
         ("评分标准名称", rubric.meta.name),
         ("评估年度", str(results.year)),
         ("支部数", str(len(results.branches))),
@@ -116,7 +116,7 @@ def rubric_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     if rubric.bonus_items:
         spec = rubric.checklist.bonus
         rows += [
-            ("加分项", "、".join(f"{i.id} {i.label}" for i in rubric.bonus_items)),
+            (g.BONUS_ITEM, "、".join(f"{i.id} {i.label}" for i in rubric.bonus_items)),
             ("加分上限", "不封顶" if spec.cap is None else f"{format_fraction(spec.cap)}分"),
             (
                 f"{rubric.channel('org').label}总分上限",

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from .. import glossary as g
 from ..rubric import Rubric, format_percent
 from ..scoring import Results
 
@@ -144,7 +145,7 @@ def street_totals(before: Results, after: Results, rubric: Rubric) -> list[Total
     rows.append(
         Totals(
             "weak",
-            "软弱涣散",
+            g.WEAK,
             int(before.branches["weak"].sum()),
             int(after.branches["weak"].sum()),
             total,

@@ -283,7 +283,7 @@ def street_table(street: Street, year: int) -> pd.DataFrame:
         "已评定最强",
         "具备最强资格（达到标准）",
         "最强目标是否达到",
-        "软弱涣散",
+        g.WEAK,
     ]
     rows = []
     parts = [(name, for_street(street, name)) for name in street_names(street)]
@@ -303,7 +303,7 @@ def street_table(street: Street, year: int) -> pd.DataFrame:
                 "已评定最强": _count_share(r.strongest_designated, r.total),
                 "具备最强资格（达到标准）": _count_share(r.strongest_qualified, r.total),
                 "最强目标是否达到": met_text(r.strongest_met),
-                "软弱涣散": r.weak,
+                g.WEAK: r.weak,
             }
         )
     return pd.DataFrame(rows, columns=columns)
@@ -433,7 +433,7 @@ def target_table(progress: list[TargetYear]) -> pd.DataFrame:
                 "具备最强资格（达到标准）": _count_share(r.strongest_qualified, r.total),
                 "最强目标": strongest_target_text(r),
                 "最强目标是否达到": met_text(r.strongest_met),
-                "软弱涣散": r.weak,
+                g.WEAK: r.weak,
                 "软弱涣散目标": "动态清零" if r.weak_cleared else "—",
                 "清零是否达到": met_text(r.weak_met),
             }
@@ -749,7 +749,7 @@ def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
         "考评流程": flow.drop(columns=["status"]) if flow is not None else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
         "星级分布": star_counts(view.results, rubric).drop(columns=["stars"]),
         "四评平均分": channel_averages(view.results, rubric),
-        "软弱涣散": weak_list(view, rubric),
+        g.WEAK: weak_list(view, rubric),
         "否决情况": veto_list(view.results, rubric),
         "待遇保障测算": budget_table(budget_lines(view, rubric)),
         "测算设置": budget_settings(rubric),

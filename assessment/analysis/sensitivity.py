@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from .. import glossary as g
 from ..rubric import Rubric
 from ..rubric.model import ScoreAtLeast
 from ..scoring import channels as ch
@@ -231,7 +232,7 @@ def sensitivity(
     hangs_on = np.where(
         flips_standardized & flips_strongest,
         "达标、最强资格",
-        np.where(flips_standardized, "达标", np.where(flips_strongest, "最强资格", "")),
+        np.where(flips_standardized, g.STANDARDIZED, np.where(flips_strongest, g.STRONGEST, "")),
     ).astype(object)
     b = current.branches
     frame = pd.DataFrame(

@@ -26,6 +26,7 @@ from typing import Any
 import ipywidgets as widgets
 import traitlets
 
+from .. import glossary as g
 from ..evaluation import blank_payload, check_payload, inputs_for, parse_payload, reconcile
 from ..inputs import Inputs
 from ..rubric import Rubric
@@ -248,7 +249,7 @@ class EvaluateApp(widgets.VBox):
             style={"description_width": "initial"},
         )
         self.evaluator = widgets.Text(
-            description="评估人",
+            description=g.EVALUATOR,
             placeholder="姓名（必填）",
             continuous_update=False,
             layout=widgets.Layout(width="100%", max_width="16em", min_width="0", margin="2px 0"),

@@ -304,9 +304,9 @@ def history_html(revisions: Sequence[Any]) -> str:
     ordered = sorted(revisions, key=lambda r: (r.revision_no, r.id), reverse=True)
     frame = pd.DataFrame(
         {
-            "修订号": [f"第{r.revision_no}号" for r in ordered],
+            g.REVISION_NO: [f"第{r.revision_no}号" for r in ordered],
             "时间": [local_time(r.created_at) for r in ordered],
-            "评估人": [r.evaluator for r in ordered],
+            g.EVALUATOR: [r.evaluator for r in ordered],
             g.RUBRIC_VERSION: [r.rubric_version for r in ordered],
             "状态": [REVISION_STATUS.get(r.status, r.status) for r in ordered],
             "更正原因": [r.reason or "" for r in ordered],
@@ -316,7 +316,7 @@ def history_html(revisions: Sequence[Any]) -> str:
         html_table(
             frame,
             row_attrs=[{"data-revision": str(r.revision_no)} for r in ordered],
-            nowrap_columns=["修订号", "时间", "状态"],
+            nowrap_columns=[g.REVISION_NO, "时间", g.STATUS],
         ),
         max_height="320px",
         css_class="siping-history",
@@ -364,15 +364,15 @@ def reconciled_html(rubric: Rubric, reconciled: Reconciled | None, branch_id: st
         b = reconciled.results[who].branches.loc[branch_id]
         rows.append(
             {
-                "评估人": who,
-                "修订号": f"第{revision.revision_no}号",
+                g.EVALUATOR: who,
+                g.REVISION_NO: f"第{revision.revision_no}号",
                 "提交时间": local_time(revision.created_at),
                 g.COMPOSITE: b["composite"],
                 g.GRADE: b["grade"] if b["status"] == g.COMPLETE else g.INCOMPLETE,
             }
         )
     table = scroll_box(
-        html_table(pd.DataFrame(rows), decimals=decimals, nowrap_columns=["修订号", "提交时间"]),
+        html_table(pd.DataFrame(rows), decimals=decimals, nowrap_columns=[g.REVISION_NO, "提交时间"]),
         css_class="siping-submissions",
     )
     spec = rubric.channels.reconciliation

@@ -40,6 +40,7 @@ from ruamel.yaml.events import (
     SequenceStartEvent,
 )
 
+from .. import glossary as g
 from ..glossary import FIELD_LABELS
 from .loader import RubricError, RubricProblem, load_rubric_texts
 from .model import FILES, Band, Rubric
@@ -295,11 +296,11 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
     eligibility = rubric.eligibility
     if eligibility.grades.choice:
         settings += _edge_settings(
-            eligibility.grades.bands, "grades", "等次", eligibility.grades.source, decimals, ("grades", "bands")
+            eligibility.grades.bands, "grades", g.GRADE, eligibility.grades.source, decimals, ("grades", "bands")
         )
     if eligibility.stars.choice:
         settings += _edge_settings(
-            eligibility.stars.bands, "stars", "星级", eligibility.stars.source, decimals, ("stars", "bands")
+            eligibility.stars.bands, "stars", g.STARS, eligibility.stars.source, decimals, ("stars", "bands")
         )
         if eligibility.stars.max_if_not_standardized is not None:
             settings.append(
@@ -548,7 +549,7 @@ def _with_label(setting: Setting, label: str, label_path: Path) -> Setting:
 
 def _target_label(rubric: Rubric, target: str) -> str:
     if target == "composite":
-        return "综合得分"
+        return g.COMPOSITE
     return rubric.channel(target).label
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import glossary as g
 from ..rubric import Rubric
 from ..rubric.model import (
     ActivityRulesMet,
@@ -37,7 +38,7 @@ KIND_LABELS = {
     "activity": "组织生活",
     "structure": "组织设置",
     "members": "党员管理",
-    "bonus": "加分项",
+    "bonus": g.BONUS_ITEM,
 }
 
 _MEMBER_ADVICE = {

@@ -514,3 +514,30 @@ def test_the_weights_page_starts_from_the_current_version(street_url, monkeypatc
     assert "当前评分标准版本 2025.2" in app.title.value
     assert app.state.values["channels.member"] == F(1, 2)
     assert load_rubric_texts(app.texts).version == "2025.2"
+
+
+def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(imported, sample_inputs):
+    store = imported
+    texts = store.rubric_texts(BUILT_IN)
+    checklist = texts["checklist.yaml"]
+    # 2025.2 splits s1's weight with a new indicator s9
+    assert "    weight: 0.05\n    key: true\n" in checklist
+    checklist = checklist.replace("    weight: 0.05\n    key: true\n", "    weight: 0.025\n    key: true\n", 1)
+    checklist = checklist.rstrip("\n") + (
+        "\n  - id: s9\n    label: 支部议事规则\n    area: setting\n    strength: team\n    kind: points\n"
+        "    max: 5\n    weight: 0.025\n    description: 制定并执行支部议事规则。\n"
+        "    advice: 制定议事规则并报上级党组织备案。\n    source: 测试\n"
+    )
+    changed = dict(texts, **{"checklist.yaml": checklist})
+    changed["meta.yaml"] = changed["meta.yaml"].replace(f'version: "{BUILT_IN}"', 'version: "2025.2"')
+    store.save_rubric_version(changed, author="李四", note="增加议事规则指标")
+    new = store.current_rubric()
+    assert [i.id for i in new.items][-1] == "s9"
+    inputs, _ = store.current_inputs(YEAR, new)
+    results = score(new, inputs, year=YEAR).branches
+    before = score(load_rubric(), sample_inputs, year=YEAR).branches
+    was_complete = before.index[before["status"] == "已完成"]
+    assert len(was_complete)
+    for branch in was_complete:
+        assert results.loc[branch, "status"] == "未完成"
+        assert "s9" in results.loc[branch, "missing"] or "支部议事规则" in results.loc[branch, "missing"]

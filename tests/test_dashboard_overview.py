@@ -128,6 +128,7 @@ def test_funnel_counts_every_state_in_workflow_order_and_branches_without_a_reco
         "failed": 1,
         "strongest_declared": 0,
         "strongest": 2,
+        "strongest_city": 0,
         "revoked": 0,
     }
     assert flow["支部数"].sum() == 8
@@ -166,6 +167,8 @@ def test_budget_arithmetic_with_the_default_settings(rubric):
     # And the 30% funding uplift to every designated 最强 branch: 20,000 × 3/10 × 3
     uplift = lines["strongest_funding_uplift"]
     assert uplift.per_branch == 6000 and uplift.designated == 3 and uplift.total == 18000
+    # And no branch has a 市委 designation yet
+    assert lines["city_subsidy"].designated == 0
     # And the 达标 uplift has no rate in 001 (适当上浮): counted, but 待定
     standardized = lines["standardized_uplift"]
     assert standardized.designated == 2 and standardized.qualified == 2
@@ -207,7 +210,11 @@ def test_budget_without_statuses_counts_no_designation_but_still_what_the_scores
     assert (
         lines["strongest_funding_uplift"].qualified == 3 and lines["strongest_funding_uplift"].qualified_total == 18000
     )
-    assert ov.budget_table(list(lines.values()))["已评定支部数"].tolist() == [ov.NO_WORKFLOW] * 4
+    assert ov.budget_table(list(lines.values()))["已评定支部数"].tolist() == [ov.NO_WORKFLOW] * 5
+    # A 市委 designation cannot be foreseen from the results: its line says so instead of a count
+    city = lines["city_subsidy"]
+    assert city.qualified is None and city.qualified_total is None and city.total is None
+    assert ov.budget_table([city])["按考评结果符合条件的支部数"].tolist() == ["—"]
 
 
 def test_money_text():
@@ -305,3 +312,13 @@ def test_overview_tables_are_the_pages_tables(rubric, demo_years):
     results = tables["各支部结果"]
     assert len(results) == 60 and results.set_index("支部编号").loc["JD001", "流程状态"] == "已评定最强"
     assert results.set_index("支部编号").loc["JD002", "流程状态"] == "自评中"
+
+
+def test_a_city_designation_is_still_a_strongest_designation_and_earns_the_city_line(rubric):
+    statuses = {"B01": "strongest_city", "B02": "strongest", "B04": "standardized"}
+    lines = {line.benefit.id: line for line in ov.budget_lines(budget_view(statuses), rubric)}
+    assert lines["city_subsidy"].designated == 1
+    assert lines["strongest_funding_uplift"].designated == 2  # 区委 and 市委 designations alike
+    assert lines["strongest_bonus"].designated == 2  # both are 村/社区
+    assert lines["standardized_uplift"].designated == 1
+    assert ov.target_progress(ov.Street(rubric, {2025: budget_view(statuses)}))[0].strongest_designated == 2

@@ -35,6 +35,7 @@ from ..rubric.model import Benefit
 from ..scoring import Results, score
 
 __all__ = [
+    "DESIGNATED_CITY",
     "DESIGNATED_STANDARDIZED",
     "DESIGNATED_STRONGEST",
     "DISTRICT_LABEL",
@@ -82,7 +83,8 @@ HONOURS = "评先评优（可参评）"
 # Workflow states (rubrics/workflow.yaml) that hold a designation, by what the budget and the
 # targets call it. A branch designated 最强 holds the 达标 designation too, but its benefits are the
 # 最强 ones (not cumulative: see rubrics/targets.yaml).
-DESIGNATED_STRONGEST = frozenset({"strongest"})
+DESIGNATED_STRONGEST = frozenset({"strongest", "strongest_city"})
+DESIGNATED_CITY = frozenset({"strongest_city"})  # 市委评定 (001 §四(三)), a step above the 区委's
 DESIGNATED_STANDARDIZED = frozenset({"standardized", "strongest_declared"})
 # A designation (workflow.yaml designation: true) stands in later years until its valid period
 # (the committee term) ends or it is revoked (001 §四(四)); the revoking state:
@@ -580,7 +582,7 @@ class BudgetLine:
     base_amount: Fraction | None
     unit: str
     designated: int | None
-    qualified: int
+    qualified: int | None  # None: not foreseeable from the results (a 市委 designation)
 
     @property
     def per_branch(self) -> Fraction | None:
@@ -596,7 +598,7 @@ class BudgetLine:
 
     @property
     def qualified_total(self) -> Fraction | None:
-        return None if self.per_branch is None else self.per_branch * self.qualified
+        return None if self.per_branch is None or self.qualified is None else self.per_branch * self.qualified
 
 
 def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
@@ -611,10 +613,13 @@ def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
         if benefit.designation is None:
             continue
         kind_ok = np.isin(kinds, list(benefit.applies_to)) if benefit.applies_to else np.ones(len(b), dtype=bool)
-        # A share of the team's pay is a one-off bonus (001 §四(二)): paid in the year of the designation
-        # only; a funding uplift (§四(三)) holds as long as the designation does.
-        one_off = benefit.share_of_team_pay is not None or (benefit.uplift is None and benefit.base == "team_pay")
-        if benefit.designation == "strongest":
+        # A one-off bonus (001 §四(二)) is paid in the year of the designation only; a funding uplift
+        # (§四(三)) holds as long as the designation does.
+        one_off = benefit.one_off
+        if benefit.designation == "strongest_city":
+            held = view.designated(DESIGNATED_CITY, this_year_only=one_off)
+            eligible = None  # the 市委's choice: not foreseeable from the results
+        elif benefit.designation == "strongest":
             held = view.designated(DESIGNATED_STRONGEST, this_year_only=one_off)
             eligible = strongest
         else:
@@ -632,7 +637,7 @@ def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
                 base_amount=amount.value if amount else None,
                 unit=amount.unit if amount else "元",
                 designated=int((held & kind_ok).sum()) if held is not None else None,
-                qualified=int((eligible & kind_ok).sum()),
+                qualified=int((eligible & kind_ok).sum()) if eligible is not None else None,
             )
         )
     return lines
@@ -658,7 +663,9 @@ def budget_table(lines: list[BudgetLine], *, text: bool = False) -> pd.DataFrame
     rows = []
     for line in lines:
         benefit = line.benefit
-        who = "已评定最强" if benefit.designation == "strongest" else "已达标（未评定最强）"
+        who = {"strongest": "已评定最强", "strongest_city": "市委评定最强"}.get(
+            benefit.designation, "已达标（未评定最强）"
+        )
         if benefit.applies_to:
             who += f"的{'、'.join(benefit.applies_to)}支部"
         base = f"{line.base_label}：{money_text(line.base_amount)}" + ("" if line.base_amount is None else line.unit)
@@ -671,7 +678,7 @@ def budget_table(lines: list[BudgetLine], *, text: bool = False) -> pd.DataFrame
                 f"每个支部（{line.unit}）": _money(line.per_branch, text),
                 "已评定支部数": NO_WORKFLOW if line.designated is None else line.designated,
                 f"合计（{line.unit}）": _money(line.total, text),
-                "按考评结果符合条件的支部数": line.qualified,
+                "按考评结果符合条件的支部数": "—" if line.qualified is None else line.qualified,
                 f"如全部评定，合计（{line.unit}）": _money(line.qualified_total, text),
                 "来源": benefit.source,
             }

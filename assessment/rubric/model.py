@@ -874,8 +874,9 @@ class Benefit(Frozen):
     choice: bool = False
     source: Text
     # For the budget view (总览 待遇保障测算): which designation earns it, and of which amount it is a share.
-    designation: Literal["standardized", "strongest"] | None = None
+    designation: Literal["standardized", "strongest", "strongest_city"] | None = None
     base: Ident | None = None
+    one_off: bool = False  # paid once, in the year of the designation (else: every year it holds)
 
 
 class Amount(Frozen):

@@ -222,6 +222,14 @@ def test_points_system_goes_above_100_and_the_top_band_covers_it(default_texts):
     b = one(rubric, org={"b1": 3.0, "b3": "有"})
     assert b["org"] == 105 and b["composite"] == composite_of(105) > 100
     assert b["grade"] == "优秀" and b["stars"] == 5 and b["standardized"]
+    # The weights page's score thresholds reach as far as the scores can: 102 for the composite
+    scores = [s for s in adjustable_settings(rubric) if s.group in ("standardized", "weak") and s.kind == "score"]
+    tops = {s.label: s.maximum for s in scores}
+    assert tops and set(tops.values()) == {102, 105}, tops  # composite 102; 组织评定 105 (weak rule)
+    defaults = [
+        s for s in adjustable_settings(load_rubric()) if s.group in ("standardized", "weak") and s.kind == "score"
+    ]
+    assert defaults and all(s.maximum == 100 for s in defaults)
 
 
 def test_points_system_with_bands_ending_at_100_is_refused_where_the_bands_are(default_texts):

@@ -248,6 +248,15 @@ def _edge_settings(
     return settings
 
 
+def _score_top(rubric: Rubric, target: str) -> Fraction:
+    """The highest score ``target`` (composite or a channel) can reach: above 100 only in 积分制."""
+    if target == "composite":
+        return max(rubric.meta.scale_max, rubric.composite_max())
+    if target == "org":
+        return max(rubric.meta.scale_max, rubric.checklist.org_max())
+    return rubric.meta.scale_max
+
+
 def adjustable_settings(rubric: Rubric) -> list[Setting]:
     """Every setting an analyst may change, in page order. Never the veto rules."""
     settings: list[Setting] = []
@@ -337,7 +346,7 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
                         paths=((*base, "threshold"),),
                         kind="score",
                         minimum=scale[0],
-                        maximum=scale[1],
+                        maximum=_score_top(rubric, cond.target),
                         step=Fraction(1, 2),
                         unit="分",
                         note=f"选择：{cond.label}。{eligibility.standardized.source}",
@@ -423,7 +432,7 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
                             paths=((*base, "threshold"),),
                             kind="score",
                             minimum=scale[0],
-                            maximum=scale[1],
+                            maximum=_score_top(rubric, cond.target),
                             step=Fraction(1, 2),
                             unit="分",
                             note=f"选择：{cond.label}。{eligibility.weak.source}",

@@ -130,8 +130,9 @@ def test_dashboard_shows_the_street_over_the_years_and_follows_the_year(
     # When the visitor picks 2023, Then every figure follows
     year_seconds = _pick_year(page, 2023)
     assert _stat(page, "standardized") == "25"
-    assert page.locator(".siping-weak", has_text="本年度目标：动态清零").is_visible()
-    assert page.locator(".siping-year-targets", has_text="力争40%以上").is_visible()
+    # The parts of the page render one after another: wait for each (a loaded machine is slower)
+    page.locator(".siping-weak", has_text="本年度目标：动态清零").wait_for(state="visible", timeout=20_000)
+    page.locator(".siping-year-targets", has_text="力争40%以上").wait_for(state="visible", timeout=20_000)
     assert _stat(page, "designated") == "3"  # a finished year: every qualified branch designated
 
     # When they ask for the Excel file, Then a download link brings a workbook of that year

@@ -127,11 +127,11 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_value("5")
     assert page.locator(".siping-panel .siping-grade").inner_text().strip() == "优秀"
     # And the branch's own score stands beside the field, with the gap 考核分 − 自查分
-    assert page.get_by_text("支部已于").first.is_visible()
+    expect(page.get_by_text("支部已于").first).to_be_visible(timeout=30_000)
     s1_self = page.locator(".siping-item", has_text="s1 支部设置规范").locator(".siping-beside")
-    expect(s1_self).to_have_text("自评：4.5 分 考核分 5 分 · 差 +0.5 分")
+    expect(s1_self).to_have_text("自评：4.5 分 考核分 5 分 · 差 +0.5 分", timeout=30_000)
     expect(page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-beside")).to_have_text(
-        "自评：未填"
+        "自评：未填", timeout=30_000
     )
 
     # When one score is lowered, Then the composite and the chart follow at once
@@ -145,7 +145,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     )
     seconds = time.monotonic() - started
     expect(page.get_by_text("草稿已自动保存").first).to_be_visible()
-    expect(s1_self).to_have_text("自评：4.5 分 考核分 4 分 · 差 −0.5 分")
+    expect(s1_self).to_have_text("自评：4.5 分 考核分 4 分 · 差 −0.5 分", timeout=30_000)
 
     # When a wrong value is typed, Then its message stands beside it and nothing is made up
     s2 = item_field(page, "s2 支部委员会设置", "得分（0–5）")
@@ -206,13 +206,13 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         page.locator(".siping-panel img.siping-radar").wait_for(state="visible", timeout=15_000)
         # The branch self-assessed: its line sits under each field on a phone
         s1_self = page.locator(".siping-item", has_text="s1 支部设置规范").locator(".siping-beside")
-        expect(s1_self).to_have_text("自评：1 分")
-        assert page.get_by_text("支部已于").first.is_visible()
+        expect(s1_self).to_have_text("自评：1 分", timeout=30_000)
+        expect(page.get_by_text("支部已于").first).to_be_visible(timeout=30_000)
         item_field(page, "s1 支部设置规范", "得分（0–5）").fill("9")
         page.get_by_text("填写了“9”，应为0到5之间的数", exact=True).wait_for(state="visible", timeout=10_000)
         item_field(page, "s2 支部委员会设置", "得分（0–5）").fill("4.5")
         expect(page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-beside")).to_have_text(
-            "自评：1 分 考核分 4.5 分 · 差 +3.5 分"
+            "自评：1 分 考核分 4.5 分 · 差 +3.5 分", timeout=30_000
         )
         page.get_by_role("tab", name="社会评价").click()
         page.get_by_role("button", name="添加部门意见").click()

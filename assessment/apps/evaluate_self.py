@@ -30,7 +30,7 @@ from .. import glossary as g
 from ..evaluation import parse_payload
 from ..rubric import ChecklistItem, Rubric, format_fraction
 from ..scoring import Results
-from ..scoring.channels import org_bonus
+from ..scoring.channels import org_bonus, org_score
 from ..scoring.numbers import quantize
 from ..selfcheck import payload_item_points
 from ..store import SelfAssessment
@@ -140,24 +140,26 @@ def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | 
     parsed, _problems = parse_payload(payload, rubric)
     points = payload_item_points(rubric, branch_id, payload)
     values: dict[str, SelfValue] = {}
-    total = Fraction(0)
+    counted = points.copy()  # what 自查总分 adds up: a blank or unscorable item counts 0
     unfilled = 0
     for item in rubric.items:
         path = f"org.items.{item.id}.value"
         own = exact_points(points.get(item.id), decimals)
         value = parsed["org"].get(item.id)
-        bonus = item.bonus  # a blank 加分项 adds nothing: it is not missing
         if own is None or value is None:
-            unfilled += 0 if bonus else 1
+            unfilled += 0 if item.bonus else 1  # a blank 加分项 adds nothing: it is not missing
+            counted[item.id] = 0.0
             raw = _raw(payload, path)
             text = g.NOT_FILLED if raw in (None, "") else _unscorable(raw)
             values[path] = SelfValue(path, text)
             continue
-        if not bonus:
-            # On the 组织评定's 0–100 scale, as scoring weighs it (weight × points / max × 100)
-            total += Fraction(item.weight) * own / Fraction(item.max) * 100
         values[path] = SelfValue(path, _item_text(item, value, own), points=own)
-    extra = _bonus(rubric, points)
+    # 自查总分: the 组织评定 of what the branch filled in, by the scoring's own rule (weights, 加分 with its
+    # groups and caps, the total cap), rounded as scoring rounds it; the 加分 in it, shown apart.
+    frame = counted.to_frame().T
+    bonus = org_bonus(rubric, frame) if rubric.bonus_items else None
+    total = exact_points(org_score(rubric, frame, bonus)[0], decimals)
+    extra = exact_points(bonus[0], decimals) if bonus is not None else Fraction(0)
     # The review grade and the tallies only where the branch gave them (its page says 可不填).
     grade = parsed["org"].get("annual_review_grade")
     if grade is not None:
@@ -179,11 +181,6 @@ def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | 
             else:
                 text = f"{input_text(value)} {TALLY_UNIT}"
             values[path] = SelfValue(path, text, value=value)
-    total += extra
-    cap = rubric.checklist.bonus.total_cap
-    if cap is not None:
-        total = min(total, Fraction(cap))
-    total = exact_points(float(total), decimals)  # rounded as scoring rounds a channel score
     return SelfSide(
         submitted_at=self_assessment.updated_at,
         rubric_version=self_assessment.rubric_version,
@@ -192,14 +189,6 @@ def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | 
         bonus=extra,
         unfilled=unfilled,
     )
-
-
-def _bonus(rubric: Rubric, points: pd.Series) -> Fraction:
-    """The 加分 the branch's points give, by the scoring's own rule (groups not cumulative, caps)."""
-    if not rubric.bonus_items:
-        return Fraction(0)
-
-    return exact_points(org_bonus(rubric, points.to_frame().T)[0], rubric.meta.decimals) or Fraction(0)
 
 
 class SelfScoreView:

@@ -13,7 +13,7 @@ from fractions import Fraction as F
 import numpy as np
 import pandas as pd
 import pytest
-from factories import YEAR, make_inputs
+from factories import YEAR, make_inputs, walk
 
 from assessment.analysis import Baseline, rescore
 from assessment.analysis.sensitivity import sensitivity
@@ -464,7 +464,7 @@ def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_c
         app.evaluator.value = "张三"  # who imported B01's evaluation: the form opens with it
         app.open_branch("B01", YEAR)
         # A bonus item says so and how much it can add, instead of 满分
-        heads = [w.value for w in _walk(app.form.box) if "b1 获得市级表彰" in str(getattr(w, "value", ""))]
+        heads = [w.value for w in walk(app.form.box) if "b1 获得市级表彰" in str(getattr(w, "value", ""))]
         assert heads and "加分项" in heads[0] and "最多加3分" in heads[0] and "满分3分" not in heads[0]
         # Typing the bonus shows it in the results panel, capped at 3 (b1 3 + b3 2 → 3)
         app.inputs["org.items.b1.value"].value = "3"
@@ -479,7 +479,24 @@ def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_c
         assert "等次最高为“良好”（按得分为“优秀”）" in panel and app.panel.grade == "良好"
 
 
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()):
-        yield from _walk(child)
+def test_the_self_total_on_the_evaluate_page_adds_the_bonus_by_the_scoring_rule(default_texts):
+    import datetime as dt
+
+    from assessment.apps.evaluate_self import self_side
+    from assessment.scoring.channels import org_score
+    from assessment.store import SelfAssessment
+
+    rubric = load_rubric_texts(bonus_texts(default_texts, cap="4"))
+    payload = blank_payload(rubric)
+    payload["org"]["items"]["s1"]["value"] = "5"
+    payload["org"]["items"]["b1"]["value"] = "3"
+    payload["org"]["items"]["b2"]["value"] = "2"  # same group as b1: not added
+    payload["org"]["items"]["b3"]["value"] = "有"  # 3 + 2 = 5, capped at 4
+    stored = SelfAssessment("B1", YEAR, "submitted", payload, rubric.version, dt.datetime(2025, 3, 1), "支部")
+    side = self_side(rubric, "B1", stored)
+    s1 = next(i for i in rubric.items if i.id == "s1")
+    assert side.bonus == 4
+    assert side.total == F(s1.weight) * 100 + 4  # s1 at full marks, every other base item blank
+    assert side.unfilled == len(rubric.base_items) - 1
+    items = pd.DataFrame({i.id: [0.0] for i in rubric.items}).assign(s1=5.0, b1=3.0, b2=2.0, b3=2.0)
+    assert float(side.total) == org_score(rubric, items)[0]

@@ -159,3 +159,10 @@ def make_inputs(
     for name in drop:
         frames[name] = frames[name].iloc[0:0]
     return Inputs(**frames)
+
+
+def walk(widget):
+    """The widget and every widget inside it, depth first (for tests that look for one in a page)."""
+    yield widget
+    for child in getattr(widget, "children", ()) or ():
+        yield from walk(child)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from factories import walk
 
 from assessment.apps.evaluate import EvaluateApp
 from assessment.apps.evaluate_self import NO_SELF_ASSESSMENT
@@ -138,7 +139,7 @@ def test_the_submitted_self_scores_stand_beside_each_field_in_the_items_own_unit
     # and the line sits in the field's own row, beside the input
     row = next(
         w
-        for w in _walk(app.form.box)
+        for w in walk(app.form.box)
         if app.inputs[path(k.points)] in getattr(w, "children", ()) and len(w.children) > 1
     )
     assert app.form.beside[path(k.points)] in row.children
@@ -342,12 +343,6 @@ def test_a_self_assessment_made_under_another_rubric_version_is_shown_escaped(st
         f"支部已于 2025-03-01 10:00 提交自评（自查总分 {format_fraction(k.deduction.max)}，{unfilled} 项未填，"
         "按评分标准版本 2024-<旧版> 填写）；两者都有分的 1 项中，考核分与自查分不同 0 项"
     )
-
-
-def _walk(widget):
-    yield widget
-    for child in getattr(widget, "children", ()) or ():
-        yield from _walk(child)
 
 
 def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubric):

@@ -67,6 +67,8 @@ STYLE = (
     ".siping-self .siping-item-head{font-size:14px;line-height:1.5;white-space:normal;overflow-wrap:anywhere}"
     ".siping-self .siping-key{background:#c0392b;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
     "margin-left:6px}"
+    ".siping-self .siping-bonus{background:#2e7d32;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
+    "margin-left:6px}"
     ".siping-self .siping-hint{color:#5b6770;font-size:13px;line-height:1.5;white-space:normal;"
     "overflow-wrap:anywhere}"
     ".siping-self .siping-field-message{color:#b3261e;font-size:13px;white-space:normal;overflow-wrap:anywhere}"
@@ -411,7 +413,7 @@ class SelfAssessApp(widgets.VBox):
         self._register(path, field)
         key = f'<span class="siping-key">{g.KEY_ITEM}</span>' if item.key else ""
         if item.bonus:
-            key += f'<span class="siping-key" style="background:#2e7d32">{g.BONUS_ITEM}</span>'
+            key += f'<span class="siping-bonus">{g.BONUS_ITEM}</span>'
         evidence = "、".join(item.evidence) if item.evidence else "无"
         head = (
             f'<div class="siping-item-head"><b>{escape(item.id)} {escape(item.label)}</b>{key}'

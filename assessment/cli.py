@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment workflow list --year 2025 --status 已申请\n"
             "  assessment workflow move JD001 --year 2025 --to 街道考评中 --by 周考评 --reason 材料齐全\n"
             "  assessment report --year 2025 --out 报告/\n"
-            "  assessment dashboard-export --year 2025 --out 总览.xlsx\n"
+            "  assessment overview-export --year 2025 --out 总览.xlsx\n"
             "\n数据库：import/export 使用环境变量 ASSESSMENT_DATABASE_URL 指定的数据库，\n"
             "未设置时使用 data/siping.sqlite；--database 可临时指定其他数据库。\n"
             "\n退出码：0 成功；2 输入有误（已列出问题，未写入任何文件）；1 内部错误。"
@@ -253,7 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     # --- the 总览 as a workbook
     p = commands.add_parser(
-        "dashboard-export",
+        "overview-export",
+        aliases=["dashboard-export"],  # the command's name before the page was called 总览 (overview) everywhere
         help="导出考评总览（Excel：各表和图表）",
         description="按数据库中的全部年度生成考评总览：年度目标、考评流程、星级、四评平均分、软弱涣散、否决情况、"
         "待遇保障测算和各支部结果各占一张工作表，图表以图片插入“图表”工作表。",
@@ -429,7 +430,7 @@ def _print_problems(error, out: TextIO) -> None:
 
 
 def _cmd_template(args) -> int:
-    from .workbook import write_template
+    from .outputs.input_workbook import write_template
 
     rubric = _rubric(args.rubric)
     _check_xlsx(args.path)
@@ -451,7 +452,7 @@ def _counts(inputs) -> str:
 
 
 def _cmd_validate(args) -> int:
-    from .workbook import WorkbookError, read_workbook
+    from .inputs.workbook import WorkbookError, read_workbook
 
     rubric = _rubric(args.rubric)
     try:
@@ -499,9 +500,10 @@ def _check_results_target(out: Path) -> None:
 
 
 def _cmd_score(args) -> int:
-    from .report import result_tables
+    from .inputs.workbook import WorkbookError, read_workbook
+    from .outputs.excel import write_tables
+    from .outputs.tables import result_tables
     from .scoring import score
-    from .workbook import WorkbookError, read_workbook, write_tables
 
     rubric = _rubric(args.rubric)
     _check_results_target(args.out)
@@ -525,8 +527,8 @@ def _cmd_score(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .demo import generate_demo
-    from .workbook import write_input_workbook
+    from .demo.street import generate_demo
+    from .outputs.input_workbook import write_input_workbook
 
     rubric = _rubric(args.rubric)
     if args.seed_workflow:
@@ -541,7 +543,7 @@ def _cmd_demo(args) -> int:
     if year is None or year == DEMO_YEAR:
         inputs = generate_demo(rubric, seed=args.seed)
     else:
-        from .demo import generate_demo_years
+        from .demo.street import generate_demo_years
 
         inputs = generate_demo_years(rubric, (year, max(year, DEMO_YEAR)), seed=args.seed)[year]
     written = write_input_workbook(inputs, rubric, args.out)
@@ -551,7 +553,7 @@ def _cmd_demo(args) -> int:
 
 
 def _seed_demo_workflow(args, rubric) -> int:
-    from .demo_workflow import seed_demo_workflow
+    from .demo.workflow import seed_demo_workflow
 
     with _store(args.database, rubric if args.rubric is not None else None) as store:
         rubric = store.rubric
@@ -562,9 +564,9 @@ def _seed_demo_workflow(args, rubric) -> int:
     return EXIT_OK
 
 
-def _cmd_dashboard_export(args) -> int:
+def _cmd_overview_export(args) -> int:
     from .analysis.overview import load_street
-    from .dashboard_export import write_dashboard
+    from .outputs.overview_workbook import write_overview_workbook
 
     _check_xlsx(args.out)
     with _store(args.database, _given_rubric(args.rubric)) as store:
@@ -577,7 +579,7 @@ def _cmd_dashboard_export(args) -> int:
         if year not in years:
             raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
         street = load_street(store, rubric, source=f"考评数据库 {where}")
-    written = write_dashboard(street, year, args.out)
+    written = write_overview_workbook(street, year, args.out)
     print(f"已导出{year}年度考评总览（{len(street.years)}个年度，评分标准 版本 {rubric.version}）：{written}")
     return EXIT_OK
 
@@ -631,7 +633,7 @@ def _rubric_versions(args) -> int:
 
 def _rubric_save(args) -> int:
     from .rubric import load_rubric_texts, read_rubric_texts
-    from .rubric.edit import diff_rubrics
+    from .rubric.settings import diff_rubrics
 
     if not args.directory.is_dir():
         raise UserError(f"评分标准目录不存在：{args.directory}")
@@ -699,7 +701,7 @@ def _default_year(inputs) -> int:
 
 
 def _cmd_import(args) -> int:
-    from .workbook import WorkbookError, read_workbook
+    from .inputs.workbook import WorkbookError, read_workbook
 
     evaluator = args.evaluator.strip()
     if not evaluator:
@@ -755,9 +757,9 @@ def revisions_table(revisions) -> pd.DataFrame:
 
 
 def _cmd_export(args) -> int:
-    from .report import result_tables
+    from .outputs.excel import write_tables
+    from .outputs.tables import result_tables
     from .scoring import score
-    from .workbook import write_tables
 
     _check_results_target(args.out)
     with _store(args.database, _given_rubric(args.rubric)) as store:
@@ -867,9 +869,9 @@ def _cmd_workflow(args) -> int:
 def _cmd_report(args) -> int:
     from tqdm import tqdm
 
-    from .branch_report import branch_only, branch_report_pdf, pdf_available, store_branch_report
+    from .outputs.branch_pdf import branch_only, branch_report_pdf, pdf_available, store_branch_report
+    from .outputs.excel import atomic_write
     from .scoring import score
-    from .workbook.writer import atomic_write
 
     if not pdf_available():
         raise UserError(
@@ -916,13 +918,14 @@ _COMMANDS = {
     "access": _cmd_access,
     "workflow": _cmd_workflow,
     "report": _cmd_report,
-    "dashboard-export": _cmd_dashboard_export,
+    "overview-export": _cmd_overview_export,
+    "dashboard-export": _cmd_overview_export,
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit code (argparse's own exits are returned too)."""
-    from .workbook import OutputError
+    from .outputs.excel import OutputError
 
     try:
         args = build_parser().parse_args(argv)

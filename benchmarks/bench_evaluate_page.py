@@ -40,8 +40,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from assessment.demo import generate_demo
-from assessment.evaluation import blank_payload
+from assessment.demo.street import generate_demo
+from assessment.inputs.payload import blank_payload
 from assessment.rubric import load_rubric
 from assessment.store import Store
 from tests.browser.conftest import CHROMIUM_ARGS, chromium_executable, start_voila, stop_voila

@@ -4,8 +4,8 @@
     .venv/bin/python benchmarks/bench_scoring.py                      # 100,000 branches, 20 rows each
     .venv/bin/python benchmarks/bench_scoring.py --branches 20000 --repeat 3
 
-Stages: 生成 (``assessment.demo.synthetic_inputs``), 评分 (``assessment.scoring.score``),
-结果表 (``assessment.report.result_tables``). Each stage runs in a fresh subprocess that first
+Stages: 生成 (``assessment.demo.street.synthetic_inputs``), 评分 (``assessment.scoring.score``),
+结果表 (``assessment.outputs.tables.result_tables``). Each stage runs in a fresh subprocess that first
 builds what the stage needs (not timed), then runs the stage ``--repeat`` times; the median is
 reported. Memory is the process's resident set (not tracemalloc, which misses most numpy/pandas
 buffers): the peak RSS is reset after setup (Linux ``/proc/self/clear_refs``) and read back as
@@ -76,9 +76,9 @@ def _missing_stage(stage: str) -> str | None:
             return f"评分模块尚不可用（from assessment.scoring import score 失败：{exc}）"
     if stage == "tables":
         try:
-            from assessment.report import result_tables  # noqa: F401
+            from assessment.outputs.tables import result_tables  # noqa: F401
         except ImportError as exc:
-            return f"结果表模块尚不可用（from assessment.report import result_tables 失败：{exc}）"
+            return f"结果表模块尚不可用（from assessment.outputs.tables import result_tables 失败：{exc}）"
     return None
 
 
@@ -87,7 +87,7 @@ def worker(stage: str, branches: int, rows_per_branch: int, repeat: int, seed: i
     problem = _missing_stage(stage)
     if problem:
         return {"error": problem}
-    from assessment.demo import synthetic_inputs
+    from assessment.demo.synthetic import synthetic_inputs
     from assessment.rubric import load_rubric
 
     rubric = load_rubric()
@@ -107,7 +107,7 @@ def worker(stage: str, branches: int, rows_per_branch: int, repeat: int, seed: i
             def run():
                 return score(rubric, inputs, year=YEAR)
         else:
-            from assessment.report import result_tables
+            from assessment.outputs.tables import result_tables
 
             results = score(rubric, inputs, year=YEAR)
 

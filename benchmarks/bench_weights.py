@@ -46,9 +46,9 @@ def _weight_values(repeat: int) -> list[Fraction]:
 
 def bench_python(args) -> dict[str, float]:
     from assessment.analysis import Baseline, compare, rescore, sensitivity, street_totals
-    from assessment.demo import synthetic_inputs
+    from assessment.demo.synthetic import synthetic_inputs
     from assessment.rubric import load_rubric_texts, read_rubric_texts
-    from assessment.rubric.edit import adjustable_settings, apply_to_rubric, rebalance
+    from assessment.rubric.settings import adjustable_settings, apply_to_rubric, rebalance
 
     texts = read_rubric_texts()[0]
     rubric = load_rubric_texts(texts)
@@ -75,7 +75,7 @@ def bench_python(args) -> dict[str, float]:
     rescore_seconds = _median(times[1:])
     moved = int((table["rank_move"] != 0).sum())
 
-    from assessment.apps.weights import WeightsApp
+    from assessment.pages.weights import WeightsApp
 
     app = WeightsApp(texts, inputs, YEAR)
     page_times = []
@@ -119,9 +119,9 @@ def bench_browser(args) -> float | None:
     import conftest as harness  # the browser tests' Voila/Chromium helpers
     from playwright.sync_api import sync_playwright
 
-    from assessment.demo import synthetic_inputs
+    from assessment.demo.synthetic import synthetic_inputs
+    from assessment.outputs.input_workbook import write_input_workbook
     from assessment.rubric import load_rubric
-    from assessment.workbook import write_input_workbook
 
     rubric = load_rubric()
     inputs = synthetic_inputs(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from samples import build_sample_inputs, edit_cells
 
-from assessment.inputs import Inputs
+from assessment.inputs.frames import Inputs
 from assessment.rubric import Rubric, load_rubric
 
 
@@ -31,7 +31,7 @@ def sample_inputs(default_rubric: Rubric) -> Inputs:
 
 @pytest.fixture
 def sample_workbook(tmp_path: Path, sample_inputs: Inputs, default_rubric: Rubric) -> Path:
-    from assessment.workbook import write_input_workbook
+    from assessment.outputs.input_workbook import write_input_workbook
 
     return write_input_workbook(sample_inputs, default_rubric, tmp_path / "sample.xlsx")
 

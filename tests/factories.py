@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assessment.inputs import Inputs
+from assessment.inputs.frames import Inputs
 from assessment.rubric import Rubric
 
 YEAR = 2025

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from assessment.inputs import Inputs
+from assessment.inputs.frames import Inputs
 from assessment.rubric import Rubric
 
 
@@ -132,7 +132,7 @@ def build_sample_inputs(rubric: Rubric) -> Inputs:
 
 def sample_roster(rows: list[tuple]) -> pd.DataFrame:
     """A 党员名册 frame from (branch, name, status, role, joined, sessions, upper_training, dues[12], wechat)."""
-    from assessment.inputs import ROSTER_DTYPES
+    from assessment.inputs.frames import ROSTER_DTYPES
 
     records = []
     for branch_id, name, status, role, joined, sessions, upper, dues, wechat in rows:

@@ -13,12 +13,12 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from assessment.evaluation import blank_payload
-from assessment.inputs import ACTIVITY_COLUMNS, ROSTER_COLUMNS
+from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
+from assessment.inputs.payload import blank_payload
+from assessment.inputs.workbook import WorkbookError
 from assessment.store import REFUSAL, AccessDenied, BranchSession, StoreError
 from assessment.store import schema as tables
 from assessment.store.access import parse_code
-from assessment.workbook import WorkbookError
 
 pytest_plugins = ["store_support"]
 

@@ -20,9 +20,10 @@ from assessment.analysis import (
     sensitivity,
     street_totals,
 )
-from assessment.demo import generate_demo, synthetic_inputs
+from assessment.demo.street import generate_demo
+from assessment.demo.synthetic import synthetic_inputs
 from assessment.rubric import load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import Change, adjustable_settings, apply_changes, apply_to_rubric, rebalance
+from assessment.rubric.settings import Change, adjustable_settings, apply_changes, apply_to_rubric, rebalance
 from assessment.scoring import Results, score
 
 F = Fraction

@@ -17,11 +17,11 @@ from factories import YEAR, make_inputs, walk
 
 from assessment.analysis import Baseline, rescore
 from assessment.analysis.sensitivity import sensitivity
-from assessment.evaluation import blank_payload, check_payload, inputs_for
-from assessment.inputs import Inputs
-from assessment.report import result_tables
+from assessment.inputs.frames import Inputs
+from assessment.inputs.payload import blank_payload, check_payload, inputs_for
+from assessment.outputs.tables import result_tables
 from assessment.rubric import RubricError, load_rubric, load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import adjustable_settings, apply_to_rubric
+from assessment.rubric.settings import adjustable_settings, apply_to_rubric
 from assessment.scoring import score
 from assessment.scoring.gaps import gap_list
 
@@ -393,7 +393,8 @@ def test_five_strong_shares_ignore_bonus_items(default_texts):
 
 
 def test_form_payload_and_workbook_carry_bonus_items(default_texts, tmp_path):
-    from assessment.workbook import read_workbook, sheet_specs, write_input_workbook
+    from assessment.inputs.workbook import read_workbook, sheet_specs
+    from assessment.outputs.input_workbook import write_input_workbook
 
     rubric = load_rubric_texts(bonus_texts(default_texts))
     column = next(c for c in sheet_specs(rubric)["org"].columns if c.key == "b3")
@@ -429,8 +430,8 @@ def test_result_tables_show_the_bonus_and_the_caps(default_texts):
 
 
 def test_weights_page_offers_the_bonus_caps_and_keeps_bonus_items_out_of_the_weight_group(default_texts):
-    from assessment.apps.weights import WeightsApp
-    from assessment.demo import generate_demo
+    from assessment.demo.street import generate_demo
+    from assessment.pages.weights.app import WeightsApp
 
     texts = bonus_texts(default_texts, cap="4", choice=True)
     rubric = load_rubric_texts(texts)
@@ -449,7 +450,7 @@ def test_weights_page_offers_the_bonus_caps_and_keeps_bonus_items_out_of_the_wei
 def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_cap(
     default_texts, tmp_path, sample_inputs
 ):
-    from assessment.apps.evaluate import EvaluateApp
+    from assessment.pages.evaluate.app import EvaluateApp
     from assessment.store import Store
 
     texts = bonus_texts(default_texts, cap="3", caps=GRADE_CAPS)
@@ -482,7 +483,7 @@ def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_c
 def test_the_self_total_on_the_evaluate_page_adds_the_bonus_by_the_scoring_rule(default_texts):
     import datetime as dt
 
-    from assessment.apps.evaluate_self import self_side
+    from assessment.pages.evaluate.self_scores import self_side
     from assessment.scoring.channels import org_score
     from assessment.store import SelfAssessment
 

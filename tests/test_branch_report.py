@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from assessment.branch_report import branch_report_html, branch_report_pdf
 from assessment.cli import main
+from assessment.outputs.branch_pdf import branch_report_html, branch_report_pdf
 from assessment.rubric import load_rubric
 from assessment.scoring import score
 from assessment.scoring.gaps import gap_list

@@ -13,9 +13,9 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from assessment import charts
-from assessment.demo import generate_demo
-from assessment.report import summary
+from assessment.demo.street import generate_demo
+from assessment.outputs import charts
+from assessment.outputs.tables import summary
 from assessment.rubric import load_rubric
 from assessment.scoring import score
 from tests.factories import make_inputs
@@ -149,7 +149,7 @@ def test_charts_leave_no_figure_in_pyplot():
     # there. (matplotlib itself may import pyplot to resolve the backend while iterating rcParams.)
     code = (
         "import sys\n"
-        "from assessment import charts\n"
+        "from assessment.outputs import charts\n"
         "from assessment.rubric import load_rubric\n"
         "from assessment.scoring import score\n"
         "from tests.factories import make_inputs\n"
@@ -170,7 +170,7 @@ def _hex(rgba) -> str:
 def test_rank_moves_chart_names_the_moved_branches_in_chinese():
     import pandas as pd
 
-    from assessment.charts import rank_moves_chart
+    from assessment.outputs.charts import rank_moves_chart
 
     table = pd.DataFrame(
         {

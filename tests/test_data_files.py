@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from assessment.demo import generate_demo, generate_demo_years
-from assessment.inputs import SHEET_NAMES, sheet_columns
+from assessment.demo.street import generate_demo, generate_demo_years
+from assessment.inputs.frames import SHEET_NAMES, sheet_columns
+from assessment.inputs.workbook import read_workbook
 from assessment.rubric import load_rubric
-from assessment.workbook import read_workbook
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

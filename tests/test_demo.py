@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.demo import generate_demo, synthetic_inputs
-from assessment.inputs import sheet_columns
+from assessment.demo.street import generate_demo
+from assessment.demo.synthetic import synthetic_inputs
+from assessment.inputs.frames import sheet_columns
 from assessment.rubric import load_rubric
 
 YEAR = 2025

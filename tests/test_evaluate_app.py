@@ -14,11 +14,11 @@ from pathlib import Path
 import ipywidgets as widgets
 import pytest
 
-from assessment.apps import evaluate
-from assessment.apps.evaluate import EvaluateApp
-from assessment.apps.evaluate_views import local_time
-from assessment.demo import generate_demo
-from assessment.inputs import Inputs
+from assessment.demo.street import generate_demo
+from assessment.inputs.frames import Inputs
+from assessment.pages.evaluate import app as evaluate
+from assessment.pages.evaluate.app import EvaluateApp
+from assessment.pages.evaluate.views import local_time
 from assessment.rubric import load_rubric
 from assessment.store import Store
 from tests.factories import full_marks
@@ -76,7 +76,7 @@ def log_records():
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("assessment.apps")
+    logger = logging.getLogger("assessment.pages")
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)
@@ -124,7 +124,7 @@ def message_beside(app, path: str) -> str:
 def test_the_notebook_is_one_cell_that_shows_the_app():
     notebook = json.loads((REPO / "notebooks" / "evaluate.ipynb").read_text(encoding="utf-8"))
     (cell,) = notebook["cells"]
-    assert "".join(cell["source"]) == "from assessment.apps.evaluate import evaluate_app\nevaluate_app()"
+    assert "".join(cell["source"]) == "from assessment.pages.evaluate import evaluate_app\nevaluate_app()"
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
 
 

@@ -14,11 +14,11 @@ from fractions import Fraction
 import pytest
 from factories import walk
 
-from assessment.apps.evaluate import EvaluateApp
-from assessment.apps.evaluate_self import NO_SELF_ASSESSMENT
-from assessment.apps.evaluate_views import local_time
-from assessment.evaluation import blank_payload
-from assessment.inputs import Inputs
+from assessment.inputs.frames import Inputs
+from assessment.inputs.payload import blank_payload
+from assessment.pages.evaluate.app import EvaluateApp
+from assessment.pages.evaluate.self_scores import NO_SELF_ASSESSMENT
+from assessment.pages.evaluate.views import local_time
 from assessment.rubric import Rubric, format_fraction
 from assessment.store import SelfAssessment, Store
 
@@ -350,11 +350,11 @@ def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubr
 
     import numpy as np
 
-    from assessment.apps.evaluate_self import self_side
+    from assessment.analysis.self_assessment import payload_item_points
+    from assessment.pages.evaluate.self_scores import self_side
     from assessment.rubric import load_rubric_texts, read_rubric_texts
-    from assessment.rubric.edit import Change, apply_changes
+    from assessment.rubric.settings import Change, apply_changes
     from assessment.scoring.channels import org_score
-    from assessment.selfcheck import payload_item_points
 
     # Given a rubric whose first two items weigh otherwise than max/100
     texts, _ = read_rubric_texts()

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.apps.evaluate import EvaluateApp
-from assessment.apps.workflow_panel import WorkflowPanel
-from assessment.demo import generate_demo
-from assessment.evaluation import blank_payload
-from assessment.inputs import Inputs
+from assessment.demo.street import generate_demo
+from assessment.inputs.frames import Inputs
+from assessment.inputs.payload import blank_payload
+from assessment.pages.evaluate.app import EvaluateApp
+from assessment.pages.evaluate.workflow import WorkflowPanel
 from assessment.rubric import load_rubric
 from assessment.store import Store
 

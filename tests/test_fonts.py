@@ -14,7 +14,7 @@ from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from assessment import fonts
+from assessment.outputs import fonts
 
 CHINESE = ["组织评定", "党员评议", "群众评价", "上级评审"]
 
@@ -141,7 +141,7 @@ def test_no_font_at_all_raises_chinese_error(monkeypatch):
 
 def test_importing_does_not_pull_in_pyplot_or_mplfonts():
     code = (
-        "import sys, assessment.fonts as f; f.ensure_cjk_font(); "
+        "import sys, assessment.outputs.fonts as f; f.ensure_cjk_font(); "
         "print('matplotlib.pyplot' in sys.modules, 'mplfonts' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 from samples import build_sample_inputs, sample_roster
 
-from assessment.evaluation import blank_payload
+from assessment.analysis.self_assessment import payload_item_points, self_check
+from assessment.inputs.payload import blank_payload
 from assessment.rubric import load_rubric
 from assessment.scoring.members import check_members
-from assessment.selfcheck import payload_item_points, self_check
 
 RUBRIC = load_rubric()
 PAID = [True] * 12

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from assessment.rubric import RubricError, load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import (
+from assessment.rubric.settings import (
     DEFAULT_STEP,
     Change,
     adjustable_settings,

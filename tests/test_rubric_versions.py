@@ -18,11 +18,11 @@ import pandas as pd
 import pytest
 
 from assessment.cli import main
-from assessment.evaluation import payload_from_inputs
-from assessment.inputs import Inputs
-from assessment.report import result_tables
+from assessment.inputs.frames import Inputs
+from assessment.inputs.payload import payload_from_inputs
+from assessment.outputs.tables import result_tables
 from assessment.rubric import RubricError, default_rubric_dir, load_rubric, load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import Change, apply_changes, prepare_version
+from assessment.rubric.settings import Change, apply_changes, prepare_version
 from assessment.scoring import score
 from assessment.store import Store, StoreError
 
@@ -352,20 +352,20 @@ def test_processes_using_a_fresh_database_at_once_store_the_built_in_version_onc
         assert [e.action for e in store.audit()].count("rubric_save") == 1
 
 
-def test_report_and_dashboard_export_use_the_current_version(imported, capsys, database_url, tmp_path, new_version):
-    from assessment.branch_report import pdf_available
+def test_report_and_overview_export_use_the_current_version(imported, capsys, database_url, tmp_path, new_version):
+    from assessment.outputs.branch_pdf import pdf_available
 
     imported.save_rubric_version(new_version.texts, author="李四", note="x")
     # The overview workbook names the current version in its 说明 sheet, and the command says it
     out_file = tmp_path / "总览.xlsx"
-    code, out, err = run(capsys, "dashboard-export", "--out", out_file, "--database", database_url)
+    code, out, err = run(capsys, "overview-export", "--out", out_file, "--database", database_url)
     assert code == 0, err
     assert "评分标准 版本 2025.2" in out
     cells = pd.read_excel(out_file, sheet_name=None, header=None, dtype=str)
     assert any((sheet == "2025.2").any().any() for sheet in cells.values())
     # --rubric still chooses a folder instead
     code, out, err = run(
-        capsys, "dashboard-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir()
+        capsys, "overview-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir()
     )
     assert code == 0 and f"评分标准 版本 {BUILT_IN}" in out, err
     # The printed report of a branch is scored with it too
@@ -447,7 +447,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
 @pytest.fixture
 def street_url(database_url):
     """The demo street's branches and log (no evaluation), and 2025.2 (other channel weights) current."""
-    from assessment.demo import generate_demo
+    from assessment.demo.street import generate_demo
 
     rubric = load_rubric()
     demo = generate_demo(rubric, year=YEAR)
@@ -470,7 +470,7 @@ def street_url(database_url):
 
 
 def test_the_evaluator_page_scores_and_submits_with_the_current_version(street_url, monkeypatch):
-    from assessment.apps.evaluate import EvaluateApp
+    from assessment.pages.evaluate.app import EvaluateApp
     from tests.test_evaluate_app import fill_everything, open_branch
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
@@ -491,9 +491,9 @@ def test_the_evaluator_page_scores_and_submits_with_the_current_version(street_u
         assert revision.rubric_version == "2025.2"
 
 
-def test_the_self_assessment_and_dashboard_pages_use_the_current_version(street_url, monkeypatch):
-    from assessment.apps.dashboard import DashboardApp
-    from assessment.apps.self_assess import SelfAssessApp
+def test_the_self_assessment_and_overview_pages_use_the_current_version(street_url, monkeypatch):
+    from assessment.pages.overview.app import OverviewApp
+    from assessment.pages.self_assess.app import SelfAssessApp
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
     with Store(street_url) as store:
@@ -501,12 +501,12 @@ def test_the_self_assessment_and_dashboard_pages_use_the_current_version(street_
         issued = store.issue_access_code("JD001", YEAR, by="管理员")
     app = SelfAssessApp.from_env()
     assert app.enter(issued.code) and app.rubric.version == "2025.2"
-    dashboard = DashboardApp.from_env()
-    assert dashboard.rubric.version == "2025.2" and "评分标准版本 2025.2" in dashboard.title.value
+    overview = OverviewApp.from_env()
+    assert overview.rubric.version == "2025.2" and "评分标准版本 2025.2" in overview.title.value
 
 
 def test_the_weights_page_starts_from_the_current_version(street_url, monkeypatch):
-    from assessment.apps.weights import WeightsApp
+    from assessment.pages.weights.app import WeightsApp
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
     app = WeightsApp.from_source()

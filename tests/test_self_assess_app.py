@@ -9,8 +9,8 @@ import re
 import pytest
 from openpyxl import Workbook
 
-from assessment.apps.self_assess import CodeGate, SelfAssessApp, code_from_query
-from assessment.inputs import ROSTER_COLUMNS
+from assessment.inputs.frames import ROSTER_COLUMNS
+from assessment.pages.self_assess.app import CodeGate, SelfAssessApp, code_from_query
 from assessment.store import REFUSAL, Store
 
 pytest_plugins = ["store_support"]

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from assessment.evaluation import blank_payload, payload_from_inputs
-from assessment.inputs import Inputs
+from assessment.inputs.frames import Inputs
+from assessment.inputs.payload import blank_payload, payload_from_inputs
 from assessment.store import STATUS_LABELS, Store, StoreError, resolve_url
 from assessment.store import schema as tables
 from assessment.store.engine import make_engine

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from assessment.inputs.workbook import read_workbook
 from assessment.store import Store, StoreError
 from assessment.store.migrate import head_revision
-from assessment.workbook import read_workbook
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
 
@@ -73,8 +73,8 @@ def test_processes_creating_the_schema_at_once_take_turns(database_url):
 @pytest.fixture(scope="module")
 def demo_workbook(tmp_path_factory, default_rubric) -> Path:
     """The demo street (60 branches, ~3000 activities): imports big enough to overlap."""
-    from assessment.demo import generate_demo
-    from assessment.workbook import write_input_workbook
+    from assessment.demo.street import generate_demo
+    from assessment.outputs.input_workbook import write_input_workbook
 
     path = tmp_path_factory.mktemp("demo") / "demo.xlsx"
     return write_input_workbook(generate_demo(default_rubric, seed=7), default_rubric, path)
@@ -84,7 +84,7 @@ IMPORT = """
     import sys, time
     from assessment.cli import main
     workbook, url, evaluator, at = sys.argv[1:5]
-    import assessment.store, assessment.workbook, assessment.scoring  # the slow imports, before the start
+    import assessment.store, assessment.inputs.workbook, assessment.scoring  # the slow imports, before the start
     time.sleep(max(0.0, float(at) - time.time()))
     sys.exit(main(["import", workbook, "--database", url, "--evaluator", evaluator, "--year", "2025"]))
 """
@@ -122,7 +122,7 @@ def test_concurrent_imports_all_land_with_distinct_revision_numbers(database_url
 
 SUBMIT = """
     import sys, time
-    from assessment.evaluation import blank_payload
+    from assessment.inputs.payload import blank_payload
     from assessment.store import Store, StoreError
     url, evaluator, count, at = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     with Store(url) as store:

@@ -11,12 +11,12 @@ from fractions import Fraction
 import pytest
 
 from assessment.analysis import Baseline, compare, rescore
-from assessment.apps import weights as weights_module
-from assessment.apps.weights import NO_STORE, REBALANCE_RULE, WeightsApp
-from assessment.apps.weights_views import CHANGED_ROW
-from assessment.demo import generate_demo
+from assessment.demo.street import generate_demo
+from assessment.pages.weights import app as weights_module
+from assessment.pages.weights.app import NO_STORE, REBALANCE_RULE, WeightsApp
+from assessment.pages.weights.views import CHANGED_ROW
 from assessment.rubric import load_rubric_texts, read_rubric_texts
-from assessment.rubric.edit import Change, apply_to_rubric, prepare_version
+from assessment.rubric.settings import Change, apply_to_rubric, prepare_version
 from assessment.store import Store
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
@@ -51,7 +51,7 @@ def log_records():
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append
-    logger = logging.getLogger("assessment.apps")
+    logger = logging.getLogger("assessment.pages")
     logger.addHandler(handler)
     yield records
     logger.removeHandler(handler)
@@ -345,7 +345,7 @@ def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
 
 
 def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo):
-    from assessment.workbook import write_input_workbook
+    from assessment.outputs.input_workbook import write_input_workbook
 
     path = write_input_workbook(demo, rubric, tmp_path / "street.xlsx")
     monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))

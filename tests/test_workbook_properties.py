@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from samples import build_sample_inputs, edit_cells
 
-from assessment.inputs import SHEET_NAMES, sheet_columns
+from assessment.inputs.frames import SHEET_NAMES, sheet_columns
+from assessment.inputs.workbook import WorkbookError, read_workbook
+from assessment.outputs.input_workbook import write_input_workbook
 from assessment.rubric import load_rubric
-from assessment.workbook import WorkbookError, read_workbook, write_input_workbook
 
 RUBRIC = load_rubric()
 # Data rows of the sample workbook (conftest.py), per sheet.

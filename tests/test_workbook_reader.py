@@ -14,8 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
-from assessment.inputs import sheet_columns
-from assessment.workbook import Problem, WorkbookError, read_workbook, write_input_workbook
+from assessment.inputs.frames import sheet_columns
+from assessment.inputs.workbook import Problem, WorkbookError, read_workbook
+from assessment.outputs.input_workbook import write_input_workbook
 
 DTYPES = {
     "branches": {
@@ -75,7 +76,7 @@ def test_output_dtypes_follow_the_contract(sample_workbook, default_rubric):
 
 
 def test_round_trip_of_the_demo_street(tmp_path, default_rubric):
-    demo = pytest.importorskip("assessment.demo")
+    demo = pytest.importorskip("assessment.demo.street")
     inputs = demo.generate_demo(default_rubric, seed=7, n_branches=20)
     path = write_input_workbook(inputs, default_rubric, tmp_path / "demo.xlsx")
     back = read_workbook(path, default_rubric)
@@ -333,7 +334,7 @@ def test_renamed_sheet_and_duplicate_header(sample_workbook, default_rubric):
 
 
 def test_empty_branch_sheet(tmp_path, default_rubric):
-    from assessment.workbook import write_template
+    from assessment.outputs.input_workbook import write_template
 
     path = write_template(tmp_path / "blank.xlsx", default_rubric)
     (problem,) = problems_of(path, default_rubric)

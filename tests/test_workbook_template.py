@@ -8,8 +8,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from assessment.inputs import SHEET_NAMES, sheet_columns
-from assessment.workbook import BRANCH_KINDS, write_template
+from assessment.inputs.frames import SHEET_NAMES, sheet_columns
+from assessment.inputs.workbook import BRANCH_KINDS
+from assessment.outputs.input_workbook import write_template
 
 
 @pytest.fixture
@@ -149,7 +150,7 @@ def test_instructions_explain_sheets_values_and_conventions(template, default_ru
 
 
 def test_template_path_must_be_writable(tmp_path, default_rubric):
-    from assessment.workbook import OutputError
+    from assessment.outputs.excel import OutputError
 
     with pytest.raises(OutputError, match="不存在"):
         write_template(tmp_path / "no-such-dir" / "模板.xlsx", default_rubric)
@@ -157,7 +158,7 @@ def test_template_path_must_be_writable(tmp_path, default_rubric):
 
 def test_long_or_comma_lists_use_a_hidden_options_sheet(tmp_path, default_rubric):
     # Excel caps an inline list at 255 characters and splits it at commas: such lists go to 选项.
-    from assessment.workbook import read_workbook
+    from assessment.inputs.workbook import read_workbook
 
     extra = tuple(f"专题活动第{n:02d}期（理论学习、志愿服务）" for n in range(1, 21)) + ("座谈会,交流会",)
     activities = default_rubric.activities.model_copy(

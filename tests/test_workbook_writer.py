@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from assessment.workbook import OutputError, write_tables
+from assessment.outputs.excel import OutputError, write_tables
 
 
 @pytest.fixture

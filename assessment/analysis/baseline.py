@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from ..inputs import Inputs
+from ..inputs.frames import Inputs
 from ..rubric import Rubric
 from ..scoring import Fixed, Results, score_adjustable, score_fixed
 

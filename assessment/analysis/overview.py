@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from .. import glossary as g
-from ..inputs import Inputs
-from ..report import results_table
+from ..inputs.frames import Inputs
+from ..outputs.tables import results_table
 from ..rubric import Rubric, format_percent
 from ..rubric.model import Benefit
 from ..scoring import Results, score

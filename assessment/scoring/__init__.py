@@ -1,4 +1,4 @@
-"""Scoring: pure functions from validated :class:`~assessment.inputs.Inputs` to :class:`Results`.
+"""Scoring: pure functions from validated :class:`~assessment.inputs.frames.Inputs` to :class:`Results`.
 
 Nothing here reads files, databases or widgets; everything is computed over
 whole columns. ``score(rubric, inputs, year=2025)`` is the one entry point.
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from .. import glossary as g
-from ..inputs import Inputs
+from ..inputs.frames import Inputs
 from ..rubric import VETO_IDS, Rubric
 from . import channels as ch
 from . import eligibility as el

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..inputs import COMMITTEE_ROLES, MONTHS, SECRETARY_ROLE
+from ..inputs.frames import COMMITTEE_ROLES, MONTHS, SECRETARY_ROLE
 from ..rubric import Rubric, format_percent
 from .numbers import share_at_least
 from .text import join_where

@@ -23,8 +23,9 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..evaluation import Disagreement, check_payload, inputs_for, payload_from_inputs, reconcile
-from ..inputs import ACTIVITY_COLUMNS, BRANCH_COLUMNS, Inputs
+from ..inputs.frames import ACTIVITY_COLUMNS, BRANCH_COLUMNS, Inputs
+from ..inputs.merge import Disagreement, reconcile
+from ..inputs.payload import check_payload, inputs_for, payload_from_inputs
 from ..rubric import Rubric
 from . import migrate
 from .engine import make_engine, resolve_url, shown

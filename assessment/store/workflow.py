@@ -30,8 +30,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..evaluation import check_payload
-from ..inputs import ACTIVITY_COLUMNS, BRANCH_COLUMNS, ROSTER_COLUMNS, ROSTER_DTYPES, empty_roster
+from ..inputs.frames import ACTIVITY_COLUMNS, BRANCH_COLUMNS, ROSTER_COLUMNS, ROSTER_DTYPES, empty_roster
+from ..inputs.payload import check_payload
 from ..rubric import Rubric
 from ..rubric.model import TermRule
 from . import access
@@ -817,8 +817,8 @@ class BranchSession:
 
     def upload(self, kind: str, data: bytes, filename: str) -> pd.DataFrame:
         """Check an uploaded 活动记录 or 党员名册 (.xlsx/.csv) and store it; on any problem raise
-        :class:`~assessment.workbook.WorkbookError` (sheet, row, column of each) and store nothing."""
-        from ..workbook.reader import read_sheet_upload
+        :class:`~assessment.inputs.workbook.WorkbookError` (sheet, row, column of each) and store nothing."""
+        from ..inputs.workbook.reader import read_sheet_upload
 
         if kind not in UPLOAD_KINDS:
             raise ValueError(kind)

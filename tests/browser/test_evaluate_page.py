@@ -14,8 +14,8 @@ import pytest
 from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
-from assessment.demo import generate_demo
-from assessment.evaluation import blank_payload
+from assessment.demo.street import generate_demo
+from assessment.inputs.payload import blank_payload
 from assessment.rubric import load_rubric
 from assessment.store import Store
 from tests.factories import full_marks

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from pagekit import serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
-from assessment.demo import generate_demo
-from assessment.inputs import ROSTER_COLUMNS, Inputs
+from assessment.demo.street import generate_demo
+from assessment.inputs.frames import ROSTER_COLUMNS, Inputs
 from assessment.rubric import load_rubric
 from assessment.store import REFUSAL, Store
 

@@ -1,1 +1,0 @@
-"""ipywidgets apps, one module per page; the notebooks in notebooks/ only call them."""

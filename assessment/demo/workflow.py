@@ -1,0 +1,137 @@
+"""Workflow statuses for the demo street, so that the 总览's funnel and designations show something.
+
+:func:`seed_demo_workflow` moves the branches of a database holding the demo street through the
+acceptance workflow (rubrics/workflow.yaml) with the store's own API — a branch applies with its
+access code (:class:`~assessment.store.BranchSession`), the street and the district move it on —
+every move by “演示数据” with a reason that says so. Who goes where follows from each year's scored
+results and the branch's place in the register, so the same data always give the same statuses:
+
+- finished years (all but the latest): 最强资格 → 已评定最强; 达标 → 已达标; others alternately
+  未通过 (applied, failed the street's evaluation) and 自评中 (never applied); 软弱涣散 stay 自评中;
+- the latest year, still in progress: some of each group are halfway (最强申报, 街道考评中,
+  待区委验收, 已申请), and one 已达标 branch a department reported against is 撤销.
+
+A year in which any branch has already moved is left alone, so running it twice changes nothing.
+``python -m assessment demo --seed-workflow`` runs it on the configured database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from ..inputs.payload import payload_from_inputs
+from ..rubric import Rubric
+from ..scoring import score
+
+__all__ = ["DEMO_ACTOR", "SeedReport", "planned_status", "seed_demo_workflow"]
+
+DEMO_ACTOR = "演示数据"
+
+# The moves that lead from 自评中 to each state: (to, role, reason). The first move, 申请考评, is the
+# branch's own (with its access code); the path to a state includes the paths before it.
+_PATHS: dict[str, list[tuple[str, str, str]]] = {
+    "self_assessing": [],
+    "applied": [("applied", "branch", "演示数据：支部自评完成，申请考评")],
+}
+_PATHS["street_review"] = _PATHS["applied"] + [("street_review", "street", "演示数据：受理申请，开始“四评”考评")]
+_PATHS["failed"] = _PATHS["street_review"] + [("failed", "street", "演示数据：考评未达到标准化规范化要求")]
+_PATHS["district_check"] = _PATHS["street_review"] + [("district_check", "street", "演示数据：考评通过，报区委验收")]
+_PATHS["standardized"] = _PATHS["district_check"] + [("standardized", "district", "演示数据：验收通过")]
+_PATHS["revoked"] = _PATHS["standardized"] + [
+    ("revoked", "street", "演示数据：有关部门反馈不符合创建标准，取消评定及相关待遇保障")
+]
+_PATHS["strongest_declared"] = _PATHS["standardized"] + [("strongest_declared", "street", "演示数据：申报“最强党支部”")]
+_PATHS["strongest"] = _PATHS["strongest_declared"] + [("strongest", "district", "演示数据：评定为“最强党支部”")]
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """Per year: how many branches ended in each state; ``skipped`` years had moves already."""
+
+    seeded: dict[int, Counter]
+    skipped: tuple[int, ...]
+
+    def __str__(self) -> str:
+        parts = [
+            f"{year}年度：" + "，".join(f"{state} {count}个" for state, count in sorted(counts.items()))
+            for year, counts in self.seeded.items()
+        ]
+        if self.skipped:
+            parts.append(f"已有流程记录、未改动的年度：{'、'.join(str(y) for y in self.skipped)}")
+        return "；".join(parts) if parts else "数据库中没有年度数据"
+
+
+def planned_status(branch, position: int, *, latest: bool, revoke: bool = False) -> str:
+    """The state a branch ends in: from its results row (standardized, strongest, weak) and its
+    position in the register (0, 1, 2, …), which spreads each group over the in-between states."""
+    if revoke:
+        return "revoked"
+    if bool(branch["strongest"]):
+        return "strongest_declared" if latest and position % 3 == 0 else "strongest"
+    if bool(branch["standardized"]):
+        if latest and position % 5 == 0:
+            return "district_check"
+        if latest and position % 5 == 1:
+            return "street_review"
+        return "standardized"
+    if bool(branch["weak"]):
+        return "self_assessing"
+    if latest:
+        return ("applied", "failed", "self_assessing")[position % 3]
+    return "failed" if position % 2 == 0 else "self_assessing"
+
+
+def _revoked_branch(results) -> str | None:
+    """The first 达标 branch (not 最强) a department reported against: 撤销 in the latest year."""
+    b = results.branches
+    reported = b["veto_ids"].astype(str).str.contains("department_noncompliance", regex=False)
+    candidates = b.index[b["standardized"].astype(bool) & ~b["strongest"].astype(bool) & reported]
+    return str(candidates[0]) if len(candidates) else None
+
+
+def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None) -> SeedReport:
+    """Move the database's branches through the workflow for each year (default: every year it
+    holds) in which nobody has moved yet. Returns the resulting counts per year."""
+    held = sorted(store.years())
+    chosen = sorted(set(years)) if years is not None else held
+    latest = held[-1] if held else None
+    labels = {state.id: state.label for state in rubric.workflow.states}
+    seeded: dict[int, Counter] = {}
+    skipped: list[int] = []
+    for year in chosen:
+        if year not in held:
+            continue
+        listed = store.workflow_list(year)
+        if any(status.event_id is not None for _id, _name, status in listed):
+            skipped.append(year)
+            continue
+        inputs, _ = store.current_inputs(year, rubric)
+        results = score(rubric, inputs, year=year)
+        revoke = _revoked_branch(results) if year == latest else None
+        counts: Counter = Counter()
+        for position, (branch_id, _name, _status) in enumerate(listed):
+            if branch_id not in results.branches.index:
+                continue
+            target = planned_status(
+                results.branches.loc[branch_id], position, latest=year == latest, revoke=branch_id == revoke
+            )
+            _walk(store, rubric, inputs, branch_id, year, _PATHS[target])
+            counts[labels[target]] += 1
+        seeded[year] = counts
+    return SeedReport(seeded, tuple(skipped))
+
+
+def _walk(store, rubric: Rubric, inputs, branch_id: str, year: int, path: list[tuple[str, str, str]]) -> None:
+    for to, role, reason in path:
+        if role == "branch":
+            # The branch applies as it would on its page: with an access code, submitting its
+            # self-assessment (here: what the evaluators recorded). The code is withdrawn at once.
+            issued = store.issue_access_code(branch_id, year, by=DEMO_ACTOR)
+            try:
+                session = store.open_branch_session(issued.code)
+                session.apply(payload_from_inputs(inputs, branch_id, rubric), reason=reason)
+            finally:
+                store.revoke_access_codes(branch_id, by=DEMO_ACTOR, reason="演示数据：申请完成，访问码停用", year=year)
+        else:
+            store.move(branch_id, year, to, role=role, actor=DEMO_ACTOR, reason=reason)

@@ -1,0 +1,161 @@
+"""The validated input frames that scoring trusts.
+
+Readers (workbook, forms, database) produce an :class:`Inputs`; scoring reads it
+and never re-validates. Column names are English; :data:`SHEETS` maps them to
+the Chinese headers users see. Member and public tally columns are the level ids
+of the rubric (``excellent`` …), and ``org`` has one column per checklist item id.
+
+Frames and columns (dtypes after reading):
+
+``branches``  branch_id (str), name (str), full_members (Int64), probationary_members (Int64),
+              committee_size (Int64), last_election (datetime64[ns], NaT if blank),
+              kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank),
+              street (str or NA: the 所属街道, for a district's view)
+``org``       branch_id, annual_review_grade (str or NA), <item id>… (float; for ``level``
+              items the chosen level label as str; NA = not scored)
+``member``    branch_id, participants (Int64), <member level id>… (Int64)
+``public``    branch_id, <public level id>… (Int64), unsatisfied_verified (boolean)
+``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
+``activities`` branch_id, date (datetime64[ns]), type (str), expected (Int64), attended (Int64),
+              has_record (boolean)
+``roster``    branch_id, name (str), status (str: 正式党员/预备党员), role (str: 书记/副书记/委员/党员),
+              joined (datetime64[ns]), sessions (Int64), upper_training (boolean), dues_1 … dues_12
+              (boolean: 是 paid, 否 unpaid, NA not due), wechat (boolean) — one row per member; optional
+              (the 党员名册 sheet may be left out: an empty frame)
+
+A branch may be absent from ``org``/``member``/``public``/``social``: that channel is then
+missing and the branch is scored as 未完成.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..rubric import Rubric
+
+BRANCH_COLUMNS = {
+    "branch_id": "支部编号",
+    "name": "支部名称",
+    "full_members": "正式党员",
+    "probationary_members": "预备党员",
+    "committee_size": "支委会人数",
+    "last_election": "上次换届",
+    "kind": "支部类型",
+    "party_groups": "党小组数",
+    "street": "所属街道",
+}
+SOCIAL_COLUMNS = {"branch_id": "支部编号", "department": "部门", "compliant": "符合标准", "opinion": "意见"}
+ACTIVITY_COLUMNS = {
+    "branch_id": "支部编号",
+    "date": "日期",
+    "type": "类型",
+    "expected": "应到人数",
+    "attended": "实到人数",
+    "has_record": "有记录",
+}
+MONTHS = tuple(range(1, 13))
+ROSTER_COLUMNS = {
+    "branch_id": "支部编号",
+    "name": "姓名",
+    "status": "身份",
+    "role": "职务",
+    "joined": "入党日期",
+    "sessions": "集中学习次数",
+    "upper_training": "参加上级培训",
+    **{f"dues_{month}": f"{month}月党费" for month in MONTHS},
+    "wechat": "加入微信群",
+}
+ROSTER_DTYPES = {
+    "branch_id": "str",
+    "name": "str",
+    "status": "str",
+    "role": "str",
+    "joined": "datetime64[ns]",
+    "sessions": "Int64",
+    "upper_training": "boolean",
+    **{f"dues_{month}": "boolean" for month in MONTHS},
+    "wechat": "boolean",
+}
+MEMBER_STATUSES = ("正式党员", "预备党员")
+MEMBER_ROLES = ("书记", "副书记", "委员", "党员")
+# Roles that sit on the 支部委员会 (their training threshold is the committee one).
+COMMITTEE_ROLES = ("书记", "副书记", "委员")
+SECRETARY_ROLE = "书记"
+
+# Optional columns of the 支部 sheet (the template includes them; blank is allowed).
+OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups", "street")
+
+SHEET_NAMES = {
+    "branches": "支部",
+    "org": "组织评定",
+    "member": "党员评议",
+    "public": "群众评判",
+    "social": "社会评价",
+    "activities": "活动记录",
+    "roster": "党员名册",
+}
+# Sheets a workbook may leave out (read as empty frames).
+OPTIONAL_SHEETS = ("roster",)
+
+
+def org_columns(rubric: Rubric) -> dict[str, str]:
+    """组织评定 columns: id → header. An item's header is ``<id> <label>``, e.g. ``s1 支部设置规范``."""
+    columns = {"branch_id": "支部编号", "annual_review_grade": "年度述职评议等次"}
+    for item in rubric.items:
+        columns[item.id] = f"{item.id} {item.label}"
+    return columns
+
+
+def member_columns(rubric: Rubric) -> dict[str, str]:
+    method = rubric.channel("member").method
+    columns = {"branch_id": "支部编号", "participants": "参评人数"}
+    columns.update({level.id: level.label for level in method.levels})
+    return columns
+
+
+def public_columns(rubric: Rubric) -> dict[str, str]:
+    method = rubric.channel("public").method
+    columns = {"branch_id": "支部编号"}
+    columns.update({level.id: level.label for level in method.levels})
+    columns["unsatisfied_verified"] = "不满意查证属实"
+    return columns
+
+
+def sheet_columns(rubric: Rubric) -> dict[str, dict[str, str]]:
+    """For every input frame: English column → Chinese header, in sheet order."""
+    return {
+        "branches": BRANCH_COLUMNS,
+        "org": org_columns(rubric),
+        "member": member_columns(rubric),
+        "public": public_columns(rubric),
+        "social": SOCIAL_COLUMNS,
+        "activities": ACTIVITY_COLUMNS,
+        "roster": ROSTER_COLUMNS,
+    }
+
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
+
+
+def empty_roster() -> pd.DataFrame:
+    """A 党员名册 frame with no members, with the dtypes the reader gives."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ROSTER_DTYPES.items()})
+
+
+@dataclass
+class Inputs:
+    """One street's validated inputs for one evaluation."""
+
+    branches: pd.DataFrame
+    org: pd.DataFrame
+    member: pd.DataFrame
+    public: pd.DataFrame
+    social: pd.DataFrame = field(default_factory=lambda: _empty(SOCIAL_COLUMNS))
+    activities: pd.DataFrame = field(default_factory=lambda: _empty(ACTIVITY_COLUMNS))
+    roster: pd.DataFrame = field(default_factory=empty_roster)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {name: getattr(self, name) for name in SHEET_NAMES}

@@ -1,0 +1,126 @@
+"""Several evaluators' payloads for one branch merged into one, as the rubric's ``reconciliation`` says,
+with the fields where they disagree."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from typing import Any
+
+from ..rubric import Rubric, format_fraction
+from .payload import _columns, blank_payload, parse_payload
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    field: str
+    label: str
+    values: dict[str, Any]  # evaluator → value
+
+    def __str__(self) -> str:
+        shown = "；".join(f"{who}：{'—' if v is None else v}" for who, v in self.values.items())
+        return f"{self.label}（{shown}）"
+
+
+def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict[str, Any], list[Disagreement]]:
+    """Merge evaluators' payloads into one, and flag the fields where they disagree.
+
+    Numbers are combined by the rubric's method (median or mean) and flagged when
+    their spread exceeds the rubric's share of the field's range; a choice or a flag
+    that differs takes the more cautious value (the lower grade or level; a complaint
+    verified by anyone stands; a department is compliant only if every evaluator
+    recorded it so) and is always flagged.
+    """
+    spec = rubric.channels.reconciliation
+    columns = _columns(rubric)
+    evaluators = list(payloads)
+    parsed = {who: parse_payload(p, rubric)[0] for who, p in payloads.items()}
+    merged = blank_payload(rubric)
+    disagreements: list[Disagreement] = []
+    if not evaluators:
+        return merged, disagreements
+    if len(evaluators) == 1:
+        return payloads[evaluators[0]], disagreements
+
+    def combine_number(field: str, label: str, values: dict[str, Any], span: float, integer: bool):
+        present = [v for v in values.values() if v is not None]
+        if not present:
+            return None
+        value = statistics.median(present) if spec.method == "median" else statistics.fmean(present)
+        if integer:
+            value = round(value)
+        if len(present) < len(values) or (max(present) - min(present)) > float(spec.disagreement_share) * span:
+            disagreements.append(Disagreement(field, label, values))
+        return value
+
+    def combine_choice(field: str, label: str, values: dict[str, Any], order: list):
+        present = [v for v in values.values() if v is not None]
+        if not present:
+            return None
+        if len(set(present)) > 1 or len(present) < len(values):
+            disagreements.append(Disagreement(field, label, values))
+        return max(present, key=order.index)  # order lists best first: the last is the most cautious
+
+    grades = list(rubric.channels.annual_review_grades.levels)
+    merged["org"]["annual_review_grade"] = combine_choice(
+        "org.annual_review_grade",
+        "年度述职评议等次",
+        {w: parsed[w]["org"]["annual_review_grade"] for w in evaluators},
+        grades,
+    )
+    for item in rubric.items:
+        values = {w: parsed[w]["org"][item.id] for w in evaluators}
+        label = f"{item.id} {item.label}"
+        field = f"org.items.{item.id}.value"
+        if item.kind == "level":
+            order = [lv.label for lv in sorted(item.levels, key=lambda lv: -lv.points)]
+            value = combine_choice(field, label, values, order)
+        else:
+            span = {"points": float(item.max), "rate_steps": 100.0}.get(item.kind, float(item.target or item.max))
+            value = combine_number(field, label, values, span, integer=item.kind in ("count_shortfall", "deduction"))
+        merged["org"]["items"][item.id] = {
+            "value": value,
+            "comment": "\n".join(
+                f"{w}：{payloads[w]['org']['items'].get(item.id, {}).get('comment', '')}"
+                for w in evaluators
+                if (payloads[w].get("org", {}).get("items", {}).get(item.id) or {}).get("comment")
+            ),
+            "evidence": {},
+        }
+    for channel in ("member", "public"):
+        for key in merged[channel]:
+            values = {w: parsed[w][channel].get(key) for w in evaluators}
+            if key == "unsatisfied_verified":
+                present = [v for v in values.values() if v is not None]
+                merged[channel][key] = any(present) if present else None
+                if len(set(present)) > 1:
+                    disagreements.append(Disagreement(f"{channel}.{key}", "不满意查证属实", values))
+                continue
+            counts = [v for v in values.values() if v is not None]
+            span = max(counts) if counts else 0
+            label = f"{rubric.channel(channel).label}·{columns[channel][key].header}"
+            merged[channel][key] = combine_number(f"{channel}.{key}", label, values, max(span, 1), integer=True)
+    departments: dict[str, dict[str, Any]] = {}
+    for who in evaluators:
+        for entry in parsed[who]["social"]:
+            name = entry.get("department")
+            if not name:
+                continue
+            current = departments.setdefault(name, {"department": name, "compliant": True, "opinion": "", "_seen": {}})
+            current["_seen"][who] = entry.get("compliant")
+            current["compliant"] = bool(current["compliant"] and entry.get("compliant"))
+            if entry.get("opinion"):
+                current["opinion"] = (
+                    current["opinion"] + "；" if current["opinion"] else ""
+                ) + f"{who}：{entry['opinion']}"
+    for name, entry in departments.items():
+        seen = entry.pop("_seen")
+        if len(set(seen.values())) > 1 or len(seen) < len(evaluators):
+            disagreements.append(
+                Disagreement(f"social.{name}", f"部门意见·{name}", {w: seen.get(w) for w in evaluators})
+            )
+    merged["social"] = list(departments.values())
+    merged["note"] = (
+        f"由{len(evaluators)}位考评人的提交合并（{'中位数' if spec.method == 'median' else '平均数'}），分歧阈值为量程的{format_fraction(spec.disagreement_share * 100)}%"
+    )
+    return merged, disagreements

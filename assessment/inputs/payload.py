@@ -1,0 +1,254 @@
+"""One evaluator's evaluation of one branch for one year, as a plain JSON-able payload.
+
+The evaluator page, the database and the workbook import all speak this format:
+
+.. code-block:: python
+
+    {
+      "org": {"annual_review_grade": "优秀",
+              "items": {"s1": {"value": 5, "comment": "…", "evidence": {"党员花名册": "seen"}}}},
+      "member": {"participants": 20, "excellent": 18, "qualified": 2, "basic": 0, "unqualified": 0},
+      "public": {"satisfied": 40, "basic_satisfied": 2, "unsatisfied": 1, "unsatisfied_verified": False},
+      "social": [{"department": "街道综治办", "compliant": True, "opinion": ""}],
+      "note": "",
+    }
+
+Values are kept exactly as entered (a draft may hold ``"十二"``); :func:`check_payload`
+says which fields are wrong, in Chinese, and :func:`payload_rows` turns the valid
+fields into the input rows scoring reads — a wrong value becomes *missing*, never a
+silently changed number. Several evaluators' payloads are merged by
+:func:`assessment.inputs.merge.reconcile`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from ..rubric import Rubric
+from .frames import SOCIAL_COLUMNS, Inputs, member_columns, public_columns
+from .workbook.layout import Column, sheet_specs
+from .workbook.reader import check_value
+
+EVIDENCE_STATES = ("seen", "missing")
+
+
+def blank_payload(rubric: Rubric) -> dict[str, Any]:
+    """A payload with every field present and empty."""
+    return {
+        "org": {
+            "annual_review_grade": None,
+            "items": {item.id: {"value": None, "comment": "", "evidence": {}} for item in rubric.items},
+        },
+        "member": {key: None for key in member_columns(rubric) if key != "branch_id"},
+        "public": {key: None for key in public_columns(rubric) if key != "branch_id"},
+        "social": [],
+        "note": "",
+    }
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A wrong value in a form: ``field`` is a path such as ``org.items.s1.value`` or ``social.2.department``."""
+
+    field: str
+    label: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.label}：{self.message}"
+
+
+def _columns(rubric: Rubric) -> dict[str, dict[str, Column]]:
+    specs = sheet_specs(rubric)
+    return {key: {c.key: c for c in spec.columns} for key, spec in specs.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_check(column: Column, value) -> tuple[Any, str | None]:
+    return check_value(column, value)
+
+
+def _check(column: Column, value, field: str, label: str, problems: list[FieldProblem], *, required=False):
+    if column.kind == "yes_no" and isinstance(value, bool):
+        # Payloads store 是/否 as booleans; a cell would hold the words.
+        value = "是" if value else "否"
+    try:
+        # A form re-checks the same values on every keystroke: judge each (column, value) once.
+        parsed, message = _cached_check(column, value)
+    except TypeError:  # an unhashable value (a list typed into JSON by hand) is checked directly
+        parsed, message = check_value(column, value)
+    if message:
+        problems.append(FieldProblem(field, label, message))
+        return None
+    if parsed is None and required:
+        problems.append(FieldProblem(field, label, "必须填写"))
+    return parsed
+
+
+def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """The payload's values parsed (None where blank or wrong) and every problem found."""
+    columns = _columns(rubric)
+    problems: list[FieldProblem] = []
+    org_in = payload.get("org") or {}
+    items_in = org_in.get("items") or {}
+    org: dict[str, Any] = {
+        "annual_review_grade": _check(
+            columns["org"]["annual_review_grade"],
+            org_in.get("annual_review_grade"),
+            "org.annual_review_grade",
+            "年度述职评议等次",
+            problems,
+        )
+    }
+    for item in rubric.items:
+        entry = items_in.get(item.id) or {}
+        org[item.id] = _check(
+            columns["org"][item.id],
+            entry.get("value"),
+            f"org.items.{item.id}.value",
+            f"{item.id} {item.label}",
+            problems,
+        )
+        for name, state in (entry.get("evidence") or {}).items():
+            if state is not None and state not in EVIDENCE_STATES:
+                problems.append(
+                    FieldProblem(
+                        f"org.items.{item.id}.evidence", f"{item.label}·{name}", "台账状态应为“已查看”或“缺失”"
+                    )
+                )
+    parsed: dict[str, Any] = {"org": org}
+    for channel in ("member", "public"):
+        given = payload.get(channel) or {}
+        values = {}
+        for key, column in columns[channel].items():
+            if key == "branch_id":
+                continue
+            values[key] = _check(column, given.get(key), f"{channel}.{key}", column.header, problems)
+        parsed[channel] = values
+    member = parsed["member"]
+    method = rubric.channel("member").method
+    if member.get("participants") is not None:
+        total = sum(member.get(level.id) or 0 for level in method.levels)
+        for level in method.levels:
+            count = member.get(level.id)
+            if count is not None and count > member["participants"]:
+                problems.append(
+                    FieldProblem(
+                        f"member.{level.id}", level.label, f"{int(count)}人超过参评人数{int(member['participants'])}人"
+                    )
+                )
+        if total > member["participants"]:
+            problems.append(
+                FieldProblem(
+                    "member.participants",
+                    "参评人数",
+                    f"各档合计{int(total)}人，超过参评人数{int(member['participants'])}人",
+                )
+            )
+    social = []
+    for index, row in enumerate(payload.get("social") or []):
+        entry = {}
+        for key, column in columns["social"].items():
+            if key == "branch_id":
+                continue
+            entry[key] = _check(
+                column,
+                row.get(key),
+                f"social.{index}.{key}",
+                f"第{index + 1}条部门意见·{column.header}",
+                problems,
+                required=column.required,
+            )
+        if any(v not in (None, "") for v in entry.values()):
+            social.append(entry)
+    parsed["social"] = social
+    return parsed, problems
+
+
+def check_payload(payload: dict[str, Any], rubric: Rubric) -> list[FieldProblem]:
+    return parse_payload(payload, rubric)[1]
+
+
+def payload_rows(branch_id: str, payload: dict[str, Any], rubric: Rubric) -> dict[str, list[dict]]:
+    """Input rows for one branch: wrong or blank fields are missing (NA), never altered."""
+    parsed, problems = parse_payload(payload, rubric)
+    rows: dict[str, list[dict]] = {"org": [], "member": [], "public": [], "social": []}
+    # Tallies are only meaningful together: one wrong tally makes the whole channel missing.
+    broken = {problem.field.split(".")[0] for problem in problems}
+    org = parsed["org"]
+    if any(v is not None for v in org.values()):
+        rows["org"].append({"branch_id": branch_id, **org})
+    member = parsed["member"]
+    if member.get("participants") is not None and "member" not in broken:
+        rows["member"].append({"branch_id": branch_id, **{k: (v if v is not None else 0) for k, v in member.items()}})
+    public = parsed["public"]
+    level_ids = [lv.id for lv in rubric.channel("public").method.levels]
+    if any(public.get(k) is not None for k in level_ids) and "public" not in broken:
+        counts = {k: (public.get(k) or 0) for k in level_ids}
+        rows["public"].append(
+            {"branch_id": branch_id, **counts, "unsatisfied_verified": public.get("unsatisfied_verified")}
+        )
+    for entry in parsed["social"]:
+        if entry.get("department") and entry.get("compliant") is not None:
+            rows["social"].append({"branch_id": branch_id, **entry})
+    return rows
+
+
+def inputs_for(
+    branches: pd.DataFrame, activities: pd.DataFrame, payloads: dict[str, dict[str, Any]], rubric: Rubric
+) -> Inputs:
+    """Inputs for scoring from master data and one (reconciled) payload per branch."""
+    collected: dict[str, list[dict]] = {"org": [], "member": [], "public": [], "social": []}
+    for branch_id, payload in payloads.items():
+        for key, rows in payload_rows(branch_id, payload, rubric).items():
+            collected[key].extend(rows)
+    org_cols = ["branch_id", "annual_review_grade", *[i.id for i in rubric.items]]
+    org = pd.DataFrame(collected["org"], columns=org_cols)
+    for item in rubric.items:
+        if item.kind != "level":
+            org[item.id] = pd.to_numeric(org[item.id], errors="coerce").astype("float64")
+        else:
+            org[item.id] = org[item.id].astype(object)
+    member = pd.DataFrame(collected["member"], columns=list(member_columns(rubric)))
+    member = member.astype({c: "Int64" for c in member.columns if c != "branch_id"})
+    public_cols = list(public_columns(rubric))
+    public = pd.DataFrame(collected["public"], columns=public_cols)
+    public = public.astype({c: "Int64" for c in public_cols if c not in ("branch_id", "unsatisfied_verified")})
+    public["unsatisfied_verified"] = public["unsatisfied_verified"].astype("boolean")
+    social = pd.DataFrame(collected["social"], columns=list(SOCIAL_COLUMNS))
+    social["compliant"] = social["compliant"].astype("boolean")
+    return Inputs(branches=branches, org=org, member=member, public=public, social=social, activities=activities)
+
+
+def payload_from_inputs(inputs: Inputs, branch_id: str, rubric: Rubric) -> dict[str, Any]:
+    """The payload one branch's rows of a workbook amount to (used by ``import``)."""
+    payload = blank_payload(rubric)
+
+    def plain(value):
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            return None
+        if hasattr(value, "item"):
+            return value.item()
+        return value
+
+    org = inputs.org[inputs.org["branch_id"] == branch_id]
+    if len(org):
+        row = org.iloc[0]
+        payload["org"]["annual_review_grade"] = plain(row.get("annual_review_grade"))
+        for item in rubric.items:
+            payload["org"]["items"][item.id]["value"] = plain(row.get(item.id))
+    for channel, frame in (("member", inputs.member), ("public", inputs.public)):
+        rows = frame[frame["branch_id"] == branch_id]
+        if len(rows):
+            row = rows.iloc[0]
+            payload[channel] = {key: plain(row.get(key)) for key in payload[channel]}
+    social = inputs.social[inputs.social["branch_id"] == branch_id]
+    payload["social"] = [
+        {"department": plain(r["department"]), "compliant": plain(r["compliant"]), "opinion": plain(r["opinion"]) or ""}
+        for _, r in social.iterrows()
+    ]
+    return payload

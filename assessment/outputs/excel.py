@@ -1,0 +1,228 @@
+"""Writing files so that nothing is ever half-written.
+
+Every file goes to a temporary name in the same directory first and is moved
+into place with :func:`os.replace` (atomic on one file system) only once it is
+complete; if anything fails, an existing file keeps its old content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Mapping
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..glossary import yes_no
+
+
+class OutputError(OSError):
+    """A result or template file that could not be written; the message is Chinese."""
+
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+
+# Characters Excel refuses in sheet names, and that no file name should carry.
+_BAD_NAME_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "没有写入权限"
+    if isinstance(exc, FileNotFoundError):
+        return "所在目录不存在"
+    if isinstance(exc, NotADirectoryError):
+        return "路径中有一部分不是目录"
+    if isinstance(exc, IsADirectoryError):
+        return "同名目录已存在"
+    return exc.strerror or str(exc)
+
+
+def _file_mode(target: Path) -> int:
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], None]) -> Path:
+    """Call ``write(temporary_path)``, then move the finished file to ``path``.
+
+    Raises :class:`OutputError` (Chinese) if the directory is missing or not writable.
+    """
+    target = Path(path)
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"无法写入 {target}：所在目录 {parent} 不存在")
+    if target.is_dir():
+        raise OutputError(f"无法写入 {target}：同名目录已存在")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise OutputError(f"无法写入 {target}：{_os_reason(exc)}") from exc
+    os.close(handle)
+    temporary_path = Path(temporary)
+    try:
+        write(temporary_path)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(temporary_path, _file_mode(target))
+        os.replace(temporary_path, target)
+    except OSError as exc:
+        raise OutputError(f"无法写入 {target}：{_os_reason(exc)}") from exc
+    finally:
+        temporary_path.unlink(missing_ok=True)
+    return target
+
+
+def save_workbook(book: Workbook, path: str | os.PathLike) -> Path:
+    return atomic_write(path, lambda temporary: book.save(temporary))
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in Excel: CJK characters are about two wide."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def style_header(sheet: Worksheet, widths: Mapping[int, int] | None = None) -> None:
+    """Bold, shaded, frozen first row."""
+    for cell in sheet[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = HEADER_ALIGNMENT
+    sheet.freeze_panes = "A2"
+    for index, width in (widths or {}).items():
+        sheet.column_dimensions[get_column_letter(index)].width = width
+
+
+def cell_value(value: object) -> object:
+    """A pandas/numpy value as something openpyxl and a CSV reader understand."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return yes_no(bool(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (Fraction, decimal.Decimal)):
+        return float(value)
+    if isinstance(value, pd.Timestamp):
+        # Excel has no time zones; show the wall-clock time.
+        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, (int, float, str, dt.datetime, dt.date)):
+        return value
+    return str(value)
+
+
+def _csv_value(value: object) -> object:
+    value = cell_value(value)
+    # A date without a time reads better as 2025-03-05 than 2025-03-05 00:00:00.
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
+def _export_frame(frame: pd.DataFrame, convert: Callable[[object], object] = cell_value) -> pd.DataFrame:
+    return frame.astype(object).map(convert) if len(frame.columns) else frame
+
+
+def _clean_name(name: str, limit: int) -> str:
+    cleaned = _BAD_NAME_CHARS.sub("_", str(name)).strip() or "表"
+    return cleaned[:limit]
+
+
+def _column_widths(frame: pd.DataFrame, sample: int = 200) -> dict[int, int]:
+    widths = {}
+    for index, column in enumerate(frame.columns, start=1):
+        texts = [str(column)] + [str(v) for v in frame[column].head(sample) if v is not None]
+        widths[index] = min(60, max(8, max(display_width(t) for t in texts) + 2))
+    return widths
+
+
+def _write_xlsx(tables: Mapping[str, pd.DataFrame], temporary: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    for name, frame in tables.items():
+        title = _clean_name(name, 31)
+        if title in used:
+            raise ValueError(f"表名重复：{title}")
+        used.add(title)
+        sheet = book.create_sheet(title)
+        exported = _export_frame(frame)
+        sheet.append([str(c) for c in exported.columns])
+        for row in exported.itertuples(index=False, name=None):
+            sheet.append(list(row))
+        for column_index, column in enumerate(exported.columns, start=1):
+            if frame[column].dtype.kind == "M":
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=column_index, max_col=column_index):
+                    cell.number_format = "yyyy-mm-dd"
+        style_header(sheet, _column_widths(exported))
+    if not used:
+        book.create_sheet("结果")
+    book.save(temporary)
+
+
+def _write_csv_dir(tables: Mapping[str, pd.DataFrame], directory: Path) -> Path:
+    parent = directory.parent
+    if not parent.is_dir():
+        raise OutputError(f"无法写入 {directory}：所在目录 {parent} 不存在")
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"无法写入 {directory}：同名文件已存在，且不是目录")
+    created = not directory.exists()
+    try:
+        directory.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建目录 {directory}：{_os_reason(exc)}") from exc
+    # All files are written under temporary names first; only when every one is complete
+    # are they renamed, so a failure leaves the directory as it was.
+    pending: list[tuple[Path, Path]] = []
+    try:
+        names: set[str] = set()
+        for name, frame in tables.items():
+            file_name = _clean_name(name, 100) + ".csv"
+            if file_name in names:
+                raise ValueError(f"表名重复：{file_name}")
+            names.add(file_name)
+            handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".tmp", dir=directory)
+            os.close(handle)
+            pending.append((Path(temporary), directory / file_name))
+            # utf-8-sig: the BOM makes Excel and WPS read the Chinese correctly.
+            _export_frame(frame, _csv_value).to_csv(temporary, index=False, encoding="utf-8-sig")
+            os.chmod(temporary, _file_mode(directory / file_name))
+        for temporary, target in pending:
+            os.replace(temporary, target)
+    except OSError as exc:
+        raise OutputError(f"无法写入 {directory}：{_os_reason(exc)}") from exc
+    finally:
+        for temporary, _ in pending:
+            temporary.unlink(missing_ok=True)
+        if created and not any(directory.iterdir()):
+            directory.rmdir()
+    return directory
+
+
+def write_tables(tables: Mapping[str, pd.DataFrame], out: str | os.PathLike) -> Path:
+    """Write result tables: ``out`` ending in ``.xlsx`` → one sheet per table; else a
+    directory of ``<name>.csv`` files (UTF-8 with BOM). Returns the path written.
+
+    Raises :class:`OutputError` with a Chinese message when the place cannot be written.
+    """
+    target = Path(out)
+    if target.suffix.lower() == ".xlsx":
+        return atomic_write(target, lambda temporary: _write_xlsx(tables, temporary))
+    return _write_csv_dir(tables, target)

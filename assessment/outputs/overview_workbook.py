@@ -1,0 +1,147 @@
+"""The 总览 as an Excel workbook: a 说明 sheet, every table of the page as a sheet, and the charts
+as PNG images on a 图表 sheet. The page offers it as a download; the CLI writes it
+(``python -m assessment overview-export --year 2025 --out 总览.xlsx``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image as SheetImage
+from openpyxl.styles import Font
+
+from .. import glossary as g
+from ..analysis import overview as ov
+from . import charts
+from .excel import atomic_write, cell_value, display_width, style_header
+
+__all__ = [
+    "CHART_TITLES",
+    "XLSX_MIME",
+    "build_overview_workbook",
+    "overview_charts",
+    "overview_filename",
+    "write_overview_workbook",
+]
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHARTS_SHEET = "图表"
+NOTES_SHEET = "说明"
+# Excel's default row is 15 points = 20 pixels.
+ROW_PIXELS = 20
+
+CHART_TITLES = {
+    "targets": "达标与“最强党支部”比例：历年实际与年度目标",
+    "funnel": "考评验收流程：各状态的支部数",
+    "stars": "星级分布",
+    "channels": "四评各项得分分布",
+    "vetoes": "“最强党支部”否决规则触发情况",
+    "ranking": "综合得分排名",
+}
+
+
+def overview_charts(street: ov.Street, year: int) -> dict[str, Figure]:
+    """The 总览's charts for ``year`` (the targets chart covers every year), keyed as CHART_TITLES."""
+    view = street.years[year]
+    rubric = street.rubric
+    figures = {"targets": charts.targets_over_years(ov.progress_frame(ov.target_progress(street)))}
+    flow = ov.funnel(view, rubric)
+    if flow is not None:
+        figures["funnel"] = charts.workflow_funnel(flow)
+    figures["stars"] = charts.star_distribution(ov.star_counts(view.results, rubric))
+    figures["channels"] = charts.channel_scores(view.results, rubric)
+    figures["vetoes"] = charts.veto_counts(view.results, rubric)
+    figures["ranking"] = charts.composite_ranking(view.results, rubric)
+    return figures
+
+
+def overview_filename(street: ov.Street, year: int) -> str:
+    return f"{street.label}考评总览_{year}年度.xlsx"
+
+
+def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
+    """What the workbook is, and how to read its figures."""
+    rubric = street.rubric
+    view = street.years[year]
+    progress = {row.year: row for row in ov.target_progress(street)}
+    row = progress[year]
+    rows = [
+        ("标题", f"{street.label}党支部标准化规范化考评总览"),
+        ("年度", f"{year}年度"),
+        ("街道", street.label),
+        ("支部数", str(view.total)),
+        ("数据", street.source or "考评数据库"),
+        ("已有年度", "、".join(str(y) for y in street.year_list)),
+        (g.RUBRIC_VERSION, rubric.version),
+        ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")),
+        ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
+        ("本年度“最强”目标", ov.strongest_target_text(row)),
+        (
+            "“最强”的两种口径",
+            (
+                "已评定最强：考评验收流程中状态为“已评定最强”的支部；达到最强标准（最强资格）：按评分标准"
+                "达标、五强全部达到且没有否决项的支部。2025年目标按达到标准计（001 §一：一半以上党支部达到"
+                "“最强党支部”标准），2023年的40%为“力争”目标。"
+            ),
+        ),
+        ("待遇保障测算", "比例与金额见“测算设置”及 rubrics/targets.yaml；未规定的比例或金额显示为“待定”。"),
+    ]
+    if view.disputed:
+        rows.append(("提示", f"{view.disputed}个支部的考评人意见不一致，已按评分标准合并后评分。"))
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def _column_widths(frame: pd.DataFrame) -> dict[int, int]:
+    widths = {}
+    for index, column in enumerate(frame.columns, start=1):
+        texts = [str(column)] + [str(v) for v in frame[column].head(200) if v is not None]
+        widths[index] = min(60, max(8, max(display_width(t) for t in texts) + 2))
+    return widths
+
+
+def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+    sheet = book.create_sheet(name[:31])
+    sheet.append([str(c) for c in frame.columns])
+    for row in frame.astype(object).itertuples(index=False, name=None):
+        sheet.append([cell_value(v) for v in row])
+    style_header(sheet, _column_widths(frame))
+
+
+def build_overview_workbook(street: ov.Street, year: int, pngs: Mapping[str, bytes] | None = None) -> bytes:
+    """The workbook as bytes. ``pngs`` (name → PNG, as CHART_TITLES) reuses charts already drawn."""
+    if year not in street.years:
+        raise KeyError(year)
+    if pngs is None:
+        pngs = {name: charts.to_png(fig) for name, fig in overview_charts(street, year).items()}
+    book = Workbook()
+    book.remove(book.active)
+    _add_sheet(book, NOTES_SHEET, notes_table(street, year))
+    for name, frame in ov.overview_tables(street, year).items():
+        _add_sheet(book, name, frame)
+    sheet = book.create_sheet(CHARTS_SHEET)
+    row = 1
+    for name, title in CHART_TITLES.items():
+        png = pngs.get(name)
+        if not png:
+            continue
+        sheet.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
+        image = SheetImage(io.BytesIO(png))
+        sheet.add_image(image, f"A{row + 1}")
+        row += 1 + math.ceil(image.height / ROW_PIXELS) + 2
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def write_overview_workbook(street: ov.Street, year: int, out: str | os.PathLike) -> Path:
+    """Write the workbook to ``out`` (atomically: an existing file keeps its content on failure)."""
+    data = build_overview_workbook(street, year)
+    return atomic_write(out, lambda temporary: Path(temporary).write_bytes(data))

@@ -1,0 +1,806 @@
+"""权重分析 page: an analyst of the 组织部/党建办 tries weights and thresholds before choosing them.
+
+The sources give no weights, so choosing them is a policy decision: this page shows what a choice
+does before it is made. Every change re-scores all branches at once (:func:`assessment.analysis.rescore`
+over a :class:`~assessment.analysis.Baseline` computed when the page opens) and shows, against the
+current rubric version: the ranking before and after, rank moves, the branches whose grade, 达标,
+stars or 最强资格 change, and the street against the year's targets. A sensitivity section shows
+which branches' outcome hangs on the weights; a last section validates the draft as a new version,
+shows its diff against the current version and, once confirmed, stores it in the database as the new
+current version (:meth:`Store.save_rubric_version`: author and note required, nothing overwritten).
+
+The page starts from the database's current rubric version (:meth:`Store.current_rubric`).
+
+One state object (:class:`WeightsState`) holds the draft values and the locks; the controls only
+write into it through :meth:`WeightsState.update`, and everything shown is re-drawn from it.
+
+``notebooks/weights.ipynb`` is one cell: ``weights_app()``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from ...analysis import Baseline, compare, rescore, sensitivity, street_totals
+from ...demo.street import generate_demo
+from ...inputs.frames import Inputs
+from ...inputs.workbook import WorkbookError, read_workbook
+from ...rubric import Rubric, RubricError, format_fraction, load_rubric_texts
+from ...rubric.settings import (
+    DEFAULT_STEP,
+    GROUP_LABELS,
+    WEIGHT_GROUPS,
+    Change,
+    NewVersion,
+    Setting,
+    adjustable_settings,
+    apply_to_rubric,
+    equalize,
+    prepare_version,
+    rebalance,
+)
+from ...scoring import Results
+from ...store import Store, StoreError
+from ..components import (
+    FULL_WIDTH,
+    app_logger,
+    error_html,
+    escape,
+    figure_image,
+    guarded,
+    page_style,
+    section_title,
+    set_figure,
+)
+from ..overview.app import DEMO_YEAR, demo_workbook_path
+from .views import (
+    changes_html,
+    diff_html,
+    info_html,
+    rank_moves_chart,
+    ranking_html,
+    sensitivity_html,
+    totals_html,
+)
+
+__all__ = [
+    "REBALANCE_RULE",
+    "Street",
+    "WeightsApp",
+    "WeightsState",
+    "load_street",
+    "weights_app",
+]
+
+TITLE = "评分标准权重与阈值分析"
+REBALANCE_RULE = "调整一项权重时，其余未锁定的权重按比例缩放，合计始终为 1"
+REBALANCE_DETAIL = (
+    "（按 0.01 取整，取整余下的零头按“最大余数”分给各项）。勾选“锁定”的权重不随之变化；“均分”把锁定之外的权重平均分配。"
+)
+INTRO = (
+    "来源文件没有给出任何权重：四评通道权重、指标权重、等次与星级分档、达标和软弱涣散的分数线都是选择（choice），"
+    "由组织部/党建办确定。在这里试着调整，立即看到每个支部的排名、等次、达标、星级和最强资格怎样变化，再决定是否保存为新版本。"
+    "“最强党支部”的四项否决规则由来源文件（001 §三(四)）规定，不能调整。"
+)
+NO_STORE = "没有连接考评数据库，只能预览差异，不能保存新版本。请联系管理员。"
+CONFIRM = "请核对上面的差异，确认无误后点击“确认保存”。"
+SAVED = "已保存为新版本 {version}，并设为当前版本：考评页面下次打开时使用此版本。已保存的考评结果仍写明各自所用的版本。"
+DRAFT_CHANGED = "修改人或修改说明已改动，请重新点击“保存为新版本”核对差异。"
+LOAD_FAILED = "无法载入评分标准或考评数据，本页暂时不能使用。请联系管理员查看服务日志。"
+CHANGE_FAILED = "处理刚才的调整时出错，页面仍显示上一次的结果。请联系管理员查看服务日志。"
+SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；如仍失败请联系管理员。"
+SAVE_FAILED = "保存时出错，新版本没有保存。请联系管理员查看服务日志。"
+NO_CHANGES = "还没有任何调整：新版本与当前版本相同，无需保存。"
+STALE_SENSITIVITY = "设置已调整：下表是调整前的结果，请重新运行。"
+CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
+
+STYLE = (
+    "<style>"
+    ".siping-weights{font-size:14px}"
+    # A column that scrolls (the controls on a wide screen) would otherwise squash its rows to nothing.
+    ".siping-weights .widget-vbox>.lm-Widget{flex-shrink:0}"
+    ".siping-weights .siping-columns{gap:0 24px}"
+    ".siping-weights .siping-control{border-bottom:1px solid #eef0f2;padding:4px 0;box-sizing:border-box}"
+    ".siping-weights .siping-wlabel{font-size:14px;line-height:1.45;white-space:normal;overflow-wrap:anywhere}"
+    ".siping-weights .siping-src{color:#8a949e;font-size:12px;line-height:1.4;white-space:normal;overflow-wrap:anywhere}"
+    ".siping-weights .siping-note,.siping-weights .siping-intro{color:#5b6770;font-size:13px;line-height:1.55;"
+    "white-space:normal;overflow-wrap:anywhere;margin:4px 0}"
+    ".siping-weights .siping-rule{background:#f3f7fb;border-left:4px solid #1f4e79;padding:6px 10px;"
+    "font-size:13px;line-height:1.55;white-space:normal;margin:6px 0}"
+    ".siping-weights .siping-sum{font-size:13px;color:#1f4e79;white-space:normal}"
+    ".siping-weights .siping-sum b{font-size:14px}"
+    ".siping-weights .siping-summary{font-size:14px;line-height:1.6;white-space:normal;overflow-wrap:anywhere;"
+    "margin:4px 0}"
+    ".siping-weights .siping-changed-list,.siping-weights .siping-hangs{font-size:13px;line-height:1.55;"
+    "overflow-wrap:anywhere;max-height:260px;overflow-y:auto;overflow-x:hidden}"
+    ".siping-weights .siping-sub{margin:12px 0 2px;font-size:15px;font-weight:600}"
+    ".siping-weights .widget-slider .widget-readout{min-width:3.2em}"
+    ".siping-weights .widget-inline-hbox .widget-label{min-width:0}"
+    "@media (min-width:960px){.siping-weights .siping-controls{max-height:88vh;overflow-y:auto;"
+    "overflow-x:hidden;padding-right:8px}}"
+    "</style>"
+)
+
+
+class WeightsState(traitlets.HasTraits):
+    """The draft: a value per adjustable setting (Fractions, ints, option strings) and the locked weights.
+
+    ``error`` is a problem with the draft or a failure; ``save_notice`` / ``save_error`` belong to
+    the 保存为新版本 section.
+    """
+
+    values = traitlets.Dict()
+    locked = traitlets.Set()
+    error = traitlets.Unicode("")
+    save_notice = traitlets.Unicode("")
+    save_error = traitlets.Unicode("")
+
+    def update(self, **changes) -> None:
+        with self.hold_trait_notifications():
+            for name, value in changes.items():
+                setattr(self, name, value)
+
+
+@dataclass(frozen=True)
+class Street:
+    """One street's inputs for a year, where they came from, and a warning to show (if any)."""
+
+    inputs: Inputs
+    source: str
+    warning: str = ""
+
+
+def load_street(rubric: Rubric, year: int) -> Street:
+    """The street's inputs for ``year``. The database source will replace this one function.
+
+    For now the demo workbook (data/demo/demo_street.xlsx, or $ASSESSMENT_DEMO_WORKBOOK). When it is
+    missing or cannot be read, the demo street generated in memory, with a warning saying so.
+    """
+    path = demo_workbook_path()
+    if not path.exists():
+        return Street(generate_demo(rubric, year=year), "数据：系统生成的示例街道")
+    try:
+        return Street(read_workbook(path, rubric), f"数据：{path.name}")
+    except WorkbookError as failure:
+        app_logger().error("weights: demo workbook %s unreadable:\n%s", path, failure)
+        problems = getattr(failure, "problems", None) or [failure]
+        return Street(
+            generate_demo(rubric, year=year),
+            "数据：系统生成的示例街道",
+            f"示例工作簿 {path.name} 无法读取（{problems[0]}），本页改用系统生成的示例街道。",
+        )
+
+
+def _layout(**extra) -> widgets.Layout:
+    return widgets.Layout(**{**FULL_WIDTH, **extra})
+
+
+def _html(value: str = "", **layout) -> widgets.HTML:
+    return widgets.HTML(value, layout=_layout(**layout))
+
+
+def _to_fraction(value: float, places: int) -> Fraction:
+    """A widget's float as the exact decimal it shows (0.35 → 7/20, not the binary 0.34999…)."""
+    return Fraction(f"{value:.{places}f}")
+
+
+@dataclass
+class _Shown:
+    """What the page currently shows, derived from the state (kept for tests and the save section)."""
+
+    rubric: Rubric
+    results: Results
+    table: object
+    totals: list
+
+
+class WeightsApp(widgets.VBox):
+    """The 权重分析 page as one widget: ``WeightsApp(texts, inputs, year, store=store)``.
+
+    ``texts`` are the YAML texts of the version the page starts from (the store's current one);
+    without a ``store`` the page can preview a new version but not save it.
+    """
+
+    def __init__(
+        self,
+        texts: Mapping[str, str] | None,
+        inputs: Inputs | None,
+        year: int = DEMO_YEAR,
+        *,
+        source: str = "",
+        error: str = "",
+        warning: str = "",
+        store: Store | None = None,
+    ):
+        super().__init__(layout=_layout())
+        self.add_class("siping-app")
+        self.add_class("siping-weights")
+        self.year = year
+        self.source = source
+        self.store = store
+        self.saved: list[str] = []
+        self.state = WeightsState(error=error)
+        self._syncing = False
+        self.ready = False
+        self.texts: dict[str, str] = dict(texts or {})
+        self.controls: dict[str, widgets.Widget] = {}
+        self.locks: dict[str, widgets.Checkbox] = {}
+        self.equalize_buttons: dict[str, widgets.Button] = {}
+        self.sums: dict[str, widgets.HTML] = {}
+        self.shown: _Shown | None = None
+        self.draft: NewVersion | None = None
+        self.last_sensitivity = None
+
+        self.title = _html()
+        self.error = _html()
+        self.warning = _html(info_html(warning))
+        self.summary = _html()
+        self.totals = _html()
+        self.chart = figure_image()
+        self.ranking = _html()
+        self.reset_button = widgets.Button(
+            description="恢复当前版本的设置",
+            layout=widgets.Layout(width="auto", align_self="flex-start", margin="10px 0"),
+        )
+        self.state.observe(self._show_error, names="error")
+        self.state.observe(self._show_save_messages, names=["save_notice", "save_error"])
+
+        if texts is not None and inputs is not None and not error:
+            try:
+                self._load(inputs)
+            except Exception:  # noqa: BLE001 - a short message on the page, the traceback in the log
+                app_logger().exception("weights: loading failed")
+                self.state.update(error=LOAD_FAILED)
+        self._render_title()
+        self._show_error()
+        self._arrange()
+
+    # ----------------------------------------------------------------- construction
+    @classmethod
+    def from_source(cls, year: int = DEMO_YEAR) -> WeightsApp:
+        """The database's current rubric version (:meth:`Store.current_rubric`) and the street's inputs
+        (:func:`load_street`)."""
+        try:
+            store = Store.from_env()
+            rubric = store.current_rubric()
+            texts = store.rubric_texts(rubric.version)
+            street = load_street(rubric, year)
+        except Exception:  # noqa: BLE001
+            app_logger().exception("weights: loading the rubric or the street failed")
+            return cls(None, None, year, error=LOAD_FAILED)
+        return cls(texts, street.inputs, year, source=street.source, warning=street.warning, store=store)
+
+    def _load(self, inputs: Inputs) -> None:
+        self.rubric = load_rubric_texts(self.texts)
+        self.settings: dict[str, Setting] = {s.id: s for s in adjustable_settings(self.rubric)}
+        self.groups: dict[str, list[str]] = {}
+        for s in self.settings.values():
+            self.groups.setdefault(s.group, []).append(s.id)
+        self.baseline = Baseline.from_inputs(self.rubric, inputs, year=self.year)
+        self.before = self.baseline.results
+        self._build_controls()
+        self._build_sensitivity()
+        self._build_save()
+        self.state.observe(self._on_values, names="values")
+        self.state.observe(self._on_locked, names="locked")
+        self.reset_button.on_click(self._on_reset)
+        self.ready = True
+        self.state.update(values={sid: s.value for sid, s in self.settings.items()})
+
+    def _weight_control(self, s: Setting) -> widgets.Widget:
+        slider = widgets.FloatSlider(
+            value=float(s.value),
+            min=0.0,
+            max=1.0,
+            step=float(s.step),
+            readout_format=".2f",
+            continuous_update=False,
+            layout=widgets.Layout(width="auto", flex="1 1 10em", min_width="0", max_width="100%"),
+        )
+        lock = widgets.Checkbox(
+            value=False, description="锁定", indent=False, layout=widgets.Layout(width="auto", flex="0 0 auto")
+        )
+        self.controls[s.id] = slider
+        self.locks[s.id] = lock
+        slider.observe(lambda change, sid=s.id: self._on_control(sid, change), names="value")
+        lock.observe(lambda change, sid=s.id: self._on_lock(sid, change), names="value")
+        head = _html(
+            f'<div class="siping-wlabel">{escape(s.label)}</div><div class="siping-src">{escape(s.note)}</div>'
+        )
+        row = widgets.VBox([head, widgets.HBox([slider, lock], layout=_layout(align_items="center"))], layout=_layout())
+        row.add_class("siping-control")
+        row.add_class(f"siping-setting-{s.id.replace('.', '-')}")
+        return row
+
+    def _number_control(self, s: Setting) -> widgets.Widget:
+        layout = widgets.Layout(width="9em", max_width="100%", min_width="0")
+        if s.kind == "option":
+            control = widgets.Dropdown(options=list(s.options), value=str(s.value), layout=layout)
+        elif s.kind == "count":
+            control = widgets.BoundedIntText(value=int(s.value), min=int(s.minimum), max=int(s.maximum), layout=layout)
+        else:
+            scale = 100 if s.unit == "%" else 1
+            control = widgets.BoundedFloatText(
+                value=float(Fraction(s.value) * scale),
+                min=float(Fraction(s.minimum) * scale),
+                max=float(Fraction(s.maximum) * scale),
+                step=float(Fraction(s.step) * scale),
+                layout=layout,
+            )
+        self.controls[s.id] = control
+        control.observe(lambda change, sid=s.id: self._on_control(sid, change), names="value")
+        unit = widgets.HTML(escape(s.unit) if s.unit else "", layout=widgets.Layout(width="auto", margin="0 8px 0 2px"))
+        head = _html(
+            f'<div class="siping-wlabel">{escape(s.label)}</div><div class="siping-src">{escape(s.note)}</div>'
+        )
+        row = widgets.VBox(
+            [head, widgets.HBox([control, unit], layout=_layout(align_items="center"))], layout=_layout()
+        )
+        row.add_class("siping-control")
+        row.add_class(f"siping-setting-{s.id.replace('.', '-')}")
+        return row
+
+    def _group_footer(self, group: str) -> widgets.Widget:
+        button = widgets.Button(description="均分", layout=widgets.Layout(width="auto"))
+        button.add_class(f"siping-equalize-{group}")
+        button.on_click(lambda _b, group=group: self._on_equalize(group))
+        self.equalize_buttons[group] = button
+        self.sums[group] = widgets.HTML(layout=widgets.Layout(width="auto", flex="1 1 auto"))
+        return widgets.HBox([self.sums[group], button], layout=_layout(align_items="center", flex_flow="row wrap"))
+
+    def _build_controls(self) -> None:
+        s = self.settings
+        rule = _html(f'<div class="siping-rule"><b>{escape(REBALANCE_RULE)}</b>{escape(REBALANCE_DETAIL)}</div>')
+        channel_rows = [self._weight_control(s[sid]) for sid in self.groups.get("channels", [])]
+        children: list[widgets.Widget] = [_html(section_title("四评通道权重")), rule, *channel_rows]
+        if "channels" in self.groups:
+            children.append(self._group_footer("channels"))
+
+        # Item weights: one group summing to 1, shown by area in an accordion.
+        sections: dict[str, list[widgets.Widget]] = {}
+        for sid in self.groups.get("items", []):
+            sections.setdefault(s[sid].section, []).append(self._weight_control(s[sid]))
+        self.item_sections = list(sections)
+        self.item_accordion = widgets.Accordion(
+            children=[widgets.VBox(rows, layout=_layout()) for rows in sections.values()], layout=_layout()
+        )
+        self.item_accordion.titles = tuple(self.item_sections)
+        children += [
+            _html(section_title("组织评定指标权重")),
+            _html(
+                '<div class="siping-note">组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；'
+                "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
+                + _bonus_note(self.rubric)
+                + "</div>"
+            ),
+            self.item_accordion,
+            self._group_footer("items"),
+        ]
+
+        children.append(_html(section_title("分档与阈值")))
+        for group in CONTROL_GROUPS:
+            if group not in self.groups:
+                continue
+            children.append(_html(f'<div class="siping-sub">{escape(GROUP_LABELS[group])}</div>'))
+            if group == "reconciliation":
+                children.append(
+                    _html('<div class="siping-note">以下两项只影响多名考评人的表单如何合并，不改变本页的评分。</div>')
+                )
+            children += [self._number_control(s[sid]) for sid in self.groups[group]]
+        children.append(self.reset_button)
+        self.controls_box = widgets.VBox(children, layout=_layout(flex="1 1 340px", width="auto"))
+        self.controls_box.add_class("siping-controls")
+
+    def _build_sensitivity(self) -> None:
+        self.spread = widgets.FloatSlider(
+            value=0.2,
+            min=0.0,
+            max=0.5,
+            step=0.05,
+            description="变化幅度 ±",
+            readout_format=".0%",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%", max_width="26em", min_width="0", margin="2px 0"),
+        )
+        self.n_runs = widgets.BoundedIntText(
+            value=200,
+            min=10,
+            max=5000,
+            description="模拟次数",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="12em", max_width="100%"),
+        )
+        self.seed = widgets.BoundedIntText(
+            value=1,
+            min=0,
+            max=2**31 - 1,
+            description="随机种子",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="12em", max_width="100%"),
+        )
+        self.run_button = widgets.Button(description="运行", button_style="danger", layout=widgets.Layout(width="auto"))
+        self.run_button.add_class("siping-run")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=_layout(max_width="26em"))
+        self.sensitivity_note = _html()
+        self.sensitivity_out = _html()
+        self.run_button.on_click(self._on_run)
+
+    def _build_save(self) -> None:
+        self.author = widgets.Text(
+            description="修改人",
+            placeholder="姓名",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%", max_width="26em", min_width="0", margin="2px 0"),
+        )
+        self.note = widgets.Textarea(
+            description="修改说明",
+            placeholder="为什么这样调整（会随新版本保存）",
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="100%", max_width="40em", min_width="0", height="5em", margin="2px 0"),
+        )
+        self.save_button = widgets.Button(
+            description="保存为新版本", layout=widgets.Layout(width="auto", align_self="flex-start")
+        )
+        self.save_button.add_class("siping-save")
+        self.confirm_button = widgets.Button(
+            description="确认保存",
+            button_style="danger",
+            layout=widgets.Layout(width="auto", align_self="flex-start", display="none"),
+        )
+        self.confirm_button.add_class("siping-confirm")
+        self.save_messages = _html()
+        self.diff = _html()
+        self.save_button.on_click(self._on_save)
+        self.confirm_button.on_click(self._on_confirm)
+        self.author.observe(self._on_author_or_note, names="value")
+        self.note.observe(self._on_author_or_note, names="value")
+
+    def _arrange(self) -> None:
+        children: list[widgets.Widget] = [
+            page_style(),
+            _html(STYLE, height="0px"),
+            self.title,
+            self.warning,
+            self.error,
+        ]
+        if self.ready:
+            results = widgets.VBox(
+                [
+                    _html(section_title("调整的影响")),
+                    self.summary,
+                    _html('<div class="siping-sub">全街道与年度目标</div>'),
+                    self.totals,
+                    _html('<div class="siping-sub">排名变化</div>'),
+                    self.chart,
+                    _html('<div class="siping-sub">各支部排名（调整后；结果变化的行以黄色标出）</div>'),
+                    self.ranking,
+                    _html(section_title("敏感性分析：结果是否取决于权重")),
+                    _html(
+                        '<div class="siping-note">把当前设置中每项可调整的权重（通道权重和指标权重）乘以'
+                        "[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，重复多次；看各支部的排名区间，"
+                        "以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。</div>"
+                    ),
+                    self.spread,
+                    widgets.HBox(
+                        [self.n_runs, self.seed, self.run_button],
+                        layout=_layout(flex_flow="row wrap", align_items="center"),
+                    ),
+                    self.progress,
+                    self.sensitivity_note,
+                    self.sensitivity_out,
+                    _html(section_title("保存为新版本")),
+                    _html(
+                        '<div class="siping-note">检查调整后的评分标准，列出与当前版本的全部差异，'
+                        "并以新版本号保存（每条考评结果都写明所用的版本）。</div>"
+                    ),
+                    self.author,
+                    self.note,
+                    self.save_button,
+                    self.save_messages,
+                    self.diff,
+                    self.confirm_button,
+                ],
+                layout=_layout(flex="2 1 460px", width="auto"),
+            )
+            results.add_class("siping-results-column")
+            columns = widgets.Box(
+                [self.controls_box, results],
+                layout=_layout(display="flex", flex_flow="row wrap", align_items="flex-start"),
+            )
+            columns.add_class("siping-columns")
+            children += [_html(f'<div class="siping-intro">{escape(INTRO)}</div>'), columns]
+        self.children = children
+
+    # ----------------------------------------------------------------- callbacks: only write state
+    def _report(self, message: str) -> None:
+        self.state.update(error=message)
+
+    def _on_control(self, sid: str, change) -> None:
+        if self._syncing:
+            return
+        guarded(CHANGE_FAILED, self._report)(self._apply_control)(sid, change["new"])
+
+    def _apply_control(self, sid: str, raw) -> None:
+        s = self.settings[sid]
+        decimals = self.rubric.meta.decimals
+        if s.kind == "weight":
+            value = _to_fraction(raw, 4)
+        elif s.kind == "option":
+            value = str(raw)
+        elif s.kind == "count":
+            value = int(raw)
+        elif s.unit == "%":
+            value = _to_fraction(raw, decimals) / 100
+        else:
+            value = _to_fraction(raw, decimals)
+        self.set_value(sid, value)
+
+    def set_value(self, sid: str, value) -> None:
+        """What a control does: a weight moves its group (:func:`rebalance`), anything else just changes."""
+        s = self.settings[sid]
+        values = dict(self.state.values)
+        if s.kind == "weight":
+            group = {k: values[k] for k in self.groups[s.group]}
+            values.update(rebalance(group, sid, value, self.state.locked & set(group), step=DEFAULT_STEP))
+        else:
+            values[sid] = value
+        self.state.update(values=values, error="")
+
+    def _on_lock(self, sid: str, change) -> None:
+        if self._syncing:
+            return
+        locked = set(self.state.locked)
+        (locked.add if change["new"] else locked.discard)(sid)
+        self.state.update(locked=locked)
+
+    def _on_equalize(self, group: str) -> None:
+        def run():
+            values = dict(self.state.values)
+            weights = {k: values[k] for k in self.groups[group]}
+            values.update(equalize(weights, self.state.locked & set(weights), step=DEFAULT_STEP))
+            self.state.update(values=values, error="")
+
+        guarded(CHANGE_FAILED, self._report)(run)()
+
+    def _on_reset(self, _button=None) -> None:
+        self.state.update(values={sid: s.value for sid, s in self.settings.items()}, locked=set(), error="")
+
+    def _on_run(self, _button=None) -> None:
+        guarded(SENSITIVITY_FAILED, self._report)(self._run_sensitivity)()
+
+    def _on_save(self, _button=None) -> None:
+        guarded(SAVE_FAILED, lambda message: self.state.update(save_error=message, save_notice=""))(self._preview)()
+
+    def _on_confirm(self, _button=None) -> None:
+        guarded(SAVE_FAILED, lambda message: self.state.update(save_error=message, save_notice=""))(
+            self._save_confirmed
+        )()
+
+    def _on_author_or_note(self, change=None) -> None:
+        if self.draft is not None:
+            self._set_draft(None)
+            self.state.update(save_notice=DRAFT_CHANGED, save_error="")
+
+    # ----------------------------------------------------------------- derived from state
+    def changes(self) -> list[Change]:
+        """The draft as rubric changes (only the settings that differ from the current version)."""
+        out: list[Change] = []
+        for sid, value in self.state.values.items():
+            s = self.settings[sid]
+            if value != s.value:
+                out += s.changes(value)
+        return out
+
+    def _on_values(self, change=None) -> None:
+        guarded(CHANGE_FAILED, self._report)(self._refresh)()
+
+    def _on_locked(self, change=None) -> None:
+        with self._sync():
+            for sid, lock in self.locks.items():
+                lock.value = sid in self.state.locked
+        self._sync_controls()
+
+    def _refresh(self) -> None:
+        try:
+            candidate = apply_to_rubric(self.rubric, self.changes())
+        except RubricError as failure:
+            shown = "；".join(p.message for p in failure.problems[:3])
+            self.state.update(error=f"这组设置不能使用：{shown}。页面仍显示上一次有效设置的结果。")
+            self._sync_controls()
+            return
+        after = rescore(self.baseline, candidate)
+        table = compare(self.before, after)
+        totals = street_totals(self.before, after, candidate)
+        self.shown = _Shown(candidate, after, table, totals)
+        self._sync_controls(candidate)
+        version = self.rubric.version
+        # Text first: each value goes to the browser as it is set, and the chart takes the longest.
+        self.summary.value = _zero_dimensions_html(candidate) + changes_html(table, version)
+        self.totals.value = totals_html(totals, version)
+        self.ranking.value = ranking_html(table)
+        set_figure(self.chart, rank_moves_chart(table))
+        if self.last_sensitivity is not None:
+            self.sensitivity_note.value = info_html(STALE_SENSITIVITY)
+        self._set_draft(None)
+        self.state.update(save_notice="", save_error="")
+
+    def _set_draft(self, draft: NewVersion | None) -> None:
+        """The version waiting for 确认保存 (None: none): its diff and the confirm button follow it."""
+        self.draft = draft
+        self.diff.value = diff_html(draft.diff, draft.version, draft.based_on) if draft is not None else ""
+        self.confirm_button.layout.display = "none" if draft is None else None
+
+    @contextmanager
+    def _sync(self):
+        previous, self._syncing = self._syncing, True
+        try:
+            yield
+        finally:
+            self._syncing = previous
+
+    def _sync_controls(self, candidate: Rubric | None = None) -> None:
+        """Push the state into the controls (without their observers reacting) and the group sums."""
+        values = self.state.values
+        bounds = {s.id: s for s in adjustable_settings(candidate)} if candidate is not None else {}
+        with self._sync():
+            for sid, control in self.controls.items():
+                s = self.settings[sid]
+                value = values[sid]
+                if sid in bounds and s.kind == "score":
+                    control.min = float(bounds[sid].minimum)
+                    control.max = float(bounds[sid].maximum)
+                if s.kind == "option":
+                    control.value = str(value)
+                elif s.kind == "count":
+                    control.value = int(value)
+                elif s.unit == "%":
+                    control.value = float(Fraction(value) * 100)
+                else:
+                    control.value = float(value)
+                if sid in self.locks:
+                    control.disabled = sid in self.state.locked
+        for group in WEIGHT_GROUPS:
+            if group not in self.sums:
+                continue
+            total = sum((Fraction(values[k]) for k in self.groups[group]), Fraction(0))
+            self.sums[group].value = (
+                f'<span class="siping-sum">合计 <b>{escape(format_fraction(total))}</b>'
+                f"（{len(self.groups[group])}项，锁定{len(self.state.locked & set(self.groups[group]))}项）</span>"
+            )
+        if self.groups.get("items"):
+            titles = []
+            for section in self.item_sections:
+                ids = [k for k in self.groups["items"] if self.settings[k].section == section]
+                subtotal = sum((Fraction(values[k]) for k in ids), Fraction(0))
+                titles.append(f"{section}（{len(ids)}项，小计 {format_fraction(subtotal)}）")
+            self.item_accordion.titles = tuple(titles)
+
+    def _run_sensitivity(self) -> None:
+        rubric = self.shown.rubric if self.shown is not None else self.rubric
+        n = int(self.n_runs.value)
+        self.progress.max = n
+        self.progress.value = 0
+        self.run_button.disabled = True
+        try:
+            table = sensitivity(
+                self.baseline,
+                rubric,
+                spread=float(self.spread.value),
+                n=n,
+                seed=int(self.seed.value),
+                progress=lambda done, _total: setattr(self.progress, "value", done),
+            )
+        finally:
+            self.run_button.disabled = False
+        self.last_sensitivity = table
+        self.sensitivity_note.value = ""
+        self.sensitivity_out.value = sensitivity_html(table)
+
+    def _preview(self) -> None:
+        """保存为新版本: validate the draft as the next free version number and show its diff; 确认保存 stores it."""
+        self._set_draft(None)
+        changes = self.changes()
+        if not changes:
+            self.state.update(save_notice=NO_CHANGES, save_error="")
+            return
+        taken = {v.version for v in self.store.rubric_versions()} if self.store is not None else set()
+        try:
+            draft = prepare_version(
+                self.texts, changes, author=self.author.value, note=self.note.value, taken=taken | set(self.saved)
+            )
+        except RubricError as failure:
+            shown = (p.message if p.line is None and not p.field else str(p) for p in failure.problems)
+            self.state.update(save_error="\n".join(shown), save_notice="")
+            return
+        self._set_draft(draft)
+        self.state.update(
+            save_notice=CONFIRM if self.store is not None else "", save_error="" if self.store is not None else NO_STORE
+        )
+        if self.store is None:
+            self.confirm_button.layout.display = "none"
+
+    def _save_confirmed(self) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        if self.store is None:
+            self.state.update(save_error=NO_STORE, save_notice="")
+            return
+        try:
+            self.store.save_rubric_version(
+                draft.texts, author=draft.author, note=draft.note, expect_current=draft.based_on
+            )
+        except (StoreError, RubricError) as refused:
+            self.state.update(save_error=str(refused), save_notice="")
+            return
+        self.saved.append(draft.version)
+        self.confirm_button.layout.display = "none"
+        self.draft = None
+        self.state.update(save_notice=SAVED.format(version=draft.version), save_error="")
+
+    # ----------------------------------------------------------------- views
+    def _render_title(self) -> None:
+        parts = [f"{self.year}年度"]
+        if self.ready:
+            parts.append(f"当前评分标准版本 {self.rubric.version}")
+            parts.append(f"{self.baseline.n}个支部")
+        if self.source:
+            parts.append(self.source)
+        self.title.value = (
+            f'<h2 style="margin:8px 0 2px;font-size:22px;line-height:1.35">{html.escape(TITLE)}</h2>'
+            f'<div style="color:#5b6770;font-size:14px">{html.escape(" · ".join(parts))}</div>'
+        )
+
+    def _show_error(self, change=None) -> None:
+        self.error.value = error_html(self.state.error)
+
+    def _show_save_messages(self, change=None) -> None:
+        self.save_messages.value = error_html(self.state.save_error) + info_html(self.state.save_notice)
+
+    # ----------------------------------------------------------------- for tests and scripts
+    def ranked_ids(self) -> list[str]:
+        """Branch ids in the order the ranking table shows them."""
+        table = self.shown.table
+        order = np.lexsort(
+            (table.index.to_numpy(dtype=str), table["rank_before"].to_numpy(), table["rank_after"].to_numpy())
+        )
+        return [str(b) for b in table.index[order]]
+
+
+def _bonus_note(rubric: Rubric) -> str:
+    """How the rubric's bonus items (加分项) enter the 组织评定, for the weights note; '' without any."""
+    if not rubric.bonus_items:
+        return ""
+    spec = rubric.checklist.bonus
+    cap = "不封顶" if spec.cap is None else f"合计最多加{format_fraction(spec.cap)}分"
+    total = "可超过100分（积分制）" if spec.total_cap is None else f"最高{format_fraction(spec.total_cap)}分"
+    names = "、".join(escape(f"{i.id} {i.label}") for i in rubric.bonus_items)
+    return f"另有加分项（{names}）不参与权重，得分直接加到组织评定上：{cap}，组织评定{total}。"
+
+
+def _zero_dimensions_html(rubric: Rubric) -> str:
+    """A notice when every item of a 五强 dimension weighs 0: no branch can then be 强 there."""
+    empty = [
+        d.label
+        for d in rubric.checklist.five_strong.dimensions
+        if sum((i.weight for i in rubric.base_items if i.strength == d.id), Fraction(0)) == 0
+    ]
+    if not empty:
+        return ""
+    return info_html(
+        f"五强维度“{'、'.join(empty)}”的指标权重合计为 0：任何支部在该维度都无法达到，因而都不具备最强资格。"
+    )
+
+
+def weights_app() -> WeightsApp:
+    """The widget the notebook displays."""
+    return WeightsApp.from_source()

@@ -1,0 +1,298 @@
+"""What the 权重分析 page shows, as pure functions of the analysis frames: HTML (escaped) and one chart.
+
+Nothing here touches widgets or state; :mod:`assessment.pages.weights.app` calls these with what it
+computed and puts the strings into ``ipywidgets.HTML`` values.
+"""
+
+from __future__ import annotations
+
+import html
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from ... import glossary as g
+from ...analysis import Totals
+from ...outputs.charts import rank_moves_chart
+from ...rubric import format_percent
+from ...rubric.settings import DiffLine
+from ..components import escape, html_list, html_table, scroll_box
+
+__all__ = [
+    "CHANGED_ROW",
+    "TABLE_LIMIT",
+    "changes_html",
+    "diff_html",
+    "rank_moves_chart",
+    "ranking_html",
+    "sensitivity_html",
+    "totals_html",
+]
+
+CHANGED_ROW = {"class": "siping-changed", "style": "background:#fff4d6"}
+TABLE_LIMIT = 300  # rows of a table sent to the browser (a big street: the top, then changed rows)
+TOP_ROWS = 100  # of those, the top of the new ranking
+LIST_LIMIT = 100  # branches named in a list
+
+
+def _share(count: int, total: int) -> str:
+    if not total:
+        return "—"
+    return f"{count}/{total}（{format_percent(Fraction(count, total))}）"
+
+
+def _met(value: bool | None) -> str:
+    return "—" if value is None else ("达到" if value else "未达到")
+
+
+def _short_target(t: Totals) -> str:
+    if t.cleared:
+        return "清零"
+    if t.target is None:
+        return "—"
+    return f"{format_percent(t.target)}以上"
+
+
+def totals_html(totals: list[Totals], base_version: str) -> str:
+    """The street against the year's targets: current version, after the change, the target (exact
+    shares of all branches; the full wording of each target under the table)."""
+    rows = []
+    for t in totals:
+        rows.append(
+            {
+                "项目": t.label,
+                f"当前版本（{base_version}）": _share(t.before, t.total),
+                "调整后": _share(t.after, t.total),
+                "变化": f"{t.after - t.before:+d}" if t.after != t.before else "—",
+                "目标": _short_target(t),
+                "调整后是否达到目标": _met(t.met_after),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    attrs = [CHANGED_ROW if t.after != t.before else {} for t in totals]
+    notes = "；".join(f"{t.label}：{t.target_text}" for t in totals if t.target is not None or t.cleared)
+    note = f'<p class="siping-note">目标按全街道支部总数计算（{escape(notes)}）。</p>' if notes else ""
+    return (
+        scroll_box(
+            html_table(frame, row_attrs=attrs, nowrap_columns=list(frame.columns)),
+            css_class="siping-totals",
+        )
+        + note
+    )
+
+
+def _arrow(before, after, changed: bool, fmt=str) -> str:
+    if not changed:
+        return fmt(after)
+    return f"{fmt(before)} → {fmt(after)}"
+
+
+def _stars(value) -> str:
+    return "—" if pd.isna(value) else f"{int(value)}星"
+
+
+def _yes(value) -> str:
+    return g.yes_no(bool(value))
+
+
+def _grade(value) -> str:
+    return "—" if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value) else str(value)
+
+
+def _score(value: float) -> str:
+    return "—" if np.isnan(value) else f"{value:.2f}"
+
+
+def _move(move: int) -> str:
+    if move > 0:
+        return f"↑{move}"
+    if move < 0:
+        return f"↓{-move}"
+    return "—"
+
+
+def _display_frame(table: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "排名": table["rank_after"].to_numpy(),
+            "原排名": table["rank_before"].to_numpy(),
+            "变化": [_move(int(m)) for m in table["rank_move"]],
+            g.BRANCH_ID: table.index.to_numpy(),
+            g.BRANCH_NAME: table["name"].to_numpy(),
+            g.COMPOSITE: [
+                _arrow(b, a, _score(b) != _score(a), _score)
+                for b, a in zip(table["composite_before"], table["composite_after"])
+            ],
+            g.GRADE: [
+                _arrow(b, a, c, _grade)
+                for b, a, c in zip(table["grade_before"], table["grade_after"], table["grade_changed"])
+            ],
+            g.STANDARDIZED: [
+                _arrow(b, a, c, _yes)
+                for b, a, c in zip(
+                    table["standardized_before"], table["standardized_after"], table["standardized_changed"]
+                )
+            ],
+            g.STARS: [
+                _arrow(b, a, c, _stars)
+                for b, a, c in zip(table["stars_before"], table["stars_after"], table["stars_changed"])
+            ],
+            g.STRONGEST: [
+                _arrow(b, a, c, _yes)
+                for b, a, c in zip(table["strongest_before"], table["strongest_after"], table["strongest_changed"])
+            ],
+        },
+    )
+
+
+def _ordered(table: pd.DataFrame) -> pd.DataFrame:
+    order = np.lexsort(
+        (table.index.to_numpy(dtype=str), table["rank_before"].to_numpy(), table["rank_after"].to_numpy())
+    )
+    return table.iloc[order]
+
+
+def ranking_html(table: pd.DataFrame) -> str:
+    """Every branch by its new rank; rows whose grade, 达标, stars or 最强资格 changed are highlighted."""
+    ordered = _ordered(table)
+    note = ""
+    if len(ordered) > TABLE_LIMIT:
+        top = np.zeros(len(ordered), dtype=bool)
+        top[:TOP_ROWS] = True
+        changed = np.flatnonzero(~top & ordered["changed"].to_numpy())[: TABLE_LIMIT - TOP_ROWS]
+        keep_rows = np.union1d(np.flatnonzero(top), changed)
+        ordered = ordered.iloc[keep_rows]
+        note = (
+            f'<p class="siping-note">共{len(table)}个支部：表中列出调整后前{TOP_ROWS}名，'
+            f"以及等次、达标、星级或最强资格变化的支部（共{len(ordered)}行）。</p>"
+        )
+    attrs = [
+        {**(CHANGED_ROW if changed else {}), "data-branch": str(branch)}
+        for branch, changed in zip(ordered.index, ordered["changed"])
+    ]
+    return note + scroll_box(
+        html_table(
+            _display_frame(ordered),
+            row_attrs=attrs,
+            nowrap_columns=["排名", "原排名", "变化", g.BRANCH_ID, g.COMPOSITE, g.GRADE, g.STARS],
+        ),
+        max_height="520px",
+        css_class="siping-ranking",
+    )
+
+
+def changes_html(table: pd.DataFrame, base_version: str) -> str:
+    """One sentence on what changed, then the branches whose outcome changed, named."""
+    changed = _ordered(table[table["changed"]])
+    moved = int((table["rank_move"] != 0).sum())
+    if not len(changed) and not moved:
+        return (
+            f'<p class="siping-summary">与当前版本（{escape(base_version)}）相比，所有支部的排名和结果都没有变化。</p>'
+        )
+    parts = []
+    for column, label in (
+        ("grade_changed", g.GRADE),
+        ("standardized_changed", g.STANDARDIZED),
+        ("stars_changed", g.STARS),
+        ("strongest_changed", g.STRONGEST),
+    ):
+        count = int(table[column].sum())
+        if count:
+            parts.append(f"{label}变化{count}个")
+    head = (
+        f'<p class="siping-summary">与当前版本（{escape(base_version)}）相比：{moved}个支部排名变化；'
+        f"{len(changed)}个支部的等次、达标、星级或最强资格变化"
+        + (f"（{escape('，'.join(parts))}）" if parts else "")
+        + "。</p>"
+    )
+    if not len(changed):
+        return head
+    items = []
+    for branch, row in changed.head(LIST_LIMIT).iterrows():
+        what = []
+        if row["grade_changed"]:
+            what.append(f"等次 {_grade(row['grade_before'])}→{_grade(row['grade_after'])}")
+        if row["standardized_changed"]:
+            what.append("变为达标" if row["standardized_after"] else "不再达标")
+        if row["stars_changed"]:
+            what.append(f"星级 {_stars(row['stars_before'])}→{_stars(row['stars_after'])}")
+        if row["strongest_changed"]:
+            what.append("获得最强资格" if row["strongest_after"] else "失去最强资格")
+        items.append(f"<b>{escape(branch)} {escape(row['name'])}</b>：{escape('，'.join(what))}")
+    more = f"<p>另有{len(changed) - LIST_LIMIT}个支部未列出（见下方排名表）。</p>" if len(changed) > LIST_LIMIT else ""
+    return head + '<div class="siping-changed-list">' + html_list(items) + more + "</div>"
+
+
+def sensitivity_html(table: pd.DataFrame) -> str:
+    """Which branches' outcome hangs on the weights, then every branch's stability."""
+    spread = table.attrs.get("spread", 0)
+    n = table.attrs.get("n", 0)
+    seed = table.attrs.get("seed", "")
+    hangs = table[table["hangs"]].sort_values(["rank", "name"])
+    head = (
+        f'<p class="siping-summary">每项可调整的权重在 ±{spread * 100:g}% 内随机变化后按组重新归一，'
+        f"共模拟{n}次（随机种子{escape(seed)}）。"
+    )
+    if len(hangs):
+        head += f"<b>{len(hangs)}个支部的结果取决于权重</b>（在部分模拟中达标或具备最强资格，部分模拟中不）：</p>"
+        items = []
+        for branch, row in hangs.head(LIST_LIMIT).iterrows():
+            items.append(
+                f"<b>{escape(branch)} {escape(row['name'])}</b>：{escape(row['hangs_on'])}"
+                f"（达标 {row['standardized_share']:.0%}，最强资格 {row['strongest_share']:.0%} 的模拟中成立）"
+            )
+        more = f"<p>另有{len(hangs) - LIST_LIMIT}个支部未列出（见下表）。</p>" if len(hangs) > LIST_LIMIT else ""
+        head += '<div class="siping-hangs">' + html_list(items) + more + "</div>"
+    else:
+        head += "所有支部的达标和最强资格在各次模拟中都不变。</p>"
+    ordered = table.sort_values(["hangs", "rank"], ascending=[False, True])
+    if len(ordered) > TABLE_LIMIT:
+        ordered = ordered.head(TABLE_LIMIT)
+        head += f'<p class="siping-note">表中列出{TABLE_LIMIT}个支部（结果取决于权重的在前）。</p>'
+    frame = pd.DataFrame(
+        {
+            g.BRANCH_ID: ordered.index.to_numpy(),
+            g.BRANCH_NAME: ordered["name"].to_numpy(),
+            "当前排名": ordered["rank"].to_numpy(),
+            "排名区间": [f"{a}–{b}" for a, b in zip(ordered["rank_min"], ordered["rank_max"])],
+            "90%模拟的排名": [f"{a}–{b}" for a, b in zip(ordered["rank_p05"], ordered["rank_p95"])],
+            "达标比例": [f"{v:.0%}" for v in ordered["standardized_share"]],
+            "最强资格比例": [f"{v:.0%}" for v in ordered["strongest_share"]],
+            "保持等次比例": [f"{v:.0%}" for v in ordered["grade_kept_share"]],
+            "取决于权重": [v or "—" for v in ordered["hangs_on"]],
+        }
+    )
+    attrs = [CHANGED_ROW if h else {} for h in ordered["hangs"]]
+    return head + scroll_box(
+        html_table(frame, row_attrs=attrs, nowrap_columns=[g.BRANCH_ID, "当前排名", "排名区间", "90%模拟的排名"]),
+        max_height="420px",
+        css_class="siping-sensitivity",
+    )
+
+
+def diff_html(lines: list[DiffLine], new_version: str, based_on: str) -> str:
+    head = (
+        f'<p class="siping-summary">新版本 <b>{escape(new_version)}</b>（基于 {escape(based_on)}）'
+        f"与当前版本相比有{len(lines)}处不同：</p>"
+    )
+    frame = pd.DataFrame(
+        {
+            "文件": [d.file for d in lines],
+            "设置": [d.label for d in lines],
+            "字段": [d.path for d in lines],
+            "原值": [d.old for d in lines],
+            "新值": [d.new for d in lines],
+        }
+    )
+    return head + scroll_box(html_table(frame, nowrap_columns=["文件", "原值", "新值"]), css_class="siping-diff")
+
+
+def info_html(message: str) -> str:
+    """A short Chinese notice in a neutral box (escaped)."""
+    if not message:
+        return ""
+    return (
+        '<div role="status" style="background:#fff8e1;color:#5d4200;border:1px solid #f3d98b;'
+        f'border-radius:4px;padding:8px 12px;margin:8px 0;white-space:pre-wrap">{html.escape(message)}</div>'
+    )

@@ -1,0 +1,85 @@
+"""The demo street over several years (generate_demo_years): deterministic, the same branches,
+the latest year exactly the shipped demo, the earlier years weaker."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from assessment.cli import main
+from assessment.demo.street import generate_demo, generate_demo_years
+from assessment.inputs.frames import SHEET_NAMES
+from assessment.inputs.workbook import read_workbook
+from assessment.rubric import load_rubric
+from assessment.scoring import score
+
+
+@pytest.fixture(scope="module")
+def rubric():
+    return load_rubric()
+
+
+@pytest.fixture(scope="module")
+def years(rubric):
+    return generate_demo_years(rubric)
+
+
+def assert_same(a, b):
+    for name in SHEET_NAMES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), obj=name)
+
+
+def test_the_latest_year_is_the_demo_street_and_every_year_has_the_same_branches(rubric, years):
+    assert list(years) == [2023, 2024, 2025]
+    assert_same(years[2025], generate_demo(rubric))
+    for year in (2023, 2024):
+        pd.testing.assert_frame_equal(years[year].branches, years[2025].branches)
+
+
+def test_it_is_deterministic_and_a_year_does_not_depend_on_which_other_years_are_asked_for(rubric, years):
+    again = generate_demo_years(rubric, (2024, 2023, 2025))
+    for year in years:
+        assert_same(again[year], years[year])
+    assert_same(generate_demo_years(rubric, (2024, 2025))[2024], years[2024])
+    other = generate_demo_years(rubric, seed=7)
+    assert not other[2023].org.equals(years[2023].org)
+
+
+def test_each_years_evaluations_and_log_are_its_own(years):
+    for year, inputs in years.items():
+        dates = inputs.activities["date"].dt.year
+        assert (dates == year).mean() > 0.98  # a few entries of last December, as in the demo
+    assert not years[2023].org.equals(years[2024].org)
+    # The final year's incomplete evaluations are complete in the finished years
+    assert len(years[2023].public) == len(years[2023].branches) and len(years[2025].public) < 60
+
+
+def test_outcomes_improve_toward_the_targets(rubric, years):
+    results = {year: score(rubric, inputs, year=year).branches for year, inputs in years.items()}
+    standardized = [int(r["standardized"].sum()) for r in results.values()]
+    strongest = [int(r["strongest"].sum()) for r in results.values()]
+    weak = [int(r["weak"].sum()) for r in results.values()]
+    assert standardized == [25, 32, 37]
+    assert strongest == [3, 5, 7]
+    assert weak[0] > weak[1] > weak[2] == 7
+
+
+def test_cli_demo_year_writes_that_year(capsys, tmp_path, rubric, years):
+    out = tmp_path / "2023.xlsx"
+    assert main(["demo", "--year", "2023", "--out", str(out)]) == 0
+    assert "2023年度" in capsys.readouterr().out
+    written = read_workbook(out, rubric)
+    for name in SHEET_NAMES:
+        pd.testing.assert_frame_equal(
+            getattr(written, name).reset_index(drop=True),
+            getattr(years[2023], name).reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
+
+
+def test_cli_demo_year_defaults_to_a_file_per_year(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "--year", "2024"]) == 0
+    assert (tmp_path / "data" / "demo" / "demo_street_2024.xlsx").is_file()
+    assert not (tmp_path / "data" / "demo" / "demo_street.xlsx").exists()

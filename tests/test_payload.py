@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from assessment.inputs.merge import reconcile
 from assessment.inputs.payload import (
@@ -326,7 +329,10 @@ def test_a_department_only_one_evaluator_heard_is_flagged(rubric):
 def test_the_merged_payload_says_how_it_was_made(rubric):
     payloads = {"张三": full_payload(rubric), "李四": full_payload(rubric, **{"org.items.s1.value": "4"})}
     merged, disagreements = reconcile(payloads, rubric)
-    assert merged["note"] == "由2位考评人的提交合并（中位数），分歧阈值为量程的20%"
+    assert (
+        merged["note"]
+        == "由2位考评人的提交合并（指标分数取中位数，票数整份取居中的一位考评人的记录），分歧阈值为量程的20%"
+    )
     assert disagreements == []  # 5 − 4 = 1 is not above 20 % of 5
 
 
@@ -335,3 +341,122 @@ def test_the_merged_payload_passes_its_own_check_and_scores_complete(rubric):
     merged, _ = reconcile(payloads, rubric)
     assert check_payload(merged, rubric) == []
     assert scored(rubric, merged)["status"] == "已完成"
+
+
+# ------------------------------------------------------------------ tallies merge as whole records
+def member_tally(participants: int, excellent: int, qualified: int = 0, basic: int = 0, unqualified: int = 0) -> dict:
+    return {
+        "member.participants": str(participants),
+        "member.excellent": str(excellent),
+        "member.qualified": str(qualified),
+        "member.basic": str(basic),
+        "member.unqualified": str(unqualified),
+    }
+
+
+def veto_passed(rubric, payload, rule_id: str):
+    base = make_inputs(rubric)
+    inputs = inputs_for(base.branches, base.activities, {"B1": payload}, rubric)
+    vetoes = score(rubric, inputs, year=YEAR).vetoes
+    value = vetoes.loc[vetoes["rule_id"] == rule_id, "passed"].iloc[0]
+    return None if value is pd.NA else bool(value)
+
+
+def test_two_passing_tallies_never_merge_into_a_veto(rubric):
+    # Given evaluator A: 12 took part, 11 优秀 (91.7 %); B: 11 took part, 10 优秀 (90.9 %): both pass 90 %
+    payloads = {
+        "甲": full_payload(rubric, **member_tally(12, 11, 1)),
+        "乙": full_payload(rubric, **member_tally(11, 10, 1)),
+    }
+    assert all(veto_passed(rubric, p, "member_excellent_share") for p in payloads.values())
+    # When merged
+    merged, disagreements = reconcile(payloads, rubric)
+    # Then the tally is one evaluator's whole record (the lower of the two), and the veto still passes
+    assert merged["member"] == {"participants": 11, "excellent": 10, "qualified": 1, "basic": 0, "unqualified": 0}
+    assert veto_passed(rubric, merged, "member_excellent_share") is True
+    # And a difference of one vote is within 20 % of the count: no disagreement flagged
+    assert disagreements == []
+
+
+def test_a_merged_tally_never_has_more_votes_than_voters(rubric):
+    # Per-number medians of (10, 9, 1) and (11, 10, 1) made 10 voters with 9.5→10 优秀 and 1 合格: 11 votes
+    payloads = {
+        "甲": full_payload(rubric, **member_tally(10, 9, 1)),
+        "乙": full_payload(rubric, **member_tally(11, 10, 1)),
+    }
+    merged, _ = reconcile(payloads, rubric)
+    votes = sum(merged["member"][k] for k in ("excellent", "qualified", "basic", "unqualified"))
+    assert votes <= merged["member"]["participants"]
+    assert check_payload(merged, rubric) == []
+
+
+def test_a_broken_tally_is_not_picked(rubric):
+    # 乙's tally has more votes than voters: it is a problem of its own form, never the merged record
+    payloads = {
+        "甲": full_payload(rubric, **member_tally(20, 18, 2)),
+        "乙": full_payload(rubric, **member_tally(5, 9)),
+        "丙": full_payload(rubric, **member_tally(20, 19, 1)),
+    }
+    merged, _ = reconcile(payloads, rubric)
+    assert merged["member"]["participants"] == 20 and merged["member"]["excellent"] == 18
+
+
+def test_the_lowest_record_is_taken_when_the_rubric_says_so(rubric):
+    spec = rubric.channels.reconciliation.model_copy(update={"tallies": "lowest_record"})
+    lowest = rubric.model_copy(update={"channels": rubric.channels.model_copy(update={"reconciliation": spec})})
+    payloads = {
+        "甲": full_payload(rubric, **member_tally(20, 20)),
+        "乙": full_payload(rubric, **member_tally(20, 17, 3)),
+        "丙": full_payload(rubric, **member_tally(20, 19, 1)),
+    }
+    assert reconcile(payloads, rubric)[0]["member"]["excellent"] == 19
+    assert reconcile(payloads, lowest)[0]["member"]["excellent"] == 17
+    assert "最低" in reconcile(payloads, lowest)[0]["note"]
+
+
+@st.composite
+def member_tallies(draw):
+    participants = draw(st.integers(1, 40))
+    excellent = draw(st.integers(0, participants))
+    qualified = draw(st.integers(0, participants - excellent))
+    basic = draw(st.integers(0, participants - excellent - qualified))
+    unqualified = draw(st.integers(0, participants - excellent - qualified - basic))
+    return member_tally(participants, excellent, qualified, basic, unqualified)
+
+
+@st.composite
+def public_tallies(draw):
+    counts = [draw(st.integers(0, 30)) for _ in range(3)]
+    if sum(counts) == 0:
+        counts[0] = 1
+    return {
+        "public.satisfied": str(counts[0]),
+        "public.basic_satisfied": str(counts[1]),
+        "public.unsatisfied": str(counts[2]),
+    }
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), evaluators=st.integers(2, 5))
+def test_merged_tallies_are_consistent_and_between_the_evaluators(rubric, data, evaluators):
+    # Given two to five evaluators' valid tallies of one branch
+    payloads = {
+        f"考评人{i}": full_payload(rubric, **data.draw(member_tallies()), **data.draw(public_tallies()))
+        for i in range(evaluators)
+    }
+    merged, _ = reconcile(payloads, rubric)
+    # Then the merged tally is valid: never more votes than voters
+    assert check_payload(merged, rubric) == []
+    member = merged["member"]
+    assert sum(member[k] for k in ("excellent", "qualified", "basic", "unqualified")) <= member["participants"]
+    # And the 优秀 veto's outcome lies between the evaluators' own (all pass → pass, all fire → fire)
+    own = [veto_passed(rubric, p, "member_excellent_share") for p in payloads.values()]
+    assert min(own) <= veto_passed(rubric, merged, "member_excellent_share") <= max(own)
+    # And each channel score lies between the evaluators' own
+    own_rows = [scored(rubric, p) for p in payloads.values()]
+    merged_row = scored(rubric, merged)
+    for channel in ("member", "public"):
+        values = [row[channel] for row in own_rows]
+        assert min(values) <= merged_row[channel] <= max(values)

@@ -328,7 +328,8 @@ def test_current_inputs_reconciles_two_evaluators(imported, sample_inputs, defau
     inputs, disagreements = imported.current_inputs(YEAR, default_rubric)
 
     member = inputs.member.set_index("branch_id")
-    assert member.loc["B01", "excellent"] == 15  # the median of 19 and 11
+    assert member.loc["B01", "excellent"] == 11  # of two whole tallies, the lower one (李四: 11 of 20)
+    assert member.loc["B01", "qualified"] == 9
     assert member.loc["B02", "excellent"] == 30  # one evaluator: as submitted
     fields = {d.field for d in disagreements["B01"]}
     assert {"member.excellent", "member.qualified"} <= fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from ..rubric import Rubric, format_fraction
@@ -22,19 +23,57 @@ class Disagreement:
         return f"{self.label}（{shown}）"
 
 
+def _tally_present(channel: str, values: dict[str, Any], level_ids: list[str]) -> bool:
+    if channel == "member":
+        return values.get("participants") is not None
+    return any(values.get(level) is not None for level in level_ids)
+
+
+def _tally_rank(channel: str, values: dict[str, Any], rubric: Rubric) -> tuple[Fraction, Fraction]:
+    """Where a whole tally stands: its channel score, then (党员评议) its 优秀 share; exact fractions."""
+    levels = rubric.channel(channel).method.levels
+    counts = {level.id: Fraction(values.get(level.id) or 0) for level in levels}
+    base = Fraction(values["participants"]) if channel == "member" else sum(counts.values(), Fraction(0))
+    if base <= 0:
+        return Fraction(-1), Fraction(-1)
+    score = sum((level.value * counts[level.id] for level in levels), Fraction(0)) / base
+    excellent = counts.get("excellent", Fraction(0)) / base if channel == "member" else Fraction(0)
+    return score, excellent
+
+
+def picked_record(channel: str, records: dict[str, dict[str, Any]], rubric: Rubric) -> str | None:
+    """The evaluator whose whole tally is taken, as ``reconciliation.tallies`` says: ``median_record`` the one
+    in the middle by channel score, then 优秀 share (of two in the middle the lower, the more cautious);
+    ``lowest_record`` the lowest. None when nobody gave a tally.
+
+    A tally is merged as one record, never number by number: medians taken per number can add up to
+    more votes than voters, or to an 优秀 share that no evaluator recorded and that fires a veto none of
+    them fired. The picked record is one evaluator's own, so the merged outcome lies between theirs.
+    """
+    if not records:
+        return None
+    ranked = sorted(records, key=lambda who: _tally_rank(channel, records[who], rubric))
+    if rubric.channels.reconciliation.tallies == "lowest_record":
+        return ranked[0]
+    return ranked[(len(ranked) - 1) // 2]
+
+
 def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict[str, Any], list[Disagreement]]:
     """Merge evaluators' payloads into one, and flag the fields where they disagree.
 
-    Numbers are combined by the rubric's method (median or mean) and flagged when
-    their spread exceeds the rubric's share of the field's range; a choice or a flag
-    that differs takes the more cautious value (the lower grade or level; a complaint
-    verified by anyone stands; a department is compliant only if every evaluator
-    recorded it so) and is always flagged.
+    Item scores are combined by the rubric's method (median or mean) and flagged when
+    their spread exceeds the rubric's share of the field's range. A tally (党员评议, 群众评判)
+    is taken whole from one evaluator, as ``reconciliation.tallies`` says (:func:`picked_record`),
+    and each of its numbers is flagged as an item score is. A choice or a flag that differs
+    takes the more cautious value (the lower grade or level; a complaint verified by anyone
+    stands; a department is compliant only if every evaluator recorded it so) and is always flagged.
     """
     spec = rubric.channels.reconciliation
     columns = _columns(rubric)
     evaluators = list(payloads)
-    parsed = {who: parse_payload(p, rubric)[0] for who, p in payloads.items()}
+    checked = {who: parse_payload(p, rubric) for who, p in payloads.items()}
+    parsed = {who: parsed for who, (parsed, _problems) in checked.items()}
+    broken = {who: {problem.field.split(".")[0] for problem in problems} for who, (_parsed, problems) in checked.items()}
     merged = blank_payload(rubric)
     disagreements: list[Disagreement] = []
     if not evaluators:
@@ -88,6 +127,13 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
             "evidence": {},
         }
     for channel in ("member", "public"):
+        level_ids = [level.id for level in rubric.channel(channel).method.levels]
+        records = {
+            w: parsed[w][channel]
+            for w in evaluators
+            if channel not in broken[w] and _tally_present(channel, parsed[w][channel], level_ids)
+        }
+        picked = picked_record(channel, records, rubric)
         for key in merged[channel]:
             values = {w: parsed[w][channel].get(key) for w in evaluators}
             if key == "unsatisfied_verified":
@@ -99,7 +145,8 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
             counts = [v for v in values.values() if v is not None]
             span = max(counts) if counts else 0
             label = f"{rubric.channel(channel).label}·{columns[channel][key].header}"
-            merged[channel][key] = combine_number(f"{channel}.{key}", label, values, max(span, 1), integer=True)
+            combine_number(f"{channel}.{key}", label, values, max(span, 1), integer=True)  # flags only
+            merged[channel][key] = None if picked is None else records[picked].get(key)
     departments: dict[str, dict[str, Any]] = {}
     for who in evaluators:
         for entry in parsed[who]["social"]:
@@ -120,7 +167,10 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
                 Disagreement(f"social.{name}", f"部门意见·{name}", {w: seen.get(w) for w in evaluators})
             )
     merged["social"] = list(departments.values())
+    method = "中位数" if spec.method == "median" else "平均数"
+    tallies = "居中" if spec.tallies == "median_record" else "最低"
     merged["note"] = (
-        f"由{len(evaluators)}位考评人的提交合并（{'中位数' if spec.method == 'median' else '平均数'}），分歧阈值为量程的{format_fraction(spec.disagreement_share * 100)}%"
+        f"由{len(evaluators)}位考评人的提交合并（指标分数取{method}，票数整份取{tallies}的一位考评人的记录），"
+        f"分歧阈值为量程的{format_fraction(spec.disagreement_share * 100)}%"
     )
     return merged, disagreements

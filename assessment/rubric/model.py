@@ -161,6 +161,10 @@ class Reconciliation(Frozen):
     """How several evaluators' submissions for one branch become one result."""
 
     method: Literal["median", "mean"]
+    # A tally (党员评议, 群众评判) is one evaluator's whole record: median_record = the one in the middle by
+    # channel score (of two in the middle, the lower); lowest_record = the lowest. Never number by number.
+    # Optional: a rubric written before this field existed merged the same way it does with the default.
+    tallies: Literal["median_record", "lowest_record"] = "median_record"
     disagreement_share: Share
     source: Text
     choice: bool = False

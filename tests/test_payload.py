@@ -460,3 +460,28 @@ def test_merged_tallies_are_consistent_and_between_the_evaluators(rubric, data, 
     for channel in ("member", "public"):
         values = [row[channel] for row in own_rows]
         assert min(values) <= merged_row[channel] <= max(values)
+
+
+# ------------------------------------------------------------------ 查证属实 left blank
+def test_a_blank_verification_with_no_unsatisfied_costs_nothing(rubric):
+    # Given a branch with full marks, 不满意 0 and 查证属实 left blank (the template asks for it only when 不满意 > 0)
+    payload = full_payload(rubric, **{"public.unsatisfied": "0", "public.unsatisfied_verified": None})
+    # Then the veto passes (nothing to verify) and the branch keeps its 最强资格
+    assert veto_passed(rubric, payload, "public_unsatisfied_verified") is True
+    assert bool(scored(rubric, payload)["strongest"]) is True
+
+
+def test_a_blank_verification_with_a_complaint_cannot_be_judged(rubric):
+    payload = full_payload(rubric, **{"public.unsatisfied": "1", "public.unsatisfied_verified": None})
+    assert veto_passed(rubric, payload, "public_unsatisfied_verified") is None
+    assert bool(scored(rubric, payload)["strongest"]) is False
+
+
+def test_a_rubric_without_only_if_counted_keeps_blank_as_unknown(rubric):
+    rules = tuple(
+        rule.model_copy(update={"only_if_counted": None}) if rule.id == "public_unsatisfied_verified" else rule
+        for rule in rubric.eligibility.veto_rules
+    )
+    older = rubric.model_copy(update={"eligibility": rubric.eligibility.model_copy(update={"veto_rules": rules})})
+    payload = full_payload(rubric, **{"public.unsatisfied": "0", "public.unsatisfied_verified": None})
+    assert veto_passed(older, payload, "public_unsatisfied_verified") is None

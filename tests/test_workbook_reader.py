@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from assessment.inputs.frames import sheet_columns
 from assessment.inputs.workbook import Problem, WorkbookError, read_workbook
 from assessment.outputs.input_workbook import write_input_workbook
+from assessment.scoring import score
 
 DTYPES = {
     "branches": {
@@ -175,6 +176,18 @@ def test_blank_indicators_and_blank_tallies(sample_workbook, default_rubric, edi
     assert pd.isna(inputs.org.loc[0, "s2"])
     assert inputs.member.loc[0, "qualified"] == 0
     assert pd.isna(inputs.public.loc[0, "unsatisfied_verified"])
+
+
+def test_a_blank_verification_with_no_unsatisfied_reads_as_no_in_a_workbook(
+    sample_workbook, default_rubric, edit_workbook
+):
+    # Given B01 with 不满意 0 and 查证属实 left blank (the sheet asks for it only when 不满意 > 0)
+    edit_workbook(sample_workbook, [("群众评判", 2, "不满意查证属实", None)])
+    results = score(default_rubric, read_workbook(sample_workbook, default_rubric), year=2025)
+    vetoes = results.vetoes[results.vetoes["rule_id"] == "public_unsatisfied_verified"].set_index("branch_id")
+    # Then B01 has nothing to verify: the veto passes instead of 无法判断
+    assert bool(vetoes.loc["B01", "passed"]) is True
+    assert vetoes.loc["B01", "explanation"] == "没有经查证属实的群众“不满意”评价。"
 
 
 def test_numeric_branch_ids_read_as_text(sample_workbook, default_rubric, edit_workbook):

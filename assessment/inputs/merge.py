@@ -73,7 +73,9 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
     evaluators = list(payloads)
     checked = {who: parse_payload(p, rubric) for who, p in payloads.items()}
     parsed = {who: parsed for who, (parsed, _problems) in checked.items()}
-    broken = {who: {problem.field.split(".")[0] for problem in problems} for who, (_parsed, problems) in checked.items()}
+    broken = {
+        who: {problem.field.split(".")[0] for problem in problems} for who, (_parsed, problems) in checked.items()
+    }
     merged = blank_payload(rubric)
     disagreements: list[Disagreement] = []
     if not evaluators:

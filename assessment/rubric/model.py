@@ -530,6 +530,10 @@ class MinShareRule(VetoBase):
 class FlagAbsentRule(VetoBase):
     type: Literal["flag_absent"]
     input: Literal["unsatisfied_verified"]
+    # The 群众评判 level whose count must be above 0 for the flag to matter: with none of it counted there
+    # is nothing to verify, so a blank flag reads 否. Left out (a rubric written before this field), a
+    # blank flag stays 无法判断 whatever the count.
+    only_if_counted: Ident | None = None
 
 
 class MaxCountRule(VetoBase):
@@ -1096,7 +1100,16 @@ class Rubric(Frozen):
             except ValueError as exc:
                 problems.append(("eligibility.yaml", (name, "bands"), str(exc)))
         grades = self.channels.annual_review_grades.levels
+        public_levels = [level.id for level in self.channels.channel("public").method.levels]
         for index, rule in enumerate(self.eligibility.veto_rules):
+            if isinstance(rule, FlagAbsentRule) and rule.only_if_counted not in (None, *public_levels):
+                problems.append(
+                    (
+                        "eligibility.yaml",
+                        ("veto_rules", index, "only_if_counted"),
+                        f"“{rule.only_if_counted}”不是群众评判的档次，可选：{'、'.join(public_levels)}",
+                    )
+                )
             if isinstance(rule, MinLevelRule) and rule.at_least not in grades:
                 problems.append(
                     (

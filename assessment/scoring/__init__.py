@@ -169,7 +169,12 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
         elif rule.type == "min_share":
             outcomes[rule.id] = veto.min_share(rule, member)
         elif rule.type == "flag_absent":
-            outcomes[rule.id] = veto.flag_absent(rule, public_flag)
+            counted = None
+            if rule.only_if_counted is not None:
+                counted = (
+                    public[rule.only_if_counted] if rule.only_if_counted in public else pd.Series(pd.NA, index=index)
+                )
+            outcomes[rule.id] = veto.flag_absent(rule, public_flag, counted)
         elif rule.type == "max_count":
             outcomes[rule.id] = veto.max_count(rule, social)
     vetoes = pd.concat(

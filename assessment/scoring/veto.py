@@ -64,9 +64,13 @@ def min_share(rule: MinShareRule, member: pd.DataFrame) -> dict:
     )
 
 
-def flag_absent(rule: FlagAbsentRule, flag: pd.Series) -> dict:
-    """Fires when the flag (不满意查证属实) is 是."""
+def flag_absent(rule: FlagAbsentRule, flag: pd.Series, counted: pd.Series | None = None) -> dict:
+    """Fires when the flag (不满意查证属实) is 是. With ``counted`` (the count of ``rule.only_if_counted``,
+    e.g. 不满意), a blank flag where that count is 0 reads 否: nothing was there to verify."""
     flags = flag.astype("boolean")
+    if counted is not None:
+        nothing_to_verify = (counted.astype("Float64") == 0).fillna(False).to_numpy(dtype=bool)
+        flags = flags.mask(flags.isna().to_numpy() & nothing_to_verify, False)
     known = flags.notna().to_numpy()
     raised = flags.fillna(False).to_numpy(dtype=bool)
     observed = np.where(raised, "是", "否")

@@ -59,7 +59,8 @@ def test_outcomes_improve_toward_the_targets(rubric, years):
     standardized = [int(r["standardized"].sum()) for r in results.values()]
     strongest = [int(r["strongest"].sum()) for r in results.values()]
     weak = [int(r["weak"].sum()) for r in results.values()]
-    assert standardized == [25, 32, 37]
+    # (a 支部党员大会 below half attendance counts, so the planted low-attendance meetings cost no branch its 达标)
+    assert standardized == [27, 34, 38]
     assert strongest == [3, 5, 7]
     assert weak[0] > weak[1] > weak[2] == 7
 

@@ -62,7 +62,7 @@ def test_workbook_has_every_table_and_the_chart_images(street):
         assert len(sheet_rows) == len(frame) + 1, name
     targets = rows(book["年度目标"])
     assert [row[0] for row in targets[1:]] == [2023, 2024, 2025]
-    assert targets[3][2] == "37/60（61.7%）"
+    assert targets[3][2] == "38/60（63.3%）"
     budget = {row[0]: row for row in rows(book["待遇保障测算"])[1:]}
     header = rows(book["待遇保障测算"])[0]
     total = header.index("合计（元）")

@@ -283,12 +283,42 @@ def test_only_the_evaluation_year_counts(rubric):
     assert row["count"] == 11 and row["missing_periods"] == "1月"
 
 
-@pytest.mark.parametrize(("attended", "counts"), [(10, True), (9, False), (11, True)])
-def test_general_meeting_quorum_is_half_inclusive(rubric, attended, counts):
+def _with_quarter_meeting(attended: int) -> list[dict]:
+    """A full year whose only first-quarter 支部党员大会 had ``attended`` of 20 members."""
     log = [r for r in full_year_log("B1") if not (r["type"] == "支部党员大会" and r["date"].startswith(f"{YEAR}-02"))]
     log.append(activity_row("支部党员大会", f"{YEAR}-02-10", expected=20, attended=attended))
-    row = rule_row(run(rubric, activities=log), "general_meeting")
+    return log
+
+
+@pytest.mark.parametrize(("attended", "below"), [(10, 0), (9, 1), (11, 0)])
+def test_a_general_meeting_below_half_attendance_counts_but_could_not_vote(rubric, attended, below):
+    # 条例第十一条: half attendance (半数以上, inclusive) is the condition for voting, not for holding the meeting
+    row = rule_row(run(rubric, activities=_with_quarter_meeting(attended)), "general_meeting")
+    assert bool(row["met"]) is True and row["not_counted"] == 0 and row["below_quorum"] == below
+
+
+@pytest.mark.parametrize(("attended", "counts"), [(10, True), (9, False), (11, True)])
+def test_the_stricter_reading_does_not_count_a_meeting_below_half(rubric, attended, counts):
+    rules = tuple(
+        r.model_copy(update={"below_quorum": "not_counted"}) if r.id == "general_meeting" else r
+        for r in rubric.activities.rules
+    )
+    strict = rubric.model_copy(update={"activities": rubric.activities.model_copy(update={"rules": rules})})
+    row = rule_row(run(strict, activities=_with_quarter_meeting(attended)), "general_meeting")
     assert bool(row["met"]) is counts and row["not_counted"] == (0 if counts else 1)
+    assert row["below_quorum"] == (0 if counts else 1)
+
+
+def test_the_gap_list_says_a_meeting_could_not_vote(rubric):
+    from assessment.scoring.gaps import gap_list
+
+    log = [
+        r for r in _with_quarter_meeting(9) if not (r["type"] == "支部党员大会" and r["date"].startswith(f"{YEAR}-05"))
+    ]
+    results = run(rubric, activities=log)
+    gaps = gap_list(rubric, results, "B1")
+    finding = gaps.loc[gaps["id"] == "general_meeting", "finding"].iloc[0]
+    assert "其中1次到会不足法定人数，会议计入，但不能进行表决" in finding
 
 
 def test_party_group_meetings_only_apply_to_branches_with_groups(rubric):

@@ -64,6 +64,7 @@ def activities_table(results: Results) -> pd.DataFrame:
             "缺漏期间": a["missing_periods"].to_numpy(),
             g.STANDARDIZED: _tri_state(a["met"], g.YES, g.NO, g.NOT_APPLICABLE),
             "未计入次数": a["not_counted"].to_numpy(),
+            "到会不足法定人数次数（不能表决）": a["below_quorum"].to_numpy(),
         }
     )
 

@@ -38,8 +38,8 @@ class Results:
     ``dimensions`` 五强 dimension shares in % (rounded)
     ``vetoes``     long: branch_id, order, rule_id, label, passed (NA = cannot tell), observed,
                    threshold, explanation, source — rules in the fixed order of VETO_IDS
-    ``activities`` long: branch_id, rule_id, type, requirement, count, not_counted,
-                   missing_periods, applicable, met
+    ``activities`` long: branch_id, rule_id, type, requirement, count, not_counted, below_quorum
+                   (meetings below the voting quorum, counted or not), missing_periods, applicable, met
     ``structure``  long: branch_id, rule_id, label, passed, blocking, explanation, source
     """
 

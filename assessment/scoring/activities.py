@@ -3,8 +3,9 @@
 "per_month" means every month of the year has ``min`` counted activities — twelve
 meetings in eleven months fail; "per_quarter" likewise per quarter; "per_year" is
 a count. Only activities dated in the evaluation year with minutes (有记录=是)
-count, and a 支部党员大会 below its quorum does not count; those are reported as
-``not_counted``. Missing months or quarters are named.
+count; a 支部党员大会 below its voting quorum counts or not as the rule's ``below_quorum`` says
+(``below_quorum`` counts those meetings either way: they could not vote). What does not count is
+reported as ``not_counted``. Missing months or quarters are named.
 
 Counting uses integer codes and ``numpy.bincount``; which periods are covered is
 kept as a bit mask per branch, so naming the missing ones is a table look-up.
@@ -68,14 +69,18 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
     for rule_index, rule in enumerate(rules):
         of_type = known & (type_code == rule_index)
         counted = of_type & has_record
+        below = np.zeros(len(expected), dtype=bool)
         if rule.quorum is not None:
             both = ~np.isnan(expected) & ~np.isnan(attended)
             quorate = np.ones(len(expected), dtype=bool)
             quorate[both] = share_at_least(attended[both], expected[both], rule.quorum, rule.quorum_inclusive)
-            counted &= quorate
+            below = counted & ~quorate
+            if rule.below_quorum == "not_counted":
+                counted &= quorate
         codes = branch_code[counted]
         count = np.bincount(codes, minlength=n)
         not_counted = np.bincount(branch_code[of_type & ~counted], minlength=n)
+        below_quorum = np.bincount(branch_code[below], minlength=n)
         if rule.frequency == "per_year":
             met = count >= rule.min
             missing = render("全年差{gap}次", n, mask=~met, gap=rule.min - count)
@@ -99,6 +104,7 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
                     "requirement": rule.requirement,
                     "count": count,
                     "not_counted": not_counted,
+                    "below_quorum": below_quorum,
                     "missing_periods": np.where(applicable, missing, "").astype(object),
                     "applicable": applicable,
                     "met": pd.array(np.where(applicable, met, False), dtype="boolean"),

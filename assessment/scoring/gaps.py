@@ -139,6 +139,8 @@ def gap_list(
             continue
         missing = f"，缺：{row.missing_periods}" if row.missing_periods else ""
         skipped = f"；另有{int(row.not_counted)}次无记录或不足法定人数，未计入" if row.not_counted else ""
+        if row.below_quorum and row.below_quorum > row.not_counted:
+            skipped += f"；其中{int(row.below_quorum)}次到会不足法定人数，会议计入，但不能进行表决"
         rows.append(
             dict(
                 kind="activity",

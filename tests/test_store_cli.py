@@ -137,3 +137,26 @@ def test_the_password_is_never_printed(capsys, sample_workbook):
         capsys, "import", sample_workbook, "--database", "postgresql://siping:topsecret@127.0.0.1:1/none"
     )
     assert code == 2 and "无法打开数据库" in err and "topsecret" not in err
+
+
+def test_user_text_that_looks_like_a_formula_is_exported_as_text(capsys, database_url, sample_workbook, tmp_path):
+    # Given an evaluator named like a formula, and a correction whose reason is a DDE payload
+    name = '=HYPERLINK("http://example.invalid","点我")'
+    reason = "=cmd|' /C calc'!A0"
+    assert run(capsys, "import", sample_workbook, "--database", database_url, "--evaluator", name)[0] == 0
+    with Store(database_url) as store:
+        payload = store.current_submissions("B01", 2025)[name].payload
+        store.submit("B01", 2025, name, payload, store.rubric.version, reason=reason)
+    # When the results are exported as a workbook and as CSV files
+    xlsx = tmp_path / "结果.xlsx"
+    assert run(capsys, "export", "--out", xlsx, "--year", 2025, "--database", database_url)[0] == 0
+    assert run(capsys, "export", "--out", tmp_path / "csv", "--year", 2025, "--database", database_url)[0] == 0
+    # Then no cell of the workbook is a formula, and the texts are there as typed
+    book = load_workbook(xlsx)
+    cells = [cell for sheet_ in book.worksheets for row in sheet_.iter_rows() for cell in row]
+    assert [cell.coordinate for cell in cells if cell.data_type == "f"] == []
+    texts = {cell.value for cell in book["修订记录"].iter_rows(min_row=2) for cell in [*cell] if cell.value}
+    assert name in texts and reason in texts
+    # And in the CSV files such a field starts with ' so that Excel or WPS opens it as text
+    log = pd.read_csv(tmp_path / "csv" / "修订记录.csv", dtype=str, encoding="utf-8-sig").fillna("")
+    assert "'" + name in set(log["评估人"]) and "'" + reason in set(log["更正原因"])

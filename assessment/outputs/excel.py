@@ -108,6 +108,29 @@ def style_header(sheet: Worksheet, widths: Mapping[int, int] | None = None) -> N
         sheet.column_dimensions[get_column_letter(index)].width = width
 
 
+# A text cell starting with one of these is run as a formula by Excel or WPS when it is a CSV field, and
+# "=…" becomes a formula cell in openpyxl: user text (names, reasons, opinions) must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def append_row(sheet: Worksheet, values: list[object]) -> None:
+    """Append a row whose texts stay texts: a value like ``=HYPERLINK(…)`` is stored as a string cell,
+    never a formula (openpyxl would write it as one)."""
+    sheet.append(values)
+    row = sheet.max_row
+    for index, value in enumerate(values, start=1):
+        if isinstance(value, str) and value.startswith("="):
+            sheet.cell(row=row, column=index).data_type = "s"
+
+
+def csv_text(value: object) -> object:
+    """A CSV field that a spreadsheet opens as text: a leading ``'`` before = + - @ (the usual defence
+    against formula injection; Excel and WPS hide the quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def cell_value(value: object) -> object:
     """A pandas/numpy value as something openpyxl and a CSV reader understand."""
     if value is None or value is pd.NA or value is pd.NaT:
@@ -133,7 +156,7 @@ def _csv_value(value: object) -> object:
     # A date without a time reads better as 2025-03-05 than 2025-03-05 00:00:00.
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
         return value.date()
-    return value
+    return csv_text(value)
 
 
 def _export_frame(frame: pd.DataFrame, convert: Callable[[object], object] = cell_value) -> pd.DataFrame:
@@ -164,9 +187,9 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], temporary: Path) -> None:
         used.add(title)
         sheet = book.create_sheet(title)
         exported = _export_frame(frame)
-        sheet.append([str(c) for c in exported.columns])
+        append_row(sheet, [str(c) for c in exported.columns])
         for row in exported.itertuples(index=False, name=None):
-            sheet.append(list(row))
+            append_row(sheet, list(row))
         for column_index, column in enumerate(exported.columns, start=1):
             if frame[column].dtype.kind == "M":
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=column_index, max_col=column_index):

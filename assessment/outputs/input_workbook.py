@@ -23,7 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..inputs.frames import Inputs
 from ..inputs.workbook.layout import YES_NO, Column, SheetSpec, quorum_types, sheet_specs
 from ..rubric import Rubric
-from .excel import cell_value, display_width, save_workbook, style_header
+from .excel import append_row, cell_value, display_width, save_workbook, style_header
 
 INSTRUCTIONS_SHEET = "说明"
 # Lists too long (or with commas) for an inline drop-down formula live here.
@@ -262,7 +262,7 @@ def write_input_workbook(inputs: Inputs, rubric: Rubric, path: str | os.PathLike
             row: list[object] = [None] * width
             for column, position in zip(present, positions):
                 row[position - 1] = _excel_value(values[column.key][row_index], column)
-            sheet.append(row)
+            append_row(sheet, row)
         for column, position in zip(present, positions):
             if column.kind == "date" and len(frame):
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):

@@ -21,7 +21,7 @@ from openpyxl.styles import Font
 from .. import glossary as g
 from ..analysis import overview as ov
 from . import charts
-from .excel import atomic_write, cell_value, display_width, style_header
+from .excel import append_row, atomic_write, cell_value, display_width, style_header
 
 __all__ = [
     "CHART_TITLES",
@@ -109,9 +109,9 @@ def _column_widths(frame: pd.DataFrame) -> dict[int, int]:
 
 def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
     sheet = book.create_sheet(name[:31])
-    sheet.append([str(c) for c in frame.columns])
+    append_row(sheet, [str(c) for c in frame.columns])
     for row in frame.astype(object).itertuples(index=False, name=None):
-        sheet.append([cell_value(v) for v in row])
+        append_row(sheet, [cell_value(v) for v in row])
     style_header(sheet, _column_widths(frame))
 
 

@@ -402,3 +402,75 @@ def test_files_that_are_not_workbooks(tmp_path, default_rubric, name, content, s
 def test_missing_file(tmp_path, default_rubric):
     (problem,) = problems_of(tmp_path / "nowhere.xlsx", default_rubric)
     assert str(problem).startswith("nowhere.xlsx：找不到文件")
+
+
+# ------------------------------------------------------------------ what one upload may cost
+def _xlsx_with_sheet_xml(sheet_xml: bytes) -> bytes:
+    """A minimal .xlsx whose one worksheet is ``sheet_xml`` (compressed, as Excel would)."""
+    import io
+    import zipfile
+
+    parts = {
+        "[Content_Types].xml": b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+        b'+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+        b'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        b'spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+        '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet '
+        'name="活动记录" sheetId="1" r:id="rId1"/></sheets></workbook>'.encode(),
+        "xl/_rels/workbook.xml.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+        b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_an_upload_that_unzips_too_large_is_refused_before_it_is_parsed(default_rubric, monkeypatch):
+    from assessment.inputs.workbook import reader
+
+    # Given 5 MB or less on the wire that unzip to 60 MB of worksheet XML
+    padding = b" " * (60 * 1024 * 1024)
+    data = _xlsx_with_sheet_xml(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + padding
+        + b"<sheetData/></worksheet>"
+    )
+    assert len(data) < reader.UPLOAD_LIMIT_BYTES
+    # Then it is refused from the zip directory alone: openpyxl is never asked to read it
+    monkeypatch.setattr(reader, "_openpyxl", lambda: pytest.fail("the upload was parsed"))
+    with pytest.raises(WorkbookError, match="文件内容过大（解压后约 60 MB，上限为 50 MB）"):
+        reader.read_sheet_upload(data, "活动.xlsx", "activities", default_rubric, branch_id="B01")
+
+
+def test_an_upload_with_too_many_rows_is_refused_at_the_limit(default_rubric):
+    from assessment.inputs.workbook import reader
+
+    # Given a sheet of 200,000 near-empty rows after a header
+    header = "".join(
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for i, name in enumerate(["支部编号", "日期", "类型", "应到人数", "实到人数", "有记录"])
+    )
+    rows = b"".join(b'<row r="%d"><c r="A%d"/></row>' % (n, n) for n in range(2, 200_002))
+    data = _xlsx_with_sheet_xml(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + f'<row r="1">{header}</row>'.encode()
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+    with pytest.raises(WorkbookError) as refused:
+        reader.read_sheet_upload(data, "活动.xlsx", "activities", default_rubric, branch_id="B01")
+    assert f"超过 {reader.UPLOAD_ROW_LIMIT} 行，未读取" in str(refused.value)
+    # And a CSV of too many rows likewise
+    csv_rows = "支部编号,日期,类型,应到人数,实到人数,有记录\n" + "B01,2025-01-08,支委会,5,5,是\n" * 6000
+    with pytest.raises(WorkbookError, match="超过 5000 行"):
+        reader.read_sheet_upload(csv_rows.encode(), "活动.csv", "activities", default_rubric, branch_id="B01")

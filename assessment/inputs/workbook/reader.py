@@ -257,7 +257,11 @@ class _Collector:
         return [item[-1] for item in sorted(self.items, key=lambda item: item[:3])]
 
 
-def _load_sheet(worksheet, spec: SheetSpec, out: _Collector) -> _Sheet:
+class TooManyRows(Exception):
+    """A sheet longer than the reader was told to accept (an upload): reading stopped at the limit."""
+
+
+def _load_sheet(worksheet, spec: SheetSpec, out: _Collector, *, max_rows: int | None = None) -> _Sheet:
     if getattr(worksheet, "reset_dimensions", None):
         # Files from some writers record a wrong used range; ignore it and read what is there.
         worksheet.reset_dimensions()
@@ -285,6 +289,9 @@ def _load_sheet(worksheet, spec: SheetSpec, out: _Collector) -> _Sheet:
     records: list[list[object]] = []
     # iter_rows yields every row from 1 on, empty ones included, so counting gives Excel's numbers.
     for row_number, cells in enumerate(rows, start=2):
+        if max_rows is not None and row_number > max_rows + 1:
+            # Stop before reading on: an upload of millions of (even empty) rows must cost nothing.
+            raise TooManyRows()
         values = [_cell(cells[i]) if i < len(cells) else None for i in wanted]
         if all(v is None for v in values):
             continue
@@ -551,7 +558,11 @@ def check_value(column: Column, value: object) -> tuple[object, str | None]:
 
 
 # ------------------------------------------------------------------ one sheet uploaded on its own
+# Limits of a branch's upload (活动记录 or 党员名册 of one branch and one year: a few hundred rows at most).
+# They bound what one visitor can make a kernel read: the file, what it unzips to, and the rows.
 UPLOAD_LIMIT_BYTES = 5 * 1024 * 1024
+UPLOAD_UNZIPPED_LIMIT_BYTES = 50 * 1024 * 1024
+UPLOAD_ROW_LIMIT = 5000
 
 
 class _CsvCell:
@@ -593,6 +604,25 @@ def _csv_rows(data: bytes, file: str) -> tuple[list[list[str]] | None, Problem |
         return None, Problem(file, None, None, None, None, f"无法读取 CSV：{error}")
 
 
+def _unzipped_size(data: bytes) -> int | None:
+    """What an .xlsx (a zip file) says its parts unzip to, read from the zip directory alone; None if it
+    is not a zip file. The reader never gets more than this: zipfile stops each part at its stated size."""
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+
+
+def _too_many_rows(spec: SheetSpec) -> str:
+    return (
+        f"工作表“{spec.name}”超过 {UPLOAD_ROW_LIMIT} 行，未读取：请只上传本支部本年度的记录"
+        f"（上限为 {UPLOAD_ROW_LIMIT} 行）"
+    )
+
+
 def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, branch_id: str) -> pd.DataFrame:
     """One sheet of the template (``key``: ``activities`` or ``roster``) uploaded alone, as .xlsx or .csv.
 
@@ -615,10 +645,23 @@ def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, b
         rows, problem = _csv_rows(data, file)
         if problem is not None:
             raise WorkbookError([problem])
-        sheet = _load_sheet(_CsvSheet(rows), spec, out)
+        try:
+            sheet = _load_sheet(_CsvSheet(rows), spec, out, max_rows=UPLOAD_ROW_LIMIT)
+        except TooManyRows:
+            raise fail(_too_many_rows(spec)) from None
     elif suffix == ".xlsx":
         import io
 
+        unzipped = _unzipped_size(data)
+        if unzipped is None:
+            raise fail(
+                "无法打开：不是有效的 .xlsx 文件（可能已损坏或设置了密码），请在 Excel 或 WPS 中另存为 .xlsx 后重试"
+            )
+        if unzipped > UPLOAD_UNZIPPED_LIMIT_BYTES:
+            raise fail(
+                f"文件内容过大（解压后约 {unzipped // 1024 // 1024} MB，上限为 "
+                f"{UPLOAD_UNZIPPED_LIMIT_BYTES // 1024 // 1024} MB）：请只上传本支部本年度的记录，不要包含其他内容"
+            )
         load_workbook, InvalidFileException = _openpyxl()
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -636,7 +679,9 @@ def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, b
                     worksheet = book[book.sheetnames[0]]
                 else:
                     raise fail(f"找不到工作表“{spec.name}”（文件有多个工作表时，须有一个名为“{spec.name}”）")
-                sheet = _load_sheet(worksheet, spec, out)
+                sheet = _load_sheet(worksheet, spec, out, max_rows=UPLOAD_ROW_LIMIT)
+        except TooManyRows:
+            raise fail(_too_many_rows(spec)) from None
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, EOFError, SyntaxError) as error:
             if isinstance(error, WorkbookError):
                 raise

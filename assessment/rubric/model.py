@@ -726,7 +726,7 @@ class ActivityRule(Frozen):
     frequency: Literal["per_month", "per_quarter", "per_year"]
     min: Annotated[int, Field(ge=1)]
     # The share of those expected who must attend for the meeting to vote (支部工作条例第十一条: 表决必须有半数以上
-    #有表决权的党员到会方可进行), and what a meeting below it is: ``counts`` (it was held and counts; the result
+    # 有表决权的党员到会方可进行), and what a meeting below it is: ``counts`` (it was held and counts; the result
     # says it could not vote) or ``not_counted`` (the stricter reading). Left out (a rubric written before this
     # field), ``not_counted``: such rubrics were read that way.
     quorum: Share | None = None

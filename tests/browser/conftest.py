@@ -178,7 +178,7 @@ def voila_url(voila_notebooks) -> str:
 @pytest.fixture(scope="session")
 def voila_smoke(voila_server) -> VoilaServer:
     """Voila serving tests/browser/fixtures (smoke.ipynb), with the repository's voila.json."""
-    return voila_server(FIXTURES, "voila-smoke.log")
+    return voila_server(FIXTURES, "voila-smoke.log", ["--SipingVoila.extra_pages=smoke.ipynb"])
 
 
 # --- Chromium ----------------------------------------------------------------------------------

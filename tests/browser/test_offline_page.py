@@ -59,13 +59,11 @@ def test_smoke_page_requests_only_its_own_server(page, voila_smoke, requested_ur
     assert icon_font["loaded"], icon_font
 
 
-def test_notebook_list_and_error_page_request_only_their_own_server(
-    page, voila_smoke, requested_urls, external_requests
-):
+def test_start_page_and_error_page_request_only_their_own_server(page, voila_smoke, requested_urls, external_requests):
     page.goto(voila_smoke.url, wait_until="load", timeout=30_000)
-    page.get_by_text(SMOKE).first.wait_for(state="visible", timeout=30_000)
+    page.get_by_text("考评验收").first.wait_for(state="visible", timeout=30_000)
     page.goto(voila_smoke.render_url("no-such-page.ipynb"), wait_until="load", timeout=30_000)
-    page.get_by_text("404").first.wait_for(state="visible", timeout=30_000)
+    page.get_by_text("页面不存在").first.wait_for(state="visible", timeout=30_000)
 
     assert external_requests(requested_urls) == []
 
@@ -107,7 +105,9 @@ def test_stock_lab_template_hangs_behind_the_firewall(
     voila_server, firewalled_page, requested_urls, open_page, external_requests
 ):
     """Control: Voila's own `lab` template is what the test above guards against."""
-    stock = voila_server(FIXTURES, "voila-stock-lab.log", ["--VoilaConfiguration.template=lab"])
+    stock = voila_server(
+        FIXTURES, "voila-stock-lab.log", ["--VoilaConfiguration.template=lab", "--SipingVoila.extra_pages=smoke.ipynb"]
+    )
 
     with pytest.raises(Exception, match="Timeout"):
         open_page(firewalled_page, stock.render_url(SMOKE), BUTTON_TEXT, timeout=8)

@@ -1,0 +1,94 @@
+"""Voila as this project serves it: ``python -m assessment.serve <notebooks dir> [options]``.
+
+Standalone Voila (a visitor cannot run code), configured by ``voila.json``, with the project's guards
+(:mod:`assessment.serve.handlers`) and a log that hides access codes (:mod:`assessment.serve.logs`).
+Settings of its own, on the command line or in ``voila.json`` under ``SipingVoila``:
+
+- ``--SipingVoila.mode=internal|public`` — the internal server serves every page; the public server only
+  the branch page (the link sent to secretaries), every other page answers 404;
+- ``max_kernels`` — live kernels (open pages) at most; past it a page gets "服务器繁忙，请稍后再试" (503);
+- ``max_starting`` / ``queue_timeout`` — pages starting at once, and how long a page waits for its turn.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from jupyter_server.services.kernels.handlers import _kernel_id_regex
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from jupyter_server.utils import url_path_join
+from traitlets import Enum, Float, Int, List, Unicode
+from voila.app import Voila
+
+from .handlers import KERNEL_ENV, GuardedPage, Limits, NotFound, StartPage, V1KernelWebsocket
+from .logs import hide_access_codes
+
+__all__ = ["SipingKernelManager", "SipingVoila", "main"]
+
+# Headers every response of ours and of Voila's handlers carries (JupyterHandler.set_default_headers):
+# a page address may hold an access code, so it never travels on as a Referer.
+HEADERS = {"Referrer-Policy": "no-referrer"}
+
+
+class SipingKernelManager(AsyncMappingKernelManager):
+    """Starts kernels with what the page request put in :data:`~assessment.serve.handlers.KERNEL_ENV`."""
+
+    async def start_kernel(self, *args, env=None, **kwargs):
+        extra = KERNEL_ENV.get()
+        if extra:
+            env = {**(env or {}), **extra}
+        return await super().start_kernel(*args, env=env, **kwargs)
+
+
+class SipingVoila(Voila):
+    """Voila with the project's page list, limits, websocket guard and log filter."""
+
+    name = "voila"  # read voila.json like Voila does
+
+    mode = Enum(
+        ("internal", "public"),
+        default_value="internal",
+        config=True,
+        help="internal：全部页面（工作人员登录后使用）；public：只提供支部自评页面。",
+    )
+    max_kernels = Int(40, config=True, help="同时打开的页面（内核）上限；超过时新页面显示“服务器繁忙”（HTTP 503）。")
+    max_starting = Int(2, config=True, help="同时启动的页面数；其余按先后排队。")
+    queue_timeout = Float(120.0, config=True, help="页面排队等待启动的最长秒数；超过时显示“服务器繁忙”。")
+    extra_pages = List(
+        Unicode(), config=True, help="除四个页面外另外提供的笔记本文件名（供测试和性能基准使用，需登录）。"
+    )
+
+    def initialize(self, argv=None):
+        super().initialize(argv)
+        self.voila_configuration.multi_kernel_manager_class = (
+            f"{SipingKernelManager.__module__}.{SipingKernelManager.__qualname__}"
+        )
+        self.tornado_settings = {
+            **self.tornado_settings,
+            "headers": {**self.tornado_settings.get("headers", {}), **HEADERS},
+            "siping_limits": Limits(
+                self.mode, self.max_kernels, self.max_starting, self.queue_timeout, tuple(self.extra_pages)
+            ),
+        }
+        hide_access_codes(self.log, logging.getLogger())
+
+    def init_handlers(self) -> list:
+        voila = super().init_handlers()
+        render = {
+            "template_paths": self.template_paths,
+            "config": self.config,
+            "voila_configuration": self.voila_configuration,
+        }
+        ours = [
+            (self.server_url, StartPage),
+            (url_path_join(self.server_url, r"/voila/tree(/.*)?"), NotFound),
+            (url_path_join(self.server_url, r"/voila/api/contents(/.*)?"), NotFound),
+            (url_path_join(self.server_url, r"/voila/render/(.*)"), GuardedPage, render),
+            (url_path_join(self.server_url, rf"/api/kernels/{_kernel_id_regex}/channels"), V1KernelWebsocket),
+        ]
+        # Tornado takes the first match: ours come first and stand in for Voila's at the same addresses.
+        return ours + voila
+
+
+def main(argv: list[str] | None = None) -> None:
+    SipingVoila.launch_instance(argv)

@@ -340,7 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--role",
         metavar="角色",
         default=None,
-        help="以哪一方的身份操作：支部、街道或区委（默认：该变更只允许街道或区委中的一方时即为该方，否则为街道）",
+        help=(
+            "以哪一方的身份操作：workflow.yaml 中角色的名称或编号，如 支部、街道、区委"
+            "（默认：该变更只允许一个考评方角色（如街道、区委）时即为该方，否则为第一个考评方角色）"
+        ),
     )
 
     # --- reports
@@ -553,13 +556,16 @@ def _cmd_demo(args) -> int:
 
 
 def _seed_demo_workflow(args, rubric) -> int:
-    from .demo.workflow import seed_demo_workflow
+    from .demo.workflow import DemoWorkflowError, seed_demo_workflow
 
     with _store(args.database, rubric if args.rubric is not None else None) as store:
         rubric = store.rubric
         if not store.years():
             raise UserError("数据库中还没有数据：请先用 import 导入演示工作簿。")
-        report = seed_demo_workflow(store, rubric, years=[args.year] if args.year is not None else None)
+        try:
+            report = seed_demo_workflow(store, rubric, years=[args.year] if args.year is not None else None)
+        except DemoWorkflowError as error:
+            raise UserError(str(error)) from error
     print(f"演示考评流程：{report}")
     return EXIT_OK
 
@@ -852,9 +858,11 @@ def _cmd_workflow(args) -> int:
         if role is None:
             current = store.workflow_status(args.branch, args.year)
             transition = workflow.transition(current.status, to)
-            # The command line acts for the street or the district; acting for a branch needs --role 支部.
-            staff = [r for r in (transition.roles if transition is not None else ()) if r != "branch"]
-            role = staff[0] if len(staff) == 1 else "street"
+            # The command line acts for a staff role (the street or the district, kind: staff in
+            # workflow.yaml): the one the move allows, else the first; acting for a branch needs --role 支部.
+            staff_ids = [r.id for r in workflow.staff_roles]
+            staff = [r for r in (transition.roles if transition is not None else ()) if r in staff_ids]
+            role = staff[0] if len(staff) == 1 else staff_ids[0]
         event = store.move(args.branch, args.year, to, role=role, actor=args.by, reason=args.reason)
     period = ""
     if workflow.state(event.to_status).designation:

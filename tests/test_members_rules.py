@@ -25,6 +25,13 @@ def rule(findings, rule_id, branch="B01"):
     return row
 
 
+def with_rule(rubric, rule_id: str, **update):
+    """``rubric`` with members.yaml rule ``rule_id`` changed."""
+    rules = rubric.members.rules
+    changed = rules.model_copy(update={rule_id: getattr(rules, rule_id).model_copy(update=update)})
+    return rubric.model_copy(update={"members": rubric.members.model_copy(update={"rules": changed})})
+
+
 def with_dues(unpaid_months: list[int]) -> list[bool]:
     return [month not in unpaid_months for month in range(1, 13)]
 
@@ -57,13 +64,7 @@ def test_a_blank_month_is_not_due_and_breaks_a_run():
 
 
 def test_without_consecutive_the_rubric_counts_unpaid_months_in_total():
-    rubric = RUBRIC.model_copy(
-        update={
-            "members": RUBRIC.members.model_copy(
-                update={"dues": RUBRIC.members.dues.model_copy(update={"consecutive": False})}
-            )
-        }
-    )
+    rubric = with_rule(RUBRIC, "dues_lapse", consecutive=False)
     dues = with_dues([1, 3, 5, 7, 9, 11])
     findings = check_members(rubric, sample_roster([member("赵六", dues=dues)]))
     result = rule(findings, "dues_lapse")

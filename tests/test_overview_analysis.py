@@ -136,9 +136,14 @@ def test_funnel_counts_every_state_in_workflow_order_and_branches_without_a_reco
     assert ov.funnel(fake_view(2025, 8, statuses=None), rubric) is None
 
 
-def test_the_designation_states_exist_in_the_workflow(rubric):
-    states = {s.id for s in rubric.workflow.states}
-    assert ov.DESIGNATED_STRONGEST <= states and ov.DESIGNATED_STANDARDIZED <= states
+def test_the_designations_come_from_the_states_markers(rubric):
+    workflow = rubric.workflow
+    # 市委评定 counts as 最强, and 最强 as 达标; 最强申报 still holds the 达标 designation
+    assert workflow.holding("city") == {"strongest_city"}
+    assert workflow.holding("strongest") == {"strongest", "strongest_city"}
+    assert workflow.holding("standardized") == {"standardized", "strongest_declared", "strongest", "strongest_city"}
+    assert workflow.revoking == {"revoked"}
+    assert workflow.branch_role.id == "branch" and [r.id for r in workflow.staff_roles] == ["street", "district"]
 
 
 # ------------------------------------------------------------------ budget

@@ -120,7 +120,8 @@ def test_a_change_that_breaks_validation_is_refused_with_the_chinese_error(texts
     with pytest.raises(RubricError) as caught:
         apply_changes(texts, by_id["channels.org"].changes(F(1, 2)))  # the others not rebalanced
     message = str(caught.value)
-    assert "channels.yaml:3" in message
+    line = next(n for n, text in enumerate(texts["channels.yaml"].splitlines(), 1) if text.startswith("channels:"))
+    assert f"channels.yaml:{line}" in message
     assert "四个通道的权重之和应为1，实际为 1.1" in message
 
 

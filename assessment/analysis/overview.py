@@ -35,9 +35,6 @@ from ..rubric.model import Benefit
 from ..scoring import Results, score
 
 __all__ = [
-    "DESIGNATED_CITY",
-    "DESIGNATED_STANDARDIZED",
-    "DESIGNATED_STRONGEST",
     "DISTRICT_LABEL",
     "HONOURS",
     "NO_STREET",
@@ -59,12 +56,15 @@ __all__ = [
     "money_text",
     "overview_tables",
     "progress_frame",
+    "share_example",
     "star_counts",
     "status_labels",
     "street_from_inputs",
     "street_names",
     "street_table",
+    "strongest_target_notes",
     "strongest_target_text",
+    "target_notes",
     "target_progress",
     "target_table",
     "veto_list",
@@ -80,15 +80,11 @@ PENDING = "待定"
 NO_WORKFLOW = "无流程记录"
 HONOURS = "评先评优（可参评）"
 
-# Workflow states (rubrics/workflow.yaml) that hold a designation, by what the budget and the
-# targets call it. A branch designated 最强 holds the 达标 designation too, but its benefits are the
-# 最强 ones (not cumulative: see rubrics/targets.yaml).
-DESIGNATED_STRONGEST = frozenset({"strongest", "strongest_city"})
-DESIGNATED_CITY = frozenset({"strongest_city"})  # 市委评定 (001 §四(三)), a step above the 区委's
-DESIGNATED_STANDARDIZED = frozenset({"standardized", "strongest_declared"})
-# A designation (workflow.yaml designation: true) stands in later years until its valid period
-# (the committee term) ends or it is revoked (001 §四(四)); the revoking state:
-REVOKED = frozenset({"revoked"})
+# Which workflow states hold which designation comes from their markers in rubrics/workflow.yaml
+# (``rubric.workflow.holding("strongest")``: ids of the states holding 最强, 市委评定 included). A branch
+# designated 最强 holds the 达标 designation too, but its benefits are the 最强 ones (not cumulative: see
+# rubrics/targets.yaml). A designation (workflow.yaml designation: true) stands in later years until its
+# valid period (the committee term) ends or a state marked ``revokes`` withdraws it (001 §四(四)).
 
 
 class _StoreLike(Protocol):
@@ -180,7 +176,7 @@ def load_street(store: _StoreLike, rubric: Rubric, *, label: str | None = None, 
         results = score(rubric, inputs, year=year)
         listed = store.workflow_list(year)
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
-        carried = _carried(standing, listed, year)
+        carried = _carried(standing, listed, year, rubric.workflow.revoking)
         disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)
         views[year] = YearView(
             year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed, carried
@@ -188,14 +184,15 @@ def load_street(store: _StoreLike, rubric: Rubric, *, label: str | None = None, 
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
 
 
-def _carried(standing: dict[str, Any], listed, year: int) -> pd.Series:
+def _carried(standing: dict[str, Any], listed, year: int, revoking: frozenset[str]) -> pd.Series:
     """Designations of earlier years (``standing``, updated here with this year's) that still hold at
-    the end of ``year``: not revoked this year and within their valid period (an unknown end counts)."""
+    the end of ``year``: not revoked this year (a state in ``revoking``) and within their valid period
+    (an unknown end counts)."""
     year_end = dt.date(year, 12, 31)
     carried = {}
     for branch_id, _name, status in listed:
         earlier = standing.get(branch_id)
-        if status.status in REVOKED:
+        if status.status in revoking:
             standing.pop(branch_id, None)
             continue
         if earlier is not None and (earlier.valid_until is None or earlier.valid_until >= year_end):
@@ -378,7 +375,7 @@ def target_progress(street: Street) -> list[TargetYear]:
         view = street.years[year]
         b = view.branches
         target = targets.get(year)
-        designated = view.designated(DESIGNATED_STRONGEST)
+        designated = view.designated(street.rubric.workflow.holding("strongest"))
         rows.append(
             TargetYear(
                 year=year,
@@ -416,6 +413,40 @@ def strongest_target_text(row: TargetYear) -> str:
     aim = "力争" if row.strongest_is_aim else ""
     basis = "达到“最强党支部”标准" if row.strongest_basis == "meets_standard" else "评定为“最强党支部”"
     return f"{aim}{format_percent(row.strongest_target)}以上（{basis}）"
+
+
+def _targets_of(rubric: Rubric, years) -> list:
+    wanted = set(years)
+    return sorted((t for t in rubric.targets.targets if t.year in wanted), key=lambda t: t.year)
+
+
+def strongest_target_notes(rubric: Rubric, years) -> list[str]:
+    """What the 最强 targets of ``years`` count (rubrics/targets.yaml ``strongest_basis``) and which are
+    aims (``strongest_is_aim``), in plain words for the 总览 and its export."""
+    notes = []
+    for target in _targets_of(rubric, years):
+        if target.strongest_share is not None and target.strongest_basis == "meets_standard":
+            notes.append(f"{target.year}年的“最强”目标按达到“最强党支部”标准的支部计，不只计已评定的。")
+    for target in _targets_of(rubric, years):
+        if target.strongest_share is not None and target.strongest_is_aim:
+            notes.append(
+                f"{target.year}年“最强党支部”比例{format_percent(target.strongest_share)}以上是“力争”目标，不是硬性指标。"
+            )
+    return notes
+
+
+def target_notes(rubric: Rubric, years) -> list[str]:
+    """The notes rubrics/targets.yaml gives for the readers of the targets of ``years`` (``note``)."""
+    return [target.note for target in _targets_of(rubric, years) if target.note]
+
+
+def share_example(rubric: Rubric) -> str:
+    """How a share meets a target, with the latest target's own figure: “如 9/10 恰好达到90%”; "" without
+    targets."""
+    if not rubric.targets.targets:
+        return ""
+    share = max(rubric.targets.targets, key=lambda t: t.year).standardized_share
+    return f"如 {share.numerator}/{share.denominator} 恰好达到{format_percent(share)}"
 
 
 def target_table(progress: list[TargetYear]) -> pd.DataFrame:
@@ -466,7 +497,8 @@ def progress_frame(progress: list[TargetYear]) -> pd.DataFrame:
 # ------------------------------------------------------------------ the workflow
 def funnel(view: YearView, rubric: Rubric) -> pd.DataFrame | None:
     """How many branches are at each workflow state, in the order of rubrics/workflow.yaml; None
-    without statuses. Columns: status (id), 状态, 支部数."""
+    without statuses. Columns: status (id), marker (what the state stands for: the designation it
+    holds, ``revokes``, ``fails`` or ""), 状态, 支部数."""
     if view.statuses is None:
         return None
     status = view.statuses.reindex(view.branches.index).fillna(rubric.workflow.initial)
@@ -475,6 +507,7 @@ def funnel(view: YearView, rubric: Rubric) -> pd.DataFrame | None:
     return pd.DataFrame(
         {
             "status": [s.id for s in states],
+            "marker": [s.marker or "" for s in states],
             g.STATUS: [s.label for s in states],
             "支部数": [int(counts.get(s.id, 0)) for s in states],
         }
@@ -608,6 +641,7 @@ def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
     kinds = view.kinds.reindex(b.index).astype(object).to_numpy()
     strongest = b["strongest"].to_numpy(dtype=bool)
     standardized = b["standardized"].to_numpy(dtype=bool)
+    holding = rubric.workflow.holding
     lines = []
     for benefit in rubric.targets.benefits:
         if benefit.designation is None:
@@ -616,16 +650,14 @@ def budget_lines(view: YearView, rubric: Rubric) -> list[BudgetLine]:
         # A one-off bonus (001 §四(二)) is paid in the year of the designation only; a funding uplift
         # (§四(三)) holds as long as the designation does.
         one_off = benefit.one_off
-        if benefit.designation == "strongest_city":
-            held = view.designated(DESIGNATED_CITY, this_year_only=one_off)
+        held = view.designated(holding(benefit.designation), this_year_only=one_off)
+        if benefit.designation == "city":
             eligible = None  # the 市委's choice: not foreseeable from the results
         elif benefit.designation == "strongest":
-            held = view.designated(DESIGNATED_STRONGEST, this_year_only=one_off)
             eligible = strongest
         else:
-            held = view.designated(DESIGNATED_STANDARDIZED, this_year_only=one_off)
-            if held is not None:
-                held = held & ~view.designated(DESIGNATED_STRONGEST)  # 最强 benefits replace these (targets.yaml)
+            if held is not None:  # 最强 benefits replace these (targets.yaml)
+                held = held & ~view.designated(holding("strongest"))
             eligible = standardized & ~strongest
         rate = benefit.share_of_team_pay if benefit.share_of_team_pay is not None else benefit.uplift
         amount = amounts.get(benefit.base) if benefit.base else None
@@ -663,9 +695,7 @@ def budget_table(lines: list[BudgetLine], *, text: bool = False) -> pd.DataFrame
     rows = []
     for line in lines:
         benefit = line.benefit
-        who = {"strongest": "已评定最强", "strongest_city": "市委评定最强"}.get(
-            benefit.designation, "已达标（未评定最强）"
-        )
+        who = {"strongest": "已评定最强", "city": "市委评定最强"}.get(benefit.designation, "已达标（未评定最强）")
         if benefit.applies_to:
             who += f"的{'、'.join(benefit.applies_to)}支部"
         base = f"{line.base_label}：{money_text(line.base_amount)}" + ("" if line.base_amount is None else line.unit)
@@ -711,13 +741,12 @@ def honours(view: YearView, rubric: Rubric) -> pd.Series | None:
     if not spec.levels:
         return None
     b = view.branches
-    strongest = view.designated(DESIGNATED_STRONGEST)
+    strongest = view.designated(rubric.workflow.holding("strongest"))
     if strongest is None:
         strongest = np.zeros(len(b), dtype=bool)
         standardized = b["standardized"].to_numpy(dtype=bool)
     else:
-        standardized = view.designated(DESIGNATED_STANDARDIZED | DESIGNATED_STRONGEST)
-        standardized = standardized | strongest
+        standardized = view.designated(rubric.workflow.holding("standardized"))
     held = {"standardized": standardized, "strongest": strongest}
     texts = []
     for position in range(len(b)):
@@ -753,7 +782,9 @@ def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
     tables = {
         "年度目标": target_table(progress),
         **({"各街道": street_table(street, year)} if len(street_names(street)) > 1 else {}),
-        "考评流程": flow.drop(columns=["status"]) if flow is not None else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
+        "考评流程": flow.drop(columns=["status", "marker"])
+        if flow is not None
+        else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
         "星级分布": star_counts(view.results, rubric).drop(columns=["stars"]),
         "四评平均分": channel_averages(view.results, rubric),
         g.WEAK: weak_list(view, rubric),

@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 
-from ..inputs.frames import COMMITTEE_ROLES, SECRETARY_ROLE
 from ..inputs.payload import inputs_for
 from ..rubric import Rubric
 from ..scoring import Results, score
@@ -45,24 +44,26 @@ class SelfCheck:
         return self.results.branches.loc[self.branch_id]
 
 
-def branch_with_roster(branch: pd.DataFrame, roster: pd.DataFrame | None) -> tuple[pd.DataFrame, str]:
-    """The branch row with member and committee counts taken from the roster, and a note saying so."""
+def branch_with_roster(branch: pd.DataFrame, roster: pd.DataFrame | None, rubric: Rubric) -> tuple[pd.DataFrame, str]:
+    """The branch row with member and committee counts taken from the roster (the roles and statuses
+    as members.yaml marks them), and a note saying so."""
     if roster is None or not len(roster):
         return branch, ""
-    counts = roster_counts(roster)
+    spec = rubric.members
+    counts = roster_counts(roster, rubric)
     branch = branch.copy()
     branch_id = str(branch["branch_id"].iloc[0])
     if branch_id not in counts.index:
         return branch, ""
     row = counts.loc[branch_id]
-    others = int(((roster["role"].isin(COMMITTEE_ROLES)) & (roster["role"] != SECRETARY_ROLE)).sum())
+    others = int(((roster["role"].isin(spec.committee_roles)) & (roster["role"] != spec.secretary_role)).sum())
     committee = int(row["committee_size"]) if others else 0
     branch["full_members"] = pd.array([int(row["full_members"])], dtype="Int64")
     branch["probationary_members"] = pd.array([int(row["probationary_members"])], dtype="Int64")
     branch["committee_size"] = pd.array([committee], dtype="Int64")
     note = (
         f"组织设置按上传的党员名册计算：正式党员{int(row['full_members'])}人、预备党员{int(row['probationary_members'])}人、"
-        + (f"支委会{committee}人。" if committee else "未设支委会（名册中只有书记）。")
+        + (f"支委会{committee}人。" if committee else f"未设支委会（名册中只有{spec.secretary_role}）。")
     )
     return branch, note
 
@@ -79,7 +80,7 @@ def self_check(
 ) -> SelfCheck:
     """Score the branch's own payload with its activity log and (optional) roster."""
     branch_id = str(branch["branch_id"].iloc[0])
-    branch, note = branch_with_roster(branch, roster)
+    branch, note = branch_with_roster(branch, roster, rubric)
     if len(activities):
         activities = activities[activities["branch_id"].astype(str) == branch_id].reset_index(drop=True)
     if roster is not None and len(roster):

@@ -13,6 +13,9 @@ results and the branch's place in the register, so the same data always give the
 
 A year in which any branch has already moved is left alone, so running it twice changes nothing.
 ``python -m assessment demo --seed-workflow`` runs it on the configured database.
+
+The paths name the states and roles of the default rubric (rubrics/workflow.yaml). A rubric whose
+workflow lacks one of their moves is refused before anything moves (:class:`DemoWorkflowError`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ..inputs.payload import payload_from_inputs
 from ..rubric import Rubric
 from ..scoring import score
 
-__all__ = ["DEMO_ACTOR", "SeedReport", "planned_status", "seed_demo_workflow"]
+__all__ = ["DEMO_ACTOR", "DemoWorkflowError", "SeedReport", "check_demo_paths", "planned_status", "seed_demo_workflow"]
 
 DEMO_ACTOR = "演示数据"
 
@@ -43,6 +46,39 @@ _PATHS["revoked"] = _PATHS["standardized"] + [
 ]
 _PATHS["strongest_declared"] = _PATHS["standardized"] + [("strongest_declared", "street", "演示数据：申报“最强党支部”")]
 _PATHS["strongest"] = _PATHS["strongest_declared"] + [("strongest", "district", "演示数据：评定为“最强党支部”")]
+
+
+class DemoWorkflowError(ValueError):
+    """The rubric's workflow lacks a state, role or move the demo's paths take (message in Chinese)."""
+
+
+def check_demo_paths(rubric: Rubric) -> None:
+    """Refuse (:class:`DemoWorkflowError`) a rubric whose workflow cannot take the demo's paths: each
+    path starts at the initial state, its first move is the branch's own (kind: branch) and every move
+    is allowed to the role that makes it."""
+    workflow = rubric.workflow
+    missing: list[str] = []
+    start = next(target for target, path in _PATHS.items() if not path)
+    if workflow.initial != start:
+        missing.append(f"初始状态 {start}（当前为 {workflow.initial}）")
+    for path in _PATHS.values():
+        previous = start
+        for position, (to, role, _reason) in enumerate(path):
+            transition = workflow.transition(previous, to)
+            if transition is None or role not in transition.roles:
+                text = f"由角色 {role} 从 {previous} 变更为 {to}"
+                if text not in missing:
+                    missing.append(text)
+            elif position == 0 and role != workflow.branch_role.id:
+                text = f"角色 {role} 为支部本身（kind: branch）"
+                if text not in missing:
+                    missing.append(text)
+            previous = to
+    if missing:
+        raise DemoWorkflowError(
+            f"演示考评流程按默认评分标准（rubrics/workflow.yaml）的状态和角色编排，当前评分标准（版本 {rubric.version}）"
+            f"不能这样流转，缺少：{'；'.join(missing)}。请用默认评分标准生成演示数据。"
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +128,9 @@ def _revoked_branch(results) -> str | None:
 
 def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None) -> SeedReport:
     """Move the database's branches through the workflow for each year (default: every year it
-    holds) in which nobody has moved yet. Returns the resulting counts per year."""
+    holds) in which nobody has moved yet. Returns the resulting counts per year. A rubric whose workflow
+    cannot take the demo's paths is refused first (:class:`DemoWorkflowError`), before any move."""
+    check_demo_paths(rubric)
     held = sorted(store.years())
     chosen = sorted(set(years)) if years is not None else held
     latest = held[-1] if held else None
@@ -124,7 +162,7 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
 
 def _walk(store, rubric: Rubric, inputs, branch_id: str, year: int, path: list[tuple[str, str, str]]) -> None:
     for to, role, reason in path:
-        if role == "branch":
+        if role == rubric.workflow.branch_role.id:
             # The branch applies as it would on its page: with an access code, submitting its
             # self-assessment (here: what the evaluators recorded). The code is withdrawn at once.
             issued = store.issue_access_code(branch_id, year, by=DEMO_ACTOR)

@@ -18,7 +18,7 @@ Frames and columns (dtypes after reading):
 ``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
 ``activities`` branch_id, date (datetime64[ns]), type (str), expected (Int64), attended (Int64),
               has_record (boolean)
-``roster``    branch_id, name (str), status (str: 正式党员/预备党员), role (str: 书记/副书记/委员/党员),
+``roster``    branch_id, name (str), status (str: a 身份 of members.yaml), role (str: a 职务 of members.yaml),
               joined (datetime64[ns]), sessions (Int64), upper_training (boolean), dues_1 … dues_12
               (boolean: 是 paid, 否 unpaid, NA not due), wechat (boolean) — one row per member; optional
               (the 党员名册 sheet may be left out: an empty frame)
@@ -78,11 +78,8 @@ ROSTER_DTYPES = {
     **{f"dues_{month}": "boolean" for month in MONTHS},
     "wechat": "boolean",
 }
-MEMBER_STATUSES = ("正式党员", "预备党员")
-MEMBER_ROLES = ("书记", "副书记", "委员", "党员")
-# Roles that sit on the 支部委员会 (their training threshold is the committee one).
-COMMITTEE_ROLES = ("书记", "副书记", "委员")
-SECRETARY_ROLE = "书记"
+# The values of the roster's 身份 and 职务 columns, and which of them count as 正式党员, 支委 and 书记,
+# are rules: rubrics/members.yaml (``statuses``, ``roles``).
 
 # Optional columns of the 支部 sheet (the template includes them; blank is allowed).
 OPTIONAL_BRANCH_COLUMNS = ("kind", "party_groups", "street")

@@ -320,12 +320,14 @@ def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
 
 
 # ------------------------------------------------------------------ 总览: the street over the years
+# A workflow state's colour by what it stands for (its marker in rubrics/workflow.yaml), never by its id;
+# states without a marker (still in progress) take the threshold blue.
 WORKFLOW_COLOURS = {
     "standardized": COLOURS["standardized"],
-    "strongest_declared": COLOURS["standardized"],
     "strongest": COLOURS["strongest"],
-    "failed": COLOURS["not_standardized"],
-    "revoked": COLOURS["not_standardized"],
+    "city": COLOURS["strongest"],
+    "fails": COLOURS["not_standardized"],
+    "revokes": COLOURS["not_standardized"],
 }
 
 
@@ -407,10 +409,11 @@ def targets_over_years(progress: pd.DataFrame) -> Figure:
 
 
 def workflow_funnel(funnel: pd.DataFrame) -> Figure:
-    """How many branches are at each status of the workflow (``status``, ``状态``, ``支部数`` in order)."""
+    """How many branches are at each status of the workflow (``marker``, ``状态``, ``支部数`` in order:
+    :func:`assessment.analysis.overview.funnel`)."""
     labels = [str(label) for label in funnel["状态"]]
     counts = funnel["支部数"].astype(int).to_numpy()
-    colours = [WORKFLOW_COLOURS.get(str(status), COLOURS["threshold"]) for status in funnel["status"]]
+    colours = [WORKFLOW_COLOURS.get(str(marker), COLOURS["threshold"]) for marker in funnel["marker"]]
     total = int(counts.sum())
     fig = _figure(max(2.4, 0.7 + 0.3 * len(labels)))
     ax = fig.add_subplot()

@@ -86,12 +86,10 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         ("本年度“最强”目标", ov.strongest_target_text(row)),
         (
             "“最强”的两种口径",
-            (
-                "已评定最强：考评验收流程中状态为“已评定最强”的支部；达到最强标准（最强资格）：按评分标准"
-                "达标、五强全部达到且没有否决项的支部。2025年目标按达到标准计（001 §一：一半以上党支部达到"
-                "“最强党支部”标准），2023年的40%为“力争”目标。"
-            ),
+            "已评定最强：考评验收流程中状态为“已评定最强”的支部；达到最强标准（最强资格）：按评分标准"
+            "达标、五强全部达到且没有否决项的支部。" + "".join(ov.strongest_target_notes(rubric, street.year_list)),
         ),
+        *(("年度目标说明", note) for note in ov.target_notes(rubric, street.year_list)),
         ("待遇保障测算", "比例与金额见“测算设置”及 rubrics/targets.yaml；未规定的比例或金额显示为“待定”。"),
     ]
     if view.disputed:

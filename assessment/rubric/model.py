@@ -28,6 +28,11 @@ VETO_IDS = (
     "department_noncompliance",
 )
 SCORE_TARGETS = Literal["composite", "org", "member", "public", "social"]
+# The designations a workflow state may stand for (``holds``), each including the ones before it: a
+# branch designated 最强 by the 市委 (city) is designated 最强 (strongest), and a 最强 branch is 达标.
+DESIGNATIONS = ("standardized", "strongest", "city")
+Designation = Literal["standardized", "strongest", "city"]
+DESIGNATION_LABELS = {"standardized": "达标", "strongest": "最强", "city": "市委评定最强"}
 # Every channel score is on a 0–100 scale (weights sum to 1); only bonus points may take 组织评定 above it.
 ORG_SCALE = Fraction(100)
 
@@ -120,7 +125,6 @@ class TallyMethod(Frozen):
     base: Literal["participants", "responses"]
     base_source: str = ""
     levels: tuple[TallyLevel, ...] = Field(min_length=1)
-    levels_choice: bool = False
 
     @field_validator("levels")
     @classmethod
@@ -831,40 +835,122 @@ class StructureFile(Frozen):
 
 
 # ------------------------------------------------------------- members.yaml
-class Training(Frozen):
-    source: Text
-    member_sessions_at_least: Annotated[int, Field(ge=0)]
-    committee_sessions_at_least: Annotated[int, Field(ge=0)]
-    secretary_upper_training_per_year: Annotated[int, Field(ge=0)]
-    new_member_course_first_year: Annotated[int, Field(ge=0)]
+class MemberStatus(Frozen):
+    """A value of the roster's 身份 column; ``full``: a 正式党员 (counted by the structure rules)."""
+
+    label: Text
+    full: bool = False
+    source: str = ""
 
 
-class Dues(Frozen):
+class MemberRole(Frozen):
+    """A value of the roster's 职务 column: on the 支部委员会 (``committee``), the 书记 (``secretary``)."""
+
+    label: Text
+    committee: bool = False
+    secretary: bool = False
+    source: str = ""
+
+
+class MemberRule(Frozen):
+    """One check over the roster: its name and advice as users read them, and its source."""
+
+    label: Text
+    advice: Text  # what to do when it fails (找不足、补短板)
     source: Text
+
+
+class SessionsRule(MemberRule):
+    sessions_at_least: Annotated[int, Field(ge=0)]  # 不少于: the number itself passes
+
+
+class SecretaryTraining(MemberRule):
+    upper_training_per_year: int
+
+    @field_validator("upper_training_per_year")
+    @classmethod
+    def _checkable(cls, v: int) -> int:
+        if v not in (0, 1):
+            raise ValueError(
+                f"党员名册只记录书记本年度是否参加上级培训（是/否），只能检查每年1次（写1）或不检查（写0），实际为 {v}"
+            )
+        return v
+
+
+class DuesRule(MemberRule):
     lapse_months: Annotated[int, Field(ge=1)]
     consecutive: bool
     consecutive_choice: bool = False
 
 
-class WechatGroup(Frozen):
-    source: Text
+class WechatRule(MemberRule):
     joined_share_at_least: Share
-    pushes_per_month_at_least: Annotated[int, Field(ge=0)]
 
 
-class MeetingVotes(Frozen):
-    source: Text
-    quorum_share: Share
-    quorum_inclusive: bool
-    pass_share: Share
-    pass_inclusive: bool
+class MemberRules(Frozen):
+    """The checks of the roster, by the id the code runs them under (scoring/members.py)."""
+
+    member_training: SessionsRule
+    committee_training: SessionsRule
+    secretary_training: SecretaryTraining
+    secretary_present: MemberRule
+    dues_lapse: DuesRule
+    wechat_share: WechatRule
 
 
 class MembersFile(Frozen):
-    training: Training
-    dues: Dues
-    wechat_group: WechatGroup
-    meeting_votes: MeetingVotes
+    statuses: tuple[MemberStatus, ...] = Field(min_length=1)
+    roles: tuple[MemberRole, ...] = Field(min_length=1)
+    rules: MemberRules
+
+    def problems(self) -> Problems:
+        found: Problems = []
+        for key, values in (("statuses", [s.label for s in self.statuses]), ("roles", [r.label for r in self.roles])):
+            for index, label in enumerate(values):
+                if label in values[:index]:
+                    found.append(((key, index, "label"), f"“{label}”重复"))
+        if not any(s.full for s in self.statuses):
+            found.append((("statuses",), "没有 full: true 的身份（正式党员）：组织设置规则按正式党员人数判断"))
+        secretaries = [index for index, r in enumerate(self.roles) if r.secretary]
+        if len(secretaries) != 1:
+            where = ("roles", secretaries[1]) if len(secretaries) > 1 else ("roles",)
+            found.append((where, f"应恰有一个 secretary: true 的职务（支部书记），实际有{len(secretaries)}个"))
+        for index in secretaries:
+            if not self.roles[index].committee:
+                found.append(
+                    (
+                        ("roles", index, "committee"),
+                        f"书记职务“{self.roles[index].label}”也是支委会成员，应写 committee: true",
+                    )
+                )
+        return found
+
+    @property
+    def status_labels(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.statuses)
+
+    @property
+    def full_statuses(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.statuses if s.full)
+
+    @property
+    def probationary_statuses(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.statuses if not s.full)
+
+    @property
+    def role_labels(self) -> tuple[str, ...]:
+        return tuple(r.label for r in self.roles)
+
+    @property
+    def committee_roles(self) -> tuple[str, ...]:
+        return tuple(r.label for r in self.roles if r.committee)
+
+    @property
+    def secretary_role(self) -> str:
+        return next(r.label for r in self.roles if r.secretary)
+
+    def rule(self, rule_id: str) -> MemberRule:
+        return getattr(self.rules, rule_id)
 
 
 # ------------------------------------------------------------- targets.yaml
@@ -876,6 +962,8 @@ class Target(Frozen):
     strongest_is_aim: bool = False
     strongest_basis: Literal["designated", "meets_standard"] = "designated"
     weak_cleared: bool = False
+    # A note for the reader of the 总览 and its export, in plain words (the source's detail stays in ``source``).
+    note: str | None = None
     source: Text
 
 
@@ -888,7 +976,7 @@ class Benefit(Frozen):
     choice: bool = False
     source: Text
     # For the budget view (总览 待遇保障测算): which designation earns it, and of which amount it is a share.
-    designation: Literal["standardized", "strongest", "strongest_city"] | None = None
+    designation: Designation | None = None
     base: Ident | None = None
     one_off: bool = False  # paid once, in the year of the designation (else: every year it holds)
 
@@ -946,9 +1034,14 @@ class TargetsFile(Frozen):
 
 
 # ------------------------------------------------------------ workflow.yaml
+
+
 class WorkflowRole(Frozen):
     id: Ident
     label: Text
+    # branch: the branch itself (支部书记 with the branch's access code on the self-assessment page);
+    # staff: the 街道 or the 区委 (the evaluator page, the command line).
+    kind: Literal["branch", "staff"]
     source: str = ""
 
 
@@ -956,7 +1049,31 @@ class WorkflowState(Frozen):
     id: Ident
     label: Text
     designation: bool = False
+    # What the state stands for, read by the 总览 (targets, budget, honours) and its charts:
+    holds: Designation | None = None  # the designation a branch in this state holds
+    revokes: bool = False  # the designation is withdrawn (001 §四(四)): nothing earlier carries on
+    fails: bool = False  # the evaluation or the acceptance check was not passed
     source: Text
+
+    @model_validator(mode="after")
+    def _markers(self):
+        marked = [
+            name
+            for name, on in (("holds", self.holds is not None), ("revokes", self.revokes), ("fails", self.fails))
+            if on
+        ]
+        if len(marked) > 1:
+            raise ValueError(f"状态 {self.id} 的标记 {'、'.join(marked)} 不能同时使用")
+        if self.designation and self.holds is None:
+            raise ValueError(f"状态 {self.id} 是一项评定（designation: true），须用 holds 写明持有哪一项评定")
+        return self
+
+    @property
+    def marker(self) -> str | None:
+        """What the state stands for: its ``holds``, ``"revokes"``, ``"fails"``, or None."""
+        if self.holds is not None:
+            return self.holds
+        return "revokes" if self.revokes else "fails" if self.fails else None
 
 
 class DesignationTerm(Frozen):
@@ -976,7 +1093,11 @@ class WorkflowTransition(Frozen):
 
 
 class WorkflowFile(Frozen):
-    """States of a branch's year (支部申请-街道党工委考评-区委组织部验收, 最强申报, 撤销) and who may move it."""
+    """States of a branch's year (支部申请-街道党工委考评-区委组织部验收, 最强申报, 撤销) and who may move it.
+
+    Code never names a state or a role: it reads the markers (a state's ``holds``, ``revokes``,
+    ``fails``; a role's ``kind``), so a street may rename every id.
+    """
 
     roles: tuple[WorkflowRole, ...] = Field(min_length=1)
     initial: Ident
@@ -984,8 +1105,46 @@ class WorkflowFile(Frozen):
     designation_term: DesignationTerm
     transitions: tuple[WorkflowTransition, ...] = Field(min_length=1)
 
+    def _marker_problems(self) -> Problems:
+        found: Problems = []
+        branch = [index for index, r in enumerate(self.roles) if r.kind == "branch"]
+        if len(branch) != 1:
+            where = ("roles", branch[1]) if len(branch) > 1 else ("roles",)
+            found.append(
+                (
+                    where,
+                    (
+                        "应恰有一个 kind: branch 的角色（支部用本支部的访问码在自评页操作时的身份），"
+                        f"实际有{len(branch)}个"
+                    ),
+                )
+            )
+        if not any(r.kind == "staff" for r in self.roles):
+            found.append((("roles",), "至少需要一个 kind: staff 的角色（街道党工委或区委组织部）"))
+        held = {s.holds for s in self.states}
+        for designation in ("standardized", "strongest"):
+            if designation not in held:
+                found.append(
+                    (
+                        ("states",),
+                        (
+                            f"没有 holds: {designation} 的状态（{DESIGNATION_LABELS[designation]}）："
+                            "总览的年度目标、待遇和评先评优按它统计"
+                        ),
+                    )
+                )
+        if not any(s.revokes for s in self.states):
+            found.append((("states",), "没有 revokes: true 的状态（撤销评定，001 §四(四)）"))
+        for index, s in enumerate(self.states):
+            if s.id != self.initial:
+                continue
+            if s.marker is not None:
+                found.append((("states", index), f"初始状态 {s.id} 不能带标记（{s.marker}）：支部每年从它开始"))
+        return found
+
     def problems(self) -> Problems:
         found = _duplicate_problems(self.roles, "roles", "角色") + _duplicate_problems(self.states, "states", "状态")
+        found += self._marker_problems()
         states = {s.id for s in self.states}
         roles = {r.id for r in self.roles}
         known_states = "、".join(s.id for s in self.states)
@@ -1018,6 +1177,27 @@ class WorkflowFile(Frozen):
                 )
             seen.setdefault(pair, index)
         return found
+
+    def holding(self, designation: str) -> frozenset[str]:
+        """Ids of the states whose branch holds ``designation`` (standardized, strongest, city) — by
+        its ``holds`` or a higher one (a 最强 branch is 达标 too)."""
+        rank = DESIGNATIONS.index(designation)
+        return frozenset(s.id for s in self.states if s.holds is not None and DESIGNATIONS.index(s.holds) >= rank)
+
+    @property
+    def revoking(self) -> frozenset[str]:
+        """Ids of the states that withdraw a designation (``revokes: true``)."""
+        return frozenset(s.id for s in self.states if s.revokes)
+
+    @property
+    def branch_role(self) -> WorkflowRole:
+        """The role a branch acts as with its access code (``kind: branch``)."""
+        return next(r for r in self.roles if r.kind == "branch")
+
+    @property
+    def staff_roles(self) -> tuple[WorkflowRole, ...]:
+        """The roles of the 街道 and the 区委 (``kind: staff``), in the file's order."""
+        return tuple(r for r in self.roles if r.kind == "staff")
 
     def state(self, state_id: str) -> WorkflowState:
         return next(s for s in self.states if s.id == state_id)
@@ -1128,6 +1308,18 @@ class Rubric(Frozen):
             if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= max(hi, reachable):
                 problems.append(
                     ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
+                )
+        for index, benefit in enumerate(self.targets.benefits):
+            if benefit.designation is not None and not self.workflow.holding(benefit.designation):
+                problems.append(
+                    (
+                        "targets.yaml",
+                        ("benefits", index, "designation"),
+                        (
+                            f"待遇“{benefit.label}”按评定 {benefit.designation}（{DESIGNATION_LABELS[benefit.designation]}）计，"
+                            f"但 workflow.yaml 中没有 holds: {benefit.designation} 的状态"
+                        ),
+                    )
                 )
         term_rule = self.workflow.designation_term.structure_rule
         if not any(isinstance(r, TermRule) and r.id == term_rule for r in self.structure.rules):

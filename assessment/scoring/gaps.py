@@ -41,15 +41,6 @@ KIND_LABELS = {
     "bonus": g.BONUS_ITEM,
 }
 
-_MEMBER_ADVICE = {
-    "member_training": "为学习次数不足的党员补上集中学习，下半年每月至少安排一次，并在签到表上记录。",
-    "committee_training": "书记、支委带头参加集中学习，全年不少于规定次数，做好学习笔记。",
-    "secretary_training": "联系上级党委，安排书记参加本年度书记培训班，留存通知和结业证明。",
-    "secretary_present": "按规定选举产生书记1名，报上级党组织批复，并在名册中写明职务。",
-    "dues_lapse": "逐一联系所列党员，了解未交纳党费的原因并督促补交；无正当理由的，由支部按规定研究处理。",
-    "wechat_share": "动员未入群的党员加入党员微信群，每月至少推送一次学习内容。",
-}
-
 
 def _structure_advice(rule) -> str:
     if isinstance(rule, MinFullMembers):
@@ -188,7 +179,7 @@ def gap_list(
                     points_lost=np.nan,
                     blocks_standard=False,
                     finding=row.explanation,
-                    advice=_MEMBER_ADVICE.get(row.rule_id, "对照规则整改。"),
+                    advice=rubric.members.rule(row.rule_id).advice,  # members.yaml
                     _order=(1, 1, 200 + order),
                 )
             )

@@ -1,16 +1,21 @@
 """Member-management rules checked against the 党员名册 (rubrics/members.yaml): training, dues, WeChat.
 
 The kit only **flags** (000 §二(三)3: whether a lapse means 自行脱党 is the branch's decision, approved
-above): every finding names the members concerned and the rule's source.
+above): every finding names the members concerned and the rule's source. Which 职务 sit on the
+committee and which is the 书记, which 身份 is a 正式党员, and each rule's label, numbers and source
+come from members.yaml (``rules``, by the ids below):
 
-- 集中学习培训: members below ``member_sessions_at_least`` sessions a year, 书记/副书记/委员 below
-  ``committee_sessions_at_least`` (000 §二(三)2; "不少于" includes the number: 12 passes, 11 fails);
-- 书记年度培训: a secretary who did not attend the upper committee's training (001 §二(二));
-- 党费: ``lapse_months`` months without dues, consecutive or in total as ``consecutive`` says (a rubric
-  setting: 000 says consecutive, 002 does not). A blank month is "not due" (before joining, a month
-  still to come) and interrupts a run;
-- 党员微信群: share of members who joined, against ``joined_share_at_least`` (000 §二(五)3), exactly.
-  The roster knows only members, not the 积极分子 the rule also counts, and not the monthly pushes.
+- ``member_training`` / ``committee_training`` 集中学习培训: members below ``sessions_at_least`` sessions
+  a year, committee members (``committee: true`` roles) below theirs (000 §二(三)2; "不少于" includes
+  the number: 12 passes, 11 fails);
+- ``secretary_training`` 书记年度培训: a secretary who did not attend the upper committee's training
+  (001 §二(二)), when ``upper_training_per_year`` is 1 (0: not checked);
+- ``secretary_present``: exactly one 书记 in the roster;
+- ``dues_lapse`` 党费: ``lapse_months`` months without dues, consecutive or in total as ``consecutive``
+  says (a rubric setting: 000 says consecutive, 002 does not). A blank month is "not due" (before
+  joining, a month still to come) and interrupts a run;
+- ``wechat_share`` 党员微信群: share of members who joined, against ``joined_share_at_least`` (000 §二(五)3),
+  exactly. The roster knows only members, not the 积极分子 the rule also counts, and not the monthly pushes.
 
 Everything runs over whole columns; the only loops are over the twelve months and the rules.
 """
@@ -20,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..inputs.frames import COMMITTEE_ROLES, MONTHS, SECRETARY_ROLE
+from ..inputs.frames import MONTHS
 from ..rubric import Rubric, format_percent
 from .numbers import share_at_least
 from .text import join_where
@@ -28,14 +33,6 @@ from .text import join_where
 __all__ = ["MemberFindings", "check_members", "roster_counts"]
 
 MONTH_LABELS = np.array([f"{m}月" for m in MONTHS], dtype=object)
-RULE_LABELS = {
-    "member_training": "党员集中学习培训",
-    "committee_training": "书记、支委集中学习培训",
-    "secretary_training": "书记年度培训",
-    "secretary_present": "支部书记",
-    "dues_lapse": "党费交纳",
-    "wechat_share": "党员微信群",
-}
 
 
 class MemberFindings:
@@ -85,17 +82,19 @@ def _unpaid_runs(unpaid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return longest, end
 
 
-def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
-    """Per branch of the roster: full and probationary members, committee size, secretaries."""
+def roster_counts(roster: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
+    """Per branch of the roster: full and probationary members, committee size, secretaries (the
+    statuses and roles as members.yaml marks them)."""
+    spec = rubric.members
     status = roster["status"].astype(object).to_numpy()
     role = roster["role"].astype(object).to_numpy()
     frame = pd.DataFrame(
         {
             "branch_id": roster["branch_id"].astype(object).to_numpy(),
-            "full_members": status == "正式党员",
-            "probationary_members": status == "预备党员",
-            "committee_size": np.isin(role, COMMITTEE_ROLES),
-            "secretaries": role == SECRETARY_ROLE,
+            "full_members": np.isin(status, spec.full_statuses),
+            "probationary_members": np.isin(status, spec.probationary_statuses),
+            "committee_size": np.isin(role, spec.committee_roles),
+            "secretaries": role == spec.secretary_role,
             "members": np.ones(len(roster), dtype=bool),
         }
     )
@@ -104,22 +103,28 @@ def roster_counts(roster: pd.DataFrame) -> pd.DataFrame:
 
 def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
     """The members.yaml rules over a roster (one or many branches)."""
-    training = rubric.members.training
-    dues = rubric.members.dues
-    wechat_rule = rubric.members.wechat_group
+    spec = rubric.members
+    rules = spec.rules
+    dues = rules.dues_lapse
+    wechat_rule = rules.wechat_share
     n = len(roster)
     names = roster["name"].astype(object).to_numpy()
     role = roster["role"].astype(object).to_numpy()
     branch = roster["branch_id"].astype(object).to_numpy()
-    in_committee = np.isin(role, COMMITTEE_ROLES)
-    is_secretary = role == SECRETARY_ROLE
+    in_committee = np.isin(role, spec.committee_roles)
+    is_secretary = role == spec.secretary_role
+    secretary = spec.secretary_role
 
     sessions = roster["sessions"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    required = np.where(in_committee, training.committee_sessions_at_least, training.member_sessions_at_least)
+    required = np.where(
+        in_committee, rules.committee_training.sessions_at_least, rules.member_training.sessions_at_least
+    )
     short = ~np.isnan(sessions) & (sessions < required)  # 不少于: the threshold itself passes
 
+    # The roster says only whether the secretary attended (是/否): 1 a year is checkable, 0 is no rule.
+    checks_training = rules.secretary_training.upper_training_per_year > 0
     trained, trained_known = _bools(roster, "upper_training")
-    untrained = is_secretary & trained_known & ~trained
+    untrained = is_secretary & trained_known & ~trained & checks_training
     secretary_unknown = is_secretary & ~trained_known
 
     paid = np.column_stack([_bools(roster, f"dues_{m}")[0] for m in MONTHS]) if n else np.zeros((0, 12), bool)
@@ -178,29 +183,28 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
     )
     rows: list[pd.DataFrame] = []
 
-    def add(rule_id: str, passed, explanation, flagged, source: str) -> None:
+    def add(rule_id: str, passed, explanation, flagged) -> None:
         result = pd.array(np.asarray(passed, dtype=object), dtype="boolean")
+        rule = spec.rule(rule_id)
         rows.append(
             pd.DataFrame(
                 {
                     "branch_id": branch_ids,
                     "rule_id": rule_id,
-                    "label": RULE_LABELS[rule_id],
+                    "label": rule.label,
                     "passed": result,
                     "explanation": explanation,
                     "members": flagged,
-                    "source": source,
+                    "source": rule.source,
                 }
             )
         )
 
-    for rule_id, group, threshold in (
-        ("member_training", ~in_committee, training.member_sessions_at_least),
-        ("committee_training", in_committee, training.committee_sessions_at_least),
-    ):
+    for rule_id, group in (("member_training", ~in_committee), ("committee_training", in_committee)):
+        threshold = spec.rule(rule_id).sessions_at_least
         hits = short & group
         listed = names_where(hits, sessions_text)
-        who = "党员" if rule_id == "member_training" else "书记、支委"
+        who = "党员" if rule_id == "member_training" else f"{secretary}、支委"
         in_group = count(group)
         explanation = np.where(
             count(hits) > 0,
@@ -212,51 +216,46 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
             np.where(in_group > 0, f"{who}集中学习培训均达到{threshold}次以上。", f"名册中没有{who}。"),
         )
         passed = np.where(in_group > 0, count(hits) == 0, None)
-        add(rule_id, passed, explanation.astype(object), listed, training.source)
+        add(rule_id, passed, explanation.astype(object), listed)
 
     secretaries = count(is_secretary)
-    listed = names_where(untrained, names.astype(object))
-    unknown_listed = names_where(secretary_unknown, names.astype(object))
-    passed = np.where(
-        secretaries == 0,
-        None,
-        np.where(count(untrained) > 0, False, np.where(count(secretary_unknown) > 0, None, True)),
-    )
-    explanation = np.where(
-        count(untrained) > 0,
-        "书记" + listed + "本年度未参加上级党委组织的培训（应每年参加1次）。",
-        np.where(
+    if checks_training:
+        per_year = rules.secretary_training.upper_training_per_year
+        listed = names_where(untrained, names.astype(object))
+        unknown_listed = names_where(secretary_unknown, names.astype(object))
+        passed = np.where(
             secretaries == 0,
-            "名册中没有书记，无法检查书记年度培训。",
+            None,
+            np.where(count(untrained) > 0, False, np.where(count(secretary_unknown) > 0, None, True)),
+        )
+        explanation = np.where(
+            count(untrained) > 0,
+            secretary + listed + f"本年度未参加上级党委组织的培训（应每年参加{per_year}次）。",
             np.where(
-                count(secretary_unknown) > 0,
-                "书记" + unknown_listed + "未填写是否参加上级培训。",
-                "书记已参加上级党委组织的培训。",
+                secretaries == 0,
+                f"名册中没有{secretary}，无法检查{rules.secretary_training.label}。",
+                np.where(
+                    count(secretary_unknown) > 0,
+                    secretary + unknown_listed + "未填写是否参加上级培训。",
+                    f"{secretary}已参加上级党委组织的培训。",
+                ),
             ),
-        ),
-    )
-    add(
-        "secretary_training",
-        passed,
-        explanation.astype(object),
-        listed,
-        "001 §二(二)：基层党支部书记每年参加一次各级党委组织的培训",
-    )
+        )
+        add("secretary_training", passed, explanation.astype(object), listed)
 
     add(
         "secretary_present",
         secretaries == 1,
         np.where(
             secretaries == 1,
-            "名册中有书记1名。",
+            f"名册中有{secretary}1名。",
             np.where(
                 secretaries == 0,
-                "名册中没有书记（职务为“书记”的党员），应设书记1名。",
-                np.char.add("名册中有", secretaries.astype(str)) + "名书记，应只设1名。",
+                f"名册中没有{secretary}（职务为“{secretary}”的党员），应设{secretary}1名。",
+                np.char.add("名册中有", secretaries.astype(str)) + f"名{secretary}，应只设1名。",
             ),
         ).astype(object),
         np.full(size, "", dtype=object),
-        "支部工作条例：党支部设书记1名（正式党员不足7人的只设书记）",
     )
 
     run_text = np.array([f"{nm}（{mt}，{c}个月）" for nm, mt, c in zip(names, months_text, counted)], dtype=object)
@@ -269,7 +268,7 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
         + "。按规定无正当理由的按自行脱党处理，由支部研究决定（本工具只提示）。",
         f"没有党员{kind}{dues.lapse_months}个月未交纳党费。",
     )
-    add("dues_lapse", count(lapse) == 0, explanation.astype(object), listed, dues.source)
+    add("dues_lapse", count(lapse) == 0, explanation.astype(object), listed)
 
     joined, joined_known = _bools(roster, "wechat")
     answered = count(joined_known)
@@ -289,7 +288,7 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
         + np.where(ok, "", not_joined),
         "名册未填写“加入微信群”，无法检查入群比例。",
     )
-    add("wechat_share", np.where(has_data, ok, None), explanation.astype(object), not_joined, wechat_rule.source)
+    add("wechat_share", np.where(has_data, ok, None), explanation.astype(object), not_joined)
 
     rules = (
         pd.concat(rows, ignore_index=True)

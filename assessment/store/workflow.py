@@ -804,13 +804,19 @@ class BranchSession:
             moves = [
                 t
                 for t in workflow.moves_from(current.status)
-                if "branch" in t.roles and "self_assessment" in t.requires
+                if workflow.branch_role.id in t.roles and "self_assessment" in t.requires
             ]
             if not moves:
                 raise StoreError(f"本支部{self.year}年度的状态是“{current.label}”，现在不能申请考评")
             self._store._save_self(connection, self.branch_id, self.year, payload, self.actor, submit=True)
             return self._store._move(
-                connection, self.branch_id, self.year, moves[0].to, role="branch", actor=self.actor, reason=reason
+                connection,
+                self.branch_id,
+                self.year,
+                moves[0].to,
+                role=workflow.branch_role.id,
+                actor=self.actor,
+                reason=reason,
             )
 
         return self._write(work)

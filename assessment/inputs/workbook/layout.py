@@ -14,8 +14,6 @@ from typing import Literal
 from ...rubric import Rubric, format_percent
 from ...rubric.model import TermRule
 from ..frames import (
-    MEMBER_ROLES,
-    MEMBER_STATUSES,
     MONTHS,
     OPTIONAL_BRANCH_COLUMNS,
     OPTIONAL_SHEETS,
@@ -169,6 +167,16 @@ def _item_column(item, header: str) -> Column:
     raise AssertionError(f"unknown item kind {item.kind}")  # the rubric loader refuses these
 
 
+def _either(labels: tuple[str, ...]) -> str:
+    """书记、副书记或委员."""
+    return labels[0] if len(labels) == 1 else "、".join(labels[:-1]) + f"或{labels[-1]}"
+
+
+def _checks_secretary_training(rubric: Rubric) -> bool:
+    """Whether the roster's 参加上级培训 is checked for the secretary (members.yaml secretary_training)."""
+    return rubric.members.rules.secretary_training.upper_training_per_year > 0
+
+
 def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
     """Every input sheet, in workbook order, keyed like :class:`assessment.inputs.frames.Inputs`."""
     headers = sheet_columns(rubric)
@@ -314,6 +322,7 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         rows=20000,
     )
     h = headers["roster"]
+    members = rubric.members
     dues_note = "是＝已交纳，否＝未交纳，空白＝不需交纳（尚未入党或月份未到）"
     roster = SheetSpec(
         "roster",
@@ -322,19 +331,23 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         (
             bid(False),
             Column("name", h["name"], "text", required=True, width=10),
-            Column("status", h["status"], "choice", required=True, choices=MEMBER_STATUSES, width=12),
+            Column("status", h["status"], "choice", required=True, choices=members.status_labels, width=12),
             Column(
                 "role",
                 h["role"],
                 "choice",
                 required=True,
-                choices=MEMBER_ROLES,
-                note="支部委员会成员填书记、副书记或委员",
+                choices=members.role_labels,
+                note=f"支部委员会成员填{_either(members.committee_roles)}",
             ),
             Column("joined", h["joined"], "date", note="可不填", width=14),
             Column("sessions", h["sessions"], "count", required=True, note="本年度参加集中学习培训的次数"),
             Column(
-                "upper_training", h["upper_training"], "yes_no", note="本年度是否参加上级党委组织的培训（书记必填）"
+                "upper_training",
+                h["upper_training"],
+                "yes_no",
+                note="本年度是否参加上级党委组织的培训"
+                + (f"（{members.secretary_role}必填）" if _checks_secretary_training(rubric) else ""),
             ),
             *(Column(f"dues_{month}", h[f"dues_{month}"], "yes_no", note=dues_note, width=10) for month in MONTHS),
             Column(

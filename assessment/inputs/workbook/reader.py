@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ...rubric import Rubric
-from ..frames import SECRETARY_ROLE, Inputs
+from ..frames import Inputs
 from .layout import YES_NO, Column, SheetSpec, quorum_types, sheet_specs
 from .problems import Problem, WorkbookError
 
@@ -416,13 +416,16 @@ def _check_activities(sheet: _Sheet, quorum: dict[str, str], out: _Collector) ->
         out.cells(sheet, zero, spec.column("expected"), lambda row: f"{kinds.at[row]}的应到人数应大于0")
 
 
-def _check_roster(sheet: _Sheet, out: _Collector) -> None:
-    """The secretary's 参加上级培训 must be filled: it is what the training rule checks."""
-    if not (sheet.has("role") and sheet.has("upper_training")):
+def _check_roster(sheet: _Sheet, rubric: Rubric, out: _Collector) -> None:
+    """The secretary's 参加上级培训 must be filled when members.yaml checks the secretary's training:
+    it is what that rule reads."""
+    rule = rubric.members.rules.secretary_training
+    if rule.upper_training_per_year == 0 or not (sheet.has("role") and sheet.has("upper_training")):
         return
+    secretary = rubric.members.secretary_role
     roles = sheet.parsed["role"].values
-    needs = (roles == SECRETARY_ROLE).fillna(False) & sheet.parsed["upper_training"].blank
-    out.cells(sheet, needs, sheet.spec.column("upper_training"), "书记须填写“是”或“否”（用于检查书记年度培训）")
+    needs = (roles == secretary).fillna(False) & sheet.parsed["upper_training"].blank
+    out.cells(sheet, needs, sheet.spec.column("upper_training"), f"{secretary}须填写“是”或“否”（用于检查{rule.label}）")
 
 
 # ------------------------------------------------------------------ frames
@@ -529,7 +532,7 @@ def read_workbook(path: str | os.PathLike, rubric: Rubric) -> Inputs:
     if "activities" in sheets:
         _check_activities(sheets["activities"], quorum_types(rubric), collectors["activities"])
     if "roster" in sheets:
-        _check_roster(sheets["roster"], collectors["roster"])
+        _check_roster(sheets["roster"], rubric, collectors["roster"])
 
     problems = [problem for key in specs for problem in collectors[key].sorted()]
     if problems:
@@ -699,7 +702,7 @@ def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, b
     if key == "activities":
         _check_activities(sheet, quorum_types(rubric), out)
     elif key == "roster":
-        _check_roster(sheet, out)
+        _check_roster(sheet, rubric, out)
     if sheet.raw.empty and not out.items:
         out.add(2, None, None, "文件中没有任何数据行（表头应在第1行，数据从第2行开始）")
     problems = out.sorted()

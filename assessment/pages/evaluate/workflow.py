@@ -22,8 +22,6 @@ from ..components import FULL_WIDTH, escape, html_table, scroll_box
 
 __all__ = ["ReportDownload", "WorkflowPanel"]
 
-STAFF_ROLES = ("street", "district")  # the evaluator page acts for the 街道 or the 区委, never for a branch
-
 
 def _layout(**extra) -> widgets.Layout:
     return widgets.Layout(**{**FULL_WIDTH, **extra})
@@ -46,7 +44,8 @@ class WorkflowPanel(widgets.VBox):
         self.moves = widgets.HTML(layout=_layout())
         self.role = widgets.Dropdown(
             description="身份",
-            options=[(workflow.role(r).label, r) for r in STAFF_ROLES if any(x.id == r for x in workflow.roles)],
+            # the evaluator page acts for the 街道 or the 区委 (kind: staff), never for a branch
+            options=[(r.label, r.id) for r in workflow.staff_roles],
             layout=widgets.Layout(width="100%", max_width="12em", min_width="0"),
             style={"description_width": "initial"},
         )

@@ -397,7 +397,7 @@ class OverviewApp(widgets.VBox):
     def _render_summary(self) -> None:
         view = self.view
         counts = summary(view.results)
-        designated = view.designated(ov.DESIGNATED_STRONGEST)
+        designated = view.designated(self.rubric.workflow.holding("strongest"))
         counts["designated"] = int(designated.sum()) if designated is not None else "—"
         cards = "".join(
             f'<div class="siping-stat" data-key="{key}" style="flex:1 1 90px;min-width:90px;'
@@ -428,17 +428,18 @@ class OverviewApp(widgets.VBox):
     def _render_targets(self, progress: list[ov.TargetYear]) -> None:
         table = ov.target_table(progress)
         scope = self._scope()
+        example = ov.share_example(self.rubric)
+        years = [row.year for row in progress]
         notes = [
-            f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较（如 9/10 恰好达到90%）。",
+            f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较" + (f"（{example}）。" if example else "。"),
             (
                 "“最强”有两种口径：已评定最强 = 考评验收流程中本年度评定为“已评定最强”，或以往年度的评定在本年末仍在有效期内"
                 "（支委会任期内）且未撤销；达到最强标准（最强资格）= 按评分标准"
-                "达标、五强全部达到且没有否决项。2025年的目标按达到标准计（001 §一：“一半以上党支部达到‘最强党支部’标准”）。"
+                "达标、五强全部达到且没有否决项。"
             ),
+            *ov.strongest_target_notes(self.rubric, years),
+            *ov.target_notes(self.rubric, years),
         ]
-        if any(row.strongest_is_aim for row in progress):
-            notes.append("2023年“最强党支部”比例40%是“力争”目标（001 §一：“力争达到40%以上”），不是硬性指标。")
-        notes.append("原文把最后一年写作“2023年”，按“三年打基础、五年争优先”理解为2025年（评分标准中的选择）。")
         wrapping = "最强目标"
         self.targets.value = (
             _column_min_widths("siping-targets", {list(table.columns).index(wrapping) + 1: "13em"})

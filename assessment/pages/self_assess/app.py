@@ -599,7 +599,8 @@ class SelfAssessApp(widgets.VBox):
             f" · 当前状态：<b>{escape(status.label)}</b>{html.escape(period)}</div>"
         )
         can_apply = any(
-            "branch" in t.roles and "self_assessment" in t.requires for t in workflow.moves_from(status.status)
+            workflow.branch_role.id in t.roles and "self_assessment" in t.requires
+            for t in workflow.moves_from(status.status)
         )
         self.apply_button.disabled = not can_apply
         self.apply_hint.value = (

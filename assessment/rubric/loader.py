@@ -100,7 +100,7 @@ def _message(error: dict) -> str:
     if kind == "extra_forbidden":
         return f"未知字段（是否拼写有误？），值为 {value!r}"
     if kind == "literal_error":
-        return f"取值为 {value!r}，应为 {str(ctx.get('expected', '')).replace(' or ', '、')}"
+        return f"取值为 {value!r}，应为 {str(ctx.get('expected', '')).replace(' or ', '、').replace(', ', '、')}"
     if kind == "union_tag_invalid":
         known = str(ctx.get("expected_tags", "")).replace("'", "")
         return f"未知的类型“{ctx.get('tag')}”，可选：{known}"

@@ -1,6 +1,15 @@
-"""Voila as the README's run command starts it: ``python -m assessment.serve notebooks/ [voila options]``.
+"""Voila as the README's run command starts it: ``python -m assessment.serve [notebooks/] [voila options]``.
 
-The same Voila, configured by ``voila.json``, with one difference: its log never shows an access
+Voila with what the pages need, found in this package wherever it is installed:
+
+- the settings in ``voila.json`` beside this module (template ``siping``, culling of idle kernels, no
+  tracebacks on a page), read after any ``voila.json`` in the working directory or Jupyter's config
+  directories, which still override them;
+- the Voila template ``siping`` in ``jupyter/voila/templates/siping`` (no CDN: see its index.html.j2),
+  found by putting ``jupyter/`` first on ``JUPYTER_PATH``, the path Voila searches for templates;
+- the pages' notebooks (``notebooks/``) when no directory or notebook is named.
+
+One difference from plain Voila: its log never shows an access
 code. A secretary opens the self-assessment page from a link ``…?code=…``; Tornado writes the whole
 URL of every failed request to the log (twice: the error and the access line), and of every request
 with ``--debug``, so codes would end up in the server's log. Here a log filter writes the value of
@@ -12,9 +21,13 @@ reloads the page on a phone must not be locked out.)
 from __future__ import annotations
 
 import logging
+import os
 import re
 
+from traitlets import default
 from voila.app import Voila
+
+from .. import paths
 
 HIDDEN = "[已隐藏]"
 # code=… as a query parameter (after ? or &), up to the next parameter, space or quote
@@ -51,17 +64,28 @@ def hide_access_codes(*loggers: logging.Logger) -> HideAccessCodes:
     return found
 
 
+def add_template_path() -> None:
+    """Put the package's Jupyter data directory (the ``siping`` template) first on ``JUPYTER_PATH``."""
+    ours = str(paths.jupyter_data_dir())
+    others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != ours]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([ours, *others])
+
+
 class SipingVoila(Voila):
-    """Voila whose log hides access codes."""
+    """Voila with the package's settings, template and notebooks, whose log hides access codes."""
+
+    @default("config_file_paths")
+    def _config_file_paths_default(self):
+        # The first path wins, so ours comes last: a voila.json an administrator puts beside still applies.
+        return [*super()._config_file_paths_default(), str(paths.voila_config_dir())]
 
     def initialize(self, argv=None):
+        add_template_path()
         super().initialize(argv)
+        if not self.extra_args and not self.notebook_path and "root_dir" not in self.config.Voila:
+            self.root_dir = str(paths.notebooks_dir())
         hide_access_codes(self.log, logging.getLogger())
 
 
 def main(argv: list[str] | None = None) -> None:
     SipingVoila.launch_instance(argv)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

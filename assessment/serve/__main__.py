@@ -1,0 +1,5 @@
+"""``python -m assessment.serve``: see :mod:`assessment.serve`."""
+
+from . import main
+
+main()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import glossary as g
+from . import paths
 from .rubric import RubricError, default_rubric_dir, load_rubric
 from .rubric.model import FILES as RUBRIC_FILES
 
@@ -27,8 +28,8 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USER = 2
 
-DEFAULT_DEMO_PATH = Path("data") / "demo" / "demo_street.xlsx"
-DEMO_YEAR = 2025  # the year data/demo/demo_street.xlsx is for
+DEMO_YEAR = paths.DEMO_YEAR  # the year of data/demo/demo_street.xlsx
+DATABASE_DEFAULT = "环境变量 ASSESSMENT_DATABASE_URL，未设置时为数据目录中的 siping.sqlite"
 DEFAULT_PAGE_HOST = "127.0.0.1"
 DEFAULT_PAGE_PORT = 8866  # scripts/serve.sh's default
 SELF_ASSESS_PAGE = "self_assess.ipynb"
@@ -111,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment template 模板.xlsx\n"
             "  assessment validate 填报.xlsx\n"
             "  assessment score 填报.xlsx --year 2025 --out 结果.xlsx\n"
-            "  assessment demo --out data/demo/demo_street.xlsx\n"
+            "  assessment demo --out 演示.xlsx\n"
             "  assessment import 填报.xlsx --evaluator 张三 --year 2025\n"
             "  assessment export --out 结果.xlsx --year 2025\n"
             "  assessment rubric check rubrics/checklist.yaml\n"
@@ -123,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment report --year 2025 --out 报告/\n"
             "  assessment overview-export --year 2025 --out 总览.xlsx\n"
             "\n数据库：import/export 使用环境变量 ASSESSMENT_DATABASE_URL 指定的数据库，\n"
-            "未设置时使用 data/siping.sqlite；--database 可临时指定其他数据库。\n"
+            "未设置时使用数据目录中的 siping.sqlite；--database 可临时指定其他数据库。\n"
+            "数据目录：环境变量 ASSESSMENT_DATA_DIR；未设置时，在源码目录中运行为其中的 data/，\n"
+            f"安装后为用户数据目录（现为 {paths.data_dir()}）。\n"
             "\n退出码：0 成功；2 输入有误（已列出问题，未写入任何文件）；1 内部错误。"
         ),
     )
@@ -178,8 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         metavar="文件.xlsx",
         type=Path,
-        default=DEFAULT_DEMO_PATH,
-        help=f"输出文件（默认：{DEFAULT_DEMO_PATH}）",
+        default=None,
+        help=f"输出文件（默认：数据目录中的 demo/{paths.demo_workbook_name()}，现为 {paths.demo_output_path()}）",
     )
     p.add_argument(
         "--seed", metavar="N", type=_seed, default=2025, help="随机种子，同一种子生成相同的数据（默认：2025）"
@@ -190,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_year,
         default=None,
         help="生成演示街道该年度的数据（同一批支部逐年提升；默认：2025，"
-        "其他年度的默认输出为 data/demo/demo_street_年份.xlsx）",
+        "其他年度的默认输出为数据目录中的 demo/demo_street_年份.xlsx）",
     )
     p.add_argument(
         "--seed-workflow",
@@ -202,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--database",
         metavar="地址",
         default=None,
-        help="与 --seed-workflow 一起使用：数据库地址（默认：环境变量 ASSESSMENT_DATABASE_URL，未设置时为 data/siping.sqlite）",
+        help=f"与 --seed-workflow 一起使用：数据库地址（默认：{DATABASE_DEFAULT}）",
     )
 
     database_option = argparse.ArgumentParser(add_help=False)
@@ -210,8 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--database",
         metavar="地址",
         default=None,
-        help="数据库地址，如 sqlite:///data/siping.sqlite 或 postgresql://用户@主机/库名"
-        "（默认：环境变量 ASSESSMENT_DATABASE_URL，未设置时为 data/siping.sqlite）",
+        help=f"数据库地址，如 sqlite:///data/siping.sqlite 或 postgresql://用户@主机/库名（默认：{DATABASE_DEFAULT}）",
     )
 
     p = commands.add_parser(
@@ -536,12 +538,11 @@ def _cmd_demo(args) -> int:
     rubric = _rubric(args.rubric)
     if args.seed_workflow:
         return _seed_demo_workflow(args, rubric)
-    _check_xlsx(args.out)
-    if args.out == DEFAULT_DEMO_PATH and args.year not in (None, DEMO_YEAR):
-        args.out = DEFAULT_DEMO_PATH.with_name(f"demo_street_{args.year}.xlsx")
-    if args.out.parent == DEFAULT_DEMO_PATH.parent:
-        # The default place lives in the repository's data/ folder, which git does not keep.
+    if args.out is None:
+        # The data directory may not exist yet (a first run, or data/ of a fresh checkout).
+        args.out = paths.demo_output_path(args.year)
         args.out.parent.mkdir(parents=True, exist_ok=True)
+    _check_xlsx(args.out)
     year = args.year
     if year is None or year == DEMO_YEAR:
         inputs = generate_demo(rubric, seed=args.seed)

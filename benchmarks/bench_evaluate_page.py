@@ -20,7 +20,7 @@ seeded with the demo street (imported with its submissions) and one evaluator's 
     the page (performance.now), until the panel's 综合得分 text and the channel chart's image have
     both changed and the image is decoded (target ≤ 300 ms), median of ``--changes`` after two.
 
-Voila is started from the repository root (voila.json applies) with the test harness's own helper.
+Voila is started from the repository root (the package's voila.json applies) with the test harness's own helper.
 Kernels of closed visits stay until the server stops (about 130 MB each, ~25 per mode with the
 defaults). No short idle cull on purpose: the culler also shuts down *pooled* preheated kernels
 (they have no connection), and Voila then hands that dead kernel to the next visitor.

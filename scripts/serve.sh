@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Serve the pages in notebooks/ with standalone Voila (settings: voila.json at the repo root).
+# Serve the pages in notebooks/ with standalone Voila (settings: assessment/serve/voila.json).
 # PORT (default 8866) and HOST (default 127.0.0.1) choose where it listens.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,9 +22,11 @@ for year in "${demo_years[@]}"; do
     fi
 done
 
-# The pages read the database (ASSESSMENT_DATABASE_URL; unset: the embedded data/siping.sqlite).
-# An embedded database without any branch gets the demo street, so the pages have something to show.
+# The pages read the database (ASSESSMENT_DATABASE_URL; unset: siping.sqlite in the data directory,
+# data/ here unless ASSESSMENT_DATA_DIR says otherwise). An embedded database without any branch
+# gets the demo street, so the pages have something to show.
 if [ -z "${ASSESSMENT_DATABASE_URL:-}" ]; then
+    database="$(.venv/bin/python -c 'from assessment import paths; print(paths.database_path())')"
     if ! branches="$(.venv/bin/python -c 'import sys
 from assessment.store import Store, StoreError
 try:
@@ -32,11 +34,11 @@ try:
         print(len(store.branches()))
 except StoreError as error:
     sys.exit(f"serve: {error}")')"; then
-        echo "serve: 无法打开数据库 data/siping.sqlite（见上），未启动服务。" >&2
+        echo "serve: 无法打开数据库 $database（见上），未启动服务。" >&2
         exit 1
     fi
     if [ "$branches" = "0" ]; then
-        echo "serve: 把演示数据（${demo_years[*]}年度）导入数据库 data/siping.sqlite" >&2
+        echo "serve: 把演示数据（${demo_years[*]}年度）导入数据库 $database" >&2
         for year in "${demo_years[@]}"; do
             workbook="$(demo_workbook "$year")"
             if ! .venv/bin/python -m assessment import "$workbook" --evaluator 演示数据 --year "$year" >&2; then
@@ -52,8 +54,8 @@ except StoreError as error:
     fi
 fi
 
-# Voila reads voila.json from the directory it starts in, so start it here, at the repo root.
-# assessment.serve is Voila with an access log that hides access codes (?code=…).
+# assessment.serve is Voila with the package's settings and template, and an access log that hides
+# access codes (?code=…). A voila.json in the directory it starts in would override those settings.
 exec .venv/bin/python -m assessment.serve notebooks/ \
     --no-browser \
     --port="${PORT:-8866}" \

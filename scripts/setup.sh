@@ -40,8 +40,9 @@ siping_setup() (
     cd "$repo"
     hash="$(sha256sum pyproject.toml | cut -c1-16)"
     if [ ! -e ".venv/.installed-$hash" ]; then
-        echo "setup: pip install -e '.[test]'" >&2
-        if ! .venv/bin/python -m pip install -q -e '.[test]' >.venv/pip-install.log 2>&1; then
+        # test: what scripts/test.sh runs; dev: JupyterLab, to open the notebooks while working on them.
+        echo "setup: pip install -e '.[test,dev]'" >&2
+        if ! .venv/bin/python -m pip install -q -e '.[test,dev]' >.venv/pip-install.log 2>&1; then
             cat .venv/pip-install.log >&2
             exit 1
         fi
@@ -49,14 +50,11 @@ siping_setup() (
         touch ".venv/.installed-$hash"
     fi
 
-    # Voila looks for templates only in the Jupyter data paths, and an editable install leaves
-    # pyproject's data-files out, so link our template into the venv's share/jupyter.
-    template="$repo/share/jupyter/voila/templates/siping"
+    # The Voila template ships inside the package now (python -m assessment.serve finds it there);
+    # earlier versions of this script linked share/jupyter/voila/templates/siping into .venv.
     link=".venv/share/jupyter/voila/templates/siping"
-    if [ "$(readlink "$link" 2>/dev/null)" != "$template" ]; then
-        mkdir -p "$(dirname "$link")"
-        rm -rf "$link"
-        ln -s "$template" "$link"
+    if [ -L "$link" ]; then
+        rm -f "$link"
     fi
 )
 

@@ -5,6 +5,17 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 bash scripts/setup.sh
 
+# Lint and format first: a finding fails the run before the (long) tests start.
+lint_paths=(assessment tests benchmarks)
+if ! .venv/bin/ruff check "${lint_paths[@]}"; then
+    echo "test: ruff check 发现问题（见上）；可先运行 .venv/bin/ruff check --fix ${lint_paths[*]}。" >&2
+    exit 1
+fi
+if ! .venv/bin/ruff format --check "${lint_paths[@]}"; then
+    echo "test: 以上文件的格式不符合 ruff format；请运行 .venv/bin/ruff format ${lint_paths[*]}。" >&2
+    exit 1
+fi
+
 # The store tests also run on PostgreSQL when ASSESSMENT_TEST_POSTGRES_URL names a database. Unless it
 # is set already, start a local server for them (scripts/postgres.sh). In CI it is required.
 if [ -z "${ASSESSMENT_TEST_POSTGRES_URL:-}" ]; then

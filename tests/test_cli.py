@@ -72,8 +72,6 @@ def test_validate_a_missing_or_broken_file(capsys, tmp_path, content):
 
 # ------------------------------------------------------------------ score
 def test_score_writes_results_and_a_summary(capsys, sample_workbook, tmp_path):
-    pytest.importorskip("assessment.scoring")
-    pytest.importorskip("assessment.outputs.tables")
     out_path = tmp_path / "结果.xlsx"
     code, out, err = run(capsys, "score", sample_workbook, "--year", "2025", "--out", out_path)
     assert code == 0, err
@@ -84,14 +82,12 @@ def test_score_writes_results_and_a_summary(capsys, sample_workbook, tmp_path):
 
 
 def test_score_warns_when_the_log_has_no_activity_in_the_year(capsys, sample_workbook, tmp_path):
-    pytest.importorskip("assessment.outputs.tables")
     code, _, err = run(capsys, "score", sample_workbook, "--year", "2024", "--out", tmp_path / "r.xlsx")
     assert code == 0
     assert "活动记录中没有2024年的活动（只有2025年）" in err
 
 
 def test_score_to_a_csv_directory(capsys, sample_workbook, tmp_path):
-    pytest.importorskip("assessment.outputs.tables")
     out_dir = tmp_path / "结果"
     code, _, err = run(capsys, "score", sample_workbook, "--year", "2025", "--out", out_dir)
     assert code == 0, err
@@ -167,7 +163,6 @@ def test_an_internal_error_is_short_unless_debug(capsys, sample_workbook, monkey
 
 # ------------------------------------------------------------------ demo
 def test_demo_writes_a_valid_workbook(capsys, tmp_path):
-    pytest.importorskip("assessment.demo.street")
     out_path = tmp_path / "demo.xlsx"
     code, out, err = run(capsys, "demo", "--out", out_path, "--seed", "3")
     assert code == 0, err

@@ -12,6 +12,7 @@ from assessment.demo.street import generate_demo
 from assessment.demo.synthetic import synthetic_inputs
 from assessment.inputs.frames import sheet_columns
 from assessment.rubric import load_rubric
+from assessment.scoring import score
 
 YEAR = 2025
 
@@ -287,8 +288,7 @@ def test_synthetic_inputs_uneven_rows(rubric):
 
 # ----------------------------------------------------------------- scoring
 def test_demo_street_scores_into_a_spread(rubric, demo):
-    scoring = pytest.importorskip("assessment.scoring")
-    results = scoring.score(rubric, demo, year=YEAR)
+    results = score(rubric, demo, year=YEAR)
     b = results.branches
     assert len(b) == 60
     standardized = b["standardized"].astype(bool)

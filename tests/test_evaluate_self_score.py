@@ -9,6 +9,7 @@ arithmetic, not by calling the scoring code under test.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pytest
@@ -48,6 +49,10 @@ def points_for(item, value) -> Fraction:
         return max(Fraction(0), top - item.per * max(item.target - Fraction(str(value)), 0))
     if item.kind == "deduction":
         return max(Fraction(0), top - item.per * Fraction(str(value)))
+    if item.kind == "rate_steps":
+        steps = max(item.target - Fraction(str(value)), 0) / item.step
+        steps = {"floor": math.floor, "ceil": math.ceil, "prorate": lambda s: s}[item.partial](steps)
+        return max(Fraction(0), top - item.per * steps)
     raise AssertionError(item.kind)
 
 
@@ -345,16 +350,33 @@ def test_a_self_assessment_made_under_another_rubric_version_is_shown_escaped(st
     )
 
 
+def full_marks(item) -> str:
+    """What a branch enters to earn an item's top points."""
+    if item.kind == "points":
+        return format_fraction(item.max)
+    if item.kind == "level":
+        return max(item.levels, key=lambda level: level.points).label
+    if item.kind in ("count_shortfall", "rate_steps"):
+        return format_fraction(item.target)
+    if item.kind == "deduction":
+        return "0"
+    raise AssertionError(item.kind)
+
+
+def weighted_total(rubric: Rubric, values: dict) -> Fraction:
+    """组织评定 by 001's rule, exactly: Σ weight × points/max × 100 over the base items, a blank item 0."""
+    return sum(
+        (Fraction(item.weight) * points_for(item, values[item]) / item.max * 100 for item in values),
+        Fraction(0),
+    )
+
+
 def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubric):
     import datetime as dt
 
-    import numpy as np
-
-    from assessment.analysis.self_assessment import payload_item_points
     from assessment.pages.evaluate.self_scores import self_side
     from assessment.rubric import load_rubric_texts, read_rubric_texts
     from assessment.rubric.settings import Change, apply_changes
-    from assessment.scoring.channels import org_score
 
     # Given a rubric whose first two items weigh otherwise than max/100
     texts, _ = read_rubric_texts()
@@ -369,20 +391,28 @@ def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubr
             ],
         )
     )
+    first = rubric.items[0]
+    assert first.kind == "points" and not rubric.bonus_items
+
+    def submitted(values: dict):
+        payload = self_payload(rubric, values)
+        stored = SelfAssessment("B01", YEAR, "submitted", payload, rubric.version, dt.datetime(2025, 3, 1), "支部")
+        return self_side(rubric, "B01", stored)
+
     # and a self-assessment with every item at full marks but the first at half
-    values = {item: format_fraction(item.max) for item in base_items(rubric) if item.kind == "points"}
+    values = {item: full_marks(item) for item in base_items(rubric)}
     values[first] = format_fraction(Fraction(first.max) / 2)
-    payload = self_payload(rubric, values)
-    for item in base_items(rubric):
-        if item.kind != "points":
-            payload["org"]["items"][item.id]["value"] = blank_payload(rubric)["org"]["items"][item.id]["value"]
-    stored = SelfAssessment("B01", YEAR, "submitted", payload, rubric.version, dt.datetime(2025, 3, 1), "支部")
-    side = self_side(rubric, "B01", stored)
-    # Then 自查总分 is the 组织评定 the scoring gives the filled items (not their plain sum)
-    points = payload_item_points(rubric, "B01", payload).to_frame().T
-    filled = [item for item in base_items(rubric) if not np.isnan(float(points[item.id].iloc[0]))]
-    partial = sum(float(i.weight) * float(points[i.id].iloc[0]) / float(i.max) for i in filled) * 100
-    assert side.total == Fraction(round(partial * 100), 100)
-    assert side.total != sum(Fraction(str(points[i.id].iloc[0])) for i in filled)
-    if len(filled) == len(base_items(rubric)):
-        assert float(side.total) == pytest.approx(org_score(rubric, points)[0])
+    side = submitted(values)
+    # Then 自查总分 is the 组织评定 of those points, worked out here from the rubric's numbers
+    expected = weighted_total(rubric, values)
+    assert expected == 100 - (Fraction(first.weight) * 100) / 2  # only the first item's half is lost
+    assert side.unfilled == 0 and side.bonus == 0
+    assert side.total == round(expected, rubric.meta.decimals)
+    # and not the plain sum of the points
+    assert side.total != sum(points_for(item, value) for item, value in values.items())
+
+    # When the branch fills only the items scored in points, the blank ones count 0 and are 未填
+    points_only = {item: value for item, value in values.items() if item.kind == "points"}
+    side = submitted(points_only)
+    assert side.unfilled == len(base_items(rubric)) - len(points_only) > 0
+    assert side.total == round(weighted_total(rubric, points_only), rubric.meta.decimals)

@@ -79,8 +79,16 @@ def test_cli_demo_year_writes_that_year(capsys, tmp_path, rubric, years):
         )
 
 
-def test_cli_demo_year_defaults_to_a_file_per_year(capsys, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def test_cli_demo_year_defaults_to_a_file_per_year_in_the_data_directory(capsys, tmp_path, monkeypatch):
+    # Given a data directory that does not exist yet, and another working directory
+    monkeypatch.setenv("ASSESSMENT_DATA_DIR", str(tmp_path / "data"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    # When the demo of 2024 is written without --out
     assert main(["demo", "--year", "2024"]) == 0
+    # Then it lands in the data directory's demo/, under that year's name
     assert (tmp_path / "data" / "demo" / "demo_street_2024.xlsx").is_file()
     assert not (tmp_path / "data" / "demo" / "demo_street.xlsx").exists()
+    assert str(tmp_path / "data" / "demo" / "demo_street_2024.xlsx") in capsys.readouterr().out
+    assert list(elsewhere.iterdir()) == []

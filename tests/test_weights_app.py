@@ -10,13 +10,13 @@ from fractions import Fraction
 
 import pytest
 
-from assessment.analysis import Baseline, compare, rescore
 from assessment.demo.street import generate_demo
 from assessment.pages.weights import app as weights_module
 from assessment.pages.weights.app import NO_STORE, REBALANCE_RULE, WeightsApp
 from assessment.pages.weights.views import CHANGED_ROW
 from assessment.rubric import load_rubric_texts, read_rubric_texts
-from assessment.rubric.settings import Change, apply_to_rubric, prepare_version
+from assessment.rubric.settings import Change, prepare_version
+from assessment.scoring import score
 from assessment.store import Store
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
@@ -93,17 +93,21 @@ def test_moving_a_weight_rebalances_the_others_and_rescores(app, rubric, demo):
     assert app.controls["channels.member"].value == pytest.approx(0.14)
     assert "合计 <b>1</b>" in app.sums["channels"].value
 
-    # And the ranking, the highlights, the chart and the summary follow the new rubric
-    candidate = apply_to_rubric(rubric, app.changes())
-    expected = compare(app.before, rescore(Baseline.from_inputs(rubric, demo, year=YEAR), candidate))
+    # And the ranking follows Σ channel weight × channel score with the new weights, worked out here from
+    # the channel scores (which these weights do not change), not by the page's re-scoring
+    channels = score(rubric, demo, year=YEAR).branches
+    composite = sum(float(weights[f"channels.{c}"]) * channels[c] for c in ("org", "member", "public", "social"))
     assert app.ranking.value != ranking_before
     assert bytes(app.chart.value) != chart_before
-    assert set(highlighted_rows(app)) == set(expected.index[expected["changed"]])
-    assert len(highlighted_rows(app)) > 0
+    assert app.ranked_ids()[:5] == list(composite.sort_values(ascending=False).index[:5])
+    # and on the demo street these branches change grade, 达标, stars or 最强资格 (highlighted), 46 move
+    assert sorted(highlighted_rows(app)) == [
+        *("JD002", "JD003", "JD005", "JD007", "JD008", "JD010", "JD011", "JD014", "JD017", "JD018", "JD019"),
+        *("JD022", "JD030", "JD035", "JD039", "JD040", "JD044", "JD045", "JD050", "JD052", "JD053", "JD054"),
+        *("JD057", "JD058", "JD059"),
+    ]
     assert CHANGED_ROW["style"] in app.ranking.value
-    assert app.ranked_ids()[0] == expected["rank_after"].idxmin()
-    moved = int((expected["rank_move"] != 0).sum())
-    assert f"{moved}个支部排名变化" in app.summary.value
+    assert "46个支部排名变化" in app.summary.value
 
 
 def test_a_locked_weight_stays_and_equalize_shares_the_rest(app):

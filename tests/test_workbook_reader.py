@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.styles import Font
 
+from assessment.demo.street import generate_demo
 from assessment.inputs.frames import sheet_columns
 from assessment.inputs.workbook import Problem, WorkbookError, read_workbook
 from assessment.outputs.input_workbook import write_input_workbook
@@ -77,8 +78,7 @@ def test_output_dtypes_follow_the_contract(sample_workbook, default_rubric):
 
 
 def test_round_trip_of_the_demo_street(tmp_path, default_rubric):
-    demo = pytest.importorskip("assessment.demo.street")
-    inputs = demo.generate_demo(default_rubric, seed=7, n_branches=20)
+    inputs = generate_demo(default_rubric, seed=7, n_branches=20)
     path = write_input_workbook(inputs, default_rubric, tmp_path / "demo.xlsx")
     back = read_workbook(path, default_rubric)
     for name, frame in inputs.frames().items():

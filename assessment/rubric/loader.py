@@ -20,11 +20,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
 
+from .. import paths
 from ..glossary import FIELD_LABELS
 from .model import FILES, Rubric
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_RUBRIC_DIR = REPO_ROOT / "rubrics"
+# The rubric shipped with the package: rubrics/ of the source tree (see assessment/paths.py).
+DEFAULT_RUBRIC_DIR = paths.shipped_rubric_dir()
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ class RubricError(ValueError):
 
 
 def default_rubric_dir() -> Path:
-    return Path(os.environ.get("ASSESSMENT_RUBRIC_DIR", DEFAULT_RUBRIC_DIR))
+    """``$ASSESSMENT_RUBRIC_DIR``, else the shipped rubric."""
+    return paths.rubric_dir()
 
 
 def _plain(node: Any) -> Any:
@@ -147,10 +149,7 @@ def _parse_yaml(text: str, display: str) -> tuple[Any, list[RubricProblem]]:
 
 
 def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    return paths.display_path(path)
 
 
 def read_rubric_texts(

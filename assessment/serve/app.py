@@ -1,7 +1,16 @@
-"""Voila as this project serves it: ``python -m assessment.serve <notebooks dir> [options]``.
+"""Voila as this project serves it: ``python -m assessment.serve [notebooks dir] [options]``.
 
-Standalone Voila (a visitor cannot run code), configured by ``voila.json``, with the project's guards
-(:mod:`assessment.serve.handlers`) and a log that hides access codes (:mod:`assessment.serve.logs`).
+Standalone Voila (a visitor cannot run code) with the project's guards (:mod:`assessment.serve.handlers`)
+and a log that hides access codes (:mod:`assessment.serve.logs`), and with what the pages need, found in
+this package wherever it is installed:
+
+- the settings in ``voila.json`` beside this module (template ``siping``, culling of idle kernels, no
+  tracebacks on a page, the executor's timeout), read after any ``voila.json`` in the working directory
+  or Jupyter's config directories, which still override them;
+- the Voila template ``siping`` in ``jupyter/voila/templates/siping`` (no CDN: see its index.html.j2),
+  found by putting ``jupyter/`` first on ``JUPYTER_PATH``, the path Voila searches for templates;
+- the pages' notebooks (``notebooks/``) when no directory or notebook is named.
+
 Settings of its own, on the command line or in ``voila.json`` under ``SipingVoila``:
 
 - ``--SipingVoila.mode=internal|public`` — the internal server serves every page; the public server only
@@ -13,13 +22,15 @@ Settings of its own, on the command line or in ``voila.json`` under ``SipingVoil
 from __future__ import annotations
 
 import logging
+import os
 
 from jupyter_server.services.kernels.handlers import _kernel_id_regex
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
-from traitlets import Enum, Float, Int, List, Unicode
+from traitlets import Enum, Float, Int, List, Unicode, default
 from voila.app import Voila
 
+from .. import paths
 from .handlers import KERNEL_ENV, GuardedPage, Limits, NotFound, StartPage, V1KernelWebsocket
 from .logs import hide_access_codes
 
@@ -28,6 +39,13 @@ __all__ = ["SipingKernelManager", "SipingVoila", "main"]
 # Headers every response of ours and of Voila's handlers carries (JupyterHandler.set_default_headers):
 # a page address may hold an access code, so it never travels on as a Referer.
 HEADERS = {"Referrer-Policy": "no-referrer"}
+
+
+def add_template_path() -> None:
+    """Put the package's Jupyter data directory (the ``siping`` template) first on ``JUPYTER_PATH``."""
+    ours = str(paths.jupyter_data_dir())
+    others = [p for p in os.environ.get("JUPYTER_PATH", "").split(os.pathsep) if p and p != ours]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([ours, *others])
 
 
 class SipingKernelManager(AsyncMappingKernelManager):
@@ -58,8 +76,16 @@ class SipingVoila(Voila):
         Unicode(), config=True, help="除四个页面外另外提供的笔记本文件名（供测试和性能基准使用，需登录）。"
     )
 
+    @default("config_file_paths")
+    def _config_file_paths_default(self):
+        # The first path wins, so ours comes last: a voila.json an administrator puts beside still applies.
+        return [*super()._config_file_paths_default(), str(paths.voila_config_dir())]
+
     def initialize(self, argv=None):
+        add_template_path()
         super().initialize(argv)
+        if not self.extra_args and not self.notebook_path and "root_dir" not in self.config.Voila:
+            self.root_dir = str(paths.notebooks_dir())
         self.voila_configuration.multi_kernel_manager_class = (
             f"{SipingKernelManager.__module__}.{SipingKernelManager.__qualname__}"
         )

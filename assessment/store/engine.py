@@ -1,7 +1,8 @@
 """Where the database is and how to connect to it.
 
 ``ASSESSMENT_DATABASE_URL`` names the database; without it the store uses an SQLite file,
-``data/siping.sqlite`` under the repository root. Several Voila servers of one district share
+``siping.sqlite`` in the data directory (:func:`assessment.paths.data_dir`: ``$ASSESSMENT_DATA_DIR``,
+``data/`` of a checkout, or the per-user data directory). Several Voila servers of one district share
 one PostgreSQL database instead: ``postgresql+psycopg://user:password@host/dbname`` (a plain
 ``postgresql://`` URL means the same: psycopg 3 is the driver we ship).
 """
@@ -10,20 +11,19 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 
+from .. import paths
+
 ENV_VAR = "ASSESSMENT_DATABASE_URL"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_SQLITE_PATH = REPO_ROOT / "data" / "siping.sqlite"
 # How long a writer waits for another process's write transaction on SQLite (seconds).
 SQLITE_BUSY_TIMEOUT = 60
 
 
 def default_url() -> str:
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    return f"sqlite:///{paths.database_path()}"
 
 
 def resolve_url(url: str | URL | None = None) -> URL:
@@ -35,7 +35,7 @@ def resolve_url(url: str | URL | None = None) -> URL:
     if url is None or (isinstance(url, str) and not url.strip()):
         url = os.environ.get(ENV_VAR, "").strip() or None
     if url is None:
-        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+        paths.database_path().parent.mkdir(parents=True, exist_ok=True)
         url = default_url()
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):

@@ -3,8 +3,8 @@
 Helpers are offered as fixtures that return the function (``open_page``, ``page_problems``,
 ``external_requests``, ``launch_chromium``), so that tests never import conftest.
 
-Voila is started from the repository root, so voila.json (template, culling, no tracebacks) applies
-exactly as it does for scripts/serve.sh. Browser tests never skip: when Chromium cannot start they
+Voila is started as scripts/serve.sh starts it (``python -m assessment.serve``, from the repository
+root), so the package's voila.json (template, culling, no tracebacks) applies exactly as there. Browser tests never skip: when Chromium cannot start they
 fail and say why, so that CI cannot go green without having opened a page.
 """
 
@@ -177,7 +177,7 @@ def voila_url(voila_notebooks) -> str:
 
 @pytest.fixture(scope="session")
 def voila_smoke(voila_server) -> VoilaServer:
-    """Voila serving tests/browser/fixtures (smoke.ipynb), with the repository's voila.json."""
+    """Voila serving tests/browser/fixtures (smoke.ipynb), with the package's voila.json."""
     return voila_server(FIXTURES, "voila-smoke.log", ["--SipingVoila.extra_pages=smoke.ipynb"])
 
 

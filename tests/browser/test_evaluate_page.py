@@ -166,6 +166,12 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     # When the evaluator submits
     page.get_by_role("button", name="提交", exact=True).click()
     page.get_by_text("已提交第 2 号修订").wait_for(state="visible", timeout=15_000)
+    # Then the stored revision holds the comment and the evidence check with the scores
+    with Store(evaluate_server.database_url) as store:
+        submitted = store.current_submissions("JD001", YEAR)[EVALUATOR]
+    s1 = submitted.payload["org"]["items"]["s1"]
+    assert submitted.revision_no == 2
+    assert (s1["value"], s1["comment"], s1["evidence"]) == ("4", "花名册与系统一致", {"党员花名册": "seen"})
     # And the several-evaluators section now merges the imported submission with this one
     merged = page.locator(".siping-evaluate").get_by_text("合并结果（2位考评人）")
     merged.wait_for(state="visible", timeout=10_000)
@@ -189,6 +195,9 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     assert IMPORTER in history.locator("tr[data-revision='1']").inner_text()
     assert page.get_by_text("你已提交第 2 号修订").is_visible()
     expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_value("4")
+    expect(
+        page.locator(".siping-item", has_text="s1 支部设置规范").get_by_placeholder("评语、发现的问题（可不填）")
+    ).to_have_value("花名册与系统一致")
     wait_composite(page, S1_AT_4_COMPOSITE)
     assert page.get_by_role("button", name="提交更正").is_visible()
     assert not page.get_by_text("发现未提交的草稿").is_visible()
@@ -214,9 +223,14 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         expect(page.locator(".siping-item", has_text="s2 支部委员会设置").locator(".siping-beside")).to_have_text(
             "自评：1 分 考核分 4.5 分 · 差 +3.5 分", timeout=30_000
         )
+        # A department's opinion is added on the 社会评价 tab, and the tab shows it as a second row
         page.get_by_role("tab", name="社会评价").click()
+        departments = page.get_by_label("部门", exact=True)
+        before = departments.count()
         page.get_by_role("button", name="添加部门意见").click()
-        page.get_by_label("部门", exact=True).fill("街道综治办")
+        expect(departments).to_have_count(before + 1)
+        departments.last.fill("街道综治办")
+        expect(departments.last).to_have_value("街道综治办")
         page.get_by_role("tab", name="组织评定").click()
         screenshot_whole_page(page, "evaluate-phone.png", ".siping-evaluate")
         # Then nothing makes the page wider than the screen

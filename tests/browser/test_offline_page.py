@@ -1,4 +1,4 @@
-"""A Voila page served with our voila.json works, and loads nothing from outside its own server.
+"""A Voila page served with our voila.json (assessment/serve/voila.json) works, and loads nothing from outside its own server.
 
 The pages will be served on government intranets where a firewall silently drops traffic to public
 hosts; there a page that links anything outside its server waits for that request to time out.

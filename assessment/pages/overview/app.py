@@ -16,7 +16,6 @@ filters every view to its branches; the district (全区) shows all of them plus
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -25,6 +24,7 @@ import pandas as pd
 import traitlets
 
 from ... import glossary as g
+from ... import paths
 from ...analysis import overview as ov
 from ...inputs.frames import Inputs
 from ...outputs import charts
@@ -51,8 +51,7 @@ from ..components import (
 
 __all__ = ["DEMO_WORKBOOK", "OverviewApp", "OverviewState", "overview_app"]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_WORKBOOK = REPO_ROOT / "data" / "demo" / "demo_street.xlsx"
+DEMO_WORKBOOK = paths.shipped_demo_workbook()
 DEMO_YEAR = 2025
 
 TITLE = "街道党支部标准化规范化考评总览"
@@ -80,8 +79,8 @@ STREETS_NOTE = "各街道的比例以本街道党支部总数为分母，与全�
 
 
 def demo_workbook_path() -> Path:
-    """$ASSESSMENT_DEMO_WORKBOOK, else data/demo/demo_street.xlsx in the repository (used by the 权重 page)."""
-    return Path(os.environ.get("ASSESSMENT_DEMO_WORKBOOK", DEMO_WORKBOOK))
+    """$ASSESSMENT_DEMO_WORKBOOK, else the shipped data/demo/demo_street.xlsx (used by the 权重 page)."""
+    return paths.demo_workbook()
 
 
 class OverviewState(traitlets.HasTraits):

@@ -11,6 +11,7 @@ Nothing turns escaping off.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import logging
 import math
@@ -35,17 +36,21 @@ __all__ = [
     "EMPTY",
     "FULL_WIDTH",
     "TEMPLATES",
+    "VETO_CSS",
+    "VETO_STATUS",
     "Markup",
     "PageState",
     "app_logger",
     "download_link_html",
     "error_html",
+    "field_value",
     "figure_image",
     "format_cell",
     "guarded",
     "html_box",
     "html_table",
     "info_html",
+    "input_text",
     "layout",
     "macros",
     "notice_html",
@@ -54,6 +59,7 @@ __all__ = [
     "section_title",
     "set_figure",
     "title_html",
+    "with_field",
 ]
 
 EMPTY = "—"
@@ -80,6 +86,46 @@ def format_cell(value: Any, decimals: int = 2) -> str:
         return f"{number:.{decimals}f}"
     text = str(value)
     return text if text else EMPTY
+
+
+VETO_STATUS = {True: glossary.PASS, False: "否决", None: glossary.UNKNOWN}  # a veto rule's outcome, as shown
+VETO_CSS = {True: "ok", False: "bad", None: "unknown"}  # the .siping-tag class of that outcome
+
+
+# ------------------------------------------------------------------ form fields
+def input_text(value: Any) -> str:
+    """A payload value as a text field shows it: 12.0 → "12", None → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:g}"
+    return str(value)
+
+
+def field_value(payload: Mapping[str, Any], path: str) -> Any:
+    """The payload's value at ``path`` (``org.items.s1.value``, ``member.excellent`` …), None where absent."""
+    node: Any = payload
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def with_field(payload: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A copy of ``payload`` with the field at ``path`` (``org.items.s1.value``, ``social.0.opinion``…) set."""
+    new = copy.deepcopy(dict(payload))
+    parts = path.split(".", 4) if path.startswith("org.items.") else path.split(".")
+    target: Any = new
+    for part in parts[:-1]:
+        if isinstance(target, list):
+            target = target[int(part)]
+        else:
+            target = target.setdefault(part, {})
+    target[parts[-1]] = value
+    return new
 
 
 # ------------------------------------------------------------------ templates

@@ -19,9 +19,9 @@ import ipywidgets as widgets
 from ...inputs.payload import FieldProblem
 from ...inputs.workbook.layout import sheet_specs
 from ...rubric import ChecklistItem, Rubric, format_fraction
-from ..components import html_box, layout, macros
+from ..components import html_box, input_text, layout, macros
 
-__all__ = ["EVIDENCE_OPTIONS", "EvaluationForm", "input_text"]
+__all__ = ["EVIDENCE_OPTIONS", "EvaluationForm"]
 
 UNSET = ""  # the "请选择" / "未填" option of a choice: None in the payload
 UNCHECKED = "unchecked"  # the "未查" evidence state: None in the payload
@@ -31,17 +31,6 @@ YES_NO_OPTIONS = [("是", "是"), ("否", "否"), ("未填", UNSET)]
 CHOOSE = "请选择"
 
 OnChange = Callable[[str, Any], None]
-
-
-def input_text(value: Any) -> str:
-    """A payload value as a text field shows it: 12.0 → "12", None → ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
-    return str(value)
 
 
 def _choice_value(value: Any) -> str:

@@ -35,8 +35,7 @@ from ...scoring import Results
 from ...scoring.channels import org_bonus, org_score
 from ...scoring.numbers import quantize
 from ...store import SelfAssessment
-from ..components import format_cell, html_box, macros
-from .form import input_text
+from ..components import format_cell, html_box, input_text, macros
 from .views import local_time
 
 __all__ = ["NO_SELF_ASSESSMENT", "SelfScoreView", "SelfSide", "SelfValue", "exact_points", "self_side"]

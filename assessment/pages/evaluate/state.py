@@ -5,29 +5,14 @@ Widgets change it only through :meth:`EvaluateState.update`; the views observe i
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 import traitlets
 
-from ..components import PageState
+from ..components import PageState, with_field
 
-__all__ = ["EvaluateState", "scoring_key", "with_field"]
-
-
-def with_field(payload: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of ``payload`` with the field at ``path`` (``org.items.s1.value``, ``social.0.opinion``…) set."""
-    new = copy.deepcopy(dict(payload))
-    parts = path.split(".", 4) if path.startswith("org.items.") else path.split(".")
-    target: Any = new
-    for part in parts[:-1]:
-        if isinstance(target, list):
-            target = target[int(part)]
-        else:
-            target = target.setdefault(part, {})
-    target[parts[-1]] = value
-    return new
+__all__ = ["EvaluateState", "scoring_key"]
 
 
 def scoring_key(payload: Mapping[str, Any]) -> Any:

@@ -24,7 +24,18 @@ from ...inputs.payload import FieldProblem
 from ...outputs import charts
 from ...rubric import Rubric, format_fraction
 from ...scoring import Results
-from ..components import Markup, figure_image, format_cell, html_box, html_table, layout, macros, scroll_box
+from ..components import (
+    VETO_CSS,
+    VETO_STATUS,
+    Markup,
+    figure_image,
+    format_cell,
+    html_box,
+    html_table,
+    layout,
+    macros,
+    scroll_box,
+)
 
 __all__ = [
     "LOCAL_ZONE",
@@ -40,8 +51,6 @@ __all__ = [
 ]
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-VETO_STATUS = {True: g.PASS, False: "否决", None: g.UNKNOWN}
-VETO_CSS = {True: "ok", False: "bad", None: "unknown"}
 REVISION_STATUS = {"submitted": "已提交", "superseded": "已被更正"}
 # Smaller than the overview page's charts: they are redrawn while the evaluator types.
 CHART_DPI = 80

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import glossary as g
+from .demo.files import DEMO_YEAR  # the year data/demo/demo_street.xlsx is for
 from .rubric import RubricError, default_rubric_dir, load_rubric
 from .rubric.model import FILES as RUBRIC_FILES
 
@@ -28,7 +29,6 @@ EXIT_INTERNAL = 1
 EXIT_USER = 2
 
 DEFAULT_DEMO_PATH = Path("data") / "demo" / "demo_street.xlsx"
-DEMO_YEAR = 2025  # the year data/demo/demo_street.xlsx is for
 DEFAULT_PAGE_HOST = "127.0.0.1"
 DEFAULT_PAGE_PORT = 8866  # scripts/serve.sh's default
 SELF_ASSESS_PAGE = "self_assess.ipynb"

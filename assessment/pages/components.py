@@ -46,12 +46,12 @@ __all__ = [
     "field_value",
     "figure_image",
     "format_cell",
+    "full_width",
     "guarded",
     "html_box",
     "html_table",
     "info_html",
     "input_text",
-    "layout",
     "macros",
     "notice_html",
     "page_style",
@@ -209,24 +209,22 @@ def download_link_html(data: bytes, filename: str, mime: str, label: str) -> Mar
 
 
 # ------------------------------------------------------------------ widgets
-def layout(**extra) -> widgets.Layout:
+def full_width(**extra) -> widgets.Layout:
     """A full-width layout (:data:`FULL_WIDTH`) with ``extra`` on top."""
     return widgets.Layout(**{**FULL_WIDTH, **extra})
 
 
 def html_box(value: str = "", css: str = "", **layout_extra) -> widgets.HTML:
     """An HTML widget as wide as its column, with the CSS class ``css`` (if any)."""
-    box = widgets.HTML(value, layout=layout(**layout_extra))
+    box = widgets.HTML(value, layout=full_width(**layout_extra))
     if css:
         box.add_class(css)
     return box
 
 
 @functools.cache
-def _page_css(template: str | None) -> str:
-    base = _components().base_style()
-    own = TEMPLATES.get_template(template).render() if template else ""
-    return str(Markup("<style>{}{}</style>").format(base, Markup(own)))
+def _page_css(template: str | None) -> Markup:
+    return _components().page_style(template)
 
 
 def page_style(template: str | None = None) -> widgets.HTML:
@@ -314,18 +312,3 @@ def guarded(message: str, on_error: Callable[[str], None]) -> Callable[[Callable
         return wrapper
 
     return decorate
-
-
-# ------------------------------------------------------------------ TEMPORARY: for the pages not yet on templates
-def escape(value: Any) -> str:
-    import html
-
-    return html.escape(format_cell(value), quote=True)
-
-
-def html_list(items: Iterable[str]) -> str:
-    return (
-        '<ul style="margin:4px 0 8px 1.2em;padding:0">'
-        + "".join(f'<li style="margin:2px 0">{item}</li>' for item in items)
-        + "</ul>"
-    )

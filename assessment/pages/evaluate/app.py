@@ -31,7 +31,7 @@ from ...inputs.payload import blank_payload, check_payload, inputs_for, parse_pa
 from ...rubric import Rubric
 from ...scoring import Results, score
 from ...store import Store, StoreError
-from ..components import app_logger, error_html, guarded, html_box, layout, page_style, section_title, title_html
+from ..components import app_logger, error_html, full_width, guarded, html_box, page_style, section_title, title_html
 from .form import EvaluationForm
 from .self_scores import SelfScoreView
 from .state import EvaluateState, scoring_key
@@ -65,7 +65,7 @@ class EvaluateApp(widgets.VBox):
     """The 考评 page as one widget: ``EvaluateApp(store, rubric)``."""
 
     def __init__(self, store: Store | None, rubric: Rubric | None, *, error: str = ""):
-        super().__init__(layout=layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-evaluate")
         self.store = store
@@ -107,7 +107,7 @@ class EvaluateApp(widgets.VBox):
         self.open_message = html_box()
         self.topbar = widgets.Box(
             [self.branch_picker, self.year_picker, self.evaluator, self.open_button],
-            layout=layout(display="flex", flex_flow="row wrap", align_items="center"),
+            layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.topbar.add_class("siping-topbar")
         # --- session
@@ -118,14 +118,14 @@ class EvaluateApp(widgets.VBox):
         self.discard_button = widgets.Button(description="放弃草稿")
         self.draft_offer = widgets.VBox(
             [self.offer_text, widgets.HBox([self.restore_button, self.discard_button])],
-            layout=layout(display="none"),
+            layout=full_width(display="none"),
         )
         self.draft_offer.add_class("siping-offer")
         # --- result panel with the submit controls under its scores, history, reconciliation
         self.reason = widgets.Textarea(
             description="更正原因",
             placeholder="再次提交即为更正，请写明更正的原因（必填）",
-            layout=layout(height="4em", display="none"),
+            layout=full_width(height="4em", display="none"),
             style={"description_width": "initial"},
         )
         self.submit_button = widgets.Button(
@@ -133,7 +133,7 @@ class EvaluateApp(widgets.VBox):
         )
         self.submit_message = html_box()
         self.submit_box = widgets.VBox(
-            [self.reason, self.submit_button, self.submit_message], layout=layout(margin="4px 0 8px")
+            [self.reason, self.submit_button, self.submit_message], layout=full_width(margin="4px 0 8px")
         )
         self.submit_box.add_class("siping-submit")
         self.panel = ResultPanel(actions=self.submit_box)
@@ -142,12 +142,12 @@ class EvaluateApp(widgets.VBox):
         self.self_scores: SelfScoreView | None = None  # built with the form
         self.workflow_panel = WorkflowPanel(store, rubric, actor=lambda: self.state.evaluator) if store else None
         self.report_download = ReportDownload(store, rubric) if store else None
-        self.form_column = widgets.VBox(layout=layout(flex="1 1 520px", width="auto"))
-        self.side = widgets.VBox([self.panel], layout=layout(flex="1 1 340px", width="auto", max_width="560px"))
+        self.form_column = widgets.VBox(layout=full_width(flex="1 1 520px", width="auto"))
+        self.side = widgets.VBox([self.panel], layout=full_width(flex="1 1 340px", width="auto", max_width="560px"))
         self.side.add_class("siping-side")
         self.workspace = widgets.Box(
             [self.form_column, self.side],
-            layout=layout(display="none", flex_flow="row wrap", align_items="flex-start"),
+            layout=full_width(display="none", flex_flow="row wrap", align_items="flex-start"),
         )
         self.workspace.layout.gap = "12px"
         self.records = widgets.VBox(
@@ -159,7 +159,7 @@ class EvaluateApp(widgets.VBox):
                 html_box(section_title("多位考评人")),
                 self.reconciled,
             ],
-            layout=layout(display="none"),
+            layout=full_width(display="none"),
         )
 
         # --- wiring: widgets → state.update; state → views

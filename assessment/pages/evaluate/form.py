@@ -19,7 +19,7 @@ import ipywidgets as widgets
 from ...inputs.payload import FieldProblem
 from ...inputs.workbook.layout import sheet_specs
 from ...rubric import ChecklistItem, Rubric, format_fraction
-from ..components import html_box, input_text, layout, macros
+from ..components import full_width, html_box, input_text, macros
 
 __all__ = ["EVIDENCE_OPTIONS", "EvaluationForm"]
 
@@ -72,7 +72,7 @@ def _field_row(field: widgets.Widget, message: widgets.HTML, beside: widgets.HTM
     """The field, then (if given) what is shown beside it, then its message; wrapping under it when narrow."""
     return widgets.Box(
         [field, *([beside] if beside is not None else []), message],
-        layout=layout(display="flex", flex_flow="row wrap", align_items="center"),
+        layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
     )
 
 
@@ -136,16 +136,16 @@ class EvaluationForm:
         self.add_department_button.add_class("siping-add")
         self.add_department_button.on_click(lambda _button: on_add_department())
         self.delete_buttons: list[widgets.Button] = []
-        self.social_rows = widgets.VBox(layout=layout())
+        self.social_rows = widgets.VBox(layout=full_width())
         self.note = widgets.Textarea(
             placeholder="对本支部考评的总体说明（可不填）",
             description="总体备注",
-            layout=layout(height="4em"),
+            layout=full_width(height="4em"),
             style={"description_width": "initial"},
         )
         self._register("note", self.note)
 
-        self.tab = widgets.Tab(layout=layout())
+        self.tab = widgets.Tab(layout=full_width())
         pages = {
             "org": self._org_page(),
             "member": self._tally_page("member"),
@@ -155,7 +155,7 @@ class EvaluationForm:
         channels = rubric.channels.channels
         self.tab.children = [pages[c.id] for c in channels]
         self.tab.titles = tuple(c.label for c in channels)
-        self.box = widgets.VBox([self.tab, self.note], layout=layout())
+        self.box = widgets.VBox([self.tab, self.note], layout=full_width())
         self.box.add_class("siping-form")
 
     # ------------------------------------------------------------------ building
@@ -180,7 +180,7 @@ class EvaluationForm:
         grade_beside = self.beside["org.annual_review_grade"] = _beside()
         grade_box = widgets.VBox(
             [html_box(_form().grade_source(grades.source)), _field_row(grade, grade_message, grade_beside)],
-            layout=layout(),
+            layout=full_width(),
         )
         grade_box.add_class("siping-item")
         children: list[widgets.Widget] = [grade_box]
@@ -191,7 +191,7 @@ class EvaluationForm:
                 continue
             children.append(html_box(_form().area_heading(number, areas[area.id].label, len(items), area.source)))
             children += [self._item_card(item) for item in items]
-        page = widgets.VBox(children, layout=layout())
+        page = widgets.VBox(children, layout=full_width())
         page.add_class("siping-org")
         return page
 
@@ -206,7 +206,7 @@ class EvaluationForm:
         beside = self.beside[f"{path}.value"] = _beside()
         comment = widgets.Textarea(
             placeholder="评语、发现的问题（可不填）",
-            layout=layout(height="2.6em"),
+            layout=full_width(height="2.6em"),
         )
         self._register(f"{path}.comment", comment)
         children = [head, _field_row(field, message, beside), comment]
@@ -228,13 +228,13 @@ class EvaluationForm:
                     layout=widgets.Layout(min_width="0", width="11em", max_width="100%", margin="0 6px 0 0"),
                 )
                 row = widgets.Box(
-                    [label, toggle], layout=layout(display="flex", flex_flow="row wrap", align_items="center")
+                    [label, toggle], layout=full_width(display="flex", flex_flow="row wrap", align_items="center")
                 )
                 row.add_class("siping-evidence")
                 rows.append(row)
             rows.append(evidence_message)
             children += rows
-        card = widgets.VBox(children, layout=layout())
+        card = widgets.VBox(children, layout=full_width())
         card.add_class("siping-item")
         card.add_class(f"siping-item-{item.id}")
         return card
@@ -264,17 +264,17 @@ class EvaluationForm:
             if column.note:
                 row = widgets.VBox(
                     [row, html_box(_form().desc(column.note))],
-                    layout=layout(),
+                    layout=full_width(),
                 )
             children.append(row)
-        page = widgets.VBox(children, layout=layout())
+        page = widgets.VBox(children, layout=full_width())
         page.add_class(f"siping-{channel_id}")
         return page
 
     def _social_page(self) -> widgets.VBox:
         channel = self.rubric.channel("social")
         intro = html_box(_form().social_intro(self._specs["social"].purpose, channel.source))
-        page = widgets.VBox([intro, self.social_rows, self.add_department_button], layout=layout())
+        page = widgets.VBox([intro, self.social_rows, self.add_department_button], layout=full_width())
         page.add_class("siping-social")
         return page
 
@@ -288,7 +288,7 @@ class EvaluationForm:
             style={"button_width": "4.2em", "description_width": "initial"},
             layout=widgets.Layout(width="auto", min_width="0", margin="2px 8px 2px 0"),
         )
-        opinion = widgets.Textarea(placeholder="意见（可不填）", layout=layout(height="2.6em"))
+        opinion = widgets.Textarea(placeholder="意见（可不填）", layout=full_width(height="2.6em"))
         messages = {key: _message() for key in ("department", "compliant", "opinion")}
         for key, widget in (("department", department), ("compliant", compliant), ("opinion", opinion)):
             self._register(f"{base}.{key}", widget, messages[key])
@@ -305,7 +305,7 @@ class EvaluationForm:
                 messages["opinion"],
                 delete,
             ],
-            layout=layout(),
+            layout=full_width(),
         )
         row.add_class("siping-item")
         row.add_class("siping-department")

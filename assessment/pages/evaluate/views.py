@@ -30,9 +30,9 @@ from ..components import (
     Markup,
     figure_image,
     format_cell,
+    full_width,
     html_box,
     html_table,
-    layout,
     macros,
     scroll_box,
 )
@@ -110,7 +110,7 @@ class ResultPanel(widgets.VBox):
 
     def __init__(self, actions: widgets.Widget | None = None):
         """``actions`` (e.g. the submit controls) is placed right under the scores."""
-        super().__init__(layout=layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-panel")
         self.heading = html_box(_views().panel_heading())
         self.scores = html_box(css="siping-scores")

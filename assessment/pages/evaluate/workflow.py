@@ -22,9 +22,9 @@ from ..components import (
     app_logger,
     download_link_html,
     error_html,
+    full_width,
     html_box,
     html_table,
-    layout,
     macros,
     notice_html,
     scroll_box,
@@ -46,7 +46,7 @@ class WorkflowPanel(widgets.VBox):
     """Status, history and the next moves of one branch's year. ``actor()`` names who acts."""
 
     def __init__(self, store: Store, rubric: Rubric, actor: Callable[[], str]):
-        super().__init__(layout=layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-workflow")
         self.store = store
         self.rubric = rubric
@@ -71,7 +71,7 @@ class WorkflowPanel(widgets.VBox):
         self.reason = widgets.Text(
             description="原因",
             placeholder="必填：为什么作此变更",
-            layout=layout(max_width="32em"),
+            layout=full_width(max_width="32em"),
             style={"description_width": "initial"},
         )
         self.button = widgets.Button(description="变更状态", button_style="warning", layout=widgets.Layout(width="8em"))
@@ -80,7 +80,7 @@ class WorkflowPanel(widgets.VBox):
         self.button.on_click(lambda _b: self.move())
         self.controls = widgets.Box(
             [self.role, self.target, self.reason, self.button],
-            layout=layout(display="flex", flex_flow="row wrap", align_items="center"),
+            layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.children = [self.status, self.moves, self.controls, self.message, self.history]
 
@@ -165,7 +165,7 @@ class ReportDownload(widgets.VBox):
     FAILED = "报告生成失败，请稍后再试；如仍不行请联系管理员。"
 
     def __init__(self, store: Store, rubric: Rubric):
-        super().__init__(layout=layout())
+        super().__init__(layout=full_width())
         self.store = store
         self.rubric = rubric
         self.branch_id: str | None = None

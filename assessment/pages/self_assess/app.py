@@ -30,9 +30,9 @@ from ..components import (
     download_link_html,
     error_html,
     figure_image,
+    full_width,
     guarded,
     html_box,
-    layout,
     notice_html,
     page_style,
     section_title,
@@ -77,7 +77,7 @@ class SelfAssessApp(widgets.VBox):
     """The page as one widget. ``SelfAssessApp(store)``; ``enter(code)`` is what the 进入 button does."""
 
     def __init__(self, store: Store | None, *, error: str = "", gate: CodeGate | None = None):
-        super().__init__(layout=layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-self")
         self.store = store
@@ -103,10 +103,10 @@ class SelfAssessApp(widgets.VBox):
                 html_box(hint_html(LOGIN_HINT)),
                 widgets.Box(
                     [self.code_input, self.enter_button],
-                    layout=layout(display="flex", flex_flow="row wrap", align_items="center"),
+                    layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
                 ),
             ],
-            layout=layout(),
+            layout=full_width(),
         )
         # --- the branch's page
         self.status_box = html_box()
@@ -117,7 +117,7 @@ class SelfAssessApp(widgets.VBox):
         self.apply_hint = html_box()
         self.uploads: dict[str, widgets.FileUpload] = {}
         self.upload_boxes: dict[str, widgets.HTML] = {}
-        self.form_box = widgets.VBox(layout=layout())
+        self.form_box = widgets.VBox(layout=full_width())
         self.summary_box = html_box()
         self.channel_chart = figure_image()
         self.area_chart = figure_image()
@@ -126,7 +126,7 @@ class SelfAssessApp(widgets.VBox):
         self.gaps_box = html_box()
         self.report_button = widgets.Button(description="生成自评报告（PDF）", layout=widgets.Layout(width="14em"))
         self.report_link = html_box()
-        self.main = widgets.VBox(layout=layout())
+        self.main = widgets.VBox(layout=full_width())
 
         # --- wiring: widgets → actions and state.update; state → views
         self.enter_button.on_click(lambda _b: self.enter(self.code_input.value))
@@ -230,7 +230,7 @@ class SelfAssessApp(widgets.VBox):
             self.summary_box,
             widgets.Box(
                 [self.channel_chart, self.area_chart, self.radar],
-                layout=layout(display="flex", flex_flow="row wrap", justify_content="space-between"),
+                layout=full_width(display="flex", flex_flow="row wrap", justify_content="space-between"),
             ),
             self.findings_box,
             html_box(section_title("找不足、补短板")),

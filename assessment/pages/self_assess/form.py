@@ -13,11 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
-from markupsafe import escape
 
 from ...inputs.payload import FieldProblem
 from ...rubric import ChecklistItem, Rubric, format_fraction
-from ..components import field_value, html_box, input_text, layout, macros, section_title
+from ..components import field_value, full_width, html_box, input_text, macros, section_title
 
 __all__ = ["SelfAssessForm"]
 
@@ -92,15 +91,15 @@ class SelfAssessForm:
                 html_box(_form().hint(OPTIONAL_HINT)),
                 widgets.Box(
                     [html_box(_form().label("年度述职评议考核等次")), grade_input],
-                    layout=layout(display="flex", flex_flow="row wrap", align_items="center"),
+                    layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
                 ),
                 self.messages["org.annual_review_grade"],
-                widgets.Box(member_fields, layout=layout(display="flex", flex_flow="row wrap")),
+                widgets.Box(member_fields, layout=full_width(display="flex", flex_flow="row wrap")),
                 *[self.messages[f"member.{key}"] for key in member_keys],
             ],
-            layout=layout(),
+            layout=full_width(),
         )
-        self.box = widgets.VBox([*cards, optional], layout=layout())
+        self.box = widgets.VBox([*cards, optional], layout=full_width())
 
     def _register(self, path: str, widget: widgets.Widget) -> None:
         self.inputs[path] = widget
@@ -113,7 +112,7 @@ class SelfAssessForm:
         self._register(path, field)
         evidence = "、".join(item.evidence) if item.evidence else "无"
         head = html_box(_form().item_head(item, _item_worth(item), evidence))
-        box = widgets.VBox([head, field, self.messages[path]], layout=layout())
+        box = widgets.VBox([head, field, self.messages[path]], layout=full_width())
         box.add_class("siping-item")
         return box
 
@@ -140,4 +139,4 @@ class SelfAssessForm:
         shown = {p.field: p for p in problems}
         for path, message in self.messages.items():
             problem = shown.get(path)
-            message.value = escape(problem.message) if problem else ""
+            message.value = _form().message(problem.message if problem else "")

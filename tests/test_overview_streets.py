@@ -135,7 +135,7 @@ def test_choosing_a_street_filters_every_view_and_the_district_shows_the_street_
     assert app.error.value == ""
     assert shown_counts(app) == {
         "branches": "30",
-        "standardized": "20",
+        "standardized": "21",
         "strongest": "3",
         "incomplete": "0",
         "weak": "3",

@@ -262,10 +262,18 @@ def _value(value) -> float | None:
     return None if math.isnan(number) else number
 
 
-def branch_channels(results: Results, rubric: Rubric, branch_id: str) -> Figure:
-    """One branch: the four channel scores and the composite as bars, with the 达标 line ("无数据" where missing)."""
-    fig = _figure(2.6, width_in=5.2)
-    ax = fig.add_subplot()
+def branch_channels(results: Results, rubric: Rubric, branch_id: str, *, live: bool = False) -> Figure:
+    """One branch: the four channel scores and the composite as bars, with the 达标 line ("无数据" where missing).
+
+    ``live``: the smaller figure the 考评 page redraws while the evaluator types, with fixed margins instead of
+    a layout engine (laying out is the slow part of drawing it).
+    """
+    if live:
+        fig = _figure(2.3, width_in=4.8, constrained=False)
+        ax = fig.add_axes((0.19, 0.12, 0.77, 0.84))
+    else:
+        fig = _figure(2.6, width_in=5.2)
+        ax = fig.add_subplot()
     row = results.branches.loc[branch_id]
     labels = [c.label for c in rubric.channels.channels] + [g.COMPOSITE]
     values = [_value(row[c.id]) for c in rubric.channels.channels] + [_value(row["composite"])]

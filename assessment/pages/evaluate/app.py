@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import html
 from collections.abc import Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
-import traitlets
 
 from ... import glossary as g
 from ...inputs.frames import Inputs
@@ -33,20 +31,21 @@ from ...inputs.payload import blank_payload, check_payload, inputs_for, parse_pa
 from ...rubric import Rubric
 from ...scoring import Results, score
 from ...store import Store, StoreError
-from ..components import (
-    FULL_WIDTH,
-    app_logger,
-    error_html,
-    escape,
-    guarded,
-    html_list,
-    page_style,
-    section_title,
-)
+from ..components import app_logger, error_html, full_width, guarded, html_box, page_style, section_title, title_html
 from .form import EvaluationForm
-from .self_scores import STYLE as SELF_STYLE
 from .self_scores import SelfScoreView
-from .views import Reconciled, ResultPanel, history_html, local_time, reconciled_html
+from .state import EvaluateState, scoring_key
+from .views import (
+    Reconciled,
+    ResultPanel,
+    draft_offer_html,
+    draft_status_html,
+    history_html,
+    local_time,
+    reconciled_html,
+    session_html,
+    submit_html,
+)
 from .workflow import ReportDownload, WorkflowPanel
 
 __all__ = ["EvaluateApp", "EvaluateState", "evaluate_app"]
@@ -60,165 +59,13 @@ SAVE_FAILED = "草稿保存失败：请不要关闭页面，稍后再改动任�
 SUBMIT_FAILED = "提交时出错，未保存提交；请稍后再试或联系管理员。"
 NO_BRANCHES = "数据库中还没有支部：请管理员先导入支部基本信息和活动记录（命令行：assessment import 工作簿.xlsx）。"
 DRAFT_FAILED = "处理草稿时出错，请稍后再试。"
-STYLE = (
-    "<style>"
-    ".siping-evaluate{font-size:14px}"
-    ".siping-evaluate .siping-topbar{gap:4px 12px}"
-    ".siping-evaluate .siping-session{font-size:15px;margin:6px 0}"
-    ".siping-evaluate .siping-hint,.siping-evaluate .siping-desc{color:#5b6770;font-size:13px;line-height:1.5;"
-    "margin:2px 0;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-src{color:#8a949e;font-size:12px}"
-    ".siping-evaluate .siping-item{border:1px solid #e3e6ea;border-radius:6px;padding:6px 10px;margin:6px 0;"
-    "background:#fff;box-sizing:border-box}"
-    ".siping-evaluate .siping-item-head{font-size:14px;line-height:1.5;white-space:normal}"
-    ".siping-evaluate .siping-key{background:#c0392b;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
-    "margin-left:6px}"
-    ".siping-evaluate .siping-bonus{background:#2e7d32;color:#fff;border-radius:3px;font-size:11px;padding:0 4px;"
-    "margin-left:6px}"
-    ".siping-evaluate .siping-max{color:#5b6770;font-size:12px;margin-left:8px}"
-    ".siping-evaluate .siping-area{margin:14px 0 4px;font-size:15px;border-left:4px solid #c0392b;padding-left:8px}"
-    ".siping-evaluate .siping-area span{font-weight:normal;color:#5b6770;font-size:12px}"
-    ".siping-evaluate .siping-field-message{color:#b3261e;font-size:13px;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-bad input,.siping-evaluate .siping-bad select{border-color:#b3261e;"
-    "background:#fdecea}"
-    ".siping-evaluate .siping-evidence-title{font-size:12px;color:#5b6770;margin-top:4px}"
-    ".siping-evaluate .siping-evidence-name{font-size:13px}"
-    ".siping-evaluate .widget-toggle-buttons .widget-toggle-button{font-size:12px;padding:0 4px}"
-    ".siping-evaluate .siping-panel{border:1px solid #e3e6ea;border-radius:6px;padding:4px 10px;"
-    "background:#fbfbfc;box-sizing:border-box}"
-    ".siping-evaluate .siping-panel-title{margin:6px 0;font-size:16px}"
-    ".siping-evaluate .siping-panel-title span{font-size:12px;font-weight:normal;color:#5b6770}"
-    ".siping-evaluate .siping-cards{display:flex;flex-wrap:wrap;gap:6px}"
-    ".siping-evaluate .siping-card{flex:1 1 70px;border:1px solid #e3e6ea;border-radius:4px;padding:4px 6px;"
-    "background:#fff}"
-    ".siping-evaluate .siping-card .v{font-size:18px;font-weight:600;color:#c0392b}"
-    ".siping-evaluate .siping-card .k{font-size:12px;color:#5b6770}"
-    ".siping-evaluate .siping-total{margin:8px 0;font-size:15px}"
-    ".siping-evaluate .siping-total .k{color:#5b6770;font-size:13px;margin-left:8px}"
-    ".siping-evaluate .siping-composite{font-size:24px;font-weight:700;color:#c0392b}"
-    ".siping-evaluate .siping-grade{font-size:18px;font-weight:600}"
-    ".siping-evaluate .siping-kv{border-collapse:collapse;font-size:13px;line-height:1.5;width:100%}"
-    ".siping-evaluate .siping-kv th{text-align:left;white-space:nowrap;vertical-align:top;padding:2px 8px 2px 0;"
-    "color:#5b6770;font-weight:normal}"
-    ".siping-evaluate .siping-kv td{overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-block{font-size:13px;line-height:1.55;margin:8px 0;white-space:normal;"
-    "overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-vetoes{margin:4px 0 0 1.4em;padding:0}"
-    ".siping-evaluate .siping-vetoes li{margin:3px 0}"
-    ".siping-evaluate .siping-vetoes .src{color:#8a949e;font-size:12px}"
-    ".siping-evaluate .siping-tag{border-radius:3px;padding:0 4px;font-size:12px;white-space:nowrap}"
-    ".siping-evaluate .siping-tag.ok{background:#e6f4ea;color:#1e6b34}"
-    ".siping-evaluate .siping-tag.bad{background:#fdecea;color:#8a1f11}"
-    ".siping-evaluate .siping-tag.unknown{background:#eef0f2;color:#5b6770}"
-    ".siping-evaluate .siping-bad-block{background:#fdecea;color:#8a1f11;border-radius:4px;padding:4px 8px;"
-    "font-size:13px;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-notice{background:#e6f4ea;color:#1e6b34;border-radius:4px;padding:6px 10px;"
-    "margin:6px 0;white-space:pre-wrap}"
-    ".siping-evaluate .siping-draft-status{font-size:13px;color:#5b6770}"
-    ".siping-evaluate .siping-draft-status.warn{color:#8a1f11}"
-    ".siping-evaluate .siping-offer{background:#fff8e1;border:1px solid #f0d58a;border-radius:6px;padding:6px 10px}"
-    ".siping-evaluate .siping-merged{font-size:14px;margin:8px 0}"
-    ".siping-evaluate .siping-merged-composite{font-weight:700;color:#c0392b}"
-    ".siping-evaluate .siping-disagreements{font-size:13px;background:#fff8e1;border-radius:4px;padding:4px 8px;"
-    "overflow-wrap:anywhere}"
-    ".siping-evaluate .widget-tab>.p-TabBar .p-TabBar-tab,.siping-evaluate .widget-tab>.lm-TabBar .lm-TabBar-tab"
-    "{min-width:0;flex:1 1 auto;font-size:14px}"
-    ".siping-evaluate .widget-tab>.widget-tab-contents{padding:6px;overflow-x:hidden}"
-    ".siping-evaluate textarea{min-width:0}"
-    ".siping-evaluate .siping-panel img{max-width:100%}"
-    ".siping-evaluate .siping-evidence-toggle .widget-toggle-button:nth-child(1).mod-active"
-    "{background:#1e6b34;color:#fff}"
-    ".siping-evaluate .siping-evidence-toggle .widget-toggle-button:nth-child(2).mod-active"
-    "{background:#b3261e;color:#fff}"
-    ".siping-evaluate .siping-brief-line{font-size:14px;margin:2px 0 6px}"
-    ".siping-evaluate .siping-brief-line b{color:#c0392b}"
-    ".siping-evaluate .siping-brief-line .bad{color:#b3261e}"
-    ".siping-evaluate .siping-submit{border-top:1px solid #e3e6ea;border-bottom:1px solid #e3e6ea;padding:6px 0}"
-    # The side column scrolls on its own on a laptop: its parts keep their height instead of shrinking.
-    ".siping-evaluate .siping-side .lm-Widget{flex-shrink:0}"
-    + SELF_STYLE
-    + "@media (min-width:900px){.siping-evaluate .siping-side{position:sticky;top:0;max-height:100vh;"
-    "overflow-y:auto}.siping-evaluate .siping-brief{display:none}}"
-    "</style>"
-)
-
-
-def _layout(**extra) -> widgets.Layout:
-    return widgets.Layout(**{**FULL_WIDTH, **extra})
-
-
-def _html(value: str = "", css: str = "") -> widgets.HTML:
-    box = widgets.HTML(value, layout=_layout())
-    if css:
-        box.add_class(css)
-    return box
-
-
-def with_field(payload: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
-    """A copy of ``payload`` with the field at ``path`` (``org.items.s1.value``, ``social.0.opinion``…) set."""
-    new = copy.deepcopy(dict(payload))
-    parts = path.split(".", 4) if path.startswith("org.items.") else path.split(".")
-    target: Any = new
-    for part in parts[:-1]:
-        if isinstance(target, list):
-            target = target[int(part)]
-        else:
-            target = target.setdefault(part, {})
-    target[parts[-1]] = value
-    return new
-
-
-def scoring_key(payload: Mapping[str, Any]) -> Any:
-    """What in a payload scoring and checking read: comments, evidence, opinions and the note are left out."""
-    org = payload.get("org") or {}
-    return (
-        org.get("annual_review_grade"),
-        tuple(sorted((k, (v or {}).get("value")) for k, v in (org.get("items") or {}).items())),
-        tuple(sorted((payload.get("member") or {}).items())),
-        tuple(sorted((payload.get("public") or {}).items(), key=lambda kv: kv[0])),
-        tuple((row.get("department"), row.get("compliant")) for row in payload.get("social") or []),
-    )
-
-
-class EvaluateState(traitlets.HasTraits):
-    """Everything the page shows is derived from this; widgets change it only through :meth:`update`."""
-
-    branch_id = traitlets.Unicode(None, allow_none=True)  # the branch that is open
-    branch_name = traitlets.Unicode("")
-    year = traitlets.Int(None, allow_none=True)
-    evaluator = traitlets.Unicode("")
-    payload = traitlets.Dict()
-    parsed = traitlets.Dict()  # the payload's values as scoring reads them (None where blank or wrong)
-    problems = traitlets.List()  # FieldProblem of the payload
-    results = traitlets.Any(None)  # scoring Results of the payload (with the branch's activity log)
-    self_assessment = traitlets.Any(None)  # the open branch's submitted self-assessment (never a draft)
-    draft_status = traitlets.Unicode("")
-    draft_warning = traitlets.Bool(False)
-    draft_offer = traitlets.Any(None)  # a stored Draft waiting for 恢复 / 放弃
-    submitted = traitlets.Any(None)  # this evaluator's current Revision, if any
-    revisions = traitlets.List()
-    reconciled = traitlets.Any(None)
-    notice = traitlets.Unicode("")
-    submit_problems = traitlets.List()
-    error = traitlets.Unicode("")
-
-    def update(self, fields: Mapping[str, Any] | None = None, **changes) -> None:
-        """Set state traits by name and payload fields by path, then notify once per trait."""
-        if fields:
-            payload = self.payload
-            for path, value in fields.items():
-                payload = with_field(payload, path, value)
-            changes["payload"] = payload
-        with self.hold_trait_notifications():
-            for name, value in changes.items():
-                setattr(self, name, value)
 
 
 class EvaluateApp(widgets.VBox):
     """The 考评 page as one widget: ``EvaluateApp(store, rubric)``."""
 
     def __init__(self, store: Store | None, rubric: Rubric | None, *, error: str = ""):
-        super().__init__(layout=_layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-evaluate")
         self.store = store
@@ -233,8 +80,8 @@ class EvaluateApp(widgets.VBox):
         self.inputs: dict[str, widgets.Widget] = {}  # payload path → input widget, once the form exists
         self._branch_labels: dict[str, str] = {}
 
-        self.title = _html(f'<h2 style="margin:8px 0 2px;font-size:22px;line-height:1.35">{html.escape(TITLE)}</h2>')
-        self.error = _html()
+        self.title = html_box(title_html(TITLE))
+        self.error = html_box()
         # --- top bar
         self.branch_picker = widgets.Combobox(
             description="支部",
@@ -257,62 +104,62 @@ class EvaluateApp(widgets.VBox):
             style={"description_width": "initial"},
         )
         self.open_button = widgets.Button(description="打开", button_style="danger", layout=widgets.Layout(width="6em"))
-        self.open_message = _html()
+        self.open_message = html_box()
         self.topbar = widgets.Box(
             [self.branch_picker, self.year_picker, self.evaluator, self.open_button],
-            layout=_layout(display="flex", flex_flow="row wrap", align_items="center"),
+            layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.topbar.add_class("siping-topbar")
         # --- session
-        self.session = _html(css="siping-session")
-        self.draft_status = _html(css="siping-draft-status")
-        self.offer_text = _html()
+        self.session = html_box(css="siping-session")
+        self.draft_status = html_box(css="siping-draft-status")
+        self.offer_text = html_box()
         self.restore_button = widgets.Button(description="恢复草稿", button_style="warning")
         self.discard_button = widgets.Button(description="放弃草稿")
         self.draft_offer = widgets.VBox(
             [self.offer_text, widgets.HBox([self.restore_button, self.discard_button])],
-            layout=_layout(display="none"),
+            layout=full_width(display="none"),
         )
         self.draft_offer.add_class("siping-offer")
         # --- result panel with the submit controls under its scores, history, reconciliation
         self.reason = widgets.Textarea(
             description="更正原因",
             placeholder="再次提交即为更正，请写明更正的原因（必填）",
-            layout=_layout(height="4em", display="none"),
+            layout=full_width(height="4em", display="none"),
             style={"description_width": "initial"},
         )
         self.submit_button = widgets.Button(
             description="提交", button_style="danger", layout=widgets.Layout(width="10em", align_self="flex-start")
         )
-        self.submit_message = _html()
+        self.submit_message = html_box()
         self.submit_box = widgets.VBox(
-            [self.reason, self.submit_button, self.submit_message], layout=_layout(margin="4px 0 8px")
+            [self.reason, self.submit_button, self.submit_message], layout=full_width(margin="4px 0 8px")
         )
         self.submit_box.add_class("siping-submit")
         self.panel = ResultPanel(actions=self.submit_box)
-        self.history = _html()
-        self.reconciled = _html()
+        self.history = html_box()
+        self.reconciled = html_box()
         self.self_scores: SelfScoreView | None = None  # built with the form
         self.workflow_panel = WorkflowPanel(store, rubric, actor=lambda: self.state.evaluator) if store else None
         self.report_download = ReportDownload(store, rubric) if store else None
-        self.form_column = widgets.VBox(layout=_layout(flex="1 1 520px", width="auto"))
-        self.side = widgets.VBox([self.panel], layout=_layout(flex="1 1 340px", width="auto", max_width="560px"))
+        self.form_column = widgets.VBox(layout=full_width(flex="1 1 520px", width="auto"))
+        self.side = widgets.VBox([self.panel], layout=full_width(flex="1 1 340px", width="auto", max_width="560px"))
         self.side.add_class("siping-side")
         self.workspace = widgets.Box(
             [self.form_column, self.side],
-            layout=_layout(display="none", flex_flow="row wrap", align_items="flex-start"),
+            layout=full_width(display="none", flex_flow="row wrap", align_items="flex-start"),
         )
         self.workspace.layout.gap = "12px"
         self.records = widgets.VBox(
             [
-                *([_html(section_title("考评流程")), self.workflow_panel] if self.workflow_panel else []),
-                *([_html(section_title("考评报告")), self.report_download] if self.report_download else []),
-                _html(section_title("修订记录")),
+                *([html_box(section_title("考评流程")), self.workflow_panel] if self.workflow_panel else []),
+                *([html_box(section_title("考评报告")), self.report_download] if self.report_download else []),
+                html_box(section_title("修订记录")),
                 self.history,
-                _html(section_title("多位考评人")),
+                html_box(section_title("多位考评人")),
                 self.reconciled,
             ],
-            layout=_layout(display="none"),
+            layout=full_width(display="none"),
         )
 
         # --- wiring: widgets → state.update; state → views
@@ -342,8 +189,7 @@ class EvaluateApp(widgets.VBox):
         self._render_error()
         self._render_submit()
         self.children = [
-            page_style(),
-            _html(STYLE, css="siping-style"),
+            page_style("evaluate/style.css.j2"),
             self.title,
             self.error,
             self.topbar,
@@ -696,44 +542,26 @@ class EvaluateApp(widgets.VBox):
         if state.branch_id is None:
             self.session.value = ""
             return
-        who = escape(state.evaluator) if state.evaluator else '<span style="color:#8a1f11">（未填写）</span>'
-        self.session.value = (
-            f"正在考评：<b>{escape(state.branch_id)} {escape(state.branch_name)}</b> · {state.year}年度 · "
-            f"评估人：<b>{who}</b> · 评分标准版本 {escape(self.rubric.version)}"
+        self.session.value = session_html(
+            state.branch_id, state.branch_name, state.year, state.evaluator, self.rubric.version
         )
 
     def _render_draft(self, change=None) -> None:
         state = self.state
         offer = state.draft_offer
         if offer is not None:
-            version = ""
-            if offer.rubric_version != self.rubric.version:
-                version = (
-                    f"（草稿按评分标准版本 {escape(offer.rubric_version)} 填写，当前为 {escape(self.rubric.version)}）"
-                )
-            self.offer_text.value = (
-                f"<b>发现未提交的草稿（保存于 {local_time(offer.updated_at)}）</b>{version}。"
-                "恢复草稿将用草稿内容替换表单；放弃草稿将删除它。"
-            )
+            self.offer_text.value = draft_offer_html(offer, self.rubric.version)
             self.draft_offer.layout.display = "flex"
         else:
             self.draft_offer.layout.display = "none"
-        css = "siping-draft-status warn" if state.draft_warning else "siping-draft-status"
-        self.draft_status.value = f'<div class="{css}">{escape(state.draft_status)}</div>' if state.draft_status else ""
+        self.draft_status.value = draft_status_html(state.draft_status, state.draft_warning)
 
     def _render_submit(self, change=None) -> None:
         state = self.state
         correcting = state.submitted is not None
         self.submit_button.description = "提交更正" if correcting else "提交"
         self.reason.layout.display = None if correcting else "none"
-        parts = []
-        if state.notice:
-            parts.append(f'<div class="siping-notice" role="status">{escape(state.notice)}</div>')
-        if state.submit_problems:
-            head, *rest = state.submit_problems
-            body = escape(head) + (html_list([escape(p) for p in rest]) if rest else "")
-            parts.append(f'<div role="alert" class="siping-bad-block">{body}</div>')
-        self.submit_message.value = "".join(parts)
+        self.submit_message.value = submit_html(state.notice, state.submit_problems)
 
     def _render_records(self, change=None) -> None:
         state = self.state

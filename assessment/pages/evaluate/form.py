@@ -5,24 +5,23 @@ Every input widget is registered under its payload path (``org.items.s1.value``,
 message box beside it in :attr:`EvaluationForm.messages`. Widgets never clamp or convert: a text
 field keeps exactly what was typed, and :func:`assessment.inputs.payload.check_payload` judges it.
 The form reports changes as ``(path, payload value)`` to one callback and is filled from a payload
-by :meth:`EvaluationForm.fill`; it holds no state of its own beyond the widgets.
+by :meth:`EvaluationForm.fill`; it holds no state of its own beyond the widgets. Its texts come from
+``templates/evaluate/form.html.j2``.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 
-from ... import glossary as g
 from ...inputs.payload import FieldProblem
 from ...inputs.workbook.layout import sheet_specs
 from ...rubric import ChecklistItem, Rubric, format_fraction
-from ..components import FULL_WIDTH, escape
+from ..components import full_width, html_box, input_text, macros
 
-__all__ = ["EVIDENCE_OPTIONS", "EvaluationForm", "input_text"]
+__all__ = ["EVIDENCE_OPTIONS", "EvaluationForm"]
 
 UNSET = ""  # the "请选择" / "未填" option of a choice: None in the payload
 UNCHECKED = "unchecked"  # the "未查" evidence state: None in the payload
@@ -32,17 +31,6 @@ YES_NO_OPTIONS = [("是", "是"), ("否", "否"), ("未填", UNSET)]
 CHOOSE = "请选择"
 
 OnChange = Callable[[str, Any], None]
-
-
-def input_text(value: Any) -> str:
-    """A payload value as a text field shows it: 12.0 → "12", None → ""."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:g}"
-    return str(value)
 
 
 def _choice_value(value: Any) -> str:
@@ -59,8 +47,8 @@ def _close_tree(widget: widgets.Widget) -> None:
     widget.close()
 
 
-def _layout(**extra) -> widgets.Layout:
-    return widgets.Layout(**{**FULL_WIDTH, **extra})
+def _form():
+    return macros("evaluate/form.html.j2")
 
 
 def _text(description: str, placeholder: str = "") -> widgets.Text:
@@ -84,7 +72,7 @@ def _field_row(field: widgets.Widget, message: widgets.HTML, beside: widgets.HTM
     """The field, then (if given) what is shown beside it, then its message; wrapping under it when narrow."""
     return widgets.Box(
         [field, *([beside] if beside is not None else []), message],
-        layout=_layout(display="flex", flex_flow="row wrap", align_items="center"),
+        layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
     )
 
 
@@ -148,16 +136,16 @@ class EvaluationForm:
         self.add_department_button.add_class("siping-add")
         self.add_department_button.on_click(lambda _button: on_add_department())
         self.delete_buttons: list[widgets.Button] = []
-        self.social_rows = widgets.VBox(layout=_layout())
+        self.social_rows = widgets.VBox(layout=full_width())
         self.note = widgets.Textarea(
             placeholder="对本支部考评的总体说明（可不填）",
             description="总体备注",
-            layout=_layout(height="4em"),
+            layout=full_width(height="4em"),
             style={"description_width": "initial"},
         )
         self._register("note", self.note)
 
-        self.tab = widgets.Tab(layout=_layout())
+        self.tab = widgets.Tab(layout=full_width())
         pages = {
             "org": self._org_page(),
             "member": self._tally_page("member"),
@@ -167,7 +155,7 @@ class EvaluationForm:
         channels = rubric.channels.channels
         self.tab.children = [pages[c.id] for c in channels]
         self.tab.titles = tuple(c.label for c in channels)
-        self.box = widgets.VBox([self.tab, self.note], layout=_layout())
+        self.box = widgets.VBox([self.tab, self.note], layout=full_width())
         self.box.add_class("siping-form")
 
     # ------------------------------------------------------------------ building
@@ -191,14 +179,8 @@ class EvaluationForm:
         self._register("org.annual_review_grade", grade, grade_message)
         grade_beside = self.beside["org.annual_review_grade"] = _beside()
         grade_box = widgets.VBox(
-            [
-                widgets.HTML(
-                    f'<div class="siping-desc">来源：{escape(grades.source)}。“优秀”以下不得评定为“最强党支部”。</div>',
-                    layout=_layout(),
-                ),
-                _field_row(grade, grade_message, grade_beside),
-            ],
-            layout=_layout(),
+            [html_box(_form().grade_source(grades.source)), _field_row(grade, grade_message, grade_beside)],
+            layout=full_width(),
         )
         grade_box.add_class("siping-item")
         children: list[widgets.Widget] = [grade_box]
@@ -207,32 +189,16 @@ class EvaluationForm:
             items = [item for item in rubric.items if item.area == area.id]
             if not items:
                 continue
-            children.append(
-                widgets.HTML(
-                    f'<h4 class="siping-area">{number}. {escape(areas[area.id].label)}'
-                    f"<span>（{len(items)}项，{escape(area.source)}）</span></h4>",
-                    layout=_layout(),
-                )
-            )
+            children.append(html_box(_form().area_heading(number, areas[area.id].label, len(items), area.source)))
             children += [self._item_card(item) for item in items]
-        page = widgets.VBox(children, layout=_layout())
+        page = widgets.VBox(children, layout=full_width())
         page.add_class("siping-org")
         return page
 
     def _item_card(self, item: ChecklistItem) -> widgets.VBox:
-        badges = f'<span class="siping-key">{g.KEY_ITEM}</span>' if item.key else ""
-        if item.bonus:
-            badges += f'<span class="siping-bonus">{g.BONUS_ITEM}</span>'
         top = f"最多加{format_fraction(item.max)}分" if item.bonus else f"满分{format_fraction(item.max)}分"
         methods = "、".join(item.methods) or "—"
-        head = widgets.HTML(
-            f'<div class="siping-item-head"><b>{escape(item.id)} {escape(item.label)}</b>{badges}'
-            f'<span class="siping-max">{top}</span></div>'
-            f'<div class="siping-desc"><b>评分说明</b>：{escape(item.description)}</div>'
-            f'<div class="siping-desc"><b>考评方式</b>：{escape(methods)}'
-            f'<span class="siping-src"> · 来源：{escape(item.source)}</span></div>',
-            layout=_layout(),
-        )
+        head = html_box(_form().item_head(item, top, methods))
         path = f"org.items.{item.id}"
         field = _item_input(item)
         message = _message()
@@ -240,14 +206,14 @@ class EvaluationForm:
         beside = self.beside[f"{path}.value"] = _beside()
         comment = widgets.Textarea(
             placeholder="评语、发现的问题（可不填）",
-            layout=_layout(height="2.6em"),
+            layout=full_width(height="2.6em"),
         )
         self._register(f"{path}.comment", comment)
         children = [head, _field_row(field, message, beside), comment]
         if item.evidence:
             evidence_message = _message()
             self.messages[f"{path}.evidence"] = evidence_message
-            rows = [widgets.HTML('<div class="siping-evidence-title">台账</div>', layout=_layout())]
+            rows = [html_box(_form().evidence_title())]
             for name in item.evidence:
                 toggle = widgets.ToggleButtons(
                     options=EVIDENCE_OPTIONS,
@@ -258,17 +224,17 @@ class EvaluationForm:
                 toggle.add_class("siping-evidence-toggle")
                 self._register(f"{path}.evidence.{name}", toggle)
                 label = widgets.HTML(
-                    f'<span class="siping-evidence-name">{escape(name)}</span>',
+                    _form().evidence_name(name),
                     layout=widgets.Layout(min_width="0", width="11em", max_width="100%", margin="0 6px 0 0"),
                 )
                 row = widgets.Box(
-                    [label, toggle], layout=_layout(display="flex", flex_flow="row wrap", align_items="center")
+                    [label, toggle], layout=full_width(display="flex", flex_flow="row wrap", align_items="center")
                 )
                 row.add_class("siping-evidence")
                 rows.append(row)
             rows.append(evidence_message)
             children += rows
-        card = widgets.VBox(children, layout=_layout())
+        card = widgets.VBox(children, layout=full_width())
         card.add_class("siping-item")
         card.add_class(f"siping-item-{item.id}")
         return card
@@ -276,14 +242,7 @@ class EvaluationForm:
     def _tally_page(self, channel_id: str) -> widgets.VBox:
         spec = self._specs[channel_id]
         channel = self.rubric.channel(channel_id)
-        children: list[widgets.Widget] = [
-            widgets.HTML(
-                f'<div class="siping-desc">{escape(spec.purpose)}</div>'
-                + "".join(f'<div class="siping-desc">{escape(note)}</div>' for note in spec.notes)
-                + f'<div class="siping-desc siping-src">来源：{escape(channel.source)}</div>',
-                layout=_layout(),
-            )
-        ]
+        children: list[widgets.Widget] = [html_box(_form().tally_intro(spec.purpose, spec.notes, channel.source))]
         for column in spec.columns:
             if column.key == "branch_id":
                 continue
@@ -304,23 +263,18 @@ class EvaluationForm:
             row = _field_row(field, message, beside)
             if column.note:
                 row = widgets.VBox(
-                    [row, widgets.HTML(f'<div class="siping-desc">{escape(column.note)}</div>', layout=_layout())],
-                    layout=_layout(),
+                    [row, html_box(_form().desc(column.note))],
+                    layout=full_width(),
                 )
             children.append(row)
-        page = widgets.VBox(children, layout=_layout())
+        page = widgets.VBox(children, layout=full_width())
         page.add_class(f"siping-{channel_id}")
         return page
 
     def _social_page(self) -> widgets.VBox:
         channel = self.rubric.channel("social")
-        intro = widgets.HTML(
-            f'<div class="siping-desc">{escape(self._specs["social"].purpose)}'
-            "每条意见填写部门和是否符合标准；有部门认为不符合标准时，不得评定为“最强党支部”。</div>"
-            f'<div class="siping-desc siping-src">来源：{escape(channel.source)}</div>',
-            layout=_layout(),
-        )
-        page = widgets.VBox([intro, self.social_rows, self.add_department_button], layout=_layout())
+        intro = html_box(_form().social_intro(self._specs["social"].purpose, channel.source))
+        page = widgets.VBox([intro, self.social_rows, self.add_department_button], layout=full_width())
         page.add_class("siping-social")
         return page
 
@@ -334,7 +288,7 @@ class EvaluationForm:
             style={"button_width": "4.2em", "description_width": "initial"},
             layout=widgets.Layout(width="auto", min_width="0", margin="2px 8px 2px 0"),
         )
-        opinion = widgets.Textarea(placeholder="意见（可不填）", layout=_layout(height="2.6em"))
+        opinion = widgets.Textarea(placeholder="意见（可不填）", layout=full_width(height="2.6em"))
         messages = {key: _message() for key in ("department", "compliant", "opinion")}
         for key, widget in (("department", department), ("compliant", compliant), ("opinion", opinion)):
             self._register(f"{base}.{key}", widget, messages[key])
@@ -344,14 +298,14 @@ class EvaluationForm:
         self.delete_buttons.append(delete)
         row = widgets.VBox(
             [
-                widgets.HTML(f'<div class="siping-item-head"><b>第{index + 1}条部门意见</b></div>', layout=_layout()),
+                html_box(_form().department_head(index + 1)),
                 _field_row(department, messages["department"]),
                 _field_row(compliant, messages["compliant"]),
                 opinion,
                 messages["opinion"],
                 delete,
             ],
-            layout=_layout(),
+            layout=full_width(),
         )
         row.add_class("siping-item")
         row.add_class("siping-department")
@@ -446,7 +400,7 @@ class EvaluationForm:
             if self._shown.get(path, "") == text:
                 continue  # only changed messages go over the wire
             self._shown[path] = text
-            box.value = f'<span role="alert">{html.escape(text)}</span>' if text else ""
+            box.value = _form().field_message(text)
             field = self.inputs.get(path)
             if field is not None:
                 if text:

@@ -11,7 +11,7 @@ scores), so 3.5 against 3.5 is "the same" and never 0.0000001 apart.
 
 :func:`self_side` is worked out once when a branch opens; :class:`SelfScoreView` redraws the lines from it
 and the page's latest results when the evaluator types — no database read, and only the lines whose text
-changed are sent to the browser.
+changed are sent to the browser. The lines' HTML comes from ``templates/evaluate/self_scores.html.j2``.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ from ...scoring import Results
 from ...scoring.channels import org_bonus, org_score
 from ...scoring.numbers import quantize
 from ...store import SelfAssessment
-from ..components import FULL_WIDTH, escape
-from .form import input_text
+from ..components import format_cell, html_box, input_text, macros
 from .views import local_time
 
 __all__ = ["NO_SELF_ASSESSMENT", "SelfScoreView", "SelfSide", "SelfValue", "exact_points", "self_side"]
@@ -47,18 +46,6 @@ SAME = f"与{g.SELF_ASSESSMENT}一致"
 DIFFERENT = f"与{g.SELF_ASSESSMENT}不同"
 TALLY_UNIT = "人"
 TALLY_CHANNELS = ("member", "public")
-
-STYLE = (
-    ".siping-evaluate .siping-beside{font-size:12px;line-height:1.45;color:#5b6770}"
-    ".siping-evaluate .siping-beside .widget-html-content{white-space:normal;overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-gap{border-radius:3px;padding:0 4px;margin-left:4px;white-space:nowrap}"
-    ".siping-evaluate .siping-gap.diff{background:#fff3cd;color:#8a1f11;font-weight:600}"
-    ".siping-evaluate .siping-gap.same{color:#1e6b34}"
-    ".siping-evaluate .siping-self-summary{font-size:13px;line-height:1.5;margin:2px 0 4px;padding:4px 8px;"
-    "border-left:3px solid #8a949e;background:#f6f7f8;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-evaluate .siping-self-summary.none{color:#8a949e;background:none;border-left-color:#e3e6ea}"
-    ".siping-evaluate .siping-self-summary .diff{color:#8a1f11;font-weight:600}"
-)
 
 
 def exact_points(value: Any, decimals: int) -> Fraction | None:
@@ -201,8 +188,7 @@ class SelfScoreView:
     def __init__(self, rubric: Rubric, beside: Mapping[str, widgets.HTML]):
         self.rubric = rubric
         self.beside = dict(beside)
-        self.summary = widgets.HTML(layout=widgets.Layout(**FULL_WIDTH))
-        self.summary.add_class("siping-self-summary-box")
+        self.summary = html_box(css="siping-self-summary-box")
         self.side: SelfSide | None = None
         self.open = False
         self.texts: dict[str, str] = {}
@@ -245,7 +231,7 @@ class SelfScoreView:
                 else:
                     self._set(path, box, "", "")
                     continue
-            gap_html, gap_text = "", ""
+            gap_text, differs = "", False
             if path.startswith("org.items."):
                 item_id = path.split(".")[2]
                 mine = exact_points(assessed.get(item_id), decimals) if assessed is not None else None
@@ -259,7 +245,7 @@ class SelfScoreView:
                             f"{g.ASSESSED_SCORE} {points_text(mine)} · "
                             f"{g.SCORE_GAP} {signed_text(mine - own.points)} {g.POINTS}"
                         )
-                    gap_html = self._gap(gap_text, mine != own.points)
+                    differs = mine != own.points
             else:
                 mine = _parsed_value(parsed, path)
                 if own.value is not None and mine is not None:
@@ -269,18 +255,13 @@ class SelfScoreView:
                         gap_text = DIFFERENT
                     else:
                         gap_text = f"{g.SCORE_GAP} {signed_text(Fraction(mine) - Fraction(own.value))} {TALLY_UNIT}"
-                    gap_html = self._gap(gap_text, mine != own.value)
+                    differs = mine != own.value
             label = f"{g.SELF_ASSESSMENT}：{own.text}"
-            html_value = f'<span class="siping-self-value">{escape(label)}</span>{gap_html}'
+            html_value = _lines().beside(format_cell(label), gap_text, differs)
             self._set(path, box, html_value, label + (f" · {gap_text}" if gap_text else ""))
         self.differing = tuple(differing)
         self.compared = compared
         self._render_summary()
-
-    @staticmethod
-    def _gap(text: str, differs: bool) -> str:
-        css = "diff" if differs else "same"
-        return f' <span class="siping-gap {css}">{escape(text)}</span>'
 
     def _set(self, path: str, box: widgets.HTML, html_value: str, text: str) -> None:
         self.texts[path] = text
@@ -292,7 +273,7 @@ class SelfScoreView:
             text, value = "", ""
         elif side is None:
             text = NO_SELF_ASSESSMENT
-            value = f'<div class="siping-self-summary none">{escape(text)}</div>'
+            value = _lines().summary_none(text)
         else:
             total = f"{g.SELF_TOTAL} {format_fraction(side.total)}"
             if side.bonus:
@@ -307,14 +288,14 @@ class SelfScoreView:
             compared = f"；两者都有分的 {self.compared} 项中，"
             tail = compared + differ if self.compared else ""
             text = head + tail
-            tail_html = ""
-            if self.compared:
-                css = ' class="diff"' if self.differing else ""
-                tail_html = f"{escape(compared)}<span{css}>{escape(differ)}</span>"
-            value = f'<div class="siping-self-summary">{escape(head)}{tail_html}</div>'
+            value = _lines().summary(head, compared if self.compared else "", differ, bool(self.differing))
         self.summary_text = text
         if self.summary.value != value:
             self.summary.value = value
+
+
+def _lines():
+    return macros("evaluate/self_scores.html.j2")
 
 
 def _parsed_value(parsed: Mapping[str, Any], path: str) -> Any:

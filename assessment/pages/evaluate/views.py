@@ -1,8 +1,8 @@
-"""Views of the 考评 page, each derived from the page state only: the result panel beside the form,
-the revision history and the several-evaluators section.
+"""Views of the 考评 page, each drawn from the page state only: the session line, the draft offer and status,
+the submit messages, the result panel beside the form, the revision history and the several-evaluators section.
 
-Nothing here writes to the state or the store; every user-typed text goes through
-:func:`~assessment.pages.components.escape` or :func:`~assessment.pages.components.html_table`.
+Nothing here writes to the state or the store. The HTML comes from ``templates/evaluate/views.html.j2``
+(autoescaped): these functions choose what to show, the templates how.
 """
 
 from __future__ import annotations
@@ -15,36 +15,50 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from ... import glossary as g
 from ...inputs.frames import member_columns, public_columns
 from ...inputs.merge import Disagreement
 from ...inputs.payload import FieldProblem
 from ...outputs import charts
-from ...outputs.fonts import ensure_cjk_font
 from ...rubric import Rubric, format_fraction
 from ...scoring import Results
-from ..components import FULL_WIDTH, escape, figure_image, format_cell, html_list, html_table, scroll_box
+from ..components import (
+    VETO_CSS,
+    VETO_STATUS,
+    Markup,
+    figure_image,
+    format_cell,
+    full_width,
+    html_box,
+    html_table,
+    macros,
+    scroll_box,
+)
 
 __all__ = [
     "LOCAL_ZONE",
     "Reconciled",
     "ResultPanel",
-    "branch_channel_bars",
+    "draft_offer_html",
+    "draft_status_html",
     "history_html",
     "local_time",
     "reconciled_html",
+    "session_html",
+    "submit_html",
 ]
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-VETO_STATUS = {True: g.PASS, False: "否决", None: g.UNKNOWN}
 REVISION_STATUS = {"submitted": "已提交", "superseded": "已被更正"}
 # Smaller than the overview page's charts: they are redrawn while the evaluator types.
 CHART_DPI = 80
+PROBLEMS_SHOWN = 5
+
+
+def _views():
+    return macros("evaluate/views.html.j2")
 
 
 def local_time(moment: dt.datetime | None, *, seconds: bool = False) -> str:
@@ -58,57 +72,32 @@ def local_time(moment: dt.datetime | None, *, seconds: bool = False) -> str:
     return moment.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
-# ------------------------------------------------------------------ chart
-def branch_channel_bars(results: Results, rubric: Rubric, branch_id: str) -> Figure:
-    """One branch: the four channel scores and the composite as bars, with the 达标 line."""
-    ensure_cjk_font()
-    # Fixed margins instead of a layout engine: this chart is redrawn while the evaluator types.
-    fig = Figure(figsize=(4.8, 2.3), dpi=CHART_DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.19, 0.12, 0.77, 0.84))
-    row = results.branches.loc[branch_id]
-    labels = [c.label for c in rubric.channels.channels] + [g.COMPOSITE]
-    values = [_number(row[c.id]) for c in rubric.channels.channels] + [_number(row["composite"])]
-    colours = [charts.COLOURS["channel"]] * (len(labels) - 1) + [charts.COLOURS["threshold"]]
-    y = np.arange(len(labels))
-    ax.barh(y, [0.0 if v is None else v for v in values], color=colours, height=0.62)
-    scale_max = float(rubric.meta.scale_max)
-    for row_no, value in enumerate(values):
-        text = "无数据" if value is None else f"{value:.{rubric.meta.decimals}f}"
-        ax.text((value or 0.0) + scale_max * 0.01, row_no, text, va="center", fontsize=9)
-    threshold = charts.standardized_threshold(rubric)
-    if threshold is not None:
-        ax.axvline(threshold, color=charts.COLOURS["threshold"], linestyle="--", linewidth=1)
-        ax.text(
-            threshold + scale_max * 0.01,
-            -0.75,
-            f"达标线{threshold:g}",
-            fontsize=8,
-            ha="left",
-            color=charts.COLOURS["threshold"],
-        )
-    ax.set_yticks(y, labels, fontsize=9)
-    ax.set_ylim(len(labels) - 0.5, -1.0)
-    ax.set_xlim(float(rubric.meta.scale_min), scale_max * 1.18)
-    ax.grid(axis="x", alpha=0.3)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.tick_params(axis="x", labelsize=8)
-    return fig
+# ------------------------------------------------------------------ the session, the draft, submitting
+def session_html(branch_id: str, branch_name: str, year: int, evaluator: str, version: str) -> Markup:
+    """正在考评：the open branch, the year, the evaluator (or that none is given) and the rubric version."""
+    return _views().session(branch_id, branch_name, year, evaluator, version)
 
 
+def draft_offer_html(draft: Any, current_version: str) -> Markup:
+    """The stored draft waiting for 恢复 / 放弃: when it was saved, and under which rubric version."""
+    return _views().draft_offer(local_time(draft.updated_at), draft.rubric_version, current_version)
+
+
+def draft_status_html(text: str, warning: bool) -> Markup:
+    return _views().draft_status(text, warning)
+
+
+def submit_html(notice: str, problems: Sequence[str]) -> Markup:
+    """What submitting did: a notice, or the reasons it was refused (the first line, then a list)."""
+    return _views().submit_messages(notice, list(problems))
+
+
+# ------------------------------------------------------------------ result panel
 def _number(value) -> float | None:
     if value is None or value is pd.NA:
         return None
     number = float(value)
     return None if math.isnan(number) else number
-
-
-# ------------------------------------------------------------------ result panel
-def _html(value: str = "", css: str = "") -> widgets.HTML:
-    box = widgets.HTML(value, layout=widgets.Layout(**FULL_WIDTH))
-    if css:
-        box.add_class(css)
-    return box
 
 
 class ResultPanel(widgets.VBox):
@@ -121,21 +110,21 @@ class ResultPanel(widgets.VBox):
 
     def __init__(self, actions: widgets.Widget | None = None):
         """``actions`` (e.g. the submit controls) is placed right under the scores."""
-        super().__init__(layout=widgets.Layout(**FULL_WIDTH))
+        super().__init__(layout=full_width())
         self.add_class("siping-panel")
-        self.heading = _html('<h3 class="siping-panel-title">评分结果<span>（随填写即时更新）</span></h3>')
-        self.scores = _html(css="siping-scores")
-        self.eligibility = _html()
-        self.problems = _html()
-        self.missing_box = _html()
-        self.veto_box = _html()
-        self.findings = _html()
+        self.heading = html_box(_views().panel_heading())
+        self.scores = html_box(css="siping-scores")
+        self.eligibility = html_box()
+        self.problems = html_box()
+        self.missing_box = html_box()
+        self.veto_box = html_box()
+        self.findings = html_box()
         self.channel_chart = figure_image()
         self.radar = figure_image()
         self.channel_chart.add_class("siping-channel-chart")
         self.radar.add_class("siping-radar")
         # One line for the top of the page: on a phone the panel sits below the long form.
-        self.brief = _html(css="siping-brief")
+        self.brief = html_box(css="siping-brief")
         self.children = [
             self.heading,
             self.scores,
@@ -155,7 +144,7 @@ class ResultPanel(widgets.VBox):
         self.composite = self.grade = self.standardized = self.stars = self.strongest = ""
         self.missing = ""
         self.vetoes_shown: dict[str, tuple[str, str]] = {}
-        self.scores.value = '<p class="siping-hint">请在上方选择支部并点击“打开”。</p>'
+        self.scores.value = _views().panel_placeholder()
         self.brief.value = ""
         for box in (self.eligibility, self.problems, self.missing_box, self.veto_box, self.findings):
             box.value = ""
@@ -170,6 +159,7 @@ class ResultPanel(widgets.VBox):
         if results is None or branch_id is None or branch_id not in results.branches.index:
             self.clear()
             return
+        views = _views()
         b = results.branches.loc[branch_id]
         decimals = rubric.meta.decimals
         complete = b["status"] == g.COMPLETE
@@ -179,49 +169,29 @@ class ResultPanel(widgets.VBox):
         self.stars = "—" if pd.isna(b["stars"]) else f"{int(b['stars'])}星"
         self.strongest = g.yes_no(bool(b["strongest"]))
         self.missing = str(b["missing"] or "")
-        self._render_scores(rubric, b, decimals)
-        self._render_problems(problems)
-        wrong = f' · <span class="bad">{len(problems)}处填写有误</span>' if problems else ""
-        self.brief.value = (
-            f'<div class="siping-brief-line">{g.COMPOSITE} <b>{escape(self.composite)}</b>'
-            f"{'' if not complete else f' · {g.GRADE} <b>{escape(self.grade)}</b>'}{wrong}"
-            "（详见下方“评分结果”）</div>"
+        cards = [(c.id, format_cell(b[c.id], decimals), c.label) for c in rubric.channels.channels]
+        self.scores.value = views.scores(cards, format_cell(self.composite), format_cell(self.grade))
+        self.problems.value = self._problems_html(problems)
+        self.brief.value = views.brief(
+            format_cell(self.composite), format_cell(self.grade) if complete else None, len(problems)
         )
-        self._render_eligibility(rubric, b, complete)
-        self._render_vetoes(results, branch_id)
-        self.missing_box.value = (
-            f'<div class="siping-block"><b>{g.MISSING}</b>：{escape(self.missing)}</div>' if self.missing else ""
-        )
-        self.findings.value = _findings_html(results, branch_id)
+        self.eligibility.value = views.key_values(self._eligibility_rows(rubric, b))
+        self.veto_box.value = self._vetoes_html(results, branch_id)
+        self.missing_box.value = views.missing(self.missing)
+        self.findings.value = views.findings(_findings(results, branch_id))
         self._render_charts(rubric, results, branch_id)
 
     # -- parts
-    def _render_scores(self, rubric: Rubric, b: pd.Series, decimals: int) -> None:
-        cards = "".join(
-            f'<div class="siping-card" data-channel="{c.id}"><div class="v">{escape(format_cell(b[c.id], decimals))}</div>'
-            f'<div class="k">{escape(c.label)}</div></div>'
-            for c in rubric.channels.channels
-        )
-        self.scores.value = (
-            f'<div class="siping-cards">{cards}</div>'
-            '<div class="siping-total">'
-            f'<span class="k">{g.COMPOSITE}</span> <span class="siping-composite">{escape(self.composite)}</span>'
-            f'<span class="k">{g.GRADE}</span> <span class="siping-grade">{escape(self.grade)}</span></div>'
-        )
-
-    def _render_problems(self, problems: Sequence[FieldProblem]) -> None:
+    @staticmethod
+    def _problems_html(problems: Sequence[FieldProblem]) -> Markup | str:
         if not problems:
-            self.problems.value = ""
-            return
-        shown = [escape(str(p)) for p in problems[:5]]
-        more = [f"另有{len(problems) - 5}处"] if len(problems) > 5 else []
-        self.problems.value = (
-            f'<div class="siping-bad-block"><b>有{len(problems)}处填写有误</b>（不计入评分，见表单中的红字）：'
-            + html_list(shown + more)
-            + "</div>"
-        )
+            return ""
+        shown = [str(p) for p in problems[:PROBLEMS_SHOWN]]
+        if len(problems) > PROBLEMS_SHOWN:
+            shown.append(f"另有{len(problems) - PROBLEMS_SHOWN}处")
+        return _views().problems(shown, len(problems))
 
-    def _render_eligibility(self, rubric: Rubric, b: pd.Series, complete: bool) -> None:
+    def _eligibility_rows(self, rubric: Rubric, b: pd.Series) -> list[tuple[str, str]]:
         standardized = self.standardized
         if not b["standardized"] and b["standardized_reasons"]:
             standardized += f"（未满足：{b['standardized_reasons']}）"
@@ -239,34 +209,26 @@ class ResultPanel(widgets.VBox):
             rows.insert(
                 0, (f"{rubric.channels.channel('org').label}{g.BONUS}", format_cell(b["bonus"], rubric.meta.decimals))
             )
-        body = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-        self.eligibility.value = f'<table class="siping-kv">{body}</table>'
+        return [(format_cell(k), format_cell(v)) for k, v in rows]
 
-    def _render_vetoes(self, results: Results, branch_id: str) -> None:
+    def _vetoes_html(self, results: Results, branch_id: str) -> Markup:
         vetoes = results.vetoes[results.vetoes["branch_id"] == branch_id].sort_values("order")
         self.vetoes_shown = {}
-        items = []
+        rows = []
         for row in vetoes.itertuples():
             passed = None if pd.isna(row.passed) else bool(row.passed)
             status = VETO_STATUS[passed]
             self.vetoes_shown[row.rule_id] = (status, str(row.explanation))
-            css = {True: "ok", False: "bad", None: "unknown"}[passed]
-            items.append(
-                f'<li data-rule="{escape(row.rule_id)}"><span class="siping-tag {css}">{status}</span> '
-                f"<b>{escape(row.label)}</b>：{escape(row.explanation)}"
-                f'<div class="src">来源：{escape(row.source)}</div></li>'
-            )
-        self.veto_box.value = (
-            '<div class="siping-block"><b>“最强党支部”否决规则</b>'
-            f'<ol class="siping-vetoes">{"".join(items)}</ol></div>'
-        )
+            rows.append((row.rule_id, VETO_CSS[passed], status, row.label, row.explanation, row.source))
+        return _views().vetoes(rows)
 
     def _render_charts(self, rubric: Rubric, results: Results, branch_id: str) -> None:
         """Redraw a chart only when what it shows has changed: PNG encoding is the costly part."""
         b = results.branches.loc[branch_id]
         bars_key = tuple(_number(b[c]) for c in ("org", "member", "public", "social", "composite"))
         if self._chart_keys.get("bars") != bars_key:
-            self.channel_chart.value = charts.to_png(branch_channel_bars(results, rubric, branch_id), dpi=CHART_DPI)
+            figure = charts.branch_channels(results, rubric, branch_id, live=True)
+            self.channel_chart.value = charts.to_png(figure, dpi=CHART_DPI)
             self.channel_chart.layout.display = None
             self._chart_keys["bars"] = bars_key
         dims = results.dimensions.reindex([branch_id])
@@ -277,31 +239,25 @@ class ResultPanel(widgets.VBox):
             self._chart_keys["radar"] = radar_key
 
 
-def _findings_html(results: Results, branch_id: str) -> str:
-    """Activity-log and structure findings, briefly: only what fails."""
+def _findings(results: Results, branch_id: str) -> list[str]:
+    """Activity-log and structure findings, briefly: only what fails (plain text lines)."""
     acts = results.activities[results.activities["branch_id"] == branch_id]
     failed = acts[(acts["met"] == False).fillna(False).to_numpy(dtype=bool)]
     lines = []
     for row in failed.itertuples():
         gap = f"；缺漏：{row.missing_periods}" if row.missing_periods else ""
-        lines.append(f"{escape(row.type)}：要求{escape(row.requirement)}，实有{int(row.count)}次{escape(gap)}")
+        lines.append(f"{format_cell(row.type)}：要求{format_cell(row.requirement)}，实有{int(row.count)}次{gap}")
     struct = results.structure[results.structure["branch_id"] == branch_id]
     bad = struct[(struct["passed"] == False).fillna(False).to_numpy(dtype=bool)]
-    lines += [f"{escape(row.label)}：{escape(row.explanation)}" for row in bad.itertuples()]
-    if not lines:
-        return '<div class="siping-block"><b>组织生活与组织设置</b>：活动记录和组织设置均符合要求。</div>'
-    return (
-        '<div class="siping-block"><b>组织生活与组织设置</b>（来自活动记录和支部基本情况）'
-        + html_list(lines)
-        + "</div>"
-    )
+    lines += [f"{format_cell(row.label)}：{format_cell(row.explanation)}" for row in bad.itertuples()]
+    return lines
 
 
 # ------------------------------------------------------------------ history
-def history_html(revisions: Sequence[Any]) -> str:
-    """The branch's revisions for the year, newest first (every text escaped by html_table)."""
+def history_html(revisions: Sequence[Any]) -> Markup:
+    """The branch's revisions for the year, newest first (every text escaped by the table)."""
     if not revisions:
-        return '<p class="siping-hint">本年度还没有提交记录。</p>'
+        return _views().hint("本年度还没有提交记录。")
     ordered = sorted(revisions, key=lambda r: (r.revision_no, r.id), reverse=True)
     frame = pd.DataFrame(
         {
@@ -356,9 +312,10 @@ def _disagreement_label(rubric: Rubric, disagreement: Disagreement) -> str:
     return disagreement.label
 
 
-def reconciled_html(rubric: Rubric, reconciled: Reconciled | None, branch_id: str | None) -> str:
+def reconciled_html(rubric: Rubric, reconciled: Reconciled | None, branch_id: str | None) -> Markup:
+    views = _views()
     if reconciled is None or branch_id is None or not reconciled.submissions:
-        return '<p class="siping-hint">还没有考评人提交本支部本年度的考评。</p>'
+        return views.hint("还没有考评人提交本支部本年度的考评。")
     decimals = rubric.meta.decimals
     rows = []
     for who, revision in reconciled.submissions.items():
@@ -384,28 +341,19 @@ def reconciled_html(rubric: Rubric, reconciled: Reconciled | None, branch_id: st
         f"部门意见以最不利者为准。来源：{spec.source}"
     )
     if reconciled.merged is None:
-        return table + f'<p class="siping-hint">只有1位考评人提交，提交第二份后在此显示合并结果。{escape(rule)}</p>'
+        return table + views.hint(f"只有1位考评人提交，提交第二份后在此显示合并结果。{rule}")
     merged = reconciled.merged.branches.loc[branch_id]
     complete = merged["status"] == g.COMPLETE
-    summary = (
-        f'<div class="siping-merged"><b>合并结果（{len(reconciled.submissions)}位考评人）</b>：'
-        f'{g.COMPOSITE} <span class="siping-merged-composite">'
-        f"{escape(format_cell(merged['composite'], decimals) if complete else g.INCOMPLETE)}</span>，"
-        f"{g.GRADE} {escape(merged['grade'] if complete else '—')}，"
-        f"{g.STANDARDIZED} {g.yes_no(bool(merged['standardized']))}，{g.STRONGEST} {g.yes_no(bool(merged['strongest']))}"
-        "</div>"
-        f'<p class="siping-hint">{escape(rule)}</p>'
+    summary = views.merged(
+        len(reconciled.submissions),
+        format_cell(format_cell(merged["composite"], decimals) if complete else g.INCOMPLETE),
+        format_cell(merged["grade"] if complete else "—"),
+        g.yes_no(bool(merged["standardized"])),
+        g.yes_no(bool(merged["strongest"])),
+        rule,
     )
-    if reconciled.disagreements:
-        items = [
-            f'<span data-field="{escape(d.field)}"><b>{escape(_disagreement_label(rubric, d))}</b>：'
-            + "；".join(f"{escape(who)} {escape(_value_text(v))}" for who, v in d.values.items())
-            + "</span>"
-            for d in reconciled.disagreements
-        ]
-        flags = (
-            f'<div class="siping-disagreements"><b>存在分歧的指标（{len(items)}项）</b>' + html_list(items) + "</div>"
-        )
-    else:
-        flags = '<p class="siping-hint">各考评人的评分没有超过阈值的分歧。</p>'
-    return table + summary + flags
+    disagreements = [
+        (d.field, _disagreement_label(rubric, d), [(who, _value_text(v)) for who, v in d.values.items()])
+        for d in reconciled.disagreements
+    ]
+    return table + summary + views.disagreements(disagreements)

@@ -6,11 +6,11 @@
 - :class:`ReportDownload`: the branch's printable evaluation report.
 
 The branch's 自查分 beside each field of the evaluator's form is :mod:`assessment.pages.evaluate.self_scores`.
+Their HTML comes from ``templates/evaluate/workflow.html.j2``.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import ipywidgets as widgets
@@ -18,20 +18,33 @@ import pandas as pd
 
 from ...rubric import Rubric
 from ...store import Store, StoreError
-from ..components import FULL_WIDTH, escape, html_table, scroll_box
+from ..components import (
+    app_logger,
+    download_link_html,
+    error_html,
+    full_width,
+    html_box,
+    html_table,
+    macros,
+    notice_html,
+    scroll_box,
+)
 
 __all__ = ["ReportDownload", "WorkflowPanel"]
 
 
-def _layout(**extra) -> widgets.Layout:
-    return widgets.Layout(**{**FULL_WIDTH, **extra})
+NO_ACTOR = "请先填写评估人姓名：状态变更记在操作人名下。"
+
+
+def _workflow():
+    return macros("evaluate/workflow.html.j2")
 
 
 class WorkflowPanel(widgets.VBox):
     """Status, history and the next moves of one branch's year. ``actor()`` names who acts."""
 
     def __init__(self, store: Store, rubric: Rubric, actor: Callable[[], str]):
-        super().__init__(layout=_layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-workflow")
         self.store = store
         self.rubric = rubric
@@ -39,9 +52,9 @@ class WorkflowPanel(widgets.VBox):
         self.branch_id: str | None = None
         self.year: int | None = None
         workflow = rubric.workflow
-        self.status = widgets.HTML(layout=_layout())
-        self.history = widgets.HTML(layout=_layout())
-        self.moves = widgets.HTML(layout=_layout())
+        self.status = html_box()
+        self.history = html_box()
+        self.moves = html_box()
         self.role = widgets.Dropdown(
             description="身份",
             # the evaluator page acts for the 街道 or the 区委 (kind: staff), never for a branch
@@ -57,16 +70,16 @@ class WorkflowPanel(widgets.VBox):
         self.reason = widgets.Text(
             description="原因",
             placeholder="必填：为什么作此变更",
-            layout=_layout(max_width="32em"),
+            layout=full_width(max_width="32em"),
             style={"description_width": "initial"},
         )
         self.button = widgets.Button(description="变更状态", button_style="warning", layout=widgets.Layout(width="8em"))
-        self.message = widgets.HTML(layout=_layout())
+        self.message = html_box()
         self.role.observe(lambda _change: self._render_moves(), names="value")
         self.button.on_click(lambda _b: self.move())
         self.controls = widgets.Box(
             [self.role, self.target, self.reason, self.button],
-            layout=_layout(display="flex", flex_flow="row wrap", align_items="center"),
+            layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.children = [self.status, self.moves, self.controls, self.message, self.history]
 
@@ -86,9 +99,7 @@ class WorkflowPanel(widgets.VBox):
             until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
             expired = "，任期已届满，应开展新一轮建设" if status.expired() else ""
             period = f"（有效期 {status.valid_from} 至 {until}{expired}）"
-        self.status.value = (
-            f'<div class="siping-workflow-status">当前状态：<b>{escape(status.label)}</b>{html.escape(period)}</div>'
-        )
+        self.status.value = _workflow().status(status.label, period)
         history = self.store.workflow_history(self.branch_id, self.year)
         if history:
             frame = pd.DataFrame(
@@ -105,21 +116,14 @@ class WorkflowPanel(widgets.VBox):
             )
             self.history.value = scroll_box(html_table(frame, nowrap_columns=["时间"]), max_height="200px")
         else:
-            self.history.value = '<div class="siping-hint">本年度还没有状态变更记录。</div>'
+            self.history.value = _workflow().no_history()
         self._render_moves()
 
     def _render_moves(self) -> None:
         if self.branch_id is None:
             return
         moves = self.store.allowed_moves(self.branch_id, self.year, role=self.role.value)
-        items = [
-            f"{escape(m.label)}（→{escape(m.to_label)}）："
-            + ("可以操作" if m.allowed else f'<span style="color:#8a1f11">{escape(m.why)}</span>')
-            for m in moves
-        ]
-        self.moves.value = (
-            '<div class="siping-hint">按规定的下一步：' + ("；".join(items) if items else "没有下一步") + "</div>"
-        )
+        self.moves.value = _workflow().moves(moves)
         allowed = [(f"{m.to_label}（{m.label}）", m.to) for m in moves if m.allowed]
         self.target.options = allowed
         self.target.value = allowed[0][1] if allowed else None
@@ -130,9 +134,7 @@ class WorkflowPanel(widgets.VBox):
             return False
         actor = (self.actor() or "").strip()
         if not actor:
-            self.message.value = (
-                '<div role="alert" style="color:#8a1f11">请先填写评估人姓名：状态变更记在操作人名下。</div>'
-            )
+            self.message.value = _workflow().refused(NO_ACTOR)
             return False
         current = self.store.workflow_status(self.branch_id, self.year).status
         try:
@@ -146,10 +148,10 @@ class WorkflowPanel(widgets.VBox):
                 expected_from=current,
             )
         except StoreError as refused:
-            self.message.value = f'<div role="alert" style="color:#8a1f11">{html.escape(str(refused))}</div>'
+            self.message.value = _workflow().refused(str(refused))
             return False
         label = self.rubric.workflow.state(event.to_status).label
-        self.message.value = f'<div class="siping-notice" role="status">已变更为“{html.escape(label)}”。</div>'
+        self.message.value = notice_html(f"已变更为“{label}”。")
         self.reason.value = ""
         self.render()
         return True
@@ -162,19 +164,15 @@ class ReportDownload(widgets.VBox):
     FAILED = "报告生成失败，请稍后再试；如仍不行请联系管理员。"
 
     def __init__(self, store: Store, rubric: Rubric):
-        super().__init__(layout=_layout())
+        super().__init__(layout=full_width())
         self.store = store
         self.rubric = rubric
         self.branch_id: str | None = None
         self.year: int | None = None
         self.button = widgets.Button(description="生成考评报告（PDF）", layout=widgets.Layout(width="14em"))
         self.button.on_click(lambda _b: self.make())
-        self.link = widgets.HTML(layout=_layout())
-        hint = widgets.HTML(
-            '<div class="siping-hint">按已提交的考评（多位考评人时合并）生成，含图表、否决规则、组织生活、'
-            "自查分与考核分、找不足补短板和考评组签字栏。</div>",
-            layout=_layout(),
-        )
+        self.link = html_box()
+        hint = html_box(_workflow().report_hint())
         self.children = [hint, self.button, self.link]
 
     def show(self, branch_id: str, year: int) -> None:
@@ -184,7 +182,6 @@ class ReportDownload(widgets.VBox):
     def make(self) -> bool:
         from ...outputs.branch_pdf import branch_only, branch_report_pdf, store_branch_report
         from ...scoring import score
-        from ..components import app_logger, download_link_html, error_html
 
         if self.branch_id is None:
             return False

@@ -11,15 +11,15 @@ current version (:meth:`Store.save_rubric_version`: author and note required, no
 
 The page starts from the database's current rubric version (:meth:`Store.current_rubric`).
 
-One state object (:class:`WeightsState`) holds the draft values and the locks; the controls only
-write into it through :meth:`WeightsState.update`, and everything shown is re-drawn from it.
+One state object (:class:`~.state.WeightsState`) holds the draft values and the locks; the controls only
+write into it through :meth:`~.state.WeightsState.update`, and everything shown is re-drawn from it by the
+functions of :mod:`.views`.
 
 ``notebooks/weights.ipynb`` is one cell: ``weights_app()``.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,12 +27,13 @@ from fractions import Fraction
 
 import ipywidgets as widgets
 import numpy as np
-import traitlets
 
 from ...analysis import Baseline, compare, rescore, sensitivity, street_totals
 from ...demo.street import generate_demo
 from ...inputs.frames import Inputs
 from ...inputs.workbook import WorkbookError, read_workbook
+from ...paths import DEMO_YEAR
+from ...paths import demo_workbook as demo_workbook_path
 from ...rubric import Rubric, RubricError, format_fraction, load_rubric_texts
 from ...rubric.settings import (
     DEFAULT_STEP,
@@ -50,25 +51,35 @@ from ...rubric.settings import (
 from ...scoring import Results
 from ...store import Store, StoreError
 from ..components import (
-    FULL_WIDTH,
     app_logger,
     error_html,
-    escape,
     figure_image,
+    full_width,
     guarded,
+    html_box,
+    info_html,
     page_style,
     section_title,
     set_figure,
+    title_html,
 )
-from ..overview.app import DEMO_YEAR, demo_workbook_path
+from .state import WeightsState
 from .views import (
+    bonus_note,
     changes_html,
+    control_head_html,
     diff_html,
-    info_html,
+    group_sum_html,
+    intro_html,
+    note_html,
     rank_moves_chart,
     ranking_html,
+    rule_html,
     sensitivity_html,
+    sub_html,
     totals_html,
+    unit_html,
+    zero_dimensions_html,
 )
 
 __all__ = [
@@ -100,53 +111,17 @@ SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；�
 SAVE_FAILED = "保存时出错，新版本没有保存。请联系管理员查看服务日志。"
 NO_CHANGES = "还没有任何调整：新版本与当前版本相同，无需保存。"
 STALE_SENSITIVITY = "设置已调整：下表是调整前的结果，请重新运行。"
-CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
-
-STYLE = (
-    "<style>"
-    ".siping-weights{font-size:14px}"
-    # A column that scrolls (the controls on a wide screen) would otherwise squash its rows to nothing.
-    ".siping-weights .widget-vbox>.lm-Widget{flex-shrink:0}"
-    ".siping-weights .siping-columns{gap:0 24px}"
-    ".siping-weights .siping-control{border-bottom:1px solid #eef0f2;padding:4px 0;box-sizing:border-box}"
-    ".siping-weights .siping-wlabel{font-size:14px;line-height:1.45;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-weights .siping-src{color:#8a949e;font-size:12px;line-height:1.4;white-space:normal;overflow-wrap:anywhere}"
-    ".siping-weights .siping-note,.siping-weights .siping-intro{color:#5b6770;font-size:13px;line-height:1.55;"
-    "white-space:normal;overflow-wrap:anywhere;margin:4px 0}"
-    ".siping-weights .siping-rule{background:#f3f7fb;border-left:4px solid #1f4e79;padding:6px 10px;"
-    "font-size:13px;line-height:1.55;white-space:normal;margin:6px 0}"
-    ".siping-weights .siping-sum{font-size:13px;color:#1f4e79;white-space:normal}"
-    ".siping-weights .siping-sum b{font-size:14px}"
-    ".siping-weights .siping-summary{font-size:14px;line-height:1.6;white-space:normal;overflow-wrap:anywhere;"
-    "margin:4px 0}"
-    ".siping-weights .siping-changed-list,.siping-weights .siping-hangs{font-size:13px;line-height:1.55;"
-    "overflow-wrap:anywhere;max-height:260px;overflow-y:auto;overflow-x:hidden}"
-    ".siping-weights .siping-sub{margin:12px 0 2px;font-size:15px;font-weight:600}"
-    ".siping-weights .widget-slider .widget-readout{min-width:3.2em}"
-    ".siping-weights .widget-inline-hbox .widget-label{min-width:0}"
-    "@media (min-width:960px){.siping-weights .siping-controls{max-height:88vh;overflow-y:auto;"
-    "overflow-x:hidden;padding-right:8px}}"
-    "</style>"
+ITEM_WEIGHTS_NOTE = (
+    "组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；"
+    "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
 )
-
-
-class WeightsState(traitlets.HasTraits):
-    """The draft: a value per adjustable setting (Fractions, ints, option strings) and the locked weights.
-
-    ``error`` is a problem with the draft or a failure; ``save_notice`` / ``save_error`` belong to
-    the 保存为新版本 section.
-    """
-
-    values = traitlets.Dict()
-    locked = traitlets.Set()
-    error = traitlets.Unicode("")
-    save_notice = traitlets.Unicode("")
-    save_error = traitlets.Unicode("")
-
-    def update(self, **changes) -> None:
-        with self.hold_trait_notifications():
-            for name, value in changes.items():
-                setattr(self, name, value)
+RECONCILIATION_NOTE = "以下两项只影响多名考评人的表单如何合并，不改变本页的评分。"
+SENSITIVITY_NOTE = (
+    "把当前设置中每项可调整的权重（通道权重和指标权重）乘以[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，"
+    "重复多次；看各支部的排名区间，以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。"
+)
+SAVE_NOTE = "检查调整后的评分标准，列出与当前版本的全部差异，并以新版本号保存（每条考评结果都写明所用的版本）。"
+CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
 
 
 @dataclass(frozen=True)
@@ -177,14 +152,6 @@ def load_street(rubric: Rubric, year: int) -> Street:
             "数据：系统生成的示例街道",
             f"示例工作簿 {path.name} 无法读取（{problems[0]}），本页改用系统生成的示例街道。",
         )
-
-
-def _layout(**extra) -> widgets.Layout:
-    return widgets.Layout(**{**FULL_WIDTH, **extra})
-
-
-def _html(value: str = "", **layout) -> widgets.HTML:
-    return widgets.HTML(value, layout=_layout(**layout))
 
 
 def _to_fraction(value: float, places: int) -> Fraction:
@@ -220,7 +187,7 @@ class WeightsApp(widgets.VBox):
         warning: str = "",
         store: Store | None = None,
     ):
-        super().__init__(layout=_layout())
+        super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-weights")
         self.year = year
@@ -239,13 +206,13 @@ class WeightsApp(widgets.VBox):
         self.draft: NewVersion | None = None
         self.last_sensitivity = None
 
-        self.title = _html()
-        self.error = _html()
-        self.warning = _html(info_html(warning))
-        self.summary = _html()
-        self.totals = _html()
+        self.title = html_box()
+        self.error = html_box()
+        self.warning = html_box(info_html(warning))
+        self.summary = html_box()
+        self.totals = html_box()
         self.chart = figure_image()
-        self.ranking = _html()
+        self.ranking = html_box()
         self.reset_button = widgets.Button(
             description="恢复当前版本的设置",
             layout=widgets.Layout(width="auto", align_self="flex-start", margin="10px 0"),
@@ -312,20 +279,22 @@ class WeightsApp(widgets.VBox):
         self.locks[s.id] = lock
         slider.observe(lambda change, sid=s.id: self._on_control(sid, change), names="value")
         lock.observe(lambda change, sid=s.id: self._on_lock(sid, change), names="value")
-        head = _html(
-            f'<div class="siping-wlabel">{escape(s.label)}</div><div class="siping-src">{escape(s.note)}</div>'
+        head = html_box(control_head_html(s.label, s.note))
+        row = widgets.VBox(
+            [head, widgets.HBox([slider, lock], layout=full_width(align_items="center"))], layout=full_width()
         )
-        row = widgets.VBox([head, widgets.HBox([slider, lock], layout=_layout(align_items="center"))], layout=_layout())
         row.add_class("siping-control")
         row.add_class(f"siping-setting-{s.id.replace('.', '-')}")
         return row
 
     def _number_control(self, s: Setting) -> widgets.Widget:
-        layout = widgets.Layout(width="9em", max_width="100%", min_width="0")
+        field_layout = widgets.Layout(width="9em", max_width="100%", min_width="0")
         if s.kind == "option":
-            control = widgets.Dropdown(options=list(s.options), value=str(s.value), layout=layout)
+            control = widgets.Dropdown(options=list(s.options), value=str(s.value), layout=field_layout)
         elif s.kind == "count":
-            control = widgets.BoundedIntText(value=int(s.value), min=int(s.minimum), max=int(s.maximum), layout=layout)
+            control = widgets.BoundedIntText(
+                value=int(s.value), min=int(s.minimum), max=int(s.maximum), layout=field_layout
+            )
         else:
             scale = 100 if s.unit == "%" else 1
             control = widgets.BoundedFloatText(
@@ -333,16 +302,14 @@ class WeightsApp(widgets.VBox):
                 min=float(Fraction(s.minimum) * scale),
                 max=float(Fraction(s.maximum) * scale),
                 step=float(Fraction(s.step) * scale),
-                layout=layout,
+                layout=field_layout,
             )
         self.controls[s.id] = control
         control.observe(lambda change, sid=s.id: self._on_control(sid, change), names="value")
-        unit = widgets.HTML(escape(s.unit) if s.unit else "", layout=widgets.Layout(width="auto", margin="0 8px 0 2px"))
-        head = _html(
-            f'<div class="siping-wlabel">{escape(s.label)}</div><div class="siping-src">{escape(s.note)}</div>'
-        )
+        unit = widgets.HTML(unit_html(s.unit), layout=widgets.Layout(width="auto", margin="0 8px 0 2px"))
+        head = html_box(control_head_html(s.label, s.note))
         row = widgets.VBox(
-            [head, widgets.HBox([control, unit], layout=_layout(align_items="center"))], layout=_layout()
+            [head, widgets.HBox([control, unit], layout=full_width(align_items="center"))], layout=full_width()
         )
         row.add_class("siping-control")
         row.add_class(f"siping-setting-{s.id.replace('.', '-')}")
@@ -354,13 +321,13 @@ class WeightsApp(widgets.VBox):
         button.on_click(lambda _b, group=group: self._on_equalize(group))
         self.equalize_buttons[group] = button
         self.sums[group] = widgets.HTML(layout=widgets.Layout(width="auto", flex="1 1 auto"))
-        return widgets.HBox([self.sums[group], button], layout=_layout(align_items="center", flex_flow="row wrap"))
+        return widgets.HBox([self.sums[group], button], layout=full_width(align_items="center", flex_flow="row wrap"))
 
     def _build_controls(self) -> None:
         s = self.settings
-        rule = _html(f'<div class="siping-rule"><b>{escape(REBALANCE_RULE)}</b>{escape(REBALANCE_DETAIL)}</div>')
+        rule = html_box(rule_html(REBALANCE_RULE, REBALANCE_DETAIL))
         channel_rows = [self._weight_control(s[sid]) for sid in self.groups.get("channels", [])]
-        children: list[widgets.Widget] = [_html(section_title("四评通道权重")), rule, *channel_rows]
+        children: list[widgets.Widget] = [html_box(section_title("四评通道权重")), rule, *channel_rows]
         if "channels" in self.groups:
             children.append(self._group_footer("channels"))
 
@@ -370,33 +337,26 @@ class WeightsApp(widgets.VBox):
             sections.setdefault(s[sid].section, []).append(self._weight_control(s[sid]))
         self.item_sections = list(sections)
         self.item_accordion = widgets.Accordion(
-            children=[widgets.VBox(rows, layout=_layout()) for rows in sections.values()], layout=_layout()
+            children=[widgets.VBox(rows, layout=full_width()) for rows in sections.values()], layout=full_width()
         )
         self.item_accordion.titles = tuple(self.item_sections)
         children += [
-            _html(section_title("组织评定指标权重")),
-            _html(
-                '<div class="siping-note">组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；'
-                "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
-                + _bonus_note(self.rubric)
-                + "</div>"
-            ),
+            html_box(section_title("组织评定指标权重")),
+            html_box(note_html(ITEM_WEIGHTS_NOTE + bonus_note(self.rubric))),
             self.item_accordion,
             self._group_footer("items"),
         ]
 
-        children.append(_html(section_title("分档与阈值")))
+        children.append(html_box(section_title("分档与阈值")))
         for group in CONTROL_GROUPS:
             if group not in self.groups:
                 continue
-            children.append(_html(f'<div class="siping-sub">{escape(GROUP_LABELS[group])}</div>'))
+            children.append(html_box(sub_html(GROUP_LABELS[group])))
             if group == "reconciliation":
-                children.append(
-                    _html('<div class="siping-note">以下两项只影响多名考评人的表单如何合并，不改变本页的评分。</div>')
-                )
+                children.append(html_box(note_html(RECONCILIATION_NOTE)))
             children += [self._number_control(s[sid]) for sid in self.groups[group]]
         children.append(self.reset_button)
-        self.controls_box = widgets.VBox(children, layout=_layout(flex="1 1 340px", width="auto"))
+        self.controls_box = widgets.VBox(children, layout=full_width(flex="1 1 340px", width="auto"))
         self.controls_box.add_class("siping-controls")
 
     def _build_sensitivity(self) -> None:
@@ -429,9 +389,9 @@ class WeightsApp(widgets.VBox):
         )
         self.run_button = widgets.Button(description="运行", button_style="danger", layout=widgets.Layout(width="auto"))
         self.run_button.add_class("siping-run")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=_layout(max_width="26em"))
-        self.sensitivity_note = _html()
-        self.sensitivity_out = _html()
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, layout=full_width(max_width="26em"))
+        self.sensitivity_note = html_box()
+        self.sensitivity_out = html_box()
         self.run_button.on_click(self._on_run)
 
     def _build_save(self) -> None:
@@ -457,8 +417,8 @@ class WeightsApp(widgets.VBox):
             layout=widgets.Layout(width="auto", align_self="flex-start", display="none"),
         )
         self.confirm_button.add_class("siping-confirm")
-        self.save_messages = _html()
-        self.diff = _html()
+        self.save_messages = html_box()
+        self.diff = html_box()
         self.save_button.on_click(self._on_save)
         self.confirm_button.on_click(self._on_confirm)
         self.author.observe(self._on_author_or_note, names="value")
@@ -466,8 +426,7 @@ class WeightsApp(widgets.VBox):
 
     def _arrange(self) -> None:
         children: list[widgets.Widget] = [
-            page_style(),
-            _html(STYLE, height="0px"),
+            page_style("weights/style.css.j2"),
             self.title,
             self.warning,
             self.error,
@@ -475,33 +434,26 @@ class WeightsApp(widgets.VBox):
         if self.ready:
             results = widgets.VBox(
                 [
-                    _html(section_title("调整的影响")),
+                    html_box(section_title("调整的影响")),
                     self.summary,
-                    _html('<div class="siping-sub">全街道与年度目标</div>'),
+                    html_box(sub_html("全街道与年度目标")),
                     self.totals,
-                    _html('<div class="siping-sub">排名变化</div>'),
+                    html_box(sub_html("排名变化")),
                     self.chart,
-                    _html('<div class="siping-sub">各支部排名（调整后；结果变化的行以黄色标出）</div>'),
+                    html_box(sub_html("各支部排名（调整后；结果变化的行以黄色标出）")),
                     self.ranking,
-                    _html(section_title("敏感性分析：结果是否取决于权重")),
-                    _html(
-                        '<div class="siping-note">把当前设置中每项可调整的权重（通道权重和指标权重）乘以'
-                        "[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，重复多次；看各支部的排名区间，"
-                        "以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。</div>"
-                    ),
+                    html_box(section_title("敏感性分析：结果是否取决于权重")),
+                    html_box(note_html(SENSITIVITY_NOTE)),
                     self.spread,
                     widgets.HBox(
                         [self.n_runs, self.seed, self.run_button],
-                        layout=_layout(flex_flow="row wrap", align_items="center"),
+                        layout=full_width(flex_flow="row wrap", align_items="center"),
                     ),
                     self.progress,
                     self.sensitivity_note,
                     self.sensitivity_out,
-                    _html(section_title("保存为新版本")),
-                    _html(
-                        '<div class="siping-note">检查调整后的评分标准，列出与当前版本的全部差异，'
-                        "并以新版本号保存（每条考评结果都写明所用的版本）。</div>"
-                    ),
+                    html_box(section_title("保存为新版本")),
+                    html_box(note_html(SAVE_NOTE)),
                     self.author,
                     self.note,
                     self.save_button,
@@ -509,15 +461,15 @@ class WeightsApp(widgets.VBox):
                     self.diff,
                     self.confirm_button,
                 ],
-                layout=_layout(flex="2 1 460px", width="auto"),
+                layout=full_width(flex="2 1 460px", width="auto"),
             )
             results.add_class("siping-results-column")
             columns = widgets.Box(
                 [self.controls_box, results],
-                layout=_layout(display="flex", flex_flow="row wrap", align_items="flex-start"),
+                layout=full_width(display="flex", flex_flow="row wrap", align_items="flex-start"),
             )
             columns.add_class("siping-columns")
-            children += [_html(f'<div class="siping-intro">{escape(INTRO)}</div>'), columns]
+            children += [html_box(intro_html(INTRO)), columns]
         self.children = children
 
     # ----------------------------------------------------------------- callbacks: only write state
@@ -624,7 +576,7 @@ class WeightsApp(widgets.VBox):
         self._sync_controls(candidate)
         version = self.rubric.version
         # Text first: each value goes to the browser as it is set, and the chart takes the longest.
-        self.summary.value = _zero_dimensions_html(candidate) + changes_html(table, version)
+        self.summary.value = zero_dimensions_html(candidate) + changes_html(table, version)
         self.totals.value = totals_html(totals, version)
         self.ranking.value = ranking_html(table)
         set_figure(self.chart, rank_moves_chart(table))
@@ -672,10 +624,8 @@ class WeightsApp(widgets.VBox):
             if group not in self.sums:
                 continue
             total = sum((Fraction(values[k]) for k in self.groups[group]), Fraction(0))
-            self.sums[group].value = (
-                f'<span class="siping-sum">合计 <b>{escape(format_fraction(total))}</b>'
-                f"（{len(self.groups[group])}项，锁定{len(self.state.locked & set(self.groups[group]))}项）</span>"
-            )
+            locked = len(self.state.locked & set(self.groups[group]))
+            self.sums[group].value = group_sum_html(total, len(self.groups[group]), locked)
         if self.groups.get("items"):
             titles = []
             for section in self.item_sections:
@@ -755,10 +705,7 @@ class WeightsApp(widgets.VBox):
             parts.append(f"{self.baseline.n}个支部")
         if self.source:
             parts.append(self.source)
-        self.title.value = (
-            f'<h2 style="margin:8px 0 2px;font-size:22px;line-height:1.35">{html.escape(TITLE)}</h2>'
-            f'<div style="color:#5b6770;font-size:14px">{html.escape(" · ".join(parts))}</div>'
-        )
+        self.title.value = title_html(TITLE, " · ".join(parts))
 
     def _show_error(self, change=None) -> None:
         self.error.value = error_html(self.state.error)
@@ -774,31 +721,6 @@ class WeightsApp(widgets.VBox):
             (table.index.to_numpy(dtype=str), table["rank_before"].to_numpy(), table["rank_after"].to_numpy())
         )
         return [str(b) for b in table.index[order]]
-
-
-def _bonus_note(rubric: Rubric) -> str:
-    """How the rubric's bonus items (加分项) enter the 组织评定, for the weights note; '' without any."""
-    if not rubric.bonus_items:
-        return ""
-    spec = rubric.checklist.bonus
-    cap = "不封顶" if spec.cap is None else f"合计最多加{format_fraction(spec.cap)}分"
-    total = "可超过100分（积分制）" if spec.total_cap is None else f"最高{format_fraction(spec.total_cap)}分"
-    names = "、".join(escape(f"{i.id} {i.label}") for i in rubric.bonus_items)
-    return f"另有加分项（{names}）不参与权重，得分直接加到组织评定上：{cap}，组织评定{total}。"
-
-
-def _zero_dimensions_html(rubric: Rubric) -> str:
-    """A notice when every item of a 五强 dimension weighs 0: no branch can then be 强 there."""
-    empty = [
-        d.label
-        for d in rubric.checklist.five_strong.dimensions
-        if sum((i.weight for i in rubric.base_items if i.strength == d.id), Fraction(0)) == 0
-    ]
-    if not empty:
-        return ""
-    return info_html(
-        f"五强维度“{'、'.join(empty)}”的指标权重合计为 0：任何支部在该维度都无法达到，因而都不具备最强资格。"
-    )
 
 
 def weights_app() -> WeightsApp:

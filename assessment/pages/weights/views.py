@@ -1,12 +1,12 @@
-"""What the 权重分析 page shows, as pure functions of the analysis frames: HTML (escaped) and one chart.
+"""What the 权重分析 page shows, as pure functions of the analysis frames and the draft: HTML from
+``templates/weights/views.html.j2`` (autoescaped) and one chart.
 
 Nothing here touches widgets or state; :mod:`assessment.pages.weights.app` calls these with what it
-computed and puts the strings into ``ipywidgets.HTML`` values.
+computed and puts the HTML into ``ipywidgets.HTML`` values.
 """
 
 from __future__ import annotations
 
-import html
 from fractions import Fraction
 
 import numpy as np
@@ -15,25 +15,98 @@ import pandas as pd
 from ... import glossary as g
 from ...analysis import Totals
 from ...outputs.charts import rank_moves_chart
-from ...rubric import format_percent
+from ...rubric import Rubric, format_fraction, format_percent
 from ...rubric.settings import DiffLine
-from ..components import escape, html_list, html_table, scroll_box
+from ..components import Markup, format_cell, html_table, info_html, macros, scroll_box
 
 __all__ = [
     "CHANGED_ROW",
     "TABLE_LIMIT",
+    "bonus_note",
     "changes_html",
+    "control_head_html",
     "diff_html",
+    "group_sum_html",
+    "intro_html",
+    "note_html",
     "rank_moves_chart",
     "ranking_html",
+    "rule_html",
     "sensitivity_html",
+    "sub_html",
     "totals_html",
+    "unit_html",
+    "zero_dimensions_html",
 ]
 
 CHANGED_ROW = {"class": "siping-changed", "style": "background:#fff4d6"}
 TABLE_LIMIT = 300  # rows of a table sent to the browser (a big street: the top, then changed rows)
 TOP_ROWS = 100  # of those, the top of the new ranking
 LIST_LIMIT = 100  # branches named in a list
+
+
+def _views():
+    return macros("weights/views.html.j2")
+
+
+def note_html(text: str) -> Markup:
+    """A grey explanation under a heading or beside the controls."""
+    return _views().note(text)
+
+
+def intro_html(text: str) -> Markup:
+    """What the page is for, over the two columns."""
+    return _views().intro(text)
+
+
+def rule_html(rule: str, detail: str) -> Markup:
+    """The rule the weight controls follow, in a box over them."""
+    return _views().rule(rule, detail)
+
+
+def sub_html(text: str) -> Markup:
+    """A small heading inside a section."""
+    return _views().sub(text)
+
+
+def control_head_html(label: str, note: str) -> Markup:
+    """A setting's label and where its value comes from, over its control."""
+    return _views().control_head(label, note)
+
+
+def unit_html(unit: str) -> Markup:
+    """A number control's unit (%, 分 …) beside it; nothing without one."""
+    return _views().unit(unit)
+
+
+def group_sum_html(total: Fraction, count: int, locked: int) -> Markup:
+    """合计 of a weight group (which must stay 1), with how many weights are locked."""
+    return _views().group_sum(format_fraction(total), count, locked)
+
+
+def bonus_note(rubric: Rubric) -> str:
+    """How the rubric's bonus items (加分项) enter the 组织评定, for the weights note; '' without any."""
+    if not rubric.bonus_items:
+        return ""
+    spec = rubric.checklist.bonus
+    cap = "不封顶" if spec.cap is None else f"合计最多加{format_fraction(spec.cap)}分"
+    total = "可超过100分（积分制）" if spec.total_cap is None else f"最高{format_fraction(spec.total_cap)}分"
+    names = "、".join(format_cell(f"{i.id} {i.label}") for i in rubric.bonus_items)
+    return f"另有加分项（{names}）不参与权重，得分直接加到组织评定上：{cap}，组织评定{total}。"
+
+
+def zero_dimensions_html(rubric: Rubric) -> Markup:
+    """A notice when every item of a 五强 dimension weighs 0: no branch can then be 强 there."""
+    empty = [
+        d.label
+        for d in rubric.checklist.five_strong.dimensions
+        if sum((i.weight for i in rubric.base_items if i.strength == d.id), Fraction(0)) == 0
+    ]
+    if not empty:
+        return Markup()
+    return info_html(
+        f"五强维度“{'、'.join(empty)}”的指标权重合计为 0：任何支部在该维度都无法达到，因而都不具备最强资格。"
+    )
 
 
 def _share(count: int, total: int) -> str:
@@ -72,14 +145,12 @@ def totals_html(totals: list[Totals], base_version: str) -> str:
     frame = pd.DataFrame(rows)
     attrs = [CHANGED_ROW if t.after != t.before else {} for t in totals]
     notes = "；".join(f"{t.label}：{t.target_text}" for t in totals if t.target is not None or t.cleared)
-    note = f'<p class="siping-note">目标按全街道支部总数计算（{escape(notes)}）。</p>' if notes else ""
-    return (
-        scroll_box(
-            html_table(frame, row_attrs=attrs, nowrap_columns=list(frame.columns)),
-            css_class="siping-totals",
-        )
-        + note
+    table = scroll_box(
+        html_table(frame, row_attrs=attrs, nowrap_columns=list(frame.columns)), css_class="siping-totals"
     )
+    if not notes:
+        return table
+    return table + _views().table_note(f"目标按全街道支部总数计算（{format_cell(notes)}）。")
 
 
 def _arrow(before, after, changed: bool, fmt=str) -> str:
@@ -156,16 +227,16 @@ def _ordered(table: pd.DataFrame) -> pd.DataFrame:
 def ranking_html(table: pd.DataFrame) -> str:
     """Every branch by its new rank; rows whose grade, 达标, stars or 最强资格 changed are highlighted."""
     ordered = _ordered(table)
-    note = ""
+    note = Markup()
     if len(ordered) > TABLE_LIMIT:
         top = np.zeros(len(ordered), dtype=bool)
         top[:TOP_ROWS] = True
         changed = np.flatnonzero(~top & ordered["changed"].to_numpy())[: TABLE_LIMIT - TOP_ROWS]
         keep_rows = np.union1d(np.flatnonzero(top), changed)
         ordered = ordered.iloc[keep_rows]
-        note = (
-            f'<p class="siping-note">共{len(table)}个支部：表中列出调整后前{TOP_ROWS}名，'
-            f"以及等次、达标、星级或最强资格变化的支部（共{len(ordered)}行）。</p>"
+        note = _views().table_note(
+            f"共{len(table)}个支部：表中列出调整后前{TOP_ROWS}名，"
+            f"以及等次、达标、星级或最强资格变化的支部（共{len(ordered)}行）。"
         )
     attrs = [
         {**(CHANGED_ROW if changed else {}), "data-branch": str(branch)}
@@ -187,9 +258,7 @@ def changes_html(table: pd.DataFrame, base_version: str) -> str:
     changed = _ordered(table[table["changed"]])
     moved = int((table["rank_move"] != 0).sum())
     if not len(changed) and not moved:
-        return (
-            f'<p class="siping-summary">与当前版本（{escape(base_version)}）相比，所有支部的排名和结果都没有变化。</p>'
-        )
+        return _views().unchanged(base_version)
     parts = []
     for column, label in (
         ("grade_changed", g.GRADE),
@@ -200,12 +269,7 @@ def changes_html(table: pd.DataFrame, base_version: str) -> str:
         count = int(table[column].sum())
         if count:
             parts.append(f"{label}变化{count}个")
-    head = (
-        f'<p class="siping-summary">与当前版本（{escape(base_version)}）相比：{moved}个支部排名变化；'
-        f"{len(changed)}个支部的等次、达标、星级或最强资格变化"
-        + (f"（{escape('，'.join(parts))}）" if parts else "")
-        + "。</p>"
-    )
+    head = _views().changes_head(base_version, moved, len(changed), "，".join(parts))
     if not len(changed):
         return head
     items = []
@@ -219,9 +283,9 @@ def changes_html(table: pd.DataFrame, base_version: str) -> str:
             what.append(f"星级 {_stars(row['stars_before'])}→{_stars(row['stars_after'])}")
         if row["strongest_changed"]:
             what.append("获得最强资格" if row["strongest_after"] else "失去最强资格")
-        items.append(f"<b>{escape(branch)} {escape(row['name'])}</b>：{escape('，'.join(what))}")
-    more = f"<p>另有{len(changed) - LIST_LIMIT}个支部未列出（见下方排名表）。</p>" if len(changed) > LIST_LIMIT else ""
-    return head + '<div class="siping-changed-list">' + html_list(items) + more + "</div>"
+        items.append((branch, row["name"], format_cell("，".join(what))))
+    more = f"另有{len(changed) - LIST_LIMIT}个支部未列出（见下方排名表）。" if len(changed) > LIST_LIMIT else ""
+    return head + _views().branch_list(items, "siping-changed-list", more)
 
 
 def sensitivity_html(table: pd.DataFrame) -> str:
@@ -230,26 +294,25 @@ def sensitivity_html(table: pd.DataFrame) -> str:
     n = table.attrs.get("n", 0)
     seed = table.attrs.get("seed", "")
     hangs = table[table["hangs"]].sort_values(["rank", "name"])
-    head = (
-        f'<p class="siping-summary">每项可调整的权重在 ±{spread * 100:g}% 内随机变化后按组重新归一，'
-        f"共模拟{n}次（随机种子{escape(seed)}）。"
-    )
+    head = _views().sensitivity_head(f"{spread * 100:g}", n, seed, len(hangs))
     if len(hangs):
-        head += f"<b>{len(hangs)}个支部的结果取决于权重</b>（在部分模拟中达标或具备最强资格，部分模拟中不）：</p>"
-        items = []
-        for branch, row in hangs.head(LIST_LIMIT).iterrows():
-            items.append(
-                f"<b>{escape(branch)} {escape(row['name'])}</b>：{escape(row['hangs_on'])}"
-                f"（达标 {row['standardized_share']:.0%}，最强资格 {row['strongest_share']:.0%} 的模拟中成立）"
+        items = [
+            (
+                branch,
+                row["name"],
+                (
+                    f"{format_cell(row['hangs_on'])}"
+                    f"（达标 {row['standardized_share']:.0%}，最强资格 {row['strongest_share']:.0%} 的模拟中成立）"
+                ),
             )
-        more = f"<p>另有{len(hangs) - LIST_LIMIT}个支部未列出（见下表）。</p>" if len(hangs) > LIST_LIMIT else ""
-        head += '<div class="siping-hangs">' + html_list(items) + more + "</div>"
-    else:
-        head += "所有支部的达标和最强资格在各次模拟中都不变。</p>"
+            for branch, row in hangs.head(LIST_LIMIT).iterrows()
+        ]
+        more = f"另有{len(hangs) - LIST_LIMIT}个支部未列出（见下表）。" if len(hangs) > LIST_LIMIT else ""
+        head += _views().branch_list(items, "siping-hangs", more)
     ordered = table.sort_values(["hangs", "rank"], ascending=[False, True])
     if len(ordered) > TABLE_LIMIT:
         ordered = ordered.head(TABLE_LIMIT)
-        head += f'<p class="siping-note">表中列出{TABLE_LIMIT}个支部（结果取决于权重的在前）。</p>'
+        head += _views().table_note(f"表中列出{TABLE_LIMIT}个支部（结果取决于权重的在前）。")
     frame = pd.DataFrame(
         {
             g.BRANCH_ID: ordered.index.to_numpy(),
@@ -272,10 +335,7 @@ def sensitivity_html(table: pd.DataFrame) -> str:
 
 
 def diff_html(lines: list[DiffLine], new_version: str, based_on: str) -> str:
-    head = (
-        f'<p class="siping-summary">新版本 <b>{escape(new_version)}</b>（基于 {escape(based_on)}）'
-        f"与当前版本相比有{len(lines)}处不同：</p>"
-    )
+    head = _views().diff_head(new_version, based_on, len(lines))
     frame = pd.DataFrame(
         {
             "文件": [d.file for d in lines],
@@ -286,13 +346,3 @@ def diff_html(lines: list[DiffLine], new_version: str, based_on: str) -> str:
         }
     )
     return head + scroll_box(html_table(frame, nowrap_columns=["文件", "原值", "新值"]), css_class="siping-diff")
-
-
-def info_html(message: str) -> str:
-    """A short Chinese notice in a neutral box (escaped)."""
-    if not message:
-        return ""
-    return (
-        '<div role="status" style="background:#fff8e1;color:#5d4200;border:1px solid #f3d98b;'
-        f'border-radius:4px;padding:8px 12px;margin:8px 0;white-space:pre-wrap">{html.escape(message)}</div>'
-    )

@@ -81,7 +81,7 @@ class WorkflowPanel(widgets.VBox):
         if self.branch_id is None:
             return
         workflow = self.rubric.workflow
-        status = self.store.workflow_status(self.branch_id, self.year)
+        status = self.store.workflow.status(self.branch_id, self.year)
         period = ""
         if status.designation:
             until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
@@ -90,7 +90,7 @@ class WorkflowPanel(widgets.VBox):
         self.status.value = (
             f'<div class="siping-workflow-status">当前状态：<b>{escape(status.label)}</b>{html.escape(period)}</div>'
         )
-        history = self.store.workflow_history(self.branch_id, self.year)
+        history = self.store.workflow.history(self.branch_id, self.year)
         if history:
             frame = pd.DataFrame(
                 {
@@ -112,7 +112,7 @@ class WorkflowPanel(widgets.VBox):
     def _render_moves(self) -> None:
         if self.branch_id is None:
             return
-        moves = self.store.allowed_moves(self.branch_id, self.year, role=self.role.value)
+        moves = self.store.workflow.allowed_moves(self.branch_id, self.year, role=self.role.value)
         items = [
             f"{escape(m.label)}（→{escape(m.to_label)}）："
             + ("可以操作" if m.allowed else f'<span style="color:#8a1f11">{escape(m.why)}</span>')
@@ -135,9 +135,9 @@ class WorkflowPanel(widgets.VBox):
                 '<div role="alert" style="color:#8a1f11">请先填写评估人姓名：状态变更记在操作人名下。</div>'
             )
             return False
-        current = self.store.workflow_status(self.branch_id, self.year).status
+        current = self.store.workflow.status(self.branch_id, self.year).status
         try:
-            event = self.store.move(
+            event = self.store.workflow.move(
                 self.branch_id,
                 self.year,
                 self.target.value,
@@ -190,7 +190,7 @@ class ReportDownload(widgets.VBox):
         if self.branch_id is None:
             return False
         try:
-            inputs, _disagreements = self.store.current_inputs(self.year, self.rubric)
+            inputs, _disagreements = self.store.records.current_inputs(self.year, self.rubric)
             results = score(self.rubric, branch_only(inputs, self.branch_id), year=self.year)
             document, stem = store_branch_report(self.store, self.rubric, results, self.branch_id, self.year)
             pdf = branch_report_pdf(document)

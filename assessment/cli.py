@@ -561,7 +561,7 @@ def _seed_demo_workflow(args, rubric) -> int:
 
     with _store(args.database, rubric if args.rubric is not None else None) as store:
         rubric = store.rubric
-        if not store.years():
+        if not store.records.years():
             raise UserError("数据库中还没有数据：请先用 import 导入演示工作簿。")
         try:
             report = seed_demo_workflow(store, rubric, years=[args.year] if args.year is not None else None)
@@ -579,7 +579,7 @@ def _cmd_overview_export(args) -> int:
     with _store(args.database, _given_rubric(args.rubric)) as store:
         rubric = store.rubric
         where = store.url.render_as_string(hide_password=True)
-        years = store.years()
+        years = store.records.years()
         if not years:
             raise UserError(f"数据库中还没有数据（{where}）：请先用 import 导入填好的工作簿。")
         year = args.year if args.year is not None else years[-1]
@@ -623,7 +623,7 @@ def _cmd_rubric(args) -> int:
 
 def _rubric_versions(args) -> int:
     with _store(args.database, None) as store:
-        versions = store.rubric_versions()
+        versions = store.rubrics.versions()
     if not versions:
         print(
             f"数据库中还没有保存评分标准版本；首次使用时将保存程序自带的版本（{load_rubric().version}）并设为当前版本。"
@@ -647,9 +647,9 @@ def _rubric_save(args) -> int:
     texts, displays = read_rubric_texts(args.directory)
     rubric = load_rubric_texts(texts, displays=displays)
     with _store(args.database, None) as store:
-        current = store.current_rubric()
-        diff = diff_rubrics(store.rubric_texts(current.version), texts)
-        saved = store.save_rubric_version(texts, author=args.author, note=args.note, make_current=not args.keep_current)
+        current = store.rubrics.current()
+        diff = diff_rubrics(store.rubrics.texts(current.version), texts)
+        saved = store.rubrics.save(texts, author=args.author, note=args.note, make_current=not args.keep_current)
     print(f"与当前版本 {current.version} 相比有 {len(diff)} 处不同：")
     for line in diff:
         print(f"  {line.file} · {line.label}：{line.old} → {line.new}")
@@ -660,8 +660,8 @@ def _rubric_save(args) -> int:
 
 def _rubric_use(args) -> int:
     with _store(args.database, None) as store:
-        before = store.current_rubric().version
-        chosen = store.set_current_rubric(args.version, by=args.by, reason=args.reason)
+        before = store.rubrics.current().version
+        chosen = store.rubrics.set_current(args.version, by=args.by, reason=args.reason)
     if before == chosen.version:
         print(f"版本 {chosen.version} 已是当前版本，未作改动。")
     else:
@@ -676,8 +676,8 @@ def _rubric_export(args) -> int:
     if out.is_dir() and any(out.glob("*.yaml")):
         raise UserError(f"目录 {out} 中已有 YAML 文件，请指定一个新目录或空目录（不会覆盖已有文件）")
     with _store(args.database, None) as store:
-        version = store.current_rubric().version if args.version == "current" else args.version
-        texts = store.rubric_texts(version)
+        version = store.rubrics.current().version if args.version == "current" else args.version
+        texts = store.rubrics.texts(version)
     out.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8", newline="")
@@ -723,7 +723,7 @@ def _cmd_import(args) -> int:
             print("未导入，数据库没有任何改动。", file=sys.stderr)
             return EXIT_USER
         year = args.year if args.year is not None else _default_year(inputs)
-        report = store.import_inputs(
+        report = store.records.import_inputs(
             inputs, year=year, evaluator=evaluator, rubric_version=rubric, source=args.workbook.name
         )
         where = store.url.render_as_string(hide_password=True)
@@ -771,16 +771,16 @@ def _cmd_export(args) -> int:
     _check_results_target(args.out)
     with _store(args.database, _given_rubric(args.rubric)) as store:
         where = store.url.render_as_string(hide_password=True)
-        years = store.years()
-        if not len(store.branches()) or not years:
+        years = store.records.years()
+        if not len(store.records.branches()) or not years:
             raise UserError(f"数据库中还没有数据（{where}）：请先用 import 导入填好的工作簿。")
         year = args.year if args.year is not None else years[-1]
         if year not in years:
             raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
         # Scored with the current version (or --rubric); 修订记录 names each revision's own version.
         rubric = store.rubric
-        inputs, disagreements = store.current_inputs(year, rubric)
-        revisions = store.revisions(year=year)
+        inputs, disagreements = store.records.current_inputs(year, rubric)
+        revisions = store.records.revisions(year=year)
     results = score(rubric, inputs, year=year)
     tables = result_tables(results, rubric)
     tables[REVISIONS_SHEET] = revisions_table(revisions)
@@ -797,7 +797,7 @@ def _cmd_access(args) -> int:
     with _store(args.database, _given_rubric(args.rubric)) as store:
         if args.access_command == "issue":
             year = args.year if args.year is not None else dt.date.today().year
-            issued = store.issue_access_code(args.branch, year, by=args.by)
+            issued = store.access.issue(args.branch, year, by=args.by)
             link = f"http://{args.host}:{args.port}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
             replaced = f"（原有的{issued.replaced}个访问码已停用）" if issued.replaced else ""
             print(f"已为支部 {args.branch} 发放{year}年度的访问码{replaced}。访问码只显示这一次，请妥善转交：")
@@ -805,14 +805,14 @@ def _cmd_access(args) -> int:
             print(f"  链接：{link}")
             return EXIT_OK
         if args.access_command == "revoke":
-            revoked = store.revoke_access_codes(args.branch, by=args.by, reason=args.reason, year=args.year)
+            revoked = store.access.revoke(args.branch, by=args.by, reason=args.reason, year=args.year)
             if not revoked:
                 raise UserError(f"支部 {args.branch} 没有有效的访问码")
             print(
                 f"已停用支部 {args.branch} 的 {len(revoked)} 个访问码（编号 {'、'.join(revoked)}），原因：{args.reason}"
             )
             return EXIT_OK
-        codes = store.access_codes(args.branch)
+        codes = store.access.codes(args.branch)
     if not codes:
         print("还没有发放任何访问码。")
         return EXIT_OK
@@ -841,7 +841,7 @@ def _cmd_workflow(args) -> int:
         workflow = store.rubric.workflow
         if args.workflow_command == "list":
             year = args.year if args.year is not None else dt.date.today().year
-            rows = store.workflow_list(year, args.status)
+            rows = store.workflow.statuses(year, args.status)
             if not rows:
                 print(f"{year}年度没有符合条件的支部。")
                 return EXIT_OK
@@ -854,17 +854,17 @@ def _cmd_workflow(args) -> int:
                 since = _local_time(status.since) if status.since else "—"
                 print(f"{branch_id}\t{name}\t{status.label}\t{since}\t{period or '—'}")
             return EXIT_OK
-        to = store._state_id(args.to)
+        to = store.workflow.state_id(args.to)
         role = args.role
         if role is None:
-            current = store.workflow_status(args.branch, args.year)
+            current = store.workflow.status(args.branch, args.year)
             transition = workflow.transition(current.status, to)
             # The command line acts for a staff role (the street or the district, kind: staff in
             # workflow.yaml): the one the move allows, else the first; acting for a branch needs --role 支部.
             staff_ids = [r.id for r in workflow.staff_roles]
             staff = [r for r in (transition.roles if transition is not None else ()) if r in staff_ids]
             role = staff[0] if len(staff) == 1 else staff_ids[0]
-        event = store.move(args.branch, args.year, to, role=role, actor=args.by, reason=args.reason)
+        event = store.workflow.move(args.branch, args.year, to, role=role, actor=args.by, reason=args.reason)
     period = ""
     if workflow.state(event.to_status).designation:
         period = f"，有效期 {event.valid_from} 至 {event.valid_until or '未定（未填写上次换届）'}"
@@ -893,14 +893,14 @@ def _cmd_report(args) -> int:
         raise UserError(f"--out 应为目录：{out} 是一个文件")
     with _store(args.database, _given_rubric(args.rubric)) as store:
         rubric = store.rubric
-        ids = list(store.branches()["branch_id"])
+        ids = list(store.records.branches()["branch_id"])
         if not ids:
             raise UserError("数据库中还没有支部：请先用 import 导入填好的工作簿。")
         if args.branch is not None:
             if args.branch not in ids:
                 raise UserError(f"数据库中没有支部“{args.branch}”")
             ids = [args.branch]
-        inputs, _disagreements = store.current_inputs(args.year, rubric)
+        inputs, _disagreements = store.records.current_inputs(args.year, rubric)
         if args.branch is not None:
             inputs = branch_only(inputs, args.branch)
         results = score(rubric, inputs, year=args.year)

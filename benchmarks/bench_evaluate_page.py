@@ -115,8 +115,10 @@ def seed(directory: Path) -> str:
     rubric = load_rubric()
     demo = generate_demo(rubric, year=YEAR)
     with Store(url, rubric=rubric) as store:
-        store.import_inputs(demo, year=YEAR, evaluator="示例考评组", rubric_version=rubric.version, source="基准")
-        store.save_draft("JD001", YEAR, EVALUATOR, full_payload(rubric), rubric.version)
+        store.records.import_inputs(
+            demo, year=YEAR, evaluator="示例考评组", rubric_version=rubric.version, source="基准"
+        )
+        store.records.save_draft("JD001", YEAR, EVALUATOR, full_payload(rubric), rubric.version)
     return url
 
 

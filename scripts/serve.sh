@@ -31,7 +31,7 @@ if [ -z "${ASSESSMENT_DATABASE_URL:-}" ]; then
 from assessment.store import Store, StoreError
 try:
     with Store() as store:
-        print(len(store.branches()))
+        print(len(store.records.branches()))
 except StoreError as error:
     sys.exit(f"serve: {error}")')"; then
         echo "serve: 无法打开数据库 $database（见上），未启动服务。" >&2

@@ -18,7 +18,7 @@ from assessment.inputs.payload import blank_payload
 from assessment.inputs.workbook import WorkbookError
 from assessment.store import REFUSAL, AccessDenied, BranchSession, StoreError
 from assessment.store import schema as tables
-from assessment.store.access import parse_code
+from assessment.store.access_codes import parse_code
 
 pytest_plugins = ["store_support"]
 
@@ -27,7 +27,7 @@ YEAR = 2025
 
 @pytest.fixture
 def imported(store, sample_inputs, default_rubric):
-    store.import_inputs(
+    store.records.import_inputs(
         sample_inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric.version, source="sample.xlsx"
     )
     return store
@@ -69,20 +69,20 @@ def roster_row(branch="B01", name="王书记", status="正式党员", role="书�
 
 # ------------------------------------------------------------------ access codes
 def test_a_code_opens_its_branch_only_and_is_stored_only_as_a_salted_digest(imported):
-    issued = imported.issue_access_code("B01", YEAR, by="管理员")
+    issued = imported.access.issue("B01", YEAR, by="管理员")
     assert parse_code(issued.code) == (issued.key_id, issued.code.replace("-", "")[8:])
-    session = imported.open_branch_session(issued.code)
+    session = imported.access.open_session(issued.code)
     assert isinstance(session, BranchSession)
     assert (session.branch_id, session.year) == ("B01", YEAR)
     assert session.name == "东风社区党支部"
-    with imported.engine.connect() as connection:
+    with imported.db.engine.connect() as connection:
         row = connection.execute(sa.select(tables.access_codes)).one()
     secret = issued.code.replace("-", "")[8:]
     assert secret not in row.digest and secret not in row.salt and issued.code not in str(row)
     assert row.kdf.startswith("scrypt:") and len(bytes.fromhex(row.salt)) == 16
     # Typed from a phone: lower case, spaces, no dashes, O for 0 — still the same code.
     typed = issued.code.lower().replace("-", " ").replace("0", "o")
-    assert imported.open_branch_session(typed).branch_id == "B01"
+    assert imported.access.open_session(typed).branch_id == "B01"
 
 
 @pytest.mark.parametrize(
@@ -97,19 +97,19 @@ def test_a_code_opens_its_branch_only_and_is_stored_only_as_a_salted_digest(impo
     ],
 )
 def test_a_wrong_code_gets_the_one_plain_refusal(imported, mangle):
-    issued = imported.issue_access_code("B01", YEAR, by="管理员")
+    issued = imported.access.issue("B01", YEAR, by="管理员")
     with pytest.raises(AccessDenied) as refused:
-        imported.open_branch_session(mangle(issued.code))
+        imported.access.open_session(mangle(issued.code))
     assert str(refused.value) == REFUSAL
     assert "B01" not in str(refused.value) and "东风" not in str(refused.value)
 
 
 def test_a_revoked_code_is_refused_and_an_open_session_stops_at_its_next_action(imported, default_rubric):
-    issued = imported.issue_access_code("B01", YEAR, by="管理员")
-    session = imported.open_branch_session(issued.code)
-    assert imported.revoke_access_codes("B01", by="管理员", reason="书记调整") == [issued.key_id]
+    issued = imported.access.issue("B01", YEAR, by="管理员")
+    session = imported.access.open_session(issued.code)
+    assert imported.access.revoke("B01", by="管理员", reason="书记调整") == [issued.key_id]
     with pytest.raises(AccessDenied) as refused:
-        imported.open_branch_session(issued.code)
+        imported.access.open_session(issued.code)
     assert str(refused.value) == REFUSAL
     for action in (
         lambda: session.save_draft(self_payload(default_rubric)),
@@ -120,17 +120,17 @@ def test_a_revoked_code_is_refused_and_an_open_session_stops_at_its_next_action(
     ):
         with pytest.raises(AccessDenied):
             action()
-    assert imported.self_assessment("B01", YEAR, draft=True) is None
+    assert imported.self_assessments.current("B01", YEAR, draft=True) is None
 
 
 def test_reissuing_revokes_the_earlier_code_and_the_list_shows_no_secrets(imported):
-    first = imported.issue_access_code("B01", YEAR, by="管理员")
-    second = imported.issue_access_code("B01", YEAR, by="管理员")
+    first = imported.access.issue("B01", YEAR, by="管理员")
+    second = imported.access.issue("B01", YEAR, by="管理员")
     assert second.replaced == 1
     with pytest.raises(AccessDenied):
-        imported.open_branch_session(first.code)
-    assert imported.open_branch_session(second.code).branch_id == "B01"
-    listed = imported.access_codes("B01")
+        imported.access.open_session(first.code)
+    assert imported.access.open_session(second.code).branch_id == "B01"
+    listed = imported.access.codes("B01")
     assert [(c.key_id, c.active) for c in listed] == [(first.key_id, False), (second.key_id, True)]
     assert listed[0].revoke_reason == "重新发放访问码"
     assert not any(hasattr(c, "code") or hasattr(c, "digest") for c in listed)
@@ -142,8 +142,8 @@ def test_a_session_cannot_be_made_without_a_code(imported):
 
 
 def test_branch_a_cannot_read_or_write_branch_b(imported, default_rubric):
-    a = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
-    b = imported.open_branch_session(imported.issue_access_code("B02", YEAR, by="管理员").code)
+    a = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
+    b = imported.access.open_session(imported.access.issue("B02", YEAR, by="管理员").code)
     b.save_draft(self_payload(default_rubric, 0.5))
     a.submit(self_payload(default_rubric))
     # A sees only its own rows; nothing it does reaches B, and no method takes another branch.
@@ -160,19 +160,19 @@ def test_branch_a_cannot_read_or_write_branch_b(imported, default_rubric):
     (problem,) = refused.value.problems
     assert (problem.sheet, problem.row, problem.column) == ("党员名册", 3, "支部编号")
     assert "只能上传本支部的数据" in str(problem)
-    assert imported.branch_upload("B01", YEAR, "roster") is None
-    assert imported.branch_upload("B02", YEAR, "roster") is None
+    assert imported.self_assessments.uploaded("B01", YEAR, "roster") is None
+    assert imported.self_assessments.uploaded("B02", YEAR, "roster") is None
 
 
 def test_the_self_assessment_is_kept_apart_from_evaluator_submissions(imported, default_rubric):
-    before = [(r.id, r.status) for r in imported.revisions("B01", YEAR)]
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    before = [(r.id, r.status) for r in imported.records.revisions("B01", YEAR)]
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     session.save_draft({"org": {"items": {"s1": {"value": "五"}}}})  # a draft may hold anything
     stored = session.submit(self_payload(default_rubric))
     assert stored.status == "submitted"
-    assert [(r.id, r.status) for r in imported.revisions("B01", YEAR)] == before
-    assert imported.self_assessment("B01", YEAR).payload == stored.payload
-    assert imported.self_assessment("B01", YEAR, draft=True) is None
+    assert [(r.id, r.status) for r in imported.records.revisions("B01", YEAR)] == before
+    assert imported.self_assessments.current("B01", YEAR).payload == stored.payload
+    assert imported.self_assessments.current("B01", YEAR, draft=True) is None
     wrong = self_payload(default_rubric)
     wrong["org"]["items"]["s1"]["value"] = 9
     with pytest.raises(StoreError, match="自评内容有 1 处问题"):
@@ -181,7 +181,7 @@ def test_the_self_assessment_is_kept_apart_from_evaluator_submissions(imported, 
 
 # ------------------------------------------------------------------ uploads
 def test_a_good_roster_and_activity_log_upload_is_stored_and_used(imported):
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     roster = session.upload(
         "roster",
         xlsx_bytes(
@@ -192,7 +192,7 @@ def test_a_good_roster_and_activity_log_upload_is_stored_and_used(imported):
         "名册.xlsx",
     )
     assert list(roster["name"]) == ["王书记", "李党员"]
-    assert imported.branch_upload("B01", YEAR, "roster")["sessions"].tolist() == [24, 12]
+    assert imported.self_assessments.uploaded("B01", YEAR, "roster")["sessions"].tolist() == [24, 12]
     csv_text = ",".join(ACTIVITY_COLUMNS.values()) + "\nB01,2025-01-08,支委会,5,5,是\nB01,2025/2/8,支委会,5,4,是\n"
     log = session.upload("activities", csv_text.encode("gb18030"), "活动.csv")
     assert log["date"].dt.month.tolist() == [1, 2]
@@ -201,7 +201,7 @@ def test_a_good_roster_and_activity_log_upload_is_stored_and_used(imported):
 
 
 def test_a_bad_upload_names_sheet_row_and_column_and_stores_nothing(imported):
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     bad = roster_row(sessions="十二")
     bad[7] = "交了"  # 1月党费
     data = xlsx_bytes("党员名册", list(ROSTER_COLUMNS.values()), [roster_row(), bad, roster_row(upper=None)])
@@ -219,17 +219,17 @@ def test_a_bad_upload_names_sheet_row_and_column_and_stores_nothing(imported):
         session.upload("activities", "支部编号,日期\nB01,2025-01-01\n".encode(), "活动.csv")
     with pytest.raises(WorkbookError, match="没有任何数据行"):
         session.upload("activities", (",".join(ACTIVITY_COLUMNS.values()) + "\n").encode(), "活动.csv")
-    with imported.engine.connect() as connection:
+    with imported.db.engine.connect() as connection:
         assert connection.execute(sa.select(sa.func.count()).select_from(tables.branch_uploads)).scalar_one() == 0
 
 
 # ------------------------------------------------------------------ workflow
 def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported, default_rubric):
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     assert session.status().label == "自评中" and session.status().event_id is None
     event = session.apply(self_payload(default_rubric))
     assert (event.from_status, event.to_status, event.role) == ("self_assessing", "applied", "branch")
-    assert imported.self_assessment("B01", YEAR) is not None
+    assert imported.self_assessments.current("B01", YEAR) is not None
     steps = [
         ("街道考评中", "街道", "周考评", "材料齐全，受理"),
         ("待区委验收", "街道", "周考评", "四评综合得分92分"),
@@ -240,8 +240,8 @@ def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported,
         ("自评中", "支部", "王书记", "开始新一轮建设"),
     ]
     for to, role, actor, reason in steps:
-        imported.move("B01", YEAR, to, role=role, actor=actor, reason=reason)
-    history = imported.workflow_history("B01", YEAR)
+        imported.workflow.move("B01", YEAR, to, role=role, actor=actor, reason=reason)
+    history = imported.workflow.history("B01", YEAR)
     assert [e.to_status for e in history] == [
         "applied",
         "street_review",
@@ -258,14 +258,14 @@ def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported,
     assert designated.valid_from == designated.at.astimezone().date()
     assert designated.valid_until == dt.date(2028, 6, 30)
     assert history[6].reason == "群众反映问题查证属实，不再符合建设标准"
-    assert [a.action for a in imported.audit(limit=8)].count("workflow_move") == 8
+    assert [a.action for a in imported.records.audit(limit=8)].count("workflow_move") == 8
 
 
 def test_a_designation_without_a_last_election_has_no_end_date_and_other_kinds_last_three_years(imported):
     for branch_id in ("B02", "003"):
         for to, role in (("已申请", "支部"), ("街道考评中", "街道"), ("待区委验收", "街道"), ("已达标", "区委")):
             if to == "已申请":
-                with imported.engine.begin() as connection:  # a submitted self-assessment is required first
+                with imported.db.engine.begin() as connection:  # a submitted self-assessment is required first
                     connection.execute(
                         tables.self_assessments.insert().values(
                             branch_id=branch_id,
@@ -277,10 +277,10 @@ def test_a_designation_without_a_last_election_has_no_end_date_and_other_kinds_l
                             actor="t",
                         )
                     )
-            imported.move(branch_id, YEAR, to, role=role, actor="某人", reason="测试")
+            imported.workflow.move(branch_id, YEAR, to, role=role, actor="某人", reason="测试")
     # B02: 村, elected 2021-12-01 → 5 years; 003: no last election → no end date.
-    assert imported.workflow_status("B02", YEAR).valid_until == dt.date(2026, 12, 1)
-    assert imported.workflow_status("003", YEAR).valid_until is None
+    assert imported.workflow.status("B02", YEAR).valid_until == dt.date(2026, 12, 1)
+    assert imported.workflow.status("003", YEAR).valid_until is None
 
 
 @pytest.mark.parametrize(
@@ -326,21 +326,21 @@ def test_every_refused_move_says_why_and_changes_nothing(imported, default_rubri
     }
     for state in setup:
         if state == "applied":
-            session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+            session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
             session.apply(self_payload(default_rubric))
         else:
-            imported.move("B01", YEAR, state, role=roles[state], actor="某人", reason="准备")
-    before = imported.workflow_history("B01", YEAR)
+            imported.workflow.move("B01", YEAR, state, role=roles[state], actor="某人", reason="准备")
+    before = imported.workflow.history("B01", YEAR)
     with pytest.raises(StoreError) as refused:
-        imported.move("B01", YEAR, to, role=role, actor="某人", reason=reason)
+        imported.workflow.move("B01", YEAR, to, role=role, actor="某人", reason=reason)
     assert message in str(refused.value)
-    assert imported.workflow_history("B01", YEAR) == before
+    assert imported.workflow.history("B01", YEAR) == before
 
 
 def test_every_transition_of_the_rubric_is_allowed_for_its_roles_and_refused_for_the_others(imported, default_rubric):
     workflow = default_rubric.workflow
     for transition in workflow.transitions:
-        with imported.engine.begin() as connection:
+        with imported.db.engine.begin() as connection:
             connection.execute(tables.workflow_status.delete())
             if transition.from_ != workflow.initial:
                 connection.execute(
@@ -364,35 +364,37 @@ def test_every_transition_of_the_rubric_is_allowed_for_its_roles_and_refused_for
             if role.id in transition.roles:
                 continue
             with pytest.raises(StoreError, match="只能由"):
-                imported.move("B01", YEAR, transition.to, role=role.id, actor="某人", reason="试")
-        event = imported.move("B01", YEAR, transition.to, role=transition.roles[0], actor="某人", reason="试")
+                imported.workflow.move("B01", YEAR, transition.to, role=role.id, actor="某人", reason="试")
+        event = imported.workflow.move("B01", YEAR, transition.to, role=transition.roles[0], actor="某人", reason="试")
         assert (event.from_status, event.to_status) == (transition.from_, transition.to)
 
 
 def test_apply_twice_is_refused_and_moves_that_raced_are_refused(imported, default_rubric):
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     session.apply(self_payload(default_rubric))
     with pytest.raises(StoreError, match="现在不能申请考评"):
         session.apply(self_payload(default_rubric))
     with pytest.raises(StoreError, match="请刷新后重试"):
-        imported.move("B01", YEAR, "街道考评中", role="街道", actor="某人", reason="x", expected_from="自评中")
+        imported.workflow.move("B01", YEAR, "街道考评中", role="街道", actor="某人", reason="x", expected_from="自评中")
 
 
 def test_the_list_filters_by_status_and_shows_every_branch(imported, default_rubric):
-    session = imported.open_branch_session(imported.issue_access_code("B02", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B02", YEAR, by="管理员").code)
     session.apply(self_payload(default_rubric))
-    listed = imported.workflow_list(YEAR)
+    listed = imported.workflow.statuses(YEAR)
     assert [(b, s.label) for b, _name, s in listed] == [("003", "自评中"), ("B01", "自评中"), ("B02", "已申请")]
-    assert [b for b, _n, _s in imported.workflow_list(YEAR, status="已申请")] == ["B02"]
-    moves = imported.allowed_moves("B02", YEAR, role="街道")
+    assert [b for b, _n, _s in imported.workflow.statuses(YEAR, status="已申请")] == ["B02"]
+    moves = imported.workflow.allowed_moves("B02", YEAR, role="街道")
     assert [(m.to_label, m.allowed) for m in moves] == [("街道考评中", True), ("自评中", True)]
-    assert all(not m.allowed and m.why == "只能由街道操作" for m in imported.allowed_moves("B02", YEAR, role="支部"))
+    assert all(
+        not m.allowed and m.why == "只能由街道操作" for m in imported.workflow.allowed_moves("B02", YEAR, role="支部")
+    )
 
 
 def test_roster_frames_round_trip_through_the_store(imported):
-    session = imported.open_branch_session(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     data = xlsx_bytes("党员名册", list(ROSTER_COLUMNS.values()), [roster_row(dues=["否"] * 6 + ["是"] * 5 + [None])])
     shown = session.upload("roster", data, "名册.xlsx")
-    stored = imported.branch_upload("B01", YEAR, "roster")
+    stored = imported.self_assessments.uploaded("B01", YEAR, "roster")
     pd.testing.assert_frame_equal(shown, stored)
     assert stored.loc[0, "dues_1"] == False and pd.isna(stored.loc[0, "dues_12"])

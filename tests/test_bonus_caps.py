@@ -457,10 +457,10 @@ def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_c
     version = load_rubric_texts(default_texts).version
     texts["meta.yaml"] = texts["meta.yaml"].replace(f'version: "{version}"', 'version: "2099.1"')
     with Store(f"sqlite:///{tmp_path / 'db.sqlite'}") as store:
-        store.save_rubric_version(texts, author="李四", note="街道评分细则：加分项与等次限制")
-        rubric = store.current_rubric()
+        store.rubrics.save(texts, author="李四", note="街道评分细则：加分项与等次限制")
+        rubric = store.rubrics.current()
         assert rubric.version == "2099.1" and rubric.bonus_items
-        store.import_inputs(sample_inputs, year=YEAR, evaluator="张三", rubric_version=rubric, source="s.xlsx")
+        store.records.import_inputs(sample_inputs, year=YEAR, evaluator="张三", rubric_version=rubric, source="s.xlsx")
         app = EvaluateApp(store, rubric)
         app.evaluator.value = "张三"  # who imported B01's evaluation: the form opens with it
         app.open_branch("B01", YEAR)

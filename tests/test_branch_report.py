@@ -65,7 +65,7 @@ def test_the_pdf_embeds_the_cjk_font_and_reads_back_the_branch_and_its_results(s
 @pytest.fixture
 def database(database_url, sample_inputs, default_rubric, monkeypatch):
     with Store(database_url, rubric=default_rubric) as store:
-        store.import_inputs(
+        store.records.import_inputs(
             sample_inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric.version, source="s"
         )
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", database_url)
@@ -78,7 +78,7 @@ def test_access_commands_print_the_code_once_and_list_no_codes(database, capsys)
     code = re.search(r"访问码：(\S+)", out).group(1)
     assert f"http://10.0.0.5:8866/voila/render/self_assess.ipynb?code={code}" in out
     with Store(database) as store:
-        assert store.open_branch_session(code).branch_id == "B01"
+        assert store.access.open_session(code).branch_id == "B01"
     assert main(["access", "list"]) == 0
     listed = capsys.readouterr().out
     assert "B01" in listed and "有效" in listed and code not in listed and code[9:] not in listed
@@ -99,7 +99,7 @@ def test_workflow_commands_move_list_and_refuse(database, capsys, default_rubric
     assert main(["workflow", "move", "B01", "--year", "2025", "--to", "已达标", "--by", "某人", "--reason", "x"]) == 2
     assert "按规定下一步只能是：已申请（支部）" in capsys.readouterr().err
     with Store(database) as store:
-        session = store.open_branch_session(store.issue_access_code("B01", YEAR, by="管理员").code)
+        session = store.access.open_session(store.access.issue("B01", YEAR, by="管理员").code)
         session.submit({"org": {"items": {}}})
     assert (
         main(

@@ -56,7 +56,9 @@ def db_url(tmp_path, rubric, demo):
         activities=demo.activities,
     )
     with Store(url, rubric=rubric) as store:
-        store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道")
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道"
+        )
     return url
 
 
@@ -130,9 +132,9 @@ def test_the_notebook_is_one_cell_that_shows_the_app():
 
 def test_the_top_bar_offers_every_branch_and_the_latest_year(app, store):
     labels = list(app.branch_picker.options)
-    assert len(labels) == len(store.branches())
+    assert len(labels) == len(store.records.branches())
     assert "JD001 东风社区党支部" in labels
-    assert app.year_picker.value == max(store.years())
+    assert app.year_picker.value == max(store.records.years())
     assert app.workspace.layout.display == "none"  # nothing to fill before a branch is open
 
 
@@ -242,7 +244,7 @@ def test_a_wrong_value_is_shown_beside_its_field_and_never_changed(app, rubric, 
     assert "siping-bad" in app.inputs["org.items.s1.value"]._dom_classes
     # And the value is kept exactly as typed — in the state and in the saved draft
     assert app.state.payload["org"]["items"]["s1"]["value"] == typed
-    assert store.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == typed
+    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == typed
     # And it is not turned into another number: the result is unfinished, with the item missing
     assert app.panel.composite == "未完成"
     assert "s1 支部设置规范" in app.panel.missing
@@ -268,7 +270,7 @@ def test_every_change_is_saved_as_a_draft(app, store):
     app.inputs["org.items.s2.value"].value = "4"
     app.inputs["org.items.s2.evidence.支委分工文件"].value = "missing"
     app.inputs["org.items.s2.comment"].value = "分工文件未上墙"
-    draft = store.load_draft(BRANCH, YEAR, "张三")
+    draft = store.records.load_draft(BRANCH, YEAR, "张三")
     item = draft.payload["org"]["items"]["s2"]
     assert item == {"value": "4", "comment": "分工文件未上墙", "evidence": {"支委分工文件": "missing"}}
     assert draft.rubric_version == app.rubric.version
@@ -296,7 +298,7 @@ def test_after_a_kernel_restart_the_draft_is_offered_back(app, db_url, rubric):
         assert "已恢复草稿" in again.draft_status.value
         # And later changes are saved again
         again.inputs["org.items.s3.value"].value = "3"
-        saved = reopened_store.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
+        saved = reopened_store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
         assert (saved["s1"]["value"], saved["s3"]["value"]) == ("4", "3")
 
 
@@ -307,19 +309,19 @@ def test_a_draft_can_be_discarded(app, store, rubric):
     open_branch(again)
     # While the offer is open, new edits do not overwrite the stored draft
     again.inputs["org.items.s2.value"].value = "1"
-    assert store.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
+    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
     assert "有未处理的草稿" in again.draft_status.value
     again.discard_button.click()
     assert again.draft_offer.layout.display == "none"
     assert again.inputs["org.items.s2.value"].value == "1"
     # The old draft is gone; what was typed meanwhile is the draft now
-    kept = store.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
+    kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
     assert (kept["s1"]["value"], kept["s2"]["value"]) == (None, "1")
     # And a draft discarded right away leaves nothing
     third = EvaluateApp(store, rubric)
     open_branch(third)
     third.discard_button.click()
-    assert store.load_draft(BRANCH, YEAR, "张三") is None
+    assert store.records.load_draft(BRANCH, YEAR, "张三") is None
 
 
 def test_nothing_is_saved_before_the_evaluator_gives_a_name(app, store):
@@ -327,10 +329,10 @@ def test_nothing_is_saved_before_the_evaluator_gives_a_name(app, store):
     assert "请先在上方填写评估人姓名" in app.draft_status.value
     app.inputs["org.items.s1.value"].value = "3"
     assert "请先在上方填写评估人姓名" in app.draft_status.value
-    assert store.audit(limit=1)[0].action == "import"  # no draft, no write of any kind
+    assert store.records.audit(limit=1)[0].action == "import"  # no draft, no write of any kind
     # When the name is given, Then what was typed is saved under it
     app.evaluator.value = "王五"
-    assert store.load_draft(BRANCH, YEAR, "王五").payload["org"]["items"]["s1"]["value"] == "3"
+    assert store.records.load_draft(BRANCH, YEAR, "王五").payload["org"]["items"]["s1"]["value"] == "3"
     assert "王五" in app.session.value
 
 
@@ -343,8 +345,8 @@ def test_a_form_with_a_wrong_value_is_refused_and_nothing_is_stored(app, rubric,
     assert "有2处填写有误，未提交" in shown
     assert "s1 支部设置规范：填写了“十二”，应为0到5之间的数" in shown
     assert "满意：填写了“很多”" in shown
-    assert store.revisions(BRANCH, YEAR) == []
-    assert store.load_draft(BRANCH, YEAR, "张三") is not None  # the work is still there
+    assert store.records.revisions(BRANCH, YEAR) == []
+    assert store.records.load_draft(BRANCH, YEAR, "张三") is not None  # the work is still there
 
 
 def test_submit_then_correct_with_a_reason(app, rubric, store):
@@ -354,21 +356,21 @@ def test_submit_then_correct_with_a_reason(app, rubric, store):
     assert app.reason.layout.display == "none"
     # When the evaluator submits, Then revision 1 is stored and the page says so
     app.submit_button.click()
-    (first,) = store.revisions(BRANCH, YEAR)
+    (first,) = store.records.revisions(BRANCH, YEAR)
     assert first.revision_no == 1 and first.evaluator == "张三" and first.status == "submitted"
     assert "已提交第 1 号修订" in app.submit_message.value
-    assert store.load_draft(BRANCH, YEAR, "张三") is None
+    assert store.records.load_draft(BRANCH, YEAR, "张三") is None
     # And the button now offers a correction, which needs a reason
     assert app.submit_button.description == "提交更正"
     assert app.reason.layout.display is None
     app.inputs["org.items.s1.value"].value = "4"
     app.submit_button.click()
     assert "请填写更正原因" in app.submit_message.value
-    assert len(store.revisions(BRANCH, YEAR)) == 1
+    assert len(store.records.revisions(BRANCH, YEAR)) == 1
     # When a reason is given, Then revision 2 supersedes revision 1
     app.reason.value = "补查了支部设置批复文件"
     app.submit_button.click()
-    first, second = store.revisions(BRANCH, YEAR)
+    first, second = store.records.revisions(BRANCH, YEAR)
     assert (first.status, second.status) == ("superseded", "submitted")
     assert second.revision_no == 2 and second.reason == "补查了支部设置批复文件"
     assert second.payload["org"]["items"]["s1"]["value"] == "4"
@@ -456,7 +458,7 @@ def test_a_failing_draft_save_is_a_short_message_not_a_traceback(app, store, mon
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(store, "save_draft", broken)
+    monkeypatch.setattr(store.records, "save_draft", broken)
     app.inputs["org.items.s1.value"].value = "4"
     assert "草稿保存失败" in app.draft_status.value
     assert "Traceback" not in app.draft_status.value and "disk full" not in app.draft_status.value
@@ -514,7 +516,9 @@ def test_another_year_reopens_the_branch_with_its_own_log_and_draft(app, store, 
         social=demo.social.iloc[0:0],
         activities=demo.activities,
     )
-    store.import_inputs(master, year=YEAR - 1, evaluator="数据管理员", rubric_version=rubric.version, source="2024")
+    store.records.import_inputs(
+        master, year=YEAR - 1, evaluator="数据管理员", rubric_version=rubric.version, source="2024"
+    )
     page = EvaluateApp(store, rubric)
     assert [year for _, year in page.year_picker.options] == [YEAR, YEAR - 1]
     open_branch(page)
@@ -524,7 +528,7 @@ def test_another_year_reopens_the_branch_with_its_own_log_and_draft(app, store, 
     assert page.state.year == YEAR - 1
     assert f"{YEAR - 1}年度" in page.session.value
     assert page.inputs["org.items.s1.value"].value == ""
-    assert store.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
+    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
     # And going back offers the draft of that year
     page.year_picker.value = YEAR
     assert "发现未提交的草稿" in page.offer_text.value
@@ -545,5 +549,5 @@ def test_yes_no_fields_are_booleans_in_the_payload(app, rubric, store):
     assert app.state.payload["social"][0]["compliant"] is True
     app.inputs["public.unsatisfied_verified"].value = ""
     assert app.state.payload["public"]["unsatisfied_verified"] is None
-    saved = store.load_draft(BRANCH, YEAR, "张三").payload
+    saved = store.records.load_draft(BRANCH, YEAR, "张三").payload
     assert saved["social"][0]["compliant"] is True

@@ -21,7 +21,7 @@ from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.self_scores import NO_SELF_ASSESSMENT
 from assessment.pages.evaluate.views import local_time
 from assessment.rubric import Rubric, format_fraction
-from assessment.store import SelfAssessment, Store
+from assessment.store import Database, SelfAssessment, Store
 
 pytest_plugins = ["store_support"]
 
@@ -71,7 +71,9 @@ def street(store, sample_inputs, default_rubric):
         social=sample_inputs.social.iloc[0:0],
         activities=sample_inputs.activities,
     )
-    store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=default_rubric.version, source="样例")
+    store.records.import_inputs(
+        master, year=YEAR, evaluator="数据管理员", rubric_version=default_rubric.version, source="样例"
+    )
     return store
 
 
@@ -110,7 +112,7 @@ def self_payload(rubric: Rubric, values: dict, **others) -> dict:
 
 def submit_self(store: Store, branch_id: str, payload: dict, year: int = YEAR):
     """The branch applies for acceptance from its own page: the self-assessment is submitted."""
-    session = store.open_branch_session(store.issue_access_code(branch_id, year, by="管理员").code)
+    session = store.access.open_session(store.access.issue(branch_id, year, by="管理员").code)
     session.apply(payload)
     return session
 
@@ -153,7 +155,7 @@ def test_the_submitted_self_scores_stand_beside_each_field_in_the_items_own_unit
     assert "差" not in line(app, path(k.points)) and "一致" not in line(app, path(k.points))
 
     # And the summary over the form names when the branch submitted and its total
-    stored = street.self_assessment("B01", YEAR)
+    stored = street.self_assessments.current("B01", YEAR)
     total = format_fraction(sum(points_for(item, value) for item, value in k.own.items()))
     unfilled = len(base_items(rubric)) - len(k.own)
     assert app.self_scores.summary_text == (
@@ -250,13 +252,13 @@ def test_changing_a_value_does_not_read_the_database(street, default_rubric, mon
     submit_self(street, "B01", self_payload(rubric, k.own))
     app = opened(street, rubric)
     reads = []
-    original = Store._read
+    original = Database.read
 
     def counting(self, work):
         reads.append(work)
         return original(self, work)
 
-    monkeypatch.setattr(Store, "_read", counting)
+    monkeypatch.setattr(Database, "read", counting)
     sent = []
     for field, box in app.form.beside.items():
         box.observe(lambda change, field=field: sent.append(field), names="value")
@@ -308,9 +310,9 @@ def test_another_branch_or_year_without_a_self_assessment_shows_nothing_stale(st
 def test_a_draft_self_assessment_is_never_shown(street, default_rubric):
     rubric = default_rubric
     k = Kinds(rubric)
-    session = street.open_branch_session(street.issue_access_code("B01", YEAR, by="管理员").code)
+    session = street.access.open_session(street.access.issue("B01", YEAR, by="管理员").code)
     session.save_draft(self_payload(rubric, k.own))
-    assert street.self_assessment("B01", YEAR, draft=True) is not None
+    assert street.self_assessments.current("B01", YEAR, draft=True) is not None
 
     app = opened(street, rubric)
     assert app.self_scores.summary_text == NO_SELF_ASSESSMENT

@@ -33,7 +33,9 @@ def store(tmp_path, rubric):
         activities=demo.activities,
     )
     with Store(f"sqlite:///{tmp_path}/t.sqlite", rubric=rubric) as opened:
-        opened.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="demo")
+        opened.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="demo"
+        )
         yield opened
 
 
@@ -41,7 +43,7 @@ def self_assessed(store, rubric, s1=5, t3=12):
     payload = blank_payload(rubric)
     payload["org"]["items"]["s1"]["value"] = s1
     payload["org"]["items"]["t3"]["value"] = t3
-    session = store.open_branch_session(store.issue_access_code("JD001", YEAR, by="管理员").code)
+    session = store.access.open_session(store.access.issue("JD001", YEAR, by="管理员").code)
     session.apply(payload)
 
 
@@ -60,7 +62,7 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
     assert "请先填写评估人姓名" in panel.message.value
     app.evaluator.value = "周考评"
     assert panel.move()  # the name is read when moving
-    assert store.workflow_status("JD001", YEAR).label == "街道考评中"
+    assert store.workflow.status("JD001", YEAR).label == "街道考评中"
     assert "当前状态：<b>街道考评中</b>" in panel.status.value
     # An empty reason is refused with the store's reason; 区委 may not pass a street review.
     panel.role.value = "district"
@@ -70,7 +72,7 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
     panel.reason.value = ""
     assert not panel.move()
     assert "变更原因不能为空" in panel.message.value
-    assert store.workflow_status("JD001", YEAR).label == "街道考评中"
+    assert store.workflow.status("JD001", YEAR).label == "街道考评中"
 
 
 def test_the_evaluation_report_downloads_as_a_pdf_from_the_evaluators_page(store, rubric):

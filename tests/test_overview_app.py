@@ -295,7 +295,7 @@ def seeded_database(tmp_path, rubric, demo_years) -> str:
     url = f"sqlite:///{tmp_path / 'overview.sqlite'}"
     with Store(url, rubric=rubric) as store:
         for year in (2023, 2025):
-            store.import_inputs(
+            store.records.import_inputs(
                 demo_years[year], year=year, evaluator="演示数据", rubric_version=rubric.version, source="示例"
             )
     return url
@@ -327,7 +327,7 @@ def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
         raise OSError("rubrics missing")
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'broken.sqlite'}")
-    monkeypatch.setattr(overview_page.Store, "current_rubric", broken)
+    monkeypatch.setattr("assessment.store.rubric_versions.RubricVersions.current", broken)
     app = OverviewApp.from_env()
     assert overview_page.LOAD_FAILED in html.unescape(app.error.value)
     assert 'role="alert"' in app.error.value

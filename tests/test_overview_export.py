@@ -102,7 +102,7 @@ def test_cli_overview_export(capsys, tmp_path, rubric, demo_years):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     with Store(url, rubric=rubric) as store:
         for year in (2024, 2025):
-            store.import_inputs(
+            store.records.import_inputs(
                 demo_years[year], year=year, evaluator="导入", rubric_version=rubric.version, source="x"
             )
     out = tmp_path / "总览.xlsx"

@@ -30,7 +30,7 @@ def demo_years(rubric):
 def import_demo(url, rubric, demo_years, years=(2023, 2024, 2025)) -> None:
     with Store(url, rubric=rubric) as store:
         for year in years:
-            store.import_inputs(
+            store.records.import_inputs(
                 demo_years[year], year=year, evaluator=DEMO_ACTOR, rubric_version=rubric.version, source="示例"
             )
 
@@ -51,7 +51,7 @@ def test_every_branch_ends_where_the_plan_puts_it(seeded, rubric, demo_years):
     with Store(url, rubric=rubric) as store:
         for year, inputs in demo_years.items():
             results = score(rubric, inputs, year=year)
-            statuses = {branch_id: status.status for branch_id, _name, status in store.workflow_list(year)}
+            statuses = {branch_id: status.status for branch_id, _name, status in store.workflow.statuses(year)}
             expected = {
                 branch_id: planned_status(results.branches.loc[branch_id], position, latest=year == 2025)
                 for position, branch_id in enumerate(sorted(results.branches.index))
@@ -99,8 +99,8 @@ def test_an_earlier_designation_counts_until_revoked_or_expired(tmp_path, rubric
             - set(view.statuses[view.statuses == "strongest"].index)
         )
         branch = carried[0]
-        earlier = max(y for y in (2023, 2024) if store.workflow_status(branch, y).status == "strongest")
-        status = store.workflow_status(branch, earlier)
+        earlier = max(y for y in (2023, 2024) if store.workflow.status(branch, y).status == "strongest")
+        status = store.workflow.status(branch, earlier)
         assert status.valid_until is None or status.valid_until >= dt.date(2025, 12, 31)
         before = ov.target_progress(street)[-1].strongest_designated
         # The funding uplift of 最强 counts it in 2025; the one-off bonus (paid in the designation's year) does not
@@ -114,7 +114,9 @@ def test_an_earlier_designation_counts_until_revoked_or_expired(tmp_path, rubric
         )
         assert lines["strongest_bonus"].designated <= own
         # When the earlier designation is revoked, 2025 no longer counts it
-        store.move(branch, earlier, "revoked", role="district", actor="区委组织部", reason="出现不符合建设标准的情形")
+        store.workflow.move(
+            branch, earlier, "revoked", role="district", actor="区委组织部", reason="出现不符合建设标准的情形"
+        )
         after = ov.target_progress(ov.load_street(store, rubric))[-1].strongest_designated
     assert after == before - 1
 
@@ -122,8 +124,8 @@ def test_an_earlier_designation_counts_until_revoked_or_expired(tmp_path, rubric
 def test_moves_are_recorded_as_demo_data_and_no_access_code_stays_open(seeded, rubric):
     url, _ = seeded
     with Store(url, rubric=rubric) as store:
-        (designated, *_) = [b for b, _n, s in store.workflow_list(2023) if s.status == "strongest"]
-        history = store.workflow_history(designated, 2023)
+        (designated, *_) = [b for b, _n, s in store.workflow.statuses(2023) if s.status == "strongest"]
+        history = store.workflow.history(designated, 2023)
         assert [event.to_status for event in history] == [
             "applied",
             "street_review",
@@ -134,16 +136,16 @@ def test_moves_are_recorded_as_demo_data_and_no_access_code_stays_open(seeded, r
         ]
         assert all(event.reason.startswith("演示数据") for event in history)
         assert {event.actor for event in history if event.role != "branch"} == {DEMO_ACTOR}
-        codes = store.access_codes()
+        codes = store.access.codes()
         assert codes and not [code for code in codes if code.active]
 
 
 def test_seeding_again_changes_nothing(seeded, rubric):
     url, _ = seeded
     with Store(url, rubric=rubric) as store:
-        before = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow_list(y)] for y in (2023, 2025)}
+        before = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow.statuses(y)] for y in (2023, 2025)}
         report = seed_demo_workflow(store, rubric)
-        after = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow_list(y)] for y in (2023, 2025)}
+        after = {y: [(b, s.status, s.event_id) for b, _n, s in store.workflow.statuses(y)] for y in (2023, 2025)}
     assert report.seeded == {} and report.skipped == (2023, 2024, 2025)
     assert after == before
 

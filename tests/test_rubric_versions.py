@@ -58,84 +58,84 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 # ------------------------------------------------------------------ first use
 def test_a_fresh_database_stores_the_program_rubric_as_its_current_version(database_url, texts):
     with Store(database_url) as store:
-        assert store.rubric_versions() == []
+        assert store.rubrics.versions() == []
         # When a page asks for its rubric the first time
-        rubric = store.current_rubric()
+        rubric = store.rubrics.current()
         # Then the built-in rubric is stored, as it is on disk, and marked current — once
         assert rubric.version == BUILT_IN and store.rubric.version == BUILT_IN
-        (first,) = store.rubric_versions()
+        (first,) = store.rubrics.versions()
         assert (first.version, first.current, first.author, first.based_on) == (BUILT_IN, True, "系统", None)
-        assert store.rubric_texts(BUILT_IN) == texts
-        store.current_rubric()
-        assert len(store.rubric_versions()) == 1
-        saves = [e for e in store.audit() if e.action == "rubric_save"]
+        assert store.rubrics.texts(BUILT_IN) == texts
+        store.rubrics.current()
+        assert len(store.rubrics.versions()) == 1
+        saves = [e for e in store.records.audit() if e.action == "rubric_save"]
         assert len(saves) == 1 and saves[0].action_label == "保存评分标准版本"
 
 
 def test_a_first_save_of_the_built_in_number_keeps_its_author(database_url, texts):
     with Store(database_url) as store:
-        saved = store.save_rubric_version(texts, author="李四", note="启用", make_current=False)
+        saved = store.rubrics.save(texts, author="李四", note="启用", make_current=False)
         # The first version is current whatever make_current says: exactly one is current once any is stored
         assert (saved.version, saved.author, saved.current) == (BUILT_IN, "李四", True)
-        assert [(v.version, v.author) for v in store.rubric_versions()] == [(BUILT_IN, "李四")]
+        assert [(v.version, v.author) for v in store.rubrics.versions()] == [(BUILT_IN, "李四")]
 
 
 # ------------------------------------------------------------------ save, list, read, switch
 def test_save_list_read_and_switch(database_url, texts, new_version):
     with Store(database_url) as store:
         # When 李四 saves the new version
-        saved = store.save_rubric_version(new_version.texts, author="李四", note="提高党员评议的权重")
+        saved = store.rubrics.save(new_version.texts, author="李四", note="提高党员评议的权重")
         # Then it is stored after the built-in one, based on it, and current
         assert (saved.version, saved.based_on, saved.current) == ("2025.2", BUILT_IN, True)
-        assert [(v.version, v.current) for v in store.rubric_versions()] == [(BUILT_IN, False), ("2025.2", True)]
-        assert store.rubric_texts("2025.2") == new_version.texts  # byte for byte, comments and all
-        current = store.current_rubric()
+        assert [(v.version, v.current) for v in store.rubrics.versions()] == [(BUILT_IN, False), ("2025.2", True)]
+        assert store.rubrics.texts("2025.2") == new_version.texts  # byte for byte, comments and all
+        current = store.rubrics.current()
         assert current.version == "2025.2" and current.channel("member").weight == F(1, 2)
         assert (current.meta.author, current.meta.based_on) == ("李四", BUILT_IN)
-        assert store.stored_rubric(BUILT_IN).channel("member").weight == F(1, 5)
+        assert store.rubrics.stored(BUILT_IN).channel("member").weight == F(1, 5)
 
         # When an administrator switches back
-        chosen = store.set_current_rubric(BUILT_IN, by="管理员", reason="新权重暂缓执行")
+        chosen = store.rubrics.set_current(BUILT_IN, by="管理员", reason="新权重暂缓执行")
         assert chosen.version == BUILT_IN and chosen.current
-        assert store.current_rubric().version == BUILT_IN
-        (switch, *_) = [e for e in store.audit() if e.action == "rubric_current"]
+        assert store.rubrics.current().version == BUILT_IN
+        (switch, *_) = [e for e in store.records.audit() if e.action == "rubric_current"]
         assert switch.actor == "管理员" and switch.action_label == "切换当前评分标准"
         assert switch.detail == {"from": "2025.2", "to": BUILT_IN, "reason": "新权重暂缓执行"}
         # Making the current version current again changes nothing
-        store.set_current_rubric(BUILT_IN, by="管理员", reason="再次确认")
-        assert len([e for e in store.audit() if e.action == "rubric_current"]) == 2
+        store.rubrics.set_current(BUILT_IN, by="管理员", reason="再次确认")
+        assert len([e for e in store.records.audit() if e.action == "rubric_current"]) == 2
         # An unknown version, an empty reason: refused in Chinese
         with pytest.raises(StoreError, match="数据库中没有评分标准版本“2030.1”，已保存的版本：2025.1、2025.2"):
-            store.set_current_rubric("2030.1", by="管理员", reason="x")
+            store.rubrics.set_current("2030.1", by="管理员", reason="x")
         with pytest.raises(StoreError, match="原因不能为空"):
-            store.set_current_rubric("2025.2", by="管理员", reason=" ")
+            store.rubrics.set_current("2025.2", by="管理员", reason=" ")
         with pytest.raises(StoreError, match="没有评分标准版本"):
-            store.rubric_texts("2030.1")
+            store.rubrics.texts("2030.1")
 
 
 def test_a_store_keeps_the_version_it_started_with_until_it_reads_again(database_url, new_version):
     with Store(database_url) as page, Store(database_url) as other:
         assert page.rubric.version == BUILT_IN
-        other.save_rubric_version(new_version.texts, author="李四", note="x")
+        other.rubrics.save(new_version.texts, author="李四", note="x")
         # A page already open goes on with its version (its forms were built for it) …
         assert page.rubric.version == BUILT_IN
         # … and the next page (a new store, or asking again) gets the new current one
-        assert page.current_rubric().version == "2025.2" and page.rubric.version == "2025.2"
+        assert page.rubrics.current().version == "2025.2" and page.rubric.version == "2025.2"
         with Store(database_url) as next_page:
             assert next_page.rubric.version == "2025.2"
 
 
 def test_saving_without_making_current(database_url, new_version):
     with Store(database_url) as store:
-        store.current_rubric()
-        saved = store.save_rubric_version(new_version.texts, author="李四", note="先保存", make_current=False)
-        assert not saved.current and store.current_rubric().version == BUILT_IN
+        store.rubrics.current()
+        saved = store.rubrics.save(new_version.texts, author="李四", note="先保存", make_current=False)
+        assert not saved.current and store.rubrics.current().version == BUILT_IN
 
 
 # ------------------------------------------------------------------ refusals
 def test_a_version_that_exists_is_refused_and_never_overwritten(database_url, new_version):
     with Store(database_url) as store:
-        store.save_rubric_version(new_version.texts, author="李四", note="第一次")
+        store.rubrics.save(new_version.texts, author="李四", note="第一次")
         # Another draft that also calls itself 2025.2 (different weights, different author)
         other = prepare_version(
             read_rubric_texts()[0],
@@ -150,12 +150,12 @@ def test_a_version_that_exists_is_refused_and_never_overwritten(database_url, ne
         with pytest.raises(
             StoreError, match=r"评分标准版本“2025.2”已经保存过（李四 于 .* 保存），已保存的版本不能覆盖"
         ):
-            store.save_rubric_version(other.texts, author="王五", note="另一种调整")
-        assert store.rubric_texts("2025.2") == new_version.texts
-        assert [v.author for v in store.rubric_versions()] == ["系统", "李四"]
+            store.rubrics.save(other.texts, author="王五", note="另一种调整")
+        assert store.rubrics.texts("2025.2") == new_version.texts
+        assert [v.author for v in store.rubrics.versions()] == ["系统", "李四"]
         # The built-in number too, once stored
         with pytest.raises(StoreError, match="已经保存过"):
-            store.save_rubric_version(read_rubric_texts()[0], author="王五", note="x")
+            store.rubrics.save(read_rubric_texts()[0], author="王五", note="x")
 
 
 def test_an_invalid_rubric_is_refused_with_file_and_line(database_url, new_version):
@@ -163,31 +163,31 @@ def test_an_invalid_rubric_is_refused_with_file_and_line(database_url, new_versi
     broken["channels.yaml"] = broken["channels.yaml"].replace("weight: 0.5", "weight: 0.6", 1)
     with Store(database_url) as store:
         with pytest.raises(RubricError) as refused:
-            store.save_rubric_version(broken, author="李四", note="x")
+            store.rubrics.save(broken, author="李四", note="x")
         (problem,) = refused.value.problems
         assert problem.file == "channels.yaml" and problem.line is not None
         assert f"channels.yaml:{problem.line}" in str(refused.value) and "四个通道的权重之和应为1，实际为 1.1" in str(
             refused.value
         )
         with pytest.raises(RubricError, match="缺少评分标准文件"):
-            store.save_rubric_version(
+            store.rubrics.save(
                 {k: v for k, v in new_version.texts.items() if k != "targets.yaml"}, author="李四", note="x"
             )
         with pytest.raises(StoreError, match="修改人不能为空"):
-            store.save_rubric_version(new_version.texts, author=" ", note="x")
+            store.rubrics.save(new_version.texts, author=" ", note="x")
         with pytest.raises(StoreError, match="修改说明不能为空"):
-            store.save_rubric_version(new_version.texts, author="李四", note="")
-        assert store.rubric_versions() == []  # nothing was stored, not even the built-in one
+            store.rubrics.save(new_version.texts, author="李四", note="")
+        assert store.rubrics.versions() == []  # nothing was stored, not even the built-in one
 
 
 def test_a_save_made_from_a_version_no_longer_current_is_refused(database_url, texts, new_version):
     with Store(database_url) as store:
-        store.save_rubric_version(new_version.texts, author="李四", note="x")
+        store.rubrics.save(new_version.texts, author="李四", note="x")
         # A page opened on 2025.1 before 李四 saved tries to save its own 2025.3 made from 2025.1
         late = prepare_version(texts, NEW_WEIGHTS, author="王五", note="y", taken={"2025.2"})
         with pytest.raises(StoreError, match="当前评分标准版本已由 2025.1 变为 2025.2"):
-            store.save_rubric_version(late.texts, author="王五", note="y", expect_current=BUILT_IN)
-        assert [v.version for v in store.rubric_versions()] == [BUILT_IN, "2025.2"]
+            store.rubrics.save(late.texts, author="王五", note="y", expect_current=BUILT_IN)
+        assert [v.version for v in store.rubrics.versions()] == [BUILT_IN, "2025.2"]
 
 
 # ------------------------------------------------------------------ results keep their version
@@ -195,31 +195,33 @@ def test_a_save_made_from_a_version_no_longer_current_is_refused(database_url, t
 def imported(database_url, sample_inputs):
     """The sample street imported under the built-in version by a store that follows the current version."""
     with Store(database_url) as store:
-        store.import_inputs(sample_inputs, year=YEAR, evaluator="张三", rubric_version=store.rubric, source="s.xlsx")
+        store.records.import_inputs(
+            sample_inputs, year=YEAR, evaluator="张三", rubric_version=store.rubric, source="s.xlsx"
+        )
         yield store
 
 
 def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, sample_inputs, new_version):
     store = imported
-    before = {r.id: r.rubric_version for r in store.revisions()}
+    before = {r.id: r.rubric_version for r in store.records.revisions()}
     assert set(before.values()) == {BUILT_IN}
     # When 2025.2 is saved and made current
-    store.save_rubric_version(new_version.texts, author="李四", note="x")
-    new = store.current_rubric()
+    store.rubrics.save(new_version.texts, author="李四", note="x")
+    new = store.rubrics.current()
     # Then nothing stored changes version
-    assert {r.id: r.rubric_version for r in store.revisions()} == before
+    assert {r.id: r.rubric_version for r in store.records.revisions()} == before
     # A correction made now names 2025.2; one made on a form still open under 2025.1 names 2025.1 —
     # accepted with the old version's Rubric or its number, as long as that version is stored
     payload = payload_from_inputs(sample_inputs, "B01", new)
-    now = store.submit("B01", YEAR, "张三", payload, new, reason="按新版本复核")
-    old_form = store.submit(
+    now = store.records.submit("B01", YEAR, "张三", payload, new, reason="按新版本复核")
+    old_form = store.records.submit(
         "B02", YEAR, "张三", payload_from_inputs(sample_inputs, "B02", load_rubric()), BUILT_IN, reason="旧表单"
     )
-    old_object = store.submit(
+    old_object = store.records.submit(
         "003", YEAR, "张三", payload_from_inputs(sample_inputs, "003", load_rubric()), load_rubric(), reason="旧表单"
     )
     assert (now.rubric_version, old_form.rubric_version, old_object.rubric_version) == ("2025.2", BUILT_IN, BUILT_IN)
-    versions = {(r.branch_id, r.revision_no): r.rubric_version for r in store.revisions()}
+    versions = {(r.branch_id, r.revision_no): r.rubric_version for r in store.records.revisions()}
     assert versions == {
         ("B01", 1): BUILT_IN,
         ("B02", 1): BUILT_IN,
@@ -230,10 +232,10 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     }
     # A version that is not stored is refused, whether named or given as a Rubric
     with pytest.raises(StoreError, match="评分标准版本“1999.1”"):
-        store.submit("B01", YEAR, "李四", payload, "1999.1")
+        store.records.submit("B01", YEAR, "李四", payload, "1999.1")
     unstored = new.model_copy(update={"meta": new.meta.model_copy(update={"version": "1999.1"})})
     with pytest.raises(StoreError, match="评分标准版本“1999.1”没有保存在数据库中"):
-        store.submit("B01", YEAR, "李四", payload, unstored)
+        store.records.submit("B01", YEAR, "李四", payload, unstored)
     # So is a rubric that says it is 2025.2 but weighs otherwise (edited without a new version number)
     swapped = [
         Change("channels.yaml", ("channels", 0, "weight"), F(1, 2)),
@@ -242,16 +244,16 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     same_number = load_rubric_texts(apply_changes(new_version.texts, swapped))
     assert same_number.version == new.version == "2025.2"
     with pytest.raises(StoreError, match="评分标准版本“2025.2”已保存在数据库中，但所用评分标准的内容与之不同"):
-        store.submit("B01", YEAR, "李四", payload, same_number)
-    assert max(r.revision_no for r in store.revisions() if r.branch_id == "B01") == 2
+        store.records.submit("B01", YEAR, "李四", payload, same_number)
+    assert max(r.revision_no for r in store.records.revisions() if r.branch_id == "B01") == 2
 
 
 def test_current_inputs_and_export_score_with_the_current_version(
     imported, capsys, database_url, tmp_path, new_version
 ):
-    imported.save_rubric_version(new_version.texts, author="李四", note="x")
-    new, old = imported.current_rubric(), load_rubric()
-    inputs, _ = imported.current_inputs(YEAR, new)
+    imported.rubrics.save(new_version.texts, author="李四", note="x")
+    new, old = imported.rubrics.current(), load_rubric()
+    inputs, _ = imported.records.current_inputs(YEAR, new)
     expected = score(new, inputs, year=YEAR).branches["composite"]
     assert not expected.equals(score(old, inputs, year=YEAR).branches["composite"])
 
@@ -271,12 +273,12 @@ def test_current_inputs_and_export_score_with_the_current_version(
 
 def test_import_without_rubric_uses_the_current_version(capsys, database_url, sample_workbook, new_version):
     with Store(database_url) as store:
-        store.save_rubric_version(new_version.texts, author="李四", note="x")
+        store.rubrics.save(new_version.texts, author="李四", note="x")
     code, out, err = run(capsys, "import", sample_workbook, "--database", database_url)
     assert code == 0, err
     assert "评分标准 版本 2025.2" in out
     with Store(database_url) as store:
-        assert {r.rubric_version for r in store.revisions()} == {"2025.2"}
+        assert {r.rubric_version for r in store.records.revisions()} == {"2025.2"}
 
 
 # ------------------------------------------------------------------ two processes at once
@@ -286,10 +288,10 @@ SAVE_AT_ONCE = """
     url, texts_path, note, at = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     texts = json.loads(open(texts_path, encoding="utf-8").read())
     with Store(url) as store:
-        store.current_rubric()
+        store.rubrics.current()
         time.sleep(max(0.0, at - time.time()))
         try:
-            store.save_rubric_version(texts, author=note, note=note)
+            store.rubrics.save(texts, author=note, note=note)
             print("saved")
         except StoreError as refused:
             print("refused", refused)
@@ -301,7 +303,7 @@ FIRST_USE_AT_ONCE = """
     url, at = sys.argv[1], float(sys.argv[2])
     with Store(url) as store:
         time.sleep(max(0.0, at - time.time()))
-        print(store.current_rubric().version)
+        print(store.rubrics.current().version)
 """
 
 
@@ -326,7 +328,7 @@ def _finish(processes) -> list[str]:
 @pytest.mark.slow
 def test_two_processes_saving_the_same_version_at_once_exactly_one_wins(database_url, tmp_path, new_version):
     with Store(database_url) as store:
-        store.current_rubric()
+        store.rubrics.current()
     path = tmp_path / "texts.json"
     path.write_text(json.dumps(new_version.texts, ensure_ascii=False), encoding="utf-8")
     at = time.time() + 4.0
@@ -334,10 +336,10 @@ def test_two_processes_saving_the_same_version_at_once_exactly_one_wins(database
     assert sorted(o.split()[0] for o in outputs) == ["refused", "saved"], outputs
     assert "已经保存过" in next(o for o in outputs if o.startswith("refused"))
     with Store(database_url) as store:
-        versions = store.rubric_versions()
+        versions = store.rubrics.versions()
         assert [v.version for v in versions] == [BUILT_IN, "2025.2"]
         assert versions[1].current and versions[1].author in ("甲", "乙")
-        assert [e.action for e in store.audit()].count("rubric_save") == 2
+        assert [e.action for e in store.records.audit()].count("rubric_save") == 2
 
 
 @pytest.mark.slow
@@ -348,14 +350,14 @@ def test_processes_using_a_fresh_database_at_once_store_the_built_in_version_onc
     outputs = _finish([_start(FIRST_USE_AT_ONCE, database_url, at) for _ in range(3)])
     assert outputs == [BUILT_IN] * 3
     with Store(database_url) as store:
-        assert [v.version for v in store.rubric_versions()] == [BUILT_IN]
-        assert [e.action for e in store.audit()].count("rubric_save") == 1
+        assert [v.version for v in store.rubrics.versions()] == [BUILT_IN]
+        assert [e.action for e in store.records.audit()].count("rubric_save") == 1
 
 
 def test_report_and_overview_export_use_the_current_version(imported, capsys, database_url, tmp_path, new_version):
     from assessment.outputs.branch_pdf import pdf_available
 
-    imported.save_rubric_version(new_version.texts, author="李四", note="x")
+    imported.rubrics.save(new_version.texts, author="李四", note="x")
     # The overview workbook names the current version in its 说明 sheet, and the command says it
     out_file = tmp_path / "总览.xlsx"
     code, out, err = run(capsys, "overview-export", "--out", out_file, "--database", database_url)
@@ -460,9 +462,11 @@ def street_url(database_url):
         activities=demo.activities,
     )
     with Store(database_url) as store:
-        store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=store.rubric, source="示例街道")
-        store.save_rubric_version(
-            prepare_version(store.rubric_texts(BUILT_IN), NEW_WEIGHTS, author="李四", note="x").texts,
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=store.rubric, source="示例街道"
+        )
+        store.rubrics.save(
+            prepare_version(store.rubrics.texts(BUILT_IN), NEW_WEIGHTS, author="李四", note="x").texts,
             author="李四",
             note="提高党员评议的权重",
         )
@@ -487,7 +491,7 @@ def test_the_evaluator_page_scores_and_submits_with_the_current_version(street_u
     # And the submission names 2025.2
     app.submit_button.click()
     with Store(street_url) as store:
-        (revision,) = store.revisions("JD001", YEAR)
+        (revision,) = store.records.revisions("JD001", YEAR)
         assert revision.rubric_version == "2025.2"
 
 
@@ -498,7 +502,7 @@ def test_the_self_assessment_and_overview_pages_use_the_current_version(street_u
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
     with Store(street_url) as store:
         assert SelfAssessApp(store).rubric.version == "2025.2"
-        issued = store.issue_access_code("JD001", YEAR, by="管理员")
+        issued = store.access.issue("JD001", YEAR, by="管理员")
     app = SelfAssessApp.from_env()
     assert app.enter(issued.code) and app.rubric.version == "2025.2"
     overview = OverviewApp.from_env()
@@ -518,7 +522,7 @@ def test_the_weights_page_starts_from_the_current_version(street_url, monkeypatc
 
 def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(imported, sample_inputs):
     store = imported
-    texts = store.rubric_texts(BUILT_IN)
+    texts = store.rubrics.texts(BUILT_IN)
     checklist = texts["checklist.yaml"]
     # 2025.2 splits s1's weight with a new indicator s9
     assert "    weight: 0.05\n    key: true\n" in checklist
@@ -530,10 +534,10 @@ def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(importe
     )
     changed = dict(texts, **{"checklist.yaml": checklist})
     changed["meta.yaml"] = changed["meta.yaml"].replace(f'version: "{BUILT_IN}"', 'version: "2025.2"')
-    store.save_rubric_version(changed, author="李四", note="增加议事规则指标")
-    new = store.current_rubric()
+    store.rubrics.save(changed, author="李四", note="增加议事规则指标")
+    new = store.rubrics.current()
     assert [i.id for i in new.items][-1] == "s9"
-    inputs, _ = store.current_inputs(YEAR, new)
+    inputs, _ = store.records.current_inputs(YEAR, new)
     results = score(new, inputs, year=YEAR).branches
     before = score(load_rubric(), sample_inputs, year=YEAR).branches
     was_complete = before.index[before["status"] == "已完成"]

@@ -20,7 +20,7 @@ YEAR = 2025
 
 @pytest.fixture
 def imported(store, sample_inputs, default_rubric):
-    store.import_inputs(
+    store.records.import_inputs(
         sample_inputs, year=YEAR, evaluator="张三", rubric_version=default_rubric.version, source="sample.xlsx"
     )
     return store
@@ -59,7 +59,7 @@ def test_a_wrong_code_shows_only_the_refusal_and_repeated_failures_slow_down(imp
         assert not app.enter("ZZZZZZZZ-AAAA-AAAA-AAAA-AAAA-AAAA")
         assert app.state.error == REFUSAL
     # Locked now: even the right code waits (and the answer does not say whether it was right).
-    good = imported.issue_access_code("B01", YEAR, by="管理员").code
+    good = imported.access.issue("B01", YEAR, by="管理员").code
     assert not app.enter(good)
     assert app.state.error == "尝试次数过多，请5秒后再试。"
     clock.now += 5
@@ -72,7 +72,7 @@ def test_a_wrong_code_shows_only_the_refusal_and_repeated_failures_slow_down(imp
 
 
 def test_entering_by_link_and_what_the_page_shows(imported, database_url, default_rubric, monkeypatch):
-    code = imported.issue_access_code("B01", YEAR, by="管理员").code
+    code = imported.access.issue("B01", YEAR, by="管理员").code
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", database_url)
     monkeypatch.setenv("QUERY_STRING", f"code={code}")
     app = SelfAssessApp.from_env()
@@ -94,10 +94,10 @@ def test_entering_by_link_and_what_the_page_shows(imported, database_url, defaul
 
 def test_edits_are_saved_as_a_draft_and_the_result_follows(imported, default_rubric):
     app = SelfAssessApp(imported)
-    assert app.enter(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     app.inputs["org.items.s1.value"].value = "4"
     app.inputs["org.items.t2.value"].value = "未参加"
-    draft = imported.self_assessment("B01", YEAR, draft=True)
+    draft = imported.self_assessments.current("B01", YEAR, draft=True)
     assert draft.payload["org"]["items"]["s1"]["value"] == "4"
     assert draft.payload["org"]["items"]["t2"]["value"] == "未参加"
     gaps = app.state.check.gaps
@@ -109,18 +109,18 @@ def test_edits_are_saved_as_a_draft_and_the_result_follows(imported, default_rub
     assert "“最强党支部”否决规则（预判）" in app.summary_box.value and "无法判断" in app.summary_box.value
     # Opening the page again brings the draft back.
     again = SelfAssessApp(imported)
-    assert again.enter(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    assert again.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     assert again.inputs["org.items.s1.value"].value == "4"
 
 
 def test_uploads_good_and_bad(imported):
     app = SelfAssessApp(imported)
-    assert app.enter(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     paid = ["是"] * 12
     bad = ["B01", "李党员", "党员", "党员", "2020-01-01", 11, None, *paid, "是"]  # 身份 wrong
     assert not app.upload("roster", roster_xlsx([bad]), "名册.xlsx")
     assert "名册.xlsx 工作表“党员名册”第2行“身份”列：填写了“党员”" in app.upload_boxes["roster"].value
-    assert imported.branch_upload("B01", YEAR, "roster") is None
+    assert imported.self_assessments.uploaded("B01", YEAR, "roster") is None
     good = [
         ["B01", "王书记", "正式党员", "书记", "2001-07-01", 24, "是", *paid, "是"],
         ["B01", "李党员", "正式党员", "党员", "2020-01-01", 11, None, *(["否"] * 6 + ["是"] * 6), "是"],
@@ -133,23 +133,23 @@ def test_uploads_good_and_bad(imported):
 
 def test_apply_submits_and_moves_on_and_a_revoked_code_locks_the_page(imported, default_rubric):
     app = SelfAssessApp(imported)
-    assert app.enter(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     app.inputs["org.items.s1.value"].value = "5"
     assert app.apply()
     assert app.state.notice == "已提交自评并申请考评，当前状态：已申请。"
     assert "已申请" in app.status_box.value and app.apply_button.disabled
-    assert imported.self_assessment("B01", YEAR).payload["org"]["items"]["s1"]["value"] == "5"
+    assert imported.self_assessments.current("B01", YEAR).payload["org"]["items"]["s1"]["value"] == "5"
     assert not app.apply()
     assert "现在不能申请考评" in app.state.error
-    imported.revoke_access_codes("B01", by="管理员", reason="书记调整")
+    imported.access.revoke("B01", by="管理员", reason="书记调整")
     app.inputs["org.items.s1.value"].value = "3"
     assert app.state.error == REFUSAL and app.state.session is None and app.main.children == ()
-    assert imported.self_assessment("B01", YEAR, draft=True) is None
+    assert imported.self_assessments.current("B01", YEAR, draft=True) is None
 
 
 def test_the_report_is_a_pdf_download_link(imported):
     app = SelfAssessApp(imported)
-    assert app.enter(imported.issue_access_code("B01", YEAR, by="管理员").code)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     assert app.make_report()
     match = re.search(r'download="([^"]+)" href="data:application/pdf;base64,([^"]+)"', app.report_link.value)
     assert match and match.group(1) == "B01_东风社区党支部_2025年度自评报告.pdf"

@@ -40,9 +40,9 @@ def test_import_stores_the_workbook_and_says_what(capsys, database_url, sample_w
     assert "已导入 sample.xlsx（2025年度，考评人 导入" in out
     assert "3 个支部（新增 3 个），3 个支部的活动记录共 5 条，3 份考评提交" in out
     with Store(database_url) as store:
-        assert len(store.branches()) == 3
-        assert {r.evaluator for r in store.revisions()} == {"导入"}
-        assert store.years() == [2025]
+        assert len(store.records.branches()) == 3
+        assert {r.evaluator for r in store.records.revisions()} == {"导入"}
+        assert store.records.years() == [2025]
 
 
 def test_import_with_a_year_the_log_does_not_cover_warns(capsys, database_url, sample_workbook):
@@ -57,7 +57,7 @@ def test_a_workbook_with_problems_stores_nothing(capsys, database_url, sample_wo
     assert code == 2
     assert "工作簿有 1 处问题" in err and "未导入，数据库没有任何改动" in err
     with Store(database_url) as store:
-        assert store.branches().empty and store.revisions() == []
+        assert store.records.branches().empty and store.records.revisions() == []
 
 
 def test_export_writes_the_score_sheets_and_the_revision_log(capsys, database_url, sample_workbook, tmp_path):
@@ -145,8 +145,8 @@ def test_user_text_that_looks_like_a_formula_is_exported_as_text(capsys, databas
     reason = "=cmd|' /C calc'!A0"
     assert run(capsys, "import", sample_workbook, "--database", database_url, "--evaluator", name)[0] == 0
     with Store(database_url) as store:
-        payload = store.current_submissions("B01", 2025)[name].payload
-        store.submit("B01", 2025, name, payload, store.rubric.version, reason=reason)
+        payload = store.records.current_submissions("B01", 2025)[name].payload
+        store.records.submit("B01", 2025, name, payload, store.rubric.version, reason=reason)
     # When the results are exported as a workbook and as CSV files
     xlsx = tmp_path / "结果.xlsx"
     assert run(capsys, "export", "--out", xlsx, "--year", 2025, "--database", database_url)[0] == 0

@@ -53,7 +53,7 @@ OPEN_STORE = """
     url, at = sys.argv[1], float(sys.argv[2])
     time.sleep(max(0.0, at - time.time()))
     with Store(url) as store:
-        print("upgraded" if store.schema_upgraded else "at-head")
+        print("upgraded" if store.db.schema_upgraded else "at-head")
 """
 
 
@@ -62,9 +62,9 @@ def test_processes_creating_the_schema_at_once_take_turns(database_url):
     outputs = finish([start(OPEN_STORE, database_url, at) for _ in range(4)])
     assert sorted(o.strip() for o in outputs) == ["at-head", "at-head", "at-head", "upgraded"]
     with Store(database_url) as store:
-        assert store.schema_upgraded is None
-        assert [e.action for e in store.audit()] == ["schema_upgrade"]
-        with store.engine.connect() as connection:
+        assert store.db.schema_upgraded is None
+        assert [e.action for e in store.records.audit()] == ["schema_upgrade"]
+        with store.db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalars().all() == [
                 head_revision()
             ]
@@ -97,9 +97,9 @@ def test_concurrent_imports_all_land_with_distinct_revision_numbers(database_url
     finish([start(IMPORT, demo_workbook, database_url, who, at) for who in evaluators])
 
     with Store(database_url, rubric=default_rubric) as store:
-        branches = list(store.branches()["branch_id"])
+        branches = list(store.records.branches()["branch_id"])
         assert len(branches) == 60
-        revisions = store.revisions(year=YEAR)
+        revisions = store.records.revisions(year=YEAR)
         by_branch: dict[str, list] = {}
         for revision in revisions:
             by_branch.setdefault(revision.branch_id, []).append(revision)
@@ -111,13 +111,15 @@ def test_concurrent_imports_all_land_with_distinct_revision_numbers(database_url
             assert statuses == [("乙", "submitted"), ("甲", "submitted"), ("甲", "superseded")], branch_id
             (correction,) = [r for r in found if r.supersedes is not None]
             assert correction.reason == f"重新导入 {demo_workbook.name}"
-            assert set(store.current_submissions(branch_id, YEAR)) == {"甲", "乙"}
-        audit = [e.action for e in store.audit()]
+            assert set(store.records.current_submissions(branch_id, YEAR)) == {"甲", "乙"}
+        audit = [e.action for e in store.records.audit()]
         assert audit.count("import") == 3 and audit.count("submit") == 120 and audit.count("correct") == 60
-        with store.engine.connect() as connection:
+        with store.db.engine.connect() as connection:
             assert connection.execute(sa.text("SELECT count(*) FROM activity_logs")).scalar_one() == 3 * 60
         # Whatever order they landed in, the current log is one whole import's, not a mixture.
-        assert len(store.branch_inputs(YEAR).activities) == len(read_workbook(demo_workbook, default_rubric).activities)
+        assert len(store.records.branch_inputs(YEAR).activities) == len(
+            read_workbook(demo_workbook, default_rubric).activities
+        )
 
 
 SUBMIT = """
@@ -130,7 +132,7 @@ SUBMIT = """
         time.sleep(max(0.0, at - time.time()))
         for i in range(count):
             payload["note"] = f"{evaluator} {i}"
-            store.submit("B01", 2025, evaluator, payload, store.rubric.version, reason=f"第{i}次更正" if i else None)
+            store.records.submit("B01", 2025, evaluator, payload, store.rubric.version, reason=f"第{i}次更正" if i else None)
 """
 
 
@@ -140,7 +142,7 @@ def test_concurrent_submissions_for_one_branch(database_url, sample_inputs, defa
     for name in ("org", "member", "public", "social"):
         setattr(master_data, name, getattr(sample_inputs, name).iloc[0:0])
     with Store(database_url, rubric=default_rubric) as store:
-        store.import_inputs(master_data, year=YEAR, evaluator="导入", rubric_version=default_rubric, source="x")
+        store.records.import_inputs(master_data, year=YEAR, evaluator="导入", rubric_version=default_rubric, source="x")
 
     # When three evaluators each submit and correct 12 times, all at once
     evaluators, count = ["甲", "乙", "丙"], 12
@@ -149,9 +151,9 @@ def test_concurrent_submissions_for_one_branch(database_url, sample_inputs, defa
 
     # Then every revision landed, numbered 1…36, and each evaluator has one current submission: the last
     with Store(database_url, rubric=default_rubric) as store:
-        revisions = store.revisions("B01", YEAR)
+        revisions = store.records.revisions("B01", YEAR)
         assert sorted(r.revision_no for r in revisions) == list(range(1, 3 * count + 1))
-        current = store.current_submissions("B01", YEAR)
+        current = store.records.current_submissions("B01", YEAR)
         assert {who: r.payload["note"] for who, r in current.items()} == {w: f"{w} {count - 1}" for w in evaluators}
         for who in evaluators:
             chain = [r for r in revisions if r.evaluator == who]
@@ -159,7 +161,7 @@ def test_concurrent_submissions_for_one_branch(database_url, sample_inputs, defa
 
 
 def test_a_write_that_meets_a_busy_database_runs_again(store, monkeypatch):
-    monkeypatch.setattr("assessment.store.store.time.sleep", lambda seconds: None)
+    monkeypatch.setattr("assessment.store.database.time.sleep", lambda seconds: None)
     attempts = []
 
     def work(connection):
@@ -168,10 +170,10 @@ def test_a_write_that_meets_a_busy_database_runs_again(store, monkeypatch):
             raise sa.exc.OperationalError("INSERT …", {}, Exception("database is locked"))
         return "done"
 
-    assert store._write(work) == "done" and len(attempts) == 3
+    assert store.db.write(work) == "done" and len(attempts) == 3
 
     def never(connection):
         raise sa.exc.OperationalError("INSERT …", {}, Exception("database is locked"))
 
     with pytest.raises(StoreError, match="暂时无法使用，请稍后再试：database is locked"):
-        store._write(never)
+        store.db.write(never)

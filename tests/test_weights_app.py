@@ -225,13 +225,13 @@ def test_without_a_database_the_page_previews_the_new_version_but_cannot_save_it
 @pytest.fixture
 def db(database_url):
     with Store(database_url) as store:
-        store.current_rubric()  # a database in use: the built-in version stored and current
+        store.rubrics.current()  # a database in use: the built-in version stored and current
         yield store
 
 
 @pytest.fixture
 def stored_app(db, demo):
-    return WeightsApp(db.rubric_texts(db.current_rubric().version), demo, YEAR, store=db)
+    return WeightsApp(db.rubrics.texts(db.rubrics.current().version), demo, YEAR, store=db)
 
 
 def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_app, db):
@@ -245,12 +245,12 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     assert "新版本 <b>2025.2</b>（基于 2025.1）" in app.diff.value
     assert "四评通道权重 · 组织评定" in app.diff.value and "修改说明" in app.diff.value
     assert "确认保存" in app.save_messages.value and app.confirm_button.layout.display is None
-    assert [v.version for v in db.rubric_versions()] == ["2025.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2025.1"]
     # When 确认保存 is clicked, Then the version is stored, current, and its number shown
     app.confirm_button.click()
     assert "已保存为新版本 2025.2，并设为当前版本" in app.save_messages.value
     assert app.confirm_button.layout.display == "none"
-    saved = db.rubric_versions()[-1]
+    saved = db.rubrics.versions()[-1]
     assert (saved.version, saved.author, saved.note, saved.based_on, saved.current) == (
         "2025.2",
         "李四",
@@ -258,12 +258,12 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
         "2025.1",
         True,
     )
-    current = db.current_rubric()
+    current = db.rubrics.current()
     assert current.channel("org").weight == F(1, 2) and sum(c.weight for c in current.channels.channels) == 1
-    meta = load_rubric_texts(db.rubric_texts("2025.2")).meta
+    meta = load_rubric_texts(db.rubrics.texts("2025.2")).meta
     assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.2", "李四", "提高组织评定的权重", "2025.1")
     # And the version it started from is kept as it was
-    assert db.rubric_texts("2025.1") == read_rubric_texts()[0]
+    assert db.rubrics.texts("2025.1") == read_rubric_texts()[0]
 
 
 def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, db):
@@ -276,7 +276,7 @@ def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, d
     app.note.value = "改过的说明"
     assert app.confirm_button.layout.display == "none" and app.diff.value == ""
     assert "请重新点击" in app.save_messages.value
-    assert [v.version for v in db.rubric_versions()] == ["2025.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2025.1"]
 
 
 def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(stored_app, db, texts):
@@ -295,11 +295,11 @@ def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(s
         author="王五",
         note="另一种调整",
     )
-    db.save_rubric_version(other.texts, author="王五", note="另一种调整")
+    db.rubrics.save(other.texts, author="王五", note="另一种调整")
     app.confirm_button.click()
     assert "当前评分标准版本已由 2025.1 变为 2025.2" in app.save_messages.value
     assert 'role="alert"' in app.save_messages.value
-    assert [v.author for v in db.rubric_versions()] == ["系统", "王五"]
+    assert [v.author for v in db.rubrics.versions()] == ["系统", "王五"]
     # A new preview takes the next free number
     app.save_button.click()
     assert "新版本 <b>2025.3</b>" in app.diff.value
@@ -341,7 +341,7 @@ def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
         raise OSError("no rubric")
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
-    monkeypatch.setattr(weights_module.Store, "current_rubric", broken)
+    monkeypatch.setattr("assessment.store.rubric_versions.RubricVersions.current", broken)
     app = WeightsApp.from_source()
     assert not app.ready
     assert "无法载入" in app.error.value
@@ -356,7 +356,7 @@ def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
-    assert app.store is not None and app.store.current_rubric().version == rubric.version
+    assert app.store is not None and app.store.rubrics.current().version == rubric.version
     assert "street.xlsx" in app.title.value
     assert app.baseline.n == len(demo.branches)
 

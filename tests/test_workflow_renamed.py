@@ -113,19 +113,21 @@ def walk(store: Store, rubric, inputs, branch_id: str, year: int, path) -> list:
     refusals = []
     for position, (state, role) in enumerate(path):
         if position == 0:
-            issued = store.issue_access_code(branch_id, year, by=ACTOR)
+            issued = store.access.issue(branch_id, year, by=ACTOR)
             try:
-                session = store.open_branch_session(issued.code)
+                session = store.access.open_session(issued.code)
                 session.apply(payload_from_inputs(inputs, branch_id, rubric), reason="自评完成，申请考评")
             finally:
-                store.revoke_access_codes(branch_id, by=ACTOR, reason="申请完成", year=year)
+                store.access.revoke(branch_id, by=ACTOR, reason="申请完成", year=year)
             continue
         # a role that may not make this move is refused, with the same words under either rubric
         try:
-            store.move(branch_id, year, state, role="支部" if role != "支部" else "区委", actor=ACTOR, reason="试")
+            store.workflow.move(
+                branch_id, year, state, role="支部" if role != "支部" else "区委", actor=ACTOR, reason="试"
+            )
         except StoreError as refused:
             refusals.append(str(refused))
-        store.move(branch_id, year, state, role=role, actor=ACTOR, reason=f"变更为{state}")
+        store.workflow.move(branch_id, year, state, role=role, actor=ACTOR, reason=f"变更为{state}")
     return refusals
 
 
@@ -136,7 +138,7 @@ def build(url: str, rubric, demo, rubric_dir: Path | None, monkeypatch_context) 
             patch.setenv("ASSESSMENT_RUBRIC_DIR", str(rubric_dir))
         with Store(url, rubric=rubric) as store:
             for year in YEARS:
-                store.import_inputs(
+                store.records.import_inputs(
                     demo[year], year=year, evaluator=ACTOR, rubric_version=rubric.version, source="示例"
                 )
             branches = sorted(demo[YEARS[0]].branches["branch_id"].astype(str))
@@ -144,7 +146,7 @@ def build(url: str, rubric, demo, rubric_dir: Path | None, monkeypatch_context) 
             for year in YEARS:
                 for branch_id, path in zip(branches, PLAN[year]):
                     refusals += walk(store, rubric, demo[year], branch_id, year, path)
-            store.move(branches[5], 2024, "撤销", role="区委", actor=ACTOR, reason="出现不符合建设标准的情形")
+            store.workflow.move(branches[5], 2024, "撤销", role="区委", actor=ACTOR, reason="出现不符合建设标准的情形")
             street = ov.load_street(store, rubric)
             workflow = rubric.workflow
             history = {
@@ -155,7 +157,7 @@ def build(url: str, rubric, demo, rubric_dir: Path | None, monkeypatch_context) 
                         workflow.role(e.role).label,
                         e.reason,
                     )
-                    for e in store.workflow_history(branch_id, year)
+                    for e in store.workflow.history(branch_id, year)
                 ]
                 for year in YEARS
                 for branch_id in branches[:6]
@@ -168,7 +170,7 @@ def build(url: str, rubric, demo, rubric_dir: Path | None, monkeypatch_context) 
                 for state in workflow.states
             }
             try:
-                store.move(branches[10], 2025, "已达标", role="区委", actor=ACTOR, reason="跳过考评")
+                store.workflow.move(branches[10], 2025, "已达标", role="区委", actor=ACTOR, reason="跳过考评")
             except StoreError as refused:
                 refusals.append(str(refused))
     return {"street": street, "branches": branches, "history": history, "moves": moves, "refusals": refusals}
@@ -258,7 +260,9 @@ def test_the_evaluator_page_and_the_command_line_act_for_the_staff_roles(tmp_pat
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASSESSMENT_RUBRIC_DIR", str(renamed_dir))
         with Store(url, rubric=rubric) as store:
-            store.import_inputs(demo[2025], year=2025, evaluator=ACTOR, rubric_version=rubric.version, source="示例")
+            store.records.import_inputs(
+                demo[2025], year=2025, evaluator=ACTOR, rubric_version=rubric.version, source="示例"
+            )
             panel = WorkflowPanel(store, rubric, actor=lambda: ACTOR)
             assert list(panel.role.options) == [("街道", "jiedao"), ("区委", "quwei")]
             branch = min(demo[2025].branches["branch_id"].astype(str))
@@ -282,7 +286,7 @@ def test_the_evaluator_page_and_the_command_line_act_for_the_staff_roles(tmp_pat
         )
         assert code == 0
         with Store(url, rubric=rubric) as store:
-            (last,) = store.workflow_history(branch, 2025)[-1:]
+            (last,) = store.workflow.history(branch, 2025)[-1:]
             assert (last.to_status, last.role) == ("jiedao_kaoping", "jiedao")
 
 
@@ -292,8 +296,10 @@ def test_the_demo_refuses_a_rubric_without_its_moves_before_moving_anything(tmp_
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASSESSMENT_RUBRIC_DIR", str(renamed_dir))
         with Store(url, rubric=rubric) as store:
-            store.import_inputs(demo[2025], year=2025, evaluator=ACTOR, rubric_version=rubric.version, source="示例")
+            store.records.import_inputs(
+                demo[2025], year=2025, evaluator=ACTOR, rubric_version=rubric.version, source="示例"
+            )
             with pytest.raises(DemoWorkflowError, match="演示考评流程按默认评分标准") as caught:
                 seed_demo_workflow(store, rubric)
             assert "初始状态 self_assessing（当前为 zipingzhong）" in str(caught.value)
-            assert all(status.event_id is None for _id, _name, status in store.workflow_list(2025))
+            assert all(status.event_id is None for _id, _name, status in store.workflow.statuses(2025))

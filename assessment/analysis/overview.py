@@ -22,7 +22,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,9 @@ from ..outputs.tables import results_table
 from ..rubric import Rubric, format_percent
 from ..rubric.model import Benefit
 from ..scoring import Results, score
+
+if TYPE_CHECKING:
+    from ..store import Store
 
 __all__ = [
     "DISTRICT_LABEL",
@@ -85,12 +88,6 @@ HONOURS = "评先评优（可参评）"
 # designated 最强 holds the 达标 designation too, but its benefits are the 最强 ones (not cumulative: see
 # rubrics/targets.yaml). A designation (workflow.yaml designation: true) stands in later years until its
 # valid period (the committee term) ends or a state marked ``revokes`` withdraws it (001 §四(四)).
-
-
-class _StoreLike(Protocol):
-    def years(self) -> list[int]: ...
-    def current_inputs(self, year: int, rubric: Rubric): ...
-    def workflow_list(self, year: int, status: str | None = None): ...
 
 
 @dataclass(frozen=True)
@@ -166,15 +163,15 @@ def _streets(inputs: Inputs) -> pd.Series:
     return pd.Series(values, index=ids, dtype=object)
 
 
-def load_street(store: _StoreLike, rubric: Rubric, *, label: str | None = None, source: str = "") -> Street:
+def load_street(store: Store, rubric: Rubric, *, label: str | None = None, source: str = "") -> Street:
     """Every year the database holds: the current reconciled submissions scored, and the workflow statuses.
     Labelled 全区 when the branches have a 所属街道, else 本街道 (unless ``label`` is given)."""
     views: dict[int, YearView] = {}
     standing: dict[str, Any] = {}  # branch_id → its latest designation's status (of an earlier year)
-    for year in sorted(store.years()):
-        inputs, disagreements = store.current_inputs(year, rubric)
+    for year in sorted(store.records.years()):
+        inputs, disagreements = store.records.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
-        listed = store.workflow_list(year)
+        listed = store.workflow.statuses(year)
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
         carried = _carried(standing, listed, year, rubric.workflow.revoking)
         disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)

@@ -131,7 +131,7 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
     holds) in which nobody has moved yet. Returns the resulting counts per year. A rubric whose workflow
     cannot take the demo's paths is refused first (:class:`DemoWorkflowError`), before any move."""
     check_demo_paths(rubric)
-    held = sorted(store.years())
+    held = sorted(store.records.years())
     chosen = sorted(set(years)) if years is not None else held
     latest = held[-1] if held else None
     labels = {state.id: state.label for state in rubric.workflow.states}
@@ -140,11 +140,11 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
     for year in chosen:
         if year not in held:
             continue
-        listed = store.workflow_list(year)
+        listed = store.workflow.statuses(year)
         if any(status.event_id is not None for _id, _name, status in listed):
             skipped.append(year)
             continue
-        inputs, _ = store.current_inputs(year, rubric)
+        inputs, _ = store.records.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
         revoke = _revoked_branch(results) if year == latest else None
         counts: Counter = Counter()
@@ -165,11 +165,11 @@ def _walk(store, rubric: Rubric, inputs, branch_id: str, year: int, path: list[t
         if role == rubric.workflow.branch_role.id:
             # The branch applies as it would on its page: with an access code, submitting its
             # self-assessment (here: what the evaluators recorded). The code is withdrawn at once.
-            issued = store.issue_access_code(branch_id, year, by=DEMO_ACTOR)
+            issued = store.access.issue(branch_id, year, by=DEMO_ACTOR)
             try:
-                session = store.open_branch_session(issued.code)
+                session = store.access.open_session(issued.code)
                 session.apply(payload_from_inputs(inputs, branch_id, rubric), reason=reason)
             finally:
-                store.revoke_access_codes(branch_id, by=DEMO_ACTOR, reason="演示数据：申请完成，访问码停用", year=year)
+                store.access.revoke(branch_id, by=DEMO_ACTOR, reason="演示数据：申请完成，访问码停用", year=year)
         else:
-            store.move(branch_id, year, to, role=role, actor=DEMO_ACTOR, reason=reason)
+            store.workflow.move(branch_id, year, to, role=role, actor=DEMO_ACTOR, reason=reason)

@@ -351,19 +351,19 @@ def store_branch_report(store, rubric: Rubric, results: Results, branch_id: str,
     from ..scoring.gaps import gap_list
     from ..scoring.members import check_members
 
-    roster = store.branch_upload(branch_id, year, "roster")
-    own = store.self_assessment(branch_id, year)
+    roster = store.self_assessments.uploaded(branch_id, year, "roster")
+    own = store.self_assessments.current(branch_id, year)
     members = check_members(rubric, roster) if roster is not None and len(roster) else None
     member_rules = members.rules if members is not None else None
-    branches = store.branches().set_index("branch_id", drop=False)
+    branches = store.records.branches().set_index("branch_id", drop=False)
     document = branch_report_html(
         rubric,
         results,
         branch_id,
         gaps=gap_list(rubric, results, branch_id, member_rules),
         branch=branches.loc[branch_id],
-        status=store.workflow_status(branch_id, year),
-        history=store.workflow_history(branch_id, year),
+        status=store.workflow.status(branch_id, year),
+        history=store.workflow.history(branch_id, year),
         member_rules=member_rules,
         self_points=payload_item_points(rubric, branch_id, own.payload) if own is not None else None,
     )

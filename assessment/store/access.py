@@ -1,77 +1,377 @@
-"""Access codes for the branches' self-assessment page: generation, parsing, hashing.
+"""Who may enter: access codes issued to branches, and the :class:`BranchSession` a valid code opens.
 
-A code reads ``K7M2QX9D-ABCD-EFGH-JKMN-PQRS-TVWX``: the first group is the **key id** (8 characters,
-40 bits, public: it is stored in clear and names the row, so checking a code is one indexed look-up,
-never a scan over all codes); the other five groups are the **secret** (20 characters, 100 bits from
-:mod:`secrets`). Only a scrypt digest of the secret is stored, with a random 16-byte salt per code and
-the KDF parameters beside it (so they can be raised later without invalidating issued codes).
+A part of the :class:`~assessment.store.Store`, ``store.access`` (:class:`Access`). The code format and its
+scrypt hashing live in :mod:`~assessment.store.access_codes`.
 
-The alphabet is Crockford's base 32 (no I, L, O, U): what a secretary types from a WeChat message
-is read case-insensitively, with dashes and spaces ignored and I/L → 1, O → 0.
+.. code-block:: python
+
+    issued = store.access.issue("JD001", 2025, by="管理员")             # issued.code: shown once
+    store.access.codes("JD001")                                          # what was issued (no secrets)
+    session = store.access.open_session(issued.code)                     # BranchSession or AccessDenied
+    session.save_draft(payload); session.upload("roster", data, "名册.xlsx")
+    session.apply(payload)                       # submit the self-assessment and move to 已申请
+    store.access.revoke("JD001", by="管理员", reason="书记调整")           # an open page stops at its next action
+
+A :class:`BranchSession` is the only way the self-assessment page reaches the database: it is made
+only from a valid code, carries its branch and year, and every method reads or writes that branch's
+rows only — no method takes a branch id. Every read and write checks again, in its own transaction,
+that the code is still active, so revoking a code stops an open page at its next action.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import re
-import secrets
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
 
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-KEY_ID_LENGTH = 8
-SECRET_LENGTH = 20
-GROUP = 4
-# scrypt cost: 16 MiB and ~50 ms per check here — cheap for one visitor, costly for guessing at scale.
-SCRYPT_N, SCRYPT_R, SCRYPT_P, DIGEST_BYTES = 2**14, 8, 1, 32
-KDF = f"scrypt:n={SCRYPT_N},r={SCRYPT_R},p={SCRYPT_P},len={DIGEST_BYTES}"
-_KDF_PATTERN = re.compile(r"^scrypt:n=(\d+),r=(\d+),p=(\d+),len=(\d+)$")
-_TYPING = str.maketrans({"I": "1", "L": "1", "O": "0", "-": None, " ": None, "\u3000": None, "_": None})
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..inputs.frames import ACTIVITY_COLUMNS, BRANCH_COLUMNS, ROSTER_COLUMNS
+from ..rubric import Rubric
+from . import access_codes
+from .checks import required_text
+from .database import Database, now
+from .frames import branch_frame, rows_json
+from .model import StoreError
+from .records import current_activity_log
+from .rubric_versions import RubricVersions
+from .schema import access_codes as codes_table
+from .schema import branches
+from .self_assessments import UPLOAD_KINDS, SelfAssessment, SelfAssessments, upload_frame
+from .workflow import Workflow, WorkflowEvent, WorkflowStatus
+
+__all__ = ["REFUSAL", "Access", "AccessCodeInfo", "AccessDenied", "BranchSession", "IssuedCode"]
+
+# The one answer to a wrong, unknown or revoked code: it says nothing about whether a branch exists.
+REFUSAL = "访问码无效或已停用，无法进入。请核对街道发来的链接或访问码；如有疑问，请联系街道党工委。"
+BRANCH_ACTOR = "支部（访问码 {key_id}）"
+
+
+class AccessDenied(StoreError):
+    """A code that does not open anything (wrong, unknown, revoked, malformed)."""
+
+    def __init__(self, message: str = REFUSAL):
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
-class CodeHash:
-    kdf: str
-    salt: str  # hex
-    digest: str  # hex
+class IssuedCode:
+    """A newly issued code. ``code`` exists only here: the database keeps its digest."""
+
+    code: str = field(repr=False)
+    key_id: str
+    branch_id: str
+    year: int
+    issued_at: dt.datetime
+    replaced: int  # earlier active codes of the branch and year, revoked by this issue
 
 
-def new_code() -> tuple[str, str, str]:
-    """A fresh code: (code as shown, key id, secret)."""
-    key_id = "".join(secrets.choice(ALPHABET) for _ in range(KEY_ID_LENGTH))
-    secret = "".join(secrets.choice(ALPHABET) for _ in range(SECRET_LENGTH))
-    groups = [secret[i : i + GROUP] for i in range(0, SECRET_LENGTH, GROUP)]
-    return "-".join([key_id, *groups]), key_id, secret
+@dataclass(frozen=True)
+class AccessCodeInfo:
+    key_id: str
+    branch_id: str
+    year: int
+    issued_at: dt.datetime
+    issued_by: str
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    revoke_reason: str | None
+    last_used_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def status_label(self) -> str:
+        return "有效" if self.active else "已停用"
 
 
-def parse_code(text: str | None) -> tuple[str, str] | None:
-    """(key id, secret) of what was typed or passed in a link, or None if it cannot be a code."""
-    if not text or len(text) > 80:
-        return None
-    cleaned = text.strip().upper().translate(_TYPING)
-    if len(cleaned) != KEY_ID_LENGTH + SECRET_LENGTH or any(ch not in ALPHABET for ch in cleaned):
-        return None
-    return cleaned[:KEY_ID_LENGTH], cleaned[KEY_ID_LENGTH:]
+class Access:
+    """The access codes of one database, and the door a code opens (:meth:`open_session`)."""
+
+    def __init__(self, db: Database, rubrics: RubricVersions, workflow: Workflow, self_assessments: SelfAssessments):
+        self._db = db
+        self._rubrics = rubrics
+        self._workflow = workflow
+        self._self_assessments = self_assessments
+
+    def issue(self, branch_id: str, year: int, *, by: str) -> IssuedCode:
+        """A new code for the branch's self-assessment of ``year``; earlier active codes of the same
+        branch and year are revoked (re-issue). The code is returned once and never stored."""
+        by = required_text(by, "发放人")
+        code, key_id, secret = access_codes.new_code()
+        hashed = access_codes.hash_secret(secret)
+
+        def work(connection: Connection) -> IssuedCode:
+            Database.lock_branch(connection, branch_id)
+            at = now()
+            replaced = connection.execute(
+                codes_table.update()
+                .where(
+                    codes_table.c.branch_id == branch_id,
+                    codes_table.c.year == year,
+                    codes_table.c.revoked_at.is_(None),
+                )
+                .values(revoked_at=at, revoked_by=by, revoke_reason="重新发放访问码")
+            ).rowcount
+            connection.execute(
+                codes_table.insert().values(
+                    key_id=key_id,
+                    branch_id=branch_id,
+                    year=year,
+                    kdf=hashed.kdf,
+                    salt=hashed.salt,
+                    digest=hashed.digest,
+                    issued_at=at,
+                    issued_by=by,
+                )
+            )
+            Database.audit(
+                connection,
+                "access_issue",
+                by,
+                at,
+                branch_id=branch_id,
+                year=year,
+                detail={"key_id": key_id, "replaced": replaced},
+            )
+            return IssuedCode(code, key_id, branch_id, year, at, replaced)
+
+        return self._db.write(work)
+
+    def revoke(self, branch_id: str, *, by: str, reason: str, year: int | None = None) -> list[str]:
+        """Revoke the branch's active codes (of ``year``, or all); returns the key ids revoked."""
+        by = required_text(by, "操作人")
+        reason = required_text(reason, "停用原因")
+
+        def work(connection: Connection) -> list[str]:
+            Database.lock_branch(connection, branch_id)
+            at = now()
+            condition = [codes_table.c.branch_id == branch_id, codes_table.c.revoked_at.is_(None)]
+            if year is not None:
+                condition.append(codes_table.c.year == year)
+            keys = list(connection.execute(sa.select(codes_table.c.key_id).where(*condition)).scalars())
+            if not keys:
+                return []
+            connection.execute(
+                codes_table.update().where(*condition).values(revoked_at=at, revoked_by=by, revoke_reason=reason)
+            )
+            Database.audit(
+                connection,
+                "access_revoke",
+                by,
+                at,
+                branch_id=branch_id,
+                year=year,
+                detail={"key_ids": keys, "reason": reason},
+            )
+            return keys
+
+        return self._db.write(work)
+
+    def codes(self, branch_id: str | None = None) -> list[AccessCodeInfo]:
+        """Every code issued (no secrets, no digests), by branch and issue time."""
+        c = codes_table.c
+        query = sa.select(
+            c.key_id,
+            c.branch_id,
+            c.year,
+            c.issued_at,
+            c.issued_by,
+            c.revoked_at,
+            c.revoked_by,
+            c.revoke_reason,
+            c.last_used_at,
+        ).order_by(c.branch_id, c.issued_at, c.id)
+        if branch_id is not None:
+            query = query.where(c.branch_id == branch_id)
+        return self._db.read(lambda connection: [AccessCodeInfo(**row._asdict()) for row in connection.execute(query)])
+
+    def open_session(self, code: str | None) -> BranchSession:
+        """The session a code opens, or :class:`AccessDenied` with :data:`REFUSAL` — the same answer,
+        after the same scrypt work, for a malformed, unknown, wrong or revoked code."""
+        parsed = access_codes.parse_code(code)
+        key_id, secret = parsed if parsed is not None else ("", "0" * access_codes.SECRET_LENGTH)
+        row = None
+        if parsed is not None:
+            row = self._db.read(
+                lambda connection: connection.execute(
+                    sa.select(codes_table).where(codes_table.c.key_id == key_id)
+                ).first()
+            )
+        stored = access_codes.CodeHash(row.kdf, row.salt, row.digest) if row is not None else None
+        valid = access_codes.verify_secret(secret, stored)
+        if not valid or row is None or row.revoked_at is not None:
+            raise AccessDenied()
+
+        def touch(connection: Connection) -> None:
+            connection.execute(codes_table.update().where(codes_table.c.id == row.id).values(last_used_at=now()))
+
+        self._db.write(touch)
+        return BranchSession(_SESSION_TOKEN, self, row.id, row.key_id, row.branch_id, row.year)
 
 
-def _scrypt(secret: str, salt: bytes, kdf: str) -> bytes:
-    match = _KDF_PATTERN.match(kdf)
-    if match is None:
-        raise ValueError(f"unknown kdf {kdf!r}")
-    n, r, p, length = map(int, match.groups())
-    return hashlib.scrypt(secret.encode("ascii"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024 * 1024)
+def _code_active(connection: Connection, code_id: int) -> bool:
+    revoked = connection.execute(sa.select(codes_table.c.revoked_at).where(codes_table.c.id == code_id)).first()
+    return revoked is not None and revoked.revoked_at is None
 
 
-def hash_secret(secret: str) -> CodeHash:
-    salt = secrets.token_bytes(16)
-    return CodeHash(KDF, salt.hex(), _scrypt(secret, salt, KDF).hex())
+# ------------------------------------------------------------------ the branch's session
+_SESSION_TOKEN = object()
 
 
-def verify_secret(secret: str, stored: CodeHash | None) -> bool:
-    """Constant-time check. With ``stored`` None (no such key id) the same work is done and False
-    returned, so the answer takes as long whether or not a code with that key id exists."""
-    if stored is None:
-        _scrypt(secret, b"\0" * 16, KDF)
-        return False
-    computed = _scrypt(secret, bytes.fromhex(stored.salt), stored.kdf)
-    return hmac.compare_digest(computed, bytes.fromhex(stored.digest))
+class BranchSession:
+    """What one valid access code may do: read and write its own branch's year, nothing else.
+
+    Made only by :meth:`Access.open_session`. No method takes a branch id.
+    """
+
+    def __init__(self, token: object, access: Access, code_id: int, key_id: str, branch_id: str, year: int):
+        if token is not _SESSION_TOKEN:
+            raise TypeError("BranchSession 只能由 store.access.open_session(访问码) 创建")
+        self._db = access._db
+        self._rubrics = access._rubrics
+        self._workflow = access._workflow
+        self._self_assessments = access._self_assessments
+        self._code_id = code_id
+        self.key_id = key_id
+        self.branch_id = branch_id
+        self.year = year
+        self.actor = BRANCH_ACTOR.format(key_id=key_id)
+
+    def __repr__(self) -> str:
+        return f"BranchSession({self.branch_id!r}, {self.year})"
+
+    @property
+    def rubric(self) -> Rubric:
+        return self._rubrics.rubric
+
+    # ---- guarded transactions
+    def _check(self) -> None:
+        """Refuse (AccessDenied) once the code has been revoked."""
+        self._read(lambda connection: None)
+
+    def _read(self, work):
+        def guarded(connection: Connection):
+            if not _code_active(connection, self._code_id):
+                raise AccessDenied()
+            return work(connection)
+
+        return self._db.read(guarded)
+
+    def _write(self, work):
+        def guarded(connection: Connection):
+            Database.lock_branch(connection, self.branch_id)
+            if not _code_active(connection, self._code_id):
+                raise AccessDenied()
+            return work(connection)
+
+        return self._db.write(guarded)
+
+    # ---- reading
+    def branch(self) -> pd.DataFrame:
+        """The branch's row, as ``Inputs.branches`` (one row)."""
+        columns = [branches.c[name] for name in BRANCH_COLUMNS]
+        rows = self._read(
+            lambda c: [
+                r._asdict() for r in c.execute(sa.select(*columns).where(branches.c.branch_id == self.branch_id))
+            ]
+        )
+        return branch_frame(rows)
+
+    @property
+    def name(self) -> str:
+        return str(self.branch()["name"].iloc[0])
+
+    def activities(self) -> tuple[pd.DataFrame, str]:
+        """The activity log to check: the branch's own latest upload, else the street's stored log;
+        and where it came from (shown on the page)."""
+
+        def work(connection: Connection) -> tuple[pd.DataFrame, str]:
+            uploaded = self._self_assessments.uploaded_within(connection, self.branch_id, self.year, "activities")
+            if uploaded is not None:
+                return uploaded, "本支部上传的活动记录"
+            log = current_activity_log(connection, self.year, [self.branch_id])
+            return log, "街道导入的活动记录" if len(log) else "暂无活动记录"
+
+        return self._read(work)
+
+    def roster(self) -> pd.DataFrame | None:
+        return self._read(
+            lambda connection: self._self_assessments.uploaded_within(connection, self.branch_id, self.year, "roster")
+        )
+
+    def self_assessment(self, *, draft: bool = False) -> SelfAssessment | None:
+        return self._read(
+            lambda connection: self._self_assessments.current_within(connection, self.branch_id, self.year, draft=draft)
+        )
+
+    def status(self) -> WorkflowStatus:
+        return self._read(lambda connection: self._workflow.status_within(connection, self.branch_id, self.year))
+
+    def history(self) -> list[WorkflowEvent]:
+        self._check()
+        return self._workflow.history(self.branch_id, self.year)
+
+    # ---- writing
+    def save_draft(self, payload: dict[str, Any]) -> SelfAssessment:
+        """Keep the form as typed (wrong values included): drafts live in the database, not the kernel."""
+        return self._write(
+            lambda c: self._self_assessments.save_within(
+                c, self.branch_id, self.year, payload, self.actor, submit=False
+            )
+        )
+
+    def submit(self, payload: dict[str, Any]) -> SelfAssessment:
+        """Store the self-assessment (checked like an evaluator's form; refused with the problems)."""
+        return self._write(
+            lambda c: self._self_assessments.save_within(c, self.branch_id, self.year, payload, self.actor, submit=True)
+        )
+
+    def apply(self, payload: dict[str, Any], reason: str = "支部自评完成，申请考评") -> WorkflowEvent:
+        """申请考评: submit the self-assessment and move to the next step, in one transaction."""
+        reason = required_text(reason, "申请说明")
+        workflow = self.rubric.workflow
+
+        def work(connection: Connection) -> WorkflowEvent:
+            current = self._workflow.status_within(connection, self.branch_id, self.year)
+            moves = [
+                t
+                for t in workflow.moves_from(current.status)
+                if workflow.branch_role.id in t.roles and "self_assessment" in t.requires
+            ]
+            if not moves:
+                raise StoreError(f"本支部{self.year}年度的状态是“{current.label}”，现在不能申请考评")
+            self._self_assessments.save_within(connection, self.branch_id, self.year, payload, self.actor, submit=True)
+            return self._workflow.move_within(
+                connection,
+                self.branch_id,
+                self.year,
+                moves[0].to,
+                role=workflow.branch_role.id,
+                actor=self.actor,
+                reason=reason,
+            )
+
+        return self._write(work)
+
+    def upload(self, kind: str, data: bytes, filename: str) -> pd.DataFrame:
+        """Check an uploaded 活动记录 or 党员名册 (.xlsx/.csv) and store it; on any problem raise
+        :class:`~assessment.inputs.workbook.WorkbookError` (sheet, row, column of each) and store nothing."""
+        from ..inputs.workbook.reader import read_sheet_upload
+
+        if kind not in UPLOAD_KINDS:
+            raise ValueError(kind)
+        frame = read_sheet_upload(data, filename, kind, self.rubric, branch_id=self.branch_id)
+        columns = ACTIVITY_COLUMNS if kind == "activities" else ROSTER_COLUMNS
+        rows = rows_json(frame, columns)
+        source = filename.strip() or "上传的文件"
+        self._write(
+            lambda connection: self._self_assessments.add_upload_within(
+                connection, self.branch_id, self.year, kind, rows, actor=self.actor, source=source
+            )
+        )
+        return upload_frame(kind, rows)

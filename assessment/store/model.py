@@ -88,7 +88,7 @@ class AuditEntry:
 
 @dataclass(frozen=True)
 class ImportReport:
-    """What one :meth:`Store.import_inputs` stored."""
+    """What one :meth:`Records.import_inputs <assessment.store.records.Records.import_inputs>` stored."""
 
     import_id: int
     year: int

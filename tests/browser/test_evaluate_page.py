@@ -64,8 +64,10 @@ def evaluate_server(voila_server, tmp_path_factory):
     with Store(url, rubric=rubric) as store:
         # The demo street as scripts/serve.sh imports it: branches, activity logs and one submission
         # per branch by the importing evaluator (revision 1 of each branch).
-        store.import_inputs(demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道")
-        store.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
+        store.records.import_inputs(
+            demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道"
+        )
+        store.records.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
         # Two branches have applied for acceptance with their self-assessment (the one on 光明 is long).
         for branch_id, own in (
             ("JD001", {"s1": "4.5"}),
@@ -74,7 +76,7 @@ def evaluate_server(voila_server, tmp_path_factory):
             payload = blank_payload(rubric)
             for item_id, value in own.items():
                 payload["org"]["items"][item_id]["value"] = value
-            store.open_branch_session(store.issue_access_code(branch_id, YEAR, by="管理员").code).apply(payload)
+            store.access.open_session(store.access.issue(branch_id, YEAR, by="管理员").code).apply(payload)
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-evaluate.log")
     return server
 
@@ -168,7 +170,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     page.get_by_text("已提交第 2 号修订").wait_for(state="visible", timeout=15_000)
     # Then the stored revision holds the comment and the evidence check with the scores
     with Store(evaluate_server.database_url) as store:
-        submitted = store.current_submissions("JD001", YEAR)[EVALUATOR]
+        submitted = store.records.current_submissions("JD001", YEAR)[EVALUATOR]
     s1 = submitted.payload["org"]["items"]["s1"]
     assert submitted.revision_no == 2
     assert (s1["value"], s1["comment"], s1["evidence"]) == ("4", "花名册与系统一致", {"党员花名册": "seen"})

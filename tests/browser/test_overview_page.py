@@ -33,7 +33,9 @@ def seed_database(url: str) -> None:
     rubric = load_rubric()
     with Store(url, rubric=rubric) as store:
         for year, inputs in generate_demo_years(rubric).items():
-            store.import_inputs(inputs, year=year, evaluator="演示数据", rubric_version=rubric.version, source="示例")
+            store.records.import_inputs(
+                inputs, year=year, evaluator="演示数据", rubric_version=rubric.version, source="示例"
+            )
         seed_workflow(store, rubric)
 
 

@@ -47,8 +47,10 @@ def self_server(voila_server, tmp_path_factory):
         activities=demo.activities,
     )
     with Store(url, rubric=rubric) as store:
-        store.import_inputs(master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道")
-        codes = {branch: store.issue_access_code(branch, YEAR, by="管理员").code for branch in ("JD001", "JD002")}
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道"
+        )
+        codes = {branch: store.access.issue(branch, YEAR, by="管理员").code for branch in ("JD001", "JD002")}
         names = dict(zip(demo.branches["branch_id"], demo.branches["name"]))
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-self-assess.log")
     server.codes = codes
@@ -117,10 +119,10 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
     with Store(self_server.database_url) as store:
-        assert store.workflow_status("JD001", YEAR).label == "已申请"
-        assert store.self_assessment("JD001", YEAR).payload["org"]["items"]["s1"]["value"] == "4"
-        assert store.branch_upload("JD001", YEAR, "roster") is None
-        assert store.self_assessment("JD002", YEAR) is None
+        assert store.workflow.status("JD001", YEAR).label == "已申请"
+        assert store.self_assessments.current("JD001", YEAR).payload["org"]["items"]["s1"]["value"] == "4"
+        assert store.self_assessments.uploaded("JD001", YEAR, "roster") is None
+        assert store.self_assessments.current("JD002", YEAR) is None
 
 
 def test_a_wrong_code_gets_the_plain_refusal_and_nothing_else(self_server, page, open_page):

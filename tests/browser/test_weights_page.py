@@ -32,7 +32,7 @@ def weights_server(voila_server, tmp_path_factory):
     root = tmp_path_factory.mktemp("weights-page")
     url = f"sqlite:///{root}/t.sqlite"
     with Store(url) as store:
-        store.current_rubric()
+        store.rubrics.current()
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-weights.log")
     return server
 
@@ -127,13 +127,13 @@ def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, o
     page.get_by_text("与当前版本相比有").first.wait_for(state="visible", timeout=20_000)
     assert page.locator(".siping-diff").get_by_text("四评通道权重 · 组织评定").first.is_visible()
     with Store(weights_server.database_url) as store:
-        assert [v.version for v in store.rubric_versions()] == ["2025.1"]
+        assert [v.version for v in store.rubrics.versions()] == ["2025.1"]
     page.get_by_role("button", name="确认保存").click()
     # Then the page names the new version, which is now the database's current one
     page.get_by_text("已保存为新版本 2025.2").first.wait_for(state="visible", timeout=20_000)
     with Store(weights_server.database_url) as store:
-        assert store.current_rubric().version == "2025.2"
+        assert store.rubrics.current().version == "2025.2"
         # (back to 2025.1, so that the other tests of this module open the page as they expect)
-        store.set_current_rubric("2025.1", by="测试", reason="还原")
+        store.rubrics.set_current("2025.1", by="测试", reason="还原")
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []

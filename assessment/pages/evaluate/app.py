@@ -209,21 +209,21 @@ class EvaluateApp(widgets.VBox):
         """The store at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite) and its current rubric version."""
         try:
             store = Store.from_env()
-            rubric = store.current_rubric()
+            rubric = store.rubrics.current()
         except Exception:  # noqa: BLE001 - whatever it is, the page shows a short message, the log the traceback
             app_logger().exception("evaluate: opening the store or the rubric failed")
             return cls(None, None, error=LOAD_FAILED)
         return cls(store, rubric)
 
     def _fill_pickers(self) -> None:
-        branches = self.store.branches()
+        branches = self.store.records.branches()
         self._branch_labels = {
             str(branch_id): f"{branch_id} {name}" for branch_id, name in zip(branches["branch_id"], branches["name"])
         }
         self.branch_picker.options = tuple(self._branch_labels.values())
         if not self._branch_labels:
             self.open_message.value = error_html(NO_BRANCHES)
-        years = self.store.years()
+        years = self.store.records.years()
         if not years:
             years = [dt.date.today().year]
         self.year_picker.options = [(f"{year}年", year) for year in reversed(years)]
@@ -279,7 +279,7 @@ class EvaluateApp(widgets.VBox):
     def open_branch(self, branch_id: str, year: int) -> None:
         """Load the branch's master data and this year's log, the evaluator's submission and draft."""
         rubric = self.rubric
-        master = self.store.branch_inputs(year, [branch_id])
+        master = self.store.records.branch_inputs(year, [branch_id])
         if not len(master.branches):
             self.state.update(error=f"支部“{branch_id}”不在数据库中。")
             return
@@ -288,7 +288,7 @@ class EvaluateApp(widgets.VBox):
             self._build_form()
         name = str(master.branches["name"].iloc[0])
         evaluator = self.state.evaluator
-        own = self.store.self_assessment(branch_id, year)  # submitted only: a draft is the branch's own work
+        own = self.store.self_assessments.current(branch_id, year)  # submitted only: a draft is the branch's own work
         with self._loading_payload():
             self.state.update(
                 branch_id=branch_id,
@@ -339,8 +339,8 @@ class EvaluateApp(widgets.VBox):
     def _load_records(self) -> dict[str, Any]:
         """History and every evaluator's current submission, scored and reconciled."""
         branch_id, year = self.state.branch_id, self.state.year
-        submissions = self.store.current_submissions(branch_id, year)
-        revisions = self.store.revisions(branch_id, year)
+        submissions = self.store.records.current_submissions(branch_id, year)
+        revisions = self.store.records.revisions(branch_id, year)
         self.state.update(revisions=revisions, reconciled=self._reconcile(submissions))
         return submissions
 
@@ -368,7 +368,7 @@ class EvaluateApp(widgets.VBox):
         if not state.evaluator:
             state.update(draft_offer=None, draft_status=NO_EVALUATOR, draft_warning=True)
             return
-        draft = self.store.load_draft(state.branch_id, state.year, state.evaluator)
+        draft = self.store.records.load_draft(state.branch_id, state.year, state.evaluator)
         if draft is None:
             state.update(draft_offer=None, draft_status="", draft_warning=False)
             return
@@ -395,7 +395,7 @@ class EvaluateApp(widgets.VBox):
         state = self.state
         if state.draft_offer is None:
             return
-        self.store.discard_draft(state.branch_id, state.year, state.evaluator)
+        self.store.records.discard_draft(state.branch_id, state.year, state.evaluator)
         state.update(draft_offer=None, draft_status="草稿已放弃。", draft_warning=False)
         if state.payload != self._opened_payload:
             self._save_draft()  # what was typed while the offer was open becomes the draft
@@ -410,7 +410,7 @@ class EvaluateApp(widgets.VBox):
         if state.draft_offer is not None:
             return  # saving now would overwrite the draft the evaluator has not answered yet
         try:
-            draft = self.store.save_draft(
+            draft = self.store.records.save_draft(
                 state.branch_id, state.year, state.evaluator, state.payload, self.rubric.version
             )
         except Exception:
@@ -445,7 +445,7 @@ class EvaluateApp(widgets.VBox):
         state = self.state
         if state.branch_id is None:
             return
-        submissions = self.store.current_submissions(state.branch_id, state.year)
+        submissions = self.store.records.current_submissions(state.branch_id, state.year)
         state.update(submitted=submissions.get(state.evaluator), notice="", submit_problems=[])
         self._check_draft()
         if state.draft_offer is None and state.evaluator and state.payload != blank_payload(self.rubric):
@@ -493,7 +493,7 @@ class EvaluateApp(widgets.VBox):
             )
             return
         try:
-            revision = self.store.submit(
+            revision = self.store.records.submit(
                 state.branch_id, state.year, state.evaluator, state.payload, self.rubric.version, reason=reason
             )
         except StoreError as refused:

@@ -93,14 +93,14 @@ class WorkflowPanel(widgets.VBox):
         if self.branch_id is None:
             return
         workflow = self.rubric.workflow
-        status = self.store.workflow_status(self.branch_id, self.year)
+        status = self.store.workflow.status(self.branch_id, self.year)
         period = ""
         if status.designation:
             until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
             expired = "，任期已届满，应开展新一轮建设" if status.expired() else ""
             period = f"（有效期 {status.valid_from} 至 {until}{expired}）"
         self.status.value = _workflow().status(status.label, period)
-        history = self.store.workflow_history(self.branch_id, self.year)
+        history = self.store.workflow.history(self.branch_id, self.year)
         if history:
             frame = pd.DataFrame(
                 {
@@ -122,7 +122,7 @@ class WorkflowPanel(widgets.VBox):
     def _render_moves(self) -> None:
         if self.branch_id is None:
             return
-        moves = self.store.allowed_moves(self.branch_id, self.year, role=self.role.value)
+        moves = self.store.workflow.allowed_moves(self.branch_id, self.year, role=self.role.value)
         self.moves.value = _workflow().moves(moves)
         allowed = [(f"{m.to_label}（{m.label}）", m.to) for m in moves if m.allowed]
         self.target.options = allowed
@@ -136,9 +136,9 @@ class WorkflowPanel(widgets.VBox):
         if not actor:
             self.message.value = _workflow().refused(NO_ACTOR)
             return False
-        current = self.store.workflow_status(self.branch_id, self.year).status
+        current = self.store.workflow.status(self.branch_id, self.year).status
         try:
-            event = self.store.move(
+            event = self.store.workflow.move(
                 self.branch_id,
                 self.year,
                 self.target.value,
@@ -186,7 +186,7 @@ class ReportDownload(widgets.VBox):
         if self.branch_id is None:
             return False
         try:
-            inputs, _disagreements = self.store.current_inputs(self.year, self.rubric)
+            inputs, _disagreements = self.store.records.current_inputs(self.year, self.rubric)
             results = score(self.rubric, branch_only(inputs, self.branch_id), year=self.year)
             document, stem = store_branch_report(self.store, self.rubric, results, self.branch_id, self.year)
             pdf = branch_report_pdf(document)

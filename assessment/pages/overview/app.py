@@ -143,7 +143,7 @@ class OverviewApp(widgets.VBox):
         log = app_logger()
         try:
             with Store.from_env() as store:
-                rubric = store.current_rubric()  # the version marked current in the database
+                rubric = store.rubrics.current()  # the version marked current in the database
                 street = ov.load_street(store, rubric, source=SOURCE_DATABASE)
         except Exception:  # whatever it is, the page shows a short message, the log the traceback
             log.exception("overview: loading the database failed")

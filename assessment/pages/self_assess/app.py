@@ -175,7 +175,7 @@ class SelfAssessApp(widgets.VBox):
             self.state.update(error=TOO_MANY.format(seconds=wait), notice="")
             return False
         try:
-            session = self.store.open_branch_session(code)
+            session = self.store.access.open_session(code)
         except AccessDenied:
             self.gate.failed()
             self.state.update(error=REFUSAL, notice="")

@@ -7,9 +7,9 @@ current rubric version: the ranking before and after, rank moves, the branches w
 stars or 最强资格 change, and the street against the year's targets. A sensitivity section shows
 which branches' outcome hangs on the weights; a last section validates the draft as a new version,
 shows its diff against the current version and, once confirmed, stores it in the database as the new
-current version (:meth:`Store.save_rubric_version`: author and note required, nothing overwritten).
+current version (``store.rubrics.save()``: author and note required, nothing overwritten).
 
-The page starts from the database's current rubric version (:meth:`Store.current_rubric`).
+The page starts from the database's current rubric version (``store.rubrics.current()``).
 
 One state object (:class:`~.state.WeightsState`) holds the draft values and the locks; the controls only
 write into it through :meth:`~.state.WeightsState.update`, and everything shown is re-drawn from it by the
@@ -233,12 +233,12 @@ class WeightsApp(widgets.VBox):
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_source(cls, year: int = DEMO_YEAR) -> WeightsApp:
-        """The database's current rubric version (:meth:`Store.current_rubric`) and the street's inputs
+        """The database's current rubric version (``store.rubrics.current()``) and the street's inputs
         (:func:`load_street`)."""
         try:
             store = Store.from_env()
-            rubric = store.current_rubric()
-            texts = store.rubric_texts(rubric.version)
+            rubric = store.rubrics.current()
+            texts = store.rubrics.texts(rubric.version)
             street = load_street(rubric, year)
         except Exception:  # noqa: BLE001
             app_logger().exception("weights: loading the rubric or the street failed")
@@ -662,7 +662,7 @@ class WeightsApp(widgets.VBox):
         if not changes:
             self.state.update(save_notice=NO_CHANGES, save_error="")
             return
-        taken = {v.version for v in self.store.rubric_versions()} if self.store is not None else set()
+        taken = {v.version for v in self.store.rubrics.versions()} if self.store is not None else set()
         try:
             draft = prepare_version(
                 self.texts, changes, author=self.author.value, note=self.note.value, taken=taken | set(self.saved)
@@ -686,9 +686,7 @@ class WeightsApp(widgets.VBox):
             self.state.update(save_error=NO_STORE, save_notice="")
             return
         try:
-            self.store.save_rubric_version(
-                draft.texts, author=draft.author, note=draft.note, expect_current=draft.based_on
-            )
+            self.store.rubrics.save(draft.texts, author=draft.author, note=draft.note, expect_current=draft.based_on)
         except (StoreError, RubricError) as refused:
             self.state.update(save_error=str(refused), save_notice="")
             return

@@ -1,14 +1,15 @@
 """Rubric versions in the database: saving a new one, listing them, reading one, and which one is current.
 
-Mixed into :class:`~assessment.store.Store` (:class:`RubricMixin`), like the workflow methods:
+A part of the :class:`~assessment.store.Store`, ``store.rubrics`` (:class:`RubricVersions`); the other
+parts ask it which rubric to check with:
 
 .. code-block:: python
 
-    saved = store.save_rubric_version(texts, author="李四", note="提高组织评定权重")  # {file: YAML text}
-    store.rubric_versions()                  # every stored version, oldest first; one is .current
-    store.rubric_texts("2025.1")             # the YAML texts exactly as saved
-    rubric = store.current_rubric()          # what the pages score and check with
-    store.set_current_rubric("2025.1", by="管理员", reason="新版本暂缓执行")
+    saved = store.rubrics.save(texts, author="李四", note="提高组织评定权重")  # {file: YAML text}
+    store.rubrics.versions()                 # every stored version, oldest first; one is .current
+    store.rubrics.texts("2025.1")            # the YAML texts exactly as saved
+    rubric = store.rubrics.current()         # what the pages score and check with
+    store.rubrics.set_current("2025.1", by="管理员", reason="新版本暂缓执行")
 
 Rules:
 
@@ -24,8 +25,9 @@ Rules:
   stores a result; every stored result (revision, import, self-assessment) must then name a stored version.
 - Results keep the version they were made under: switching the current version changes no stored row.
 
-A :class:`Store` opened without an explicit rubric uses the current version as it was when first asked
-(one Voila page, one CLI run); :meth:`current_rubric` reads the pointer again.
+A store opened without an explicit rubric uses the current version as it was when first asked
+(:attr:`RubricVersions.rubric`: one Voila page, one CLI run); :meth:`RubricVersions.current` reads the
+pointer again.
 """
 
 from __future__ import annotations
@@ -33,51 +35,30 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..rubric import Rubric, default_rubric_dir, load_rubric_texts, read_rubric_texts
 from ..rubric.model import FILES
+from .checks import required_text
+from .database import Database, insert_for, now
 from .model import StoreError
-from .schema import audit_log, rubric_current, rubric_versions
+from .schema import rubric_current, rubric_versions
 
-if TYPE_CHECKING:
-    from .store import Store
-
-__all__ = ["SEED_AUTHOR", "RubricMixin", "RubricVersion"]
+__all__ = ["SEED_AUTHOR", "RubricVersion", "RubricVersions"]
 
 SEED_AUTHOR = "系统"
 SEED_NOTE = "程序自带的评分标准（{source}），数据库首次使用时保存"
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _text(value: Any, label: str) -> str:
-    text = str(value).strip() if value is not None else ""
-    if not text:
-        raise StoreError(f"{label}不能为空")
-    return text
 
 
 def _local(moment: dt.datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
-def _insert(connection: Connection):
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
-
-
 @dataclass(frozen=True)
 class RubricVersion:
-    """One stored rubric version (its texts: :meth:`RubricMixin.rubric_texts`)."""
+    """One stored rubric version (its texts: :meth:`RubricVersions.texts`)."""
 
     version: str
     author: str
@@ -95,30 +76,55 @@ def _version(row, current: str | None) -> RubricVersion:
     return RubricVersion(row.version, row.author, row.note, row.based_on, row.created_at, row.version == current)
 
 
-class RubricMixin:
-    """Store methods for rubric versions (duck-typed on the store: _read, _write, _rubric, _rubric_given)."""
+class RubricVersions:
+    """The stored rubric versions of one database, and the rubric its store works with.
+
+    ``rubric``: the rubric given when the store was opened (then that one, always), else None: the
+    current version as first asked (:attr:`rubric`), following the versions this part later reads as
+    current or makes current.
+    """
+
+    def __init__(self, db: Database, rubric: Rubric | None = None):
+        self._db = db
+        self._rubric = rubric
+        self._rubric_given = rubric is not None
+        self._parsed: dict[str, Rubric] = {}  # rubrics parsed from stored texts, by version (never changed)
+
+    @property
+    def rubric(self) -> Rubric:
+        """The rubric the store checks submissions with and the pages score with."""
+        if self._rubric is None:
+            self._rubric = self.current()
+        return self._rubric
+
+    def rubric_for(self, rubric_version: str | Rubric) -> Rubric:
+        """The rubric a caller's ``rubric_version`` names: a :class:`Rubric` itself, the store's rubric, or
+        a version stored earlier (a form opened before the current version changed)."""
+        if isinstance(rubric_version, Rubric):
+            return rubric_version
+        rubric = self.rubric
+        if str(rubric_version) != rubric.version:
+            try:
+                return self.stored(str(rubric_version))
+            except StoreError:
+                raise StoreError(
+                    f"评分标准版本“{rubric_version}”不在数据库中，与当前加载的评分标准（版本 {rubric.version}）"
+                    "也不一致，无法检查提交的内容"
+                ) from None
+        return rubric
 
     # ------------------------------------------------------------------ helpers
-    def _parsed_rubrics(self) -> dict[str, Rubric]:
-        """Rubrics already parsed from stored texts, by version (a stored version never changes)."""
-        return self.__dict__.setdefault("_rubrics_by_version", {})
-
     def _parse(self, version: str, texts: Mapping[str, str]) -> Rubric:
-        cache = self._parsed_rubrics()
-        if version not in cache:
-            cache[version] = load_rubric_texts(dict(texts))
-        return cache[version]
+        if version not in self._parsed:
+            self._parsed[version] = load_rubric_texts(dict(texts))
+        return self._parsed[version]
 
-    def _remember_current(self: Store, rubric: Rubric) -> None:
+    def _remember_current(self, rubric: Rubric) -> None:
         """A store opened without a rubric follows the current version it last read or set."""
-        if not getattr(self, "_rubric_given", False):
+        if not self._rubric_given:
             self._rubric = rubric
 
-    @staticmethod
-    def _rubric_audit(connection: Connection, action: str, actor: str, at: dt.datetime, detail: dict) -> None:
-        connection.execute(audit_log.insert().values(action=action, actor=actor, at=at, detail=detail))
-
-    def _seed_if_empty(self: Store, connection: Connection, at: dt.datetime, *, unless: str | None = None) -> None:
+    def _seed_if_empty(self, connection: Connection, at: dt.datetime, *, unless: str | None = None) -> None:
         """With no current version yet, store the program's own rubric and make it current.
 
         ``unless``: a version the caller is about to store and make current itself (saving the built-in
@@ -132,7 +138,7 @@ class RubricMixin:
         rubric = load_rubric_texts(texts, displays=displays)
         if rubric.version == unless:
             return
-        insert = _insert(connection)
+        insert = insert_for(connection)
         inserted = connection.execute(
             insert(rubric_versions)
             .values(
@@ -153,12 +159,12 @@ class RubricMixin:
             .returning(rubric_current.c.id)
         ).first()
         if inserted is not None:  # (rowcount is -1 on psycopg: RETURNING says whether this call inserted)
-            self._rubric_audit(
+            Database.audit(
                 connection,
                 "rubric_save",
                 SEED_AUTHOR,
                 at,
-                {"version": rubric.version, "based_on": None, "current": pointed is not None, "built_in": True},
+                detail={"version": rubric.version, "based_on": None, "current": pointed is not None, "built_in": True},
             )
 
     def _point_to(self, connection: Connection, version: str, *, by: str, reason: str, at: dt.datetime) -> str | None:
@@ -175,18 +181,18 @@ class RubricMixin:
             connection.execute(
                 rubric_current.update().where(rubric_current.c.id == 1).values(version=version, since=at, set_by=by)
             )
-        self._rubric_audit(connection, "rubric_current", by, at, {"from": previous, "to": version, "reason": reason})
+        Database.audit(connection, "rubric_current", by, at, detail={"from": previous, "to": version, "reason": reason})
         return previous
 
-    def _check_rubric_stored(self: Store, connection: Connection, rubric: Rubric, at: dt.datetime) -> None:
+    def check_stored(self, connection: Connection, rubric: Rubric, at: dt.datetime) -> None:
         """Inside a write that stores a result: its rubric must be a stored version, with that version's content.
 
         A rubric edited without a new version number (meta.yaml's ``version``) would otherwise have its
         results stored under a version that says something else.
         """
         self._seed_if_empty(connection, at)
-        if self._parsed_rubrics().get(rubric.version) is rubric:
-            return  # the very object this store parsed from the stored texts
+        if self._parsed.get(rubric.version) is rubric:
+            return  # the very object this part parsed from the stored texts
         found = connection.execute(
             sa.select(rubric_versions.c.texts).where(rubric_versions.c.version == rubric.version)
         ).first()
@@ -202,8 +208,8 @@ class RubricMixin:
                 "（assessment rubric save 目录 --author 姓名 --note 说明）"
             )
 
-    def _duplicate(self: Store, version: str) -> StoreError:
-        existing = self._read(
+    def _duplicate(self, version: str) -> StoreError:
+        existing = self._db.read(
             lambda c: c.execute(sa.select(rubric_versions).where(rubric_versions.c.version == version)).first()
         )
         who = f"（{existing.author} 于 {_local(existing.created_at)} 保存）" if existing is not None else ""
@@ -212,7 +218,7 @@ class RubricMixin:
         )
 
     # ------------------------------------------------------------------ reading
-    def rubric_versions(self: Store) -> list[RubricVersion]:
+    def versions(self) -> list[RubricVersion]:
         """Every stored version, oldest first, the current one marked (empty before first use)."""
         columns = [c for c in rubric_versions.c if c.name != "texts"]
 
@@ -225,11 +231,11 @@ class RubricMixin:
             ).all()
             return [_version(row, current) for row in rows]
 
-        return self._read(work)
+        return self._db.read(work)
 
-    def rubric_texts(self: Store, version: str) -> dict[str, str]:
+    def texts(self, version: str) -> dict[str, str]:
         """The YAML texts of a stored version, {file name: text}, exactly as saved."""
-        row = self._read(
+        row = self._db.read(
             lambda c: c.execute(
                 sa.select(rubric_versions.c.texts).where(rubric_versions.c.version == str(version))
             ).first()
@@ -238,19 +244,19 @@ class RubricMixin:
             raise StoreError(self._unknown_version(str(version)))
         return dict(row.texts)
 
-    def _unknown_version(self: Store, version: str) -> str:
-        known = [v.version for v in self.rubric_versions()]
+    def _unknown_version(self, version: str) -> str:
+        known = [v.version for v in self.versions()]
         listed = "、".join(known) if known else "（还没有保存任何版本）"
         return f"数据库中没有评分标准版本“{version}”，已保存的版本：{listed}"
 
-    def stored_rubric(self: Store, version: str) -> Rubric:
+    def stored(self, version: str) -> Rubric:
         """The stored version ``version`` as a validated :class:`Rubric` (StoreError if not stored)."""
         version = str(version)
-        if version in self._parsed_rubrics():
-            return self._parsed_rubrics()[version]
-        return self._parse(version, self.rubric_texts(version))
+        if version in self._parsed:
+            return self._parsed[version]
+        return self._parse(version, self.texts(version))
 
-    def current_rubric(self: Store) -> Rubric:
+    def current(self) -> Rubric:
         """The version marked current. A database without any stores the program's own rubric first."""
 
         def pointer(connection: Connection) -> str | None:
@@ -258,22 +264,22 @@ class RubricMixin:
                 sa.select(rubric_current.c.version).where(rubric_current.c.id == 1)
             ).scalar_one_or_none()
 
-        version = self._read(pointer)
+        version = self._db.read(pointer)
         if version is None:
-            self._write(lambda connection: self._seed_if_empty(connection, _now()))
-            version = self._read(pointer)
-        rubric = self.stored_rubric(version)
+            self._db.write(lambda connection: self._seed_if_empty(connection, now()))
+            version = self._db.read(pointer)
+        rubric = self.stored(version)
         self._remember_current(rubric)
         return rubric
 
-    def current_rubric_version(self: Store) -> RubricVersion:
+    def current_version(self) -> RubricVersion:
         """The current version's record (author, note …); stores the program's rubric first if needed."""
-        version = self.current_rubric().version
-        return next(v for v in self.rubric_versions() if v.version == version)
+        version = self.current().version
+        return next(v for v in self.versions() if v.version == version)
 
     # ------------------------------------------------------------------ writing
-    def save_rubric_version(
-        self: Store,
+    def save(
+        self,
         texts: Mapping[str, str],
         *,
         author: str,
@@ -289,8 +295,8 @@ class RubricMixin:
         new one was made from (a page's starting point); if another version became current meanwhile,
         nothing is stored (StoreError), so that nobody's switch is silently replaced.
         """
-        author = _text(author, "修改人")
-        note = _text(note, "修改说明")
+        author = required_text(author, "修改人")
+        note = required_text(note, "修改说明")
         if not isinstance(texts, Mapping) or not all(isinstance(t, str) for t in texts.values()):
             raise StoreError("评分标准应为“文件名 → YAML 文本”")
         rubric = load_rubric_texts(dict(texts))
@@ -299,7 +305,7 @@ class RubricMixin:
         based_on = rubric.meta.based_on or None
 
         def work(connection: Connection) -> RubricVersion:
-            at = _now()
+            at = now()
             self._seed_if_empty(connection, at, unless=version)
             if expect_current is not None:
                 now_current = connection.execute(
@@ -322,46 +328,46 @@ class RubricMixin:
             )
             first = connection.execute(sa.select(rubric_current.c.id)).first() is None
             current = make_current or first
-            self._rubric_audit(
+            Database.audit(
                 connection,
                 "rubric_save",
                 author,
                 at,
-                {"version": version, "based_on": based_on, "note": note, "current": current},
+                detail={"version": version, "based_on": based_on, "note": note, "current": current},
             )
             if current:
                 self._point_to(connection, version, by=author, reason=note, at=at)
             return RubricVersion(version, author, note, based_on, at, current)
 
         try:
-            saved = self._write(work)
+            saved = self._db.write(work)
         except sa.exc.IntegrityError:
             # Another process stored the same version string between our check and our insert.
-            if any(v.version == version for v in self.rubric_versions()):
+            if any(v.version == version for v in self.versions()):
                 raise self._duplicate(version) from None
             raise
-        self._parsed_rubrics()[version] = rubric
+        self._parsed[version] = rubric
         if saved.current:
             self._remember_current(rubric)
         return saved
 
-    def set_current_rubric(self: Store, version: str, *, by: str, reason: str) -> RubricVersion:
+    def set_current(self, version: str, *, by: str, reason: str) -> RubricVersion:
         """Make a stored version current (the pages use it from their next opening). Refused for a version
         not stored, or one this program cannot read. Making the current version current changes nothing."""
-        version = _text(version, "评分标准版本")
-        by = _text(by, "操作人")
-        reason = _text(reason, "原因")
+        version = required_text(version, "评分标准版本")
+        by = required_text(by, "操作人")
+        reason = required_text(reason, "原因")
         try:
-            rubric = self.stored_rubric(version)
+            rubric = self.stored(version)
         except StoreError:
-            self.current_rubric()  # a first use stores the program's own version: it may be the one asked for
-            rubric = self.stored_rubric(version)
+            self.current()  # a first use stores the program's own version: it may be the one asked for
+            rubric = self.stored(version)
 
         def work(connection: Connection) -> None:
-            at = _now()
+            at = now()
             self._seed_if_empty(connection, at)
             self._point_to(connection, version, by=by, reason=reason, at=at)
 
-        self._write(work)
+        self._db.write(work)
         self._remember_current(rubric)
-        return next(v for v in self.rubric_versions() if v.version == version)
+        return next(v for v in self.versions() if v.version == version)

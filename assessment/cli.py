@@ -310,6 +310,54 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing.add_argument("--branch", metavar="支部编号", default=None, help="只列出该支部")
 
+    # --- staff accounts
+    p = commands.add_parser(
+        "user",
+        help="工作人员账户（街道、区委、分析）：添加、列出、停用、重置",
+        description=(
+            "工作人员账户。登录后才能使用考评、总览和权重页面；登录的人就是评估人和操作人。"
+            "每种账户能做什么写在评分标准 workflow.yaml 的 accounts 中。"
+        ),
+        parents=[common],
+    )
+    user_commands = p.add_subparsers(dest="user_command", metavar="操作", title="操作", parser_class=_Parser)
+    user_commands.required = True
+    add = user_commands.add_parser(
+        "add",
+        help="添加账户，显示一次性登录码（本人首次登录时用它设置密码）",
+        description="添加账户并显示一次性登录码，只显示这一次；本人用姓名和这个码登录后设置自己的密码。",
+        parents=[common, database_option],
+    )
+    add.add_argument("name", metavar="姓名")
+    add.add_argument(
+        "--role", metavar="角色", required=True, help="账户角色，如 街道、区委、分析（见 workflow.yaml 的 accounts）"
+    )
+    add.add_argument("--street", metavar="街道", default=None, help="街道账户所属的街道（只能查看和改动本街道的支部）")
+    add.add_argument("--by", metavar="姓名", default="管理员", help="操作人（默认：管理员）")
+    reset = user_commands.add_parser(
+        "reset",
+        help="重置密码：显示新的一次性登录码，原密码和已登录的页面随即失效（也用于重新启用停用的账户）",
+        description="为账户生成新的一次性登录码（只显示这一次）；原密码失效，已登录的页面下一次操作时被拒绝。",
+        parents=[common, database_option],
+    )
+    reset.add_argument("name", metavar="姓名")
+    reset.add_argument("--by", metavar="姓名", default="管理员", help="操作人（默认：管理员）")
+    disable = user_commands.add_parser(
+        "disable",
+        help="停用账户（已登录的页面随即失效）",
+        description="停用账户：不能再登录，已登录的页面下一次操作时被拒绝。用 user reset 重新启用。",
+        parents=[common, database_option],
+    )
+    disable.add_argument("name", metavar="姓名")
+    disable.add_argument("--reason", metavar="原因", required=True, help="停用原因")
+    disable.add_argument("--by", metavar="姓名", default="管理员", help="操作人（默认：管理员）")
+    user_commands.add_parser(
+        "list",
+        help="列出账户（不显示密码）",
+        description="列出账户的姓名、角色、街道、状态和添加时间。",
+        parents=[common, database_option],
+    )
+
     # --- the acceptance workflow
     p = commands.add_parser(
         "workflow",
@@ -836,6 +884,56 @@ def _cmd_access(args) -> int:
     return EXIT_OK
 
 
+def _cmd_user(args) -> int:
+    with _store(args.database, None) as store:
+        if args.user_command == "add":
+            code = store.accounts.add(args.name, args.role, street=args.street, by=args.by)
+            role = store.accounts.role(args.role)
+            where = f"，{args.street.strip()}" if args.street else ""
+            print(
+                f"已添加账户：{' '.join(args.name.split())}（{role.label}{where}）。一次性登录码只显示这一次，请当面或单独转交："
+            )
+            print(f"  一次性登录码：{code}")
+            print("  本人在登录页面输入姓名和这个码，然后设置自己的密码。")
+            return EXIT_OK
+        if args.user_command == "reset":
+            code = store.accounts.reset(args.name, by=args.by)
+            print(
+                f"已重置账户 {' '.join(args.name.split())} 的密码，原密码和已登录的页面随即失效。一次性登录码只显示这一次："
+            )
+            print(f"  一次性登录码：{code}")
+            return EXIT_OK
+        if args.user_command == "disable":
+            store.accounts.disable(args.name, by=args.by, reason=args.reason)
+            print(f"已停用账户 {' '.join(args.name.split())}，原因：{args.reason}（用 user reset 可重新启用）")
+            return EXIT_OK
+        found = store.accounts.list()
+    if not found:
+        print("还没有账户。用 python -m assessment user add 姓名 --role 街道 --street 街道名称 添加。")
+        return EXIT_OK
+    print("姓名\t角色\t街道\t状态\t添加时间\t添加人")
+    for account in found:
+        if account.disabled_at is not None:
+            state = f"已停用（{_local_time(account.disabled_at)}）"
+        elif account.must_set_password:
+            state = "待设置密码"
+        else:
+            state = "正常"
+        print(
+            "\t".join(
+                [
+                    account.name,
+                    account.role_label,
+                    account.street or "—",
+                    state,
+                    _local_time(account.created_at),
+                    account.created_by,
+                ]
+            )
+        )
+    return EXIT_OK
+
+
 def _cmd_workflow(args) -> int:
     with _store(args.database, _given_rubric(args.rubric)) as store:
         workflow = store.rubric.workflow
@@ -925,6 +1023,7 @@ _COMMANDS = {
     "import": _cmd_import,
     "export": _cmd_export,
     "access": _cmd_access,
+    "user": _cmd_user,
     "workflow": _cmd_workflow,
     "report": _cmd_report,
     "overview-export": _cmd_overview_export,

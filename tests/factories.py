@@ -166,3 +166,22 @@ def walk(widget):
     yield widget
     for child in getattr(widget, "children", ()) or ():
         yield from walk(child)
+
+
+STAFF_PASSWORD = "测试密码-2026"
+
+
+def add_staff(store, name: str, role: str, street: str | None = None) -> str:
+    """A staff account with its password chosen (as its owner would at first sign-in); returns a session token."""
+    code = store.accounts.add(name, role, street=street, by="测试")
+    return store.accounts.set_password(name, code, STAFF_PASSWORD, client="127.0.0.1").token
+
+
+def staff_session(store, name: str, role: str = "区委", street: str | None = None):
+    """The page-side :class:`~assessment.pages.identity.Session` of a staff account (made on first use:
+    the same name again signs in again, as a second page of the same person would)."""
+    from assessment.pages.identity import Session
+
+    if any(account.name == name for account in store.accounts.list()):
+        return Session(store, store.accounts.sign_in(name, STAFF_PASSWORD, client="127.0.0.1").token)
+    return Session(store, add_staff(store, name, role, street))

@@ -13,7 +13,7 @@ from fractions import Fraction as F
 import numpy as np
 import pandas as pd
 import pytest
-from factories import YEAR, make_inputs, walk
+from factories import YEAR, make_inputs, staff_session, walk
 
 from assessment.analysis import Baseline, rescore
 from assessment.analysis.sensitivity import sensitivity
@@ -461,8 +461,8 @@ def test_the_evaluate_page_marks_bonus_items_and_shows_the_bonus_and_the_grade_c
         rubric = store.rubrics.current()
         assert rubric.version == "2099.1" and rubric.bonus_items
         store.records.import_inputs(sample_inputs, year=YEAR, evaluator="张三", rubric_version=rubric, source="s.xlsx")
-        app = EvaluateApp(store, rubric)
-        app.evaluator.value = "张三"  # who imported B01's evaluation: the form opens with it
+        # 张三 imported B01's evaluation: signed in as 张三, the form opens with it
+        app = EvaluateApp(store, rubric, session=staff_session(store, "张三"))
         app.open_branch("B01", YEAR)
         # A bonus item says so and how much it can add, instead of 满分
         heads = [w.value for w in walk(app.form.box) if "b1 获得市级表彰" in str(getattr(w, "value", ""))]

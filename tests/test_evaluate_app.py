@@ -19,9 +19,10 @@ from assessment.inputs.frames import Inputs
 from assessment.pages.evaluate import app as evaluate
 from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.views import local_time
+from assessment.pages.identity import Session
 from assessment.rubric import load_rubric
 from assessment.store import Store
-from tests.factories import full_marks
+from tests.factories import full_marks, staff_session, walk
 
 YEAR = 2025
 REPO = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def store(db_url, rubric):
 
 @pytest.fixture
 def app(store, rubric):
-    return EvaluateApp(store, rubric)
+    return evaluate_page(store, rubric)
 
 
 @pytest.fixture
@@ -84,9 +85,12 @@ def log_records():
     logger.removeHandler(handler)
 
 
-def open_branch(app, typed: str = "东风", evaluator: str | None = "张三") -> None:
-    if evaluator is not None:
-        app.evaluator.value = evaluator
+def evaluate_page(store, rubric, name: str = "张三", role: str = "区委", street: str | None = None) -> EvaluateApp:
+    """The page as ``name`` opens it, signed in (the evaluator is the signed-in person)."""
+    return EvaluateApp(store, rubric, session=staff_session(store, name, role, street))
+
+
+def open_branch(app, typed: str = "东风") -> None:
     app.branch_picker.value = typed
     app.open_button.click()
 
@@ -284,7 +288,7 @@ def test_after_a_kernel_restart_the_draft_is_offered_back(app, db_url, rubric):
     app.inputs["org.items.t2.value"].value = "已参加"
     # When a NEW app (and a new store connection) opens the same branch for the same evaluator
     with Store(db_url, rubric=rubric) as reopened_store:
-        again = EvaluateApp(reopened_store, rubric)
+        again = evaluate_page(reopened_store, rubric)
         open_branch(again)
         # Then the draft is offered, with the time it was saved, and the form is untouched until asked
         assert again.draft_offer.layout.display == "flex"
@@ -305,7 +309,7 @@ def test_after_a_kernel_restart_the_draft_is_offered_back(app, db_url, rubric):
 def test_a_draft_can_be_discarded(app, store, rubric):
     open_branch(app)
     app.inputs["org.items.s1.value"].value = "4"
-    again = EvaluateApp(store, rubric)
+    again = evaluate_page(store, rubric)
     open_branch(again)
     # While the offer is open, new edits do not overwrite the stored draft
     again.inputs["org.items.s2.value"].value = "1"
@@ -318,22 +322,70 @@ def test_a_draft_can_be_discarded(app, store, rubric):
     kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
     assert (kept["s1"]["value"], kept["s2"]["value"]) == (None, "1")
     # And a draft discarded right away leaves nothing
-    third = EvaluateApp(store, rubric)
+    third = evaluate_page(store, rubric)
     open_branch(third)
     third.discard_button.click()
     assert store.records.load_draft(BRANCH, YEAR, "张三") is None
 
 
-def test_nothing_is_saved_before_the_evaluator_gives_a_name(app, store):
-    open_branch(app, evaluator=None)
-    assert "请先在上方填写评估人姓名" in app.draft_status.value
+def test_without_a_sign_in_the_page_shows_no_branch_and_changes_nothing(store, rubric):
+    # A kernel started without the server's session (or with one that ended) shows only the sign-in notice
+    page = EvaluateApp(store, rubric, session=Session(store, "not-a-session"))
+    assert "请先登录" in page.error.value
+    assert page.branch_picker.options == () and page.workflow_panel is None
+    open_branch(page)
+    assert page.state.branch_id is None and page.form is None
+    assert store.records.audit(limit=1)[0].action == "import"  # nothing written
+
+
+def test_the_evaluator_is_the_signed_in_person_and_there_is_no_name_to_type(app, store):
+    assert "张三（区委）" in app.evaluator.value
+    assert not any(isinstance(w, widgets.Text) and w.description == "评估人" for w in walk(app))
+    open_branch(app)
     app.inputs["org.items.s1.value"].value = "3"
-    assert "请先在上方填写评估人姓名" in app.draft_status.value
-    assert store.records.audit(limit=1)[0].action == "import"  # no draft, no write of any kind
-    # When the name is given, Then what was typed is saved under it
-    app.evaluator.value = "王五"
-    assert store.records.load_draft(BRANCH, YEAR, "王五").payload["org"]["items"]["s1"]["value"] == "3"
-    assert "王五" in app.session.value
+    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "3"
+    assert "张三" in app.session.value
+
+
+def test_a_street_account_sees_only_its_own_street(store, rubric, app):
+    streets = dict(zip(store.records.branches()["branch_id"], store.records.branches()["street"], strict=True))
+    east = sorted(b for b, street in streets.items() if street == "东城街道")
+    west = sorted(b for b, street in streets.items() if street == "西城街道")
+    assert east and west and len(app.branch_picker.options) == len(streets)  # 区委: every branch
+    page = evaluate_page(store, rubric, "周街道", "街道", "东城街道")
+    assert [label.split()[0] for label in page.branch_picker.options] == east
+    # a branch of another street, asked for by id (as a visitor could), is answered as if it did not exist
+    page.open_branch(west[0], YEAR)
+    assert page.state.branch_id is None and "不在数据库中" in page.error.value
+    page.branch_picker.value = west[0]
+    page.open_button.click()
+    assert page.state.branch_id is None
+
+
+def test_a_view_only_account_can_look_but_not_score(store, rubric):
+    page = evaluate_page(store, rubric, "王分析", "分析")
+    open_branch(page)
+    assert page.state.branch_id == BRANCH
+    page.inputs["org.items.s1.value"].value = "3"
+    assert "只能查看，不能打分" in page.draft_status.value
+    assert store.records.load_draft(BRANCH, YEAR, "王分析") is None
+    page.submit_button.click()
+    assert "只能查看，不能打分" in page.submit_message.value
+    assert all(r.evaluator != "王分析" for r in store.records.revisions(BRANCH, YEAR))
+
+
+def test_after_signing_out_nothing_more_is_saved_or_submitted(app, store, rubric):
+    open_branch(app)
+    app.inputs["org.items.s1.value"].value = "4"
+    store.accounts.end_session(app.session_of.token)  # signed out in another tab
+    app.session_of.checked_at -= 61  # a minute later (drafts ask again at most once a minute)
+    app.inputs["org.items.s1.value"].value = "2"
+    assert "登录已失效" in app.draft_status.value
+    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
+    fill_everything(app, rubric)
+    app.submit_button.click()
+    assert "登录已失效" in app.submit_message.value
+    assert all(r.evaluator != "张三" for r in store.records.revisions(BRANCH, YEAR))
 
 
 # ------------------------------------------------------------------ submitting
@@ -389,7 +441,7 @@ def test_the_submission_and_history_survive_a_new_app(app, rubric, store):
     open_branch(app)
     fill_everything(app, rubric)
     app.submit_button.click()
-    again = EvaluateApp(store, rubric)
+    again = evaluate_page(store, rubric)
     open_branch(again)
     assert again.submit_button.description == "提交更正"
     assert "你已提交第 1 号修订" in again.submit_message.value
@@ -405,8 +457,8 @@ def test_two_evaluators_are_reconciled_and_their_disagreement_flagged(app, rubri
     fill_everything(app, rubric)
     app.submit_button.click()
     # When 李四, on another laptop, submits s1 = 1 and the grade 良好
-    other = EvaluateApp(store, rubric)
-    open_branch(other, evaluator="李四")
+    other = evaluate_page(store, rubric, "李四")
+    open_branch(other)
     assert other.submit_button.description == "提交"
     fill_everything(other, rubric, **{"org.items.s1.value": "1", "org.annual_review_grade": "良好"})
     other.submit_button.click()
@@ -422,8 +474,8 @@ def test_two_evaluators_are_reconciled_and_their_disagreement_flagged(app, rubri
     assert "s1 支部设置规范</b>：张三 5；李四 1" in shown
     assert "年度述职评议等次</b>：张三 优秀；李四 良好" in shown
     # When they also differ on a tally, Then it is named as users know it, not by its id
-    third = EvaluateApp(store, rubric)
-    open_branch(third, evaluator="王五")
+    third = evaluate_page(store, rubric, "王五")
+    open_branch(third)
     fill_everything(third, rubric, **{"member.excellent": "10", "member.qualified": "10"})
     third.submit_button.click()
     assert "党员评议·优秀</b>：张三 19；李四 19；王五 10" in third.reconciled.value
@@ -433,8 +485,9 @@ def test_two_evaluators_are_reconciled_and_their_disagreement_flagged(app, rubri
 
 
 # ------------------------------------------------------------------ safety
-def test_user_text_is_escaped_everywhere_it_is_shown(app, rubric, store):
-    open_branch(app, evaluator="<i>赵</i>")
+def test_user_text_is_escaped_everywhere_it_is_shown(rubric, store):
+    app = evaluate_page(store, rubric, "<i>赵</i>")
+    open_branch(app)
     fill_everything(app, rubric)
     app.inputs["social.0.department"].value = "<b>x</b>"
     app.inputs["social.0.compliant"].value = "否"
@@ -519,7 +572,7 @@ def test_another_year_reopens_the_branch_with_its_own_log_and_draft(app, store, 
     store.records.import_inputs(
         master, year=YEAR - 1, evaluator="数据管理员", rubric_version=rubric.version, source="2024"
     )
-    page = EvaluateApp(store, rubric)
+    page = evaluate_page(store, rubric)
     assert [year for _, year in page.year_picker.options] == [YEAR, YEAR - 1]
     open_branch(page)
     page.inputs["org.items.s1.value"].value = "4"
@@ -536,7 +589,7 @@ def test_another_year_reopens_the_branch_with_its_own_log_and_draft(app, store, 
 
 def test_an_empty_database_says_what_to_do(tmp_path, rubric):
     with Store(f"sqlite:///{tmp_path}/empty.sqlite", rubric=rubric) as empty:
-        page = EvaluateApp(empty, rubric)
+        page = evaluate_page(empty, rubric)
         assert "数据库中还没有支部" in page.open_message.value
         open_branch(page, "东风")
         assert page.state.branch_id is None

@@ -13,7 +13,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from factories import walk
+from factories import staff_session, walk
 
 from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import blank_payload
@@ -118,8 +118,7 @@ def submit_self(store: Store, branch_id: str, payload: dict, year: int = YEAR):
 
 
 def opened(store: Store, rubric: Rubric, branch_id: str = "B01", year: int = YEAR) -> EvaluateApp:
-    app = EvaluateApp(store, rubric)
-    app.evaluator.value = EVALUATOR
+    app = EvaluateApp(store, rubric, session=staff_session(store, EVALUATOR))
     app.open_branch(branch_id, year)
     return app
 

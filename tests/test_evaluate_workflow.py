@@ -12,6 +12,7 @@ from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.workflow import WorkflowPanel
 from assessment.rubric import load_rubric
 from assessment.store import Store
+from tests.factories import staff_session
 
 YEAR = 2025
 
@@ -49,30 +50,69 @@ def self_assessed(store, rubric, s1=5, t3=12):
 
 def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_them(store, rubric):
     self_assessed(store, rubric)
-    app = EvaluateApp(store, rubric)
+    app = EvaluateApp(store, rubric, session=staff_session(store, "周考评", "街道", "东城街道"))
     app.open_branch("JD001", YEAR)
     panel: WorkflowPanel = app.workflow_panel
     assert panel in app.records.children
     assert "当前状态：<b>已申请</b>" in panel.status.value
     assert "自评中→已申请" in panel.history.value and "支部自评完成，申请考评" in panel.history.value
     assert "受理申请，开始考评（→街道考评中）：可以操作" in panel.moves.value
-    # No evaluator name yet: nothing moves.
+    # There is no role to pick: a 街道 account moves as the 街道, and the mover is the signed-in person
+    assert not hasattr(panel, "controls") or panel.role == "street"
     panel.reason.value = "材料齐全"
-    assert not panel.move()
-    assert "请先填写评估人姓名" in panel.message.value
-    app.evaluator.value = "周考评"
-    assert panel.move()  # the name is read when moving
+    assert panel.move()
     assert store.workflow.status("JD001", YEAR).label == "街道考评中"
+    assert store.workflow.history("JD001", YEAR)[-1].actor == "周考评"
     assert "当前状态：<b>街道考评中</b>" in panel.status.value
-    # An empty reason is refused with the store's reason; 区委 may not pass a street review.
-    panel.role.value = "district"
-    assert "只能由街道操作" in panel.moves.value and panel.controls.layout.display == "none"
-    panel.role.value = "street"
+    # An empty reason is refused with the store's reason
     panel.target.value = "district_check"
     panel.reason.value = ""
     assert not panel.move()
     assert "变更原因不能为空" in panel.message.value
-    assert store.workflow.status("JD001", YEAR).label == "街道考评中"
+    panel.reason.value = "考评合格"
+    assert panel.move()
+    # 验收 is the 区委's: the 街道 account sees the move, cannot make it, and a forced target is refused
+    assert "只能由区委操作" in panel.moves.value and panel.controls.layout.display == "none"
+    panel.target.options = [("已达标", "standardized")]
+    panel.target.value = "standardized"
+    panel.reason.value = "想直接通过"
+    assert not panel.move()
+    assert store.workflow.status("JD001", YEAR).label == "待区委验收"
+    # The 区委 account makes it
+    district = EvaluateApp(store, rubric, session=staff_session(store, "李区委", "区委"))
+    district.open_branch("JD001", YEAR)
+    district.workflow_panel.reason.value = "验收合格"
+    district.workflow_panel.target.value = "standardized"
+    assert district.workflow_panel.move()
+    assert store.workflow.status("JD001", YEAR).label == "已达标"
+    # An 分析 account sees the moves and makes none
+    analyst = EvaluateApp(store, rubric, session=staff_session(store, "王分析", "分析"))
+    analyst.open_branch("JD001", YEAR)
+    assert "不能变更考评流程的状态" in analyst.workflow_panel.moves.value
+    assert analyst.workflow_panel.controls.layout.display == "none"
+    assert not analyst.workflow_panel.move()
+
+
+def test_a_street_account_cannot_designate_the_strongest(store, rubric):
+    self_assessed(store, rubric)
+    for to, role, actor in (
+        ("street_review", "street", "周考评"),
+        ("district_check", "street", "周考评"),
+        ("standardized", "district", "李区委"),
+    ):
+        store.workflow.move("JD001", YEAR, to, role=role, actor=actor, reason="按流程")
+    street = EvaluateApp(store, rubric, session=staff_session(store, "周考评", "街道", "东城街道"))
+    street.open_branch("JD001", YEAR)
+    panel = street.workflow_panel
+    panel.target.value = "strongest_declared"
+    panel.reason.value = "好中选优"
+    assert panel.move()  # 申报 is the 街道's
+    assert "只能由区委操作" in panel.moves.value and panel.controls.layout.display == "none"
+    panel.target.options = [("已评定最强", "strongest")]
+    panel.target.value = "strongest"
+    panel.reason.value = "自己评定"
+    assert not panel.move()
+    assert store.workflow.status("JD001", YEAR).label == "最强申报"
 
 
 def test_the_evaluation_report_downloads_as_a_pdf_from_the_evaluators_page(store, rubric):
@@ -83,7 +123,7 @@ def test_the_evaluation_report_downloads_as_a_pdf_from_the_evaluators_page(store
     from pypdf import PdfReader
 
     self_assessed(store, rubric)
-    app = EvaluateApp(store, rubric)
+    app = EvaluateApp(store, rubric, session=staff_session(store, "周考评", "街道", "东城街道"))
     app.open_branch("JD001", YEAR)
     assert app.report_download in app.records.children
     assert app.report_download.make()

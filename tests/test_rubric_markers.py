@@ -42,7 +42,7 @@ def only_problem(directory: Path):
 # ------------------------------------------------------------------ workflow.yaml
 def test_a_role_without_its_kind_names_the_line(rubric_copy):
     path = rubric_copy / "workflow.yaml"
-    line = line_of(path, "{id: street,")
+    line = line_of(path, "{id: street, label: 街道, kind:")
     edit(path, "label: 街道, kind: staff,", "label: 街道,")
     problem = only_problem(rubric_copy)
     assert problem.file.endswith("workflow.yaml") and problem.line == line
@@ -133,8 +133,8 @@ def test_exactly_one_role_is_the_branch_and_one_at_least_is_staff(rubric_copy):
     with pytest.raises(RubricError) as caught:
         load_rubric(rubric_copy)
     found = {p.line: p.message for p in caught.value.problems}
-    assert found[line_of(path, "label: 街道,")].startswith("应恰有一个 kind: branch 的角色")
-    assert "实际有3个" in found[line_of(path, "label: 街道,")]
+    assert found[line_of(path, "label: 街道, kind:")].startswith("应恰有一个 kind: branch 的角色")
+    assert "实际有3个" in found[line_of(path, "label: 街道, kind:")]
     assert found[line_of(path, "roles:", exact=True)] == "至少需要一个 kind: staff 的角色（街道党工委或区委组织部）"
 
 
@@ -201,3 +201,52 @@ def test_keys_nothing_applied_are_gone(rubric_copy, file, anchor, key):
     problem = only_problem(rubric_copy)
     assert problem.file.endswith(file) and problem.line == line_of(path, key.split("\n")[0].strip(), exact=True)
     assert problem.message.startswith("未知字段")
+
+
+# ------------------------------------------------------------------ workflow.yaml: accounts
+def test_the_account_roles_say_what_each_may_do():
+    workflow = load_rubric().workflow
+    street, district, analyst = (workflow.account_role(label) for label in ("街道", "区委", "分析"))
+    assert (street.scope, street.acts_as, set(street.may)) == ("street", "street", {"score", "move"})
+    assert (district.scope, district.acts_as, set(district.may)) == ("district", "district", {"score", "move"})
+    assert (analyst.scope, analyst.acts_as, set(analyst.may)) == ("district", None, {"rubric"})
+    assert workflow.account_role("analyst") is analyst and workflow.account_role("管理员") is None
+
+
+def test_an_account_role_that_moves_must_act_as_a_staff_role(rubric_copy):
+    path = rubric_copy / "workflow.yaml"
+    edit(
+        path,
+        "{id: analyst, label: 分析, scope: district, may: [rubric],",
+        "{id: analyst, label: 分析, scope: district, may: [rubric, move],",
+    )
+    problem = only_problem(rubric_copy)
+    assert problem.line == line_of(path, "{id: analyst, label: 分析,")
+    assert problem.message == "有 move 权限的账户角色须用 acts_as 写明在流程中以哪个角色操作"
+
+
+def test_an_account_role_acts_as_a_staff_role_only(rubric_copy):
+    path = rubric_copy / "workflow.yaml"
+    edit(path, "{id: district, label: 区委, acts_as: district,", "{id: district, label: 区委, acts_as: branch,")
+    problem = only_problem(rubric_copy)
+    assert problem.line == line_of(path, "{id: district, label: 区委, acts_as: branch,")
+    assert problem.message == "acts_as 应为 kind: staff 的角色（district、street），实际为“branch”"
+
+
+def test_some_account_role_may_save_rubric_versions(rubric_copy):
+    path = rubric_copy / "workflow.yaml"
+    edit(
+        path,
+        "{id: analyst, label: 分析, scope: district, may: [rubric],",
+        "{id: analyst, label: 分析, scope: district, may: [],",
+    )
+    problem = only_problem(rubric_copy)
+    assert problem.message == "没有可以保存评分标准版本（may: rubric）的账户角色"
+    assert problem.line == line_of(path, "accounts:", exact=True)
+
+
+def test_a_rubric_written_before_accounts_loads_without_them(rubric_copy):
+    path = rubric_copy / "workflow.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\n# 工作人员账户")] + "\n", encoding="utf-8")
+    assert load_rubric(rubric_copy).workflow.accounts is None

@@ -78,6 +78,9 @@ def renamed_workflow(text: str) -> str:
         move["from"] = STATES[move["from"]]
         move["to"] = STATES[move["to"]]
         move["roles"] = [ROLES[role] for role in move["roles"]]
+    for account in tree.get("accounts", ()):
+        if "acts_as" in account:
+            account["acts_as"] = ROLES[account["acts_as"]]
     out = io.StringIO()
     yaml.dump(tree, out)
     return out.getvalue()

@@ -1092,6 +1092,24 @@ class WorkflowTransition(Frozen):
     source: Text
 
 
+Permission = Literal["score", "move", "rubric"]
+
+
+class AccountRole(Frozen):
+    """What a staff account of this role may do (``python -m assessment user add 姓名 --role 街道``)."""
+
+    id: Ident
+    label: Text
+    # The workflow role (kind: staff) the account moves branches as; without it, it moves nothing.
+    acts_as: Ident | None = None
+    # street: only the branches of the account's own street (the account names its street); district: all.
+    scope: Literal["street", "district"]
+    # score: scores on the evaluator page (drafts, revisions); move: the transitions its acts_as role may make;
+    # rubric: saves and switches rubric versions. Every account may look (within its scope).
+    may: tuple[Permission, ...] = ()
+    source: Text
+
+
 class WorkflowFile(Frozen):
     """States of a branch's year (支部申请-街道党工委考评-区委组织部验收, 最强申报, 撤销) and who may move it.
 
@@ -1104,6 +1122,9 @@ class WorkflowFile(Frozen):
     states: tuple[WorkflowState, ...] = Field(min_length=1)
     designation_term: DesignationTerm
     transitions: tuple[WorkflowTransition, ...] = Field(min_length=1)
+    # Staff accounts' roles. A rubric written before accounts existed has none: the package's own
+    # rubric then says who may do what (assessment.store.accounts reads it).
+    accounts: tuple[AccountRole, ...] | None = None
 
     def _marker_problems(self) -> Problems:
         found: Problems = []
@@ -1142,9 +1163,40 @@ class WorkflowFile(Frozen):
                 found.append((("states", index), f"初始状态 {s.id} 不能带标记（{s.marker}）：支部每年从它开始"))
         return found
 
+    def _account_problems(self) -> Problems:
+        if self.accounts is None:
+            return []
+        found = _duplicate_problems(self.accounts, "accounts", "账户角色")
+        staff = {r.id for r in self.roles if r.kind == "staff"}
+        labels: dict[str, int] = {}
+        for index, account in enumerate(self.accounts):
+            if account.label in labels:
+                found.append((("accounts", index, "label"), f"账户角色名称“{account.label}”重复"))
+            labels.setdefault(account.label, index)
+            if account.acts_as is not None and account.acts_as not in staff:
+                found.append(
+                    (
+                        ("accounts", index, "acts_as"),
+                        f"acts_as 应为 kind: staff 的角色（{'、'.join(sorted(staff))}），实际为“{account.acts_as}”",
+                    )
+                )
+            if "move" in account.may and account.acts_as is None:
+                found.append(
+                    (("accounts", index, "may"), "有 move 权限的账户角色须用 acts_as 写明在流程中以哪个角色操作")
+                )
+        for permission, what in (("score", "打分"), ("move", "推进流程"), ("rubric", "保存评分标准版本")):
+            if not any(permission in account.may for account in self.accounts):
+                found.append((("accounts",), f"没有可以{what}（may: {permission}）的账户角色"))
+        return found
+
+    def account_role(self, text: str) -> AccountRole | None:
+        """The account role whose id or label is ``text``."""
+        return next((a for a in self.accounts or () if text in (a.id, a.label)), None)
+
     def problems(self) -> Problems:
         found = _duplicate_problems(self.roles, "roles", "角色") + _duplicate_problems(self.states, "states", "状态")
         found += self._marker_problems()
+        found += self._account_problems()
         states = {s.id for s in self.states}
         roles = {r.id for r in self.roles}
         known_states = "、".join(s.id for s in self.states)

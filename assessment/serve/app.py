@@ -33,6 +33,7 @@ from voila.app import Voila
 from .. import paths
 from .handlers import KERNEL_ENV, GuardedPage, Limits, NotFound, StartPage, V1KernelWebsocket
 from .logs import hide_access_codes
+from .sign_in import Accounts, SignInPage, SignOut
 
 __all__ = ["SipingKernelManager", "SipingVoila", "main"]
 
@@ -73,7 +74,9 @@ class SipingVoila(Voila):
     max_starting = Int(2, config=True, help="同时启动的页面数；其余按先后排队。")
     queue_timeout = Float(120.0, config=True, help="页面排队等待启动的最长秒数；超过时显示“服务器繁忙”。")
     extra_pages = List(
-        Unicode(), config=True, help="除四个页面外另外提供的笔记本文件名（供测试和性能基准使用，需登录）。"
+        Unicode(),
+        config=True,
+        help="除四个页面外另外提供的笔记本文件名（只供测试和性能基准使用，不需登录，不要用于正式服务）。",
     )
 
     @default("config_file_paths")
@@ -92,6 +95,7 @@ class SipingVoila(Voila):
         self.tornado_settings = {
             **self.tornado_settings,
             "headers": {**self.tornado_settings.get("headers", {}), **HEADERS},
+            "siping_accounts": Accounts(),
             "siping_limits": Limits(
                 self.mode, self.max_kernels, self.max_starting, self.queue_timeout, tuple(self.extra_pages)
             ),
@@ -107,6 +111,9 @@ class SipingVoila(Voila):
         }
         ours = [
             (self.server_url, StartPage),
+            # the public server has no staff: no sign-in there
+            (url_path_join(self.server_url, "login"), SignInPage if self.mode == "internal" else NotFound),
+            (url_path_join(self.server_url, "logout"), SignOut if self.mode == "internal" else NotFound),
             (url_path_join(self.server_url, r"/voila/tree(/.*)?"), NotFound),
             (url_path_join(self.server_url, r"/voila/api/contents(/.*)?"), NotFound),
             (url_path_join(self.server_url, r"/voila/render/(.*)"), GuardedPage, render),

@@ -18,17 +18,19 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-import jinja2
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.utils import url_path_join
 from tornado import web
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from ..pages.registry import page_for, pages_served
+from .base import OwnPage, render
+from .sign_in import SESSION_ENV, identity, session_token
 
 __all__ = [
     "KERNEL_ENV",
@@ -45,17 +47,6 @@ V1_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 # Variables the page request adds to the environment of the kernel it starts (read by the kernel
 # manager's start_kernel, which runs in the same request task): only the server sets them.
 KERNEL_ENV: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar("siping_kernel_env", default=None)
-
-_templates = jinja2.Environment(
-    loader=jinja2.PackageLoader("assessment.serve", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-
-
-def render(name: str, **values) -> str:
-    """One of the server's own pages (autoescaped Jinja2, no resource from outside the server)."""
-    return _templates.get_template(name).render(**values)
 
 
 @dataclass
@@ -81,30 +72,21 @@ def _limits(handler: web.RequestHandler) -> Limits:
     return handler.settings["siping_limits"]
 
 
-class _OwnPage(JupyterHandler):
-    """A page of ours: Chinese, phone-safe, escaped; not behind Voila's sign-in."""
-
-    def page(self, template: str, code: int = 200, **values) -> None:
-        self.set_status(code)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(render(template, base_url=self.base_url, **values))
-
-    def write_error(self, status_code: int, **kwargs) -> None:
-        self.page("not_found.html" if status_code == 404 else "error.html", status_code, status=status_code)
-
-    def check_xsrf_cookie(self) -> None:  # GET-only pages
-        return None
-
-
-class StartPage(_OwnPage):
-    def get(self) -> None:
-        self.xsrf_token  # noqa: B018 - reading it sets the _xsrf cookie the pages' forms and beacons send back
+class StartPage(OwnPage):
+    async def get(self) -> None:
         limits = _limits(self)
-        self.page("start.html", pages=pages_served(limits.mode), public=limits.mode == "public")
+        who = await identity(self) if limits.mode == "internal" else None
+        self.page(
+            "start.html",
+            pages=pages_served(limits.mode),
+            public=limits.mode == "public",
+            identity=who,
+            # reading it also sets the _xsrf cookie the pages' forms and beacons send back
+            xsrf=self.xsrf_token.decode("ascii"),
+        )
 
 
-class NotFound(_OwnPage):
+class NotFound(OwnPage):
     def get(self, *args) -> None:
         raise web.HTTPError(404)
 
@@ -124,8 +106,18 @@ class GuardedPage(TornadoVoilaHandler):
 
     async def get(self, path: str | None = None):
         limits = _limits(self)
-        if page_for(path or "", limits.mode) is None and (path or "") not in limits.extra_pages:
+        page = page_for(path or "", limits.mode)
+        if page is None and (path or "") not in limits.extra_pages:
             raise web.HTTPError(404)
+        token = None
+        if page is not None and page.staff:  # a staff page opens only for a signed-in person
+            if await identity(self) is None:
+                target = url_path_join(self.base_url, "voila/render", path or "")
+                if self.request.query:
+                    target += "?" + self.request.query
+                self.redirect(url_path_join(self.base_url, "login") + "?" + urllib.parse.urlencode({"next": target}))
+                return
+            token = session_token(self)
         live = len(self.kernel_manager.list_kernel_ids()) + limits.in_flight
         if live >= limits.max_kernels:
             self.log.warning("busy: %d kernels live or starting (cap %d): 503 for %s", live, limits.max_kernels, path)
@@ -140,16 +132,20 @@ class GuardedPage(TornadoVoilaHandler):
             try:
                 # Voila's unload beacon posts the _xsrf cookie to /voila/api/shutdown: make sure it exists.
                 self.xsrf_token  # noqa: B018 - reading it sets the cookie
-                KERNEL_ENV.set(self.kernel_env())
+                KERNEL_ENV.set(self.kernel_env(token))
                 await super().get(path)
             finally:
                 limits.starting.release()
         finally:
             limits.in_flight -= 1
 
-    def kernel_env(self) -> dict[str, str]:
-        """What the kernel learns of the request from the server (never from the page)."""
-        return {"SIPING_SERVER_MODE": _limits(self).mode, "SIPING_CLIENT": self.request.remote_ip or ""}
+    def kernel_env(self, token: str | None) -> dict[str, str]:
+        """What the kernel learns of the request from the server (never from the page): the server's mode,
+        the client's address and, on a staff page, the session (the kernel asks the database who it is)."""
+        env = {"SIPING_SERVER_MODE": _limits(self).mode, "SIPING_CLIENT": self.request.remote_ip or ""}
+        if token is not None:
+            env[SESSION_ENV] = token
+        return env
 
 
 class V1KernelWebsocket(VoilaKernelWebsocketHandler):

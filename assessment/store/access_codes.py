@@ -59,7 +59,8 @@ def _scrypt(secret: str, salt: bytes, kdf: str) -> bytes:
     if match is None:
         raise ValueError(f"unknown kdf {kdf!r}")
     n, r, p, length = map(int, match.groups())
-    return hashlib.scrypt(secret.encode("ascii"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024 * 1024)
+    # UTF-8: a password may hold any character; for a code (ASCII) the bytes are the same as before.
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024 * 1024)
 
 
 def hash_secret(secret: str) -> CodeHash:

@@ -42,6 +42,11 @@ AUDIT_ACTIONS = (
     # migration 0003: rubric versions
     "rubric_save",
     "rubric_current",
+    # migration 0005: staff accounts
+    "account_add",
+    "account_reset",
+    "account_disable",
+    "account_password",
 )  # checked in code
 
 
@@ -311,4 +316,50 @@ rubric_current = sa.Table(
     sa.Column("since", UTCDateTime, nullable=False),
     sa.Column("set_by", sa.Text, nullable=False),
     sa.CheckConstraint("id = 1", name="one_row"),
+)
+
+
+# ------------------------------------------------------------------ migration 0005
+# Staff accounts (街道, 区委, 分析): the name a person signs in with, the account role (workflow.yaml's
+# accounts), the street of a street account, and a salted scrypt digest of the password — or, until the
+# person has chosen one, of the one-time code ``user add`` / ``user reset`` printed (must_set_password).
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("street", sa.Text),
+    sa.Column("kdf", sa.Text, nullable=False),
+    sa.Column("salt", sa.Text, nullable=False),
+    sa.Column("digest", sa.Text, nullable=False),
+    sa.Column("must_set_password", sa.Boolean(create_constraint=False), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("disabled_at", UTCDateTime),
+    sa.Column("disabled_by", sa.Text),
+    sa.Column("disable_reason", sa.Text),
+)
+
+# Signed-in sessions: only a SHA-256 digest of the cookie's random token (256 bits) is kept.
+account_sessions = sa.Table(
+    "account_sessions",
+    metadata,
+    sa.Column("token_digest", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("client", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index(None, "account_id"),
+)
+
+# Failed sign-ins and access codes, per account and per client, for every server sharing the database:
+# the slowdown does not reset when a visitor opens a new page or reaches another server.
+sign_in_failures = sa.Table(
+    "sign_in_failures",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_at", UTCDateTime, nullable=False),
 )

@@ -21,6 +21,7 @@
 ``store.workflow``         :class:`~.workflow.Workflow`: states, allowed moves, moves, history
 ``store.self_assessments`` :class:`~.self_assessments.SelfAssessments`: a branch's own self-assessment and uploads
 ``store.access``           :class:`~.access.Access`: access codes and the :class:`~.access.BranchSession` they open
+``store.accounts``         :class:`~.accounts.Accounts`: staff accounts, their sign-in and sessions
 =========================  ==============================================================================
 
 One :class:`Store` per process (a Voila kernel, a CLI run) is enough; its database keeps a small
@@ -35,6 +36,7 @@ from sqlalchemy.engine import URL
 
 from ..rubric import Rubric
 from .access import Access
+from .accounts import Accounts
 from .database import Database
 from .engine import shown
 from .records import Records
@@ -61,6 +63,7 @@ class Store:
         self.self_assessments = SelfAssessments(self.db, self.rubrics)
         self.workflow = Workflow(self.db, self.rubrics, self.self_assessments)
         self.access = Access(self.db, self.rubrics, self.workflow, self.self_assessments)
+        self.accounts = Accounts(self.db, self.rubrics)
 
     @classmethod
     def from_env(cls, *, rubric: Rubric | None = None) -> Store:

@@ -326,6 +326,20 @@ def _external_requests_fixture():
     return external_requests
 
 
+def sign_in(page, server: VoilaServer, name: str, password: str) -> None:
+    """Sign in as a staff member the way they would (the sign-in page, then the start page says who)."""
+    page.goto(f"{server.url}login", wait_until="load", timeout=60_000)
+    page.get_by_label("姓名").fill(name)
+    page.get_by_label("密码或一次性登录码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(f"已登录：{name}").wait_for(state="visible", timeout=60_000)
+
+
+@pytest.fixture(name="sign_in", scope="session")
+def _sign_in_fixture():
+    return sign_in
+
+
 @pytest.fixture(name="launch_chromium", scope="session")
 def _launch_chromium_fixture(playwright_session):
     """``launch_chromium(extra_args)``: another Chromium, e.g. with different network rules."""

@@ -24,7 +24,6 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ... import glossary as g
 from ...inputs.frames import Inputs
 from ...inputs.merge import reconcile
 from ...inputs.payload import blank_payload, check_payload, inputs_for, parse_payload
@@ -32,6 +31,7 @@ from ...rubric import Rubric
 from ...scoring import Results, score
 from ...store import Store, StoreError
 from ..components import app_logger, error_html, full_width, guarded, html_box, page_style, section_title, title_html
+from ..identity import NOT_SIGNED_IN, Session
 from .form import EvaluationForm
 from .self_scores import SelfScoreView
 from .state import EvaluateState, scoring_key
@@ -44,6 +44,7 @@ from .views import (
     local_time,
     reconciled_html,
     session_html,
+    signed_in_html,
     submit_html,
 )
 from .workflow import ReportDownload, WorkflowPanel
@@ -51,7 +52,8 @@ from .workflow import ReportDownload, WorkflowPanel
 __all__ = ["EvaluateApp", "EvaluateState", "evaluate_app"]
 
 TITLE = "党支部“四评”考评录入"
-NO_EVALUATOR = "请先在上方填写评估人姓名：草稿和提交都记在评估人名下，填写前所做的修改不会保存。"
+DRAFT_CHECK_SECONDS = 60  # drafts ask again whether the session holds at most once a minute; decisions always
+VIEW_ONLY = "你的账户（{role}）只能查看，不能打分：修改不会保存，也不能提交。"
 LOAD_FAILED = "无法连接考评数据库，本页暂时不能使用。请联系管理员查看服务日志。"
 OPEN_FAILED = "无法打开该支部，请稍后再试或联系管理员。"
 CHANGE_FAILED = "处理刚才的修改时出错，修改已保留在页面上；请稍后再试或联系管理员。"
@@ -64,13 +66,19 @@ DRAFT_FAILED = "处理草稿时出错，请稍后再试。"
 class EvaluateApp(widgets.VBox):
     """The 考评 page as one widget: ``EvaluateApp(store, rubric)``."""
 
-    def __init__(self, store: Store | None, rubric: Rubric | None, *, error: str = ""):
+    def __init__(self, store: Store | None, rubric: Rubric | None, *, session: Session | None = None, error: str = ""):
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-evaluate")
         self.store = store
         self.rubric = rubric
-        self.state = EvaluateState(error=error)
+        # Who evaluates is the signed-in person (the server's session), never a name typed on the page.
+        self.session_of = session if session is not None or store is None else Session(store)
+        who = self.session_of.who if self.session_of is not None else None
+        if store is not None and who is None and not error:
+            error = NOT_SIGNED_IN
+        self.who = who
+        self.state = EvaluateState(error=error, evaluator=who.name if who is not None else "")
         self.log = app_logger()
         self._master: Inputs | None = None  # the open branch's row and this year's activity log
         self._scored_key: Any = object()
@@ -96,13 +104,8 @@ class EvaluateApp(widgets.VBox):
             layout=widgets.Layout(width="10em", min_width="0", margin="2px 0"),
             style={"description_width": "initial"},
         )
-        self.evaluator = widgets.Text(
-            description=g.EVALUATOR,
-            placeholder="姓名（必填）",
-            continuous_update=False,
-            layout=widgets.Layout(width="100%", max_width="16em", min_width="0", margin="2px 0"),
-            style={"description_width": "initial"},
-        )
+        # The evaluator: the signed-in person, shown, not typed.
+        self.evaluator = html_box(signed_in_html(who) if who is not None else "", css="siping-signed-in")
         self.open_button = widgets.Button(description="打开", button_style="danger", layout=widgets.Layout(width="6em"))
         self.open_message = html_box()
         self.topbar = widgets.Box(
@@ -140,7 +143,7 @@ class EvaluateApp(widgets.VBox):
         self.history = html_box()
         self.reconciled = html_box()
         self.self_scores: SelfScoreView | None = None  # built with the form
-        self.workflow_panel = WorkflowPanel(store, rubric, actor=lambda: self.state.evaluator) if store else None
+        self.workflow_panel = WorkflowPanel(store, rubric, self.session_of) if store and who else None
         self.report_download = ReportDownload(store, rubric) if store else None
         self.form_column = widgets.VBox(layout=full_width(flex="1 1 520px", width="auto"))
         self.side = widgets.VBox([self.panel], layout=full_width(flex="1 1 340px", width="auto", max_width="560px"))
@@ -166,15 +169,11 @@ class EvaluateApp(widgets.VBox):
         report = self._report
         self.open_button.on_click(guarded(OPEN_FAILED, report)(lambda _b: self.open_selected()))
         self.year_picker.observe(guarded(OPEN_FAILED, report)(self._on_year), names="value")
-        self.evaluator.observe(
-            guarded(CHANGE_FAILED, report)(lambda change: self.update(evaluator=change["new"].strip())), names="value"
-        )
         self.restore_button.on_click(guarded(DRAFT_FAILED, report)(lambda _b: self.restore_draft()))
         self.discard_button.on_click(guarded(DRAFT_FAILED, report)(lambda _b: self.discard_draft()))
         self.submit_button.on_click(guarded(SUBMIT_FAILED, report)(lambda _b: self.submit()))
         state = self.state
         state.observe(guarded(CHANGE_FAILED, report)(self._on_payload), names="payload")
-        state.observe(guarded(CHANGE_FAILED, report)(self._on_evaluator), names="evaluator")
         state.observe(self._render_error, names="error")
         # problems and results are always set together (see _derive): one observer, one redraw
         state.observe(guarded(CHANGE_FAILED, report)(self._render_panel), names="results")
@@ -184,7 +183,7 @@ class EvaluateApp(widgets.VBox):
         state.observe(guarded(CHANGE_FAILED, report)(self._render_records), names=["revisions", "reconciled"])
         state.observe(guarded(CHANGE_FAILED, report)(self._render_self), names=["self_assessment", "branch_id"])
 
-        if store is not None and rubric is not None and not error:
+        if store is not None and rubric is not None and who is not None and not error:
             self._fill_pickers()
         self._render_error()
         self._render_submit()
@@ -217,6 +216,9 @@ class EvaluateApp(widgets.VBox):
 
     def _fill_pickers(self) -> None:
         branches = self.store.records.branches()
+        # only the branches within the account's reach (a 街道 account: its own street)
+        within = branches["street"].map(self.who.sees).astype(bool)
+        branches = branches.loc[within]
         self._branch_labels = {
             str(branch_id): f"{branch_id} {name}" for branch_id, name in zip(branches["branch_id"], branches["name"])
         }
@@ -279,8 +281,10 @@ class EvaluateApp(widgets.VBox):
     def open_branch(self, branch_id: str, year: int) -> None:
         """Load the branch's master data and this year's log, the evaluator's submission and draft."""
         rubric = self.rubric
+        self.who = self.session_of.check()
         master = self.store.records.branch_inputs(year, [branch_id])
-        if not len(master.branches):
+        if not len(master.branches) or not self.who.sees(master.branches["street"].iloc[0]):
+            # a branch outside the account's reach is answered like one that does not exist
             self.state.update(error=f"支部“{branch_id}”不在数据库中。")
             return
         self._master = master
@@ -365,8 +369,8 @@ class EvaluateApp(widgets.VBox):
         state = self.state
         if state.branch_id is None:
             return
-        if not state.evaluator:
-            state.update(draft_offer=None, draft_status=NO_EVALUATOR, draft_warning=True)
+        if not self.who.may("score"):
+            state.update(draft_offer=None, draft_status=VIEW_ONLY.format(role=self.who.role.label), draft_warning=True)
             return
         draft = self.store.records.load_draft(state.branch_id, state.year, state.evaluator)
         if draft is None:
@@ -404,11 +408,16 @@ class EvaluateApp(widgets.VBox):
         state = self.state
         if state.branch_id is None:
             return
-        if not state.evaluator:
-            state.update(draft_status=NO_EVALUATOR, draft_warning=True)
+        if not self.who.may("score"):
+            state.update(draft_status=VIEW_ONLY.format(role=self.who.role.label), draft_warning=True)
             return
         if state.draft_offer is not None:
             return  # saving now would overwrite the draft the evaluator has not answered yet
+        try:
+            self.who = self.session_of.check(max_age=DRAFT_CHECK_SECONDS)
+        except StoreError as ended:
+            state.update(draft_status=str(ended), draft_warning=True)
+            return
         try:
             draft = self.store.records.save_draft(
                 state.branch_id, state.year, state.evaluator, state.payload, self.rubric.version
@@ -440,17 +449,6 @@ class EvaluateApp(widgets.VBox):
         self._scored_key = key
         state.update(parsed=parsed, problems=problems, results=results)
 
-    def _on_evaluator(self, change) -> None:
-        """Another evaluator name while a branch is open: their submission and draft apply."""
-        state = self.state
-        if state.branch_id is None:
-            return
-        submissions = self.store.records.current_submissions(state.branch_id, state.year)
-        state.update(submitted=submissions.get(state.evaluator), notice="", submit_problems=[])
-        self._check_draft()
-        if state.draft_offer is None and state.evaluator and state.payload != blank_payload(self.rubric):
-            self._save_draft()
-
     # ------------------------------------------------------------------ social rows
     def add_department(self) -> None:
         social = list(self.state.payload.get("social") or [])
@@ -475,8 +473,13 @@ class EvaluateApp(widgets.VBox):
         if state.branch_id is None:
             state.update(submit_problems=["请先选择支部并点击“打开”。"], notice="")
             return
-        if not state.evaluator:
-            state.update(submit_problems=["请先在上方填写评估人姓名。"], notice="")
+        try:
+            self.who = self.session_of.check()
+        except StoreError as ended:
+            state.update(submit_problems=[str(ended)], notice="")
+            return
+        if not self.who.may("score"):
+            state.update(submit_problems=[VIEW_ONLY.format(role=self.who.role.label)], notice="")
             return
         problems = check_payload(state.payload, self.rubric)
         if problems:

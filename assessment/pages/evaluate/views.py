@@ -24,6 +24,7 @@ from ...inputs.payload import FieldProblem
 from ...outputs import charts
 from ...rubric import Rubric, format_fraction
 from ...scoring import Results
+from ...store.accounts import Identity
 from ..components import (
     VETO_CSS,
     VETO_STATUS,
@@ -73,6 +74,11 @@ def local_time(moment: dt.datetime | None, *, seconds: bool = False) -> str:
 
 
 # ------------------------------------------------------------------ the session, the draft, submitting
+def signed_in_html(who: Identity) -> Markup:
+    """评估人: the signed-in person (with the account's role and street), who every record names."""
+    return _views().signed_in(who.label)
+
+
 def session_html(branch_id: str, branch_name: str, year: int, evaluator: str, version: str) -> Markup:
     """正在考评：the open branch, the year, the evaluator (or that none is given) and the rubric version."""
     return _views().session(branch_id, branch_name, year, evaluator, version)

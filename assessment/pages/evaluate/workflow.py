@@ -11,7 +11,7 @@ Their HTML comes from ``templates/evaluate/workflow.html.j2``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
 
 import ipywidgets as widgets
 import pandas as pd
@@ -29,11 +29,12 @@ from ..components import (
     notice_html,
     scroll_box,
 )
+from ..identity import Session
 
 __all__ = ["ReportDownload", "WorkflowPanel"]
 
 
-NO_ACTOR = "请先填写评估人姓名：状态变更记在操作人名下。"
+CANNOT_MOVE = "你的账户（{role}）不能变更考评流程的状态。"
 
 
 def _workflow():
@@ -41,27 +42,20 @@ def _workflow():
 
 
 class WorkflowPanel(widgets.VBox):
-    """Status, history and the next moves of one branch's year. ``actor()`` names who acts."""
+    """Status, history and the next moves of one branch's year, for the signed-in person: they move as
+    their account's workflow role (``acts_as``), if their account may move at all."""
 
-    def __init__(self, store: Store, rubric: Rubric, actor: Callable[[], str]):
+    def __init__(self, store: Store, rubric: Rubric, session: Session):
         super().__init__(layout=full_width())
         self.add_class("siping-workflow")
         self.store = store
         self.rubric = rubric
-        self.actor = actor
+        self.session = session
         self.branch_id: str | None = None
         self.year: int | None = None
-        workflow = rubric.workflow
         self.status = html_box()
         self.history = html_box()
         self.moves = html_box()
-        self.role = widgets.Dropdown(
-            description="身份",
-            # the evaluator page acts for the 街道 or the 区委 (kind: staff), never for a branch
-            options=[(r.label, r.id) for r in workflow.staff_roles],
-            layout=widgets.Layout(width="100%", max_width="12em", min_width="0"),
-            style={"description_width": "initial"},
-        )
         self.target = widgets.Dropdown(
             description="变更为",
             layout=widgets.Layout(width="100%", max_width="22em", min_width="0"),
@@ -75,10 +69,9 @@ class WorkflowPanel(widgets.VBox):
         )
         self.button = widgets.Button(description="变更状态", button_style="warning", layout=widgets.Layout(width="8em"))
         self.message = html_box()
-        self.role.observe(lambda _change: self._render_moves(), names="value")
         self.button.on_click(lambda _b: self.move())
         self.controls = widgets.Box(
-            [self.role, self.target, self.reason, self.button],
+            [self.target, self.reason, self.button],
             layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.children = [self.status, self.moves, self.controls, self.message, self.history]
@@ -119,12 +112,23 @@ class WorkflowPanel(widgets.VBox):
             self.history.value = _workflow().no_history()
         self._render_moves()
 
+    @property
+    def role(self) -> str | None:
+        """The workflow role the signed-in person moves as (None: their account does not move branches)."""
+        who = self.session.who
+        return who.role.acts_as if who is not None and who.may("move") else None
+
     def _render_moves(self) -> None:
         if self.branch_id is None:
             return
-        moves = self.store.workflow.allowed_moves(self.branch_id, self.year, role=self.role.value)
+        role = self.role
+        moves = self.store.workflow.allowed_moves(self.branch_id, self.year, role=role)
+        if role is None:  # a view-only account: the moves are shown, none is theirs
+            who = self.session.who
+            why = CANNOT_MOVE.format(role=who.role.label if who is not None else "未登录")
+            moves = [dataclasses.replace(m, allowed=False, why=why) for m in moves]
         self.moves.value = _workflow().moves(moves)
-        allowed = [(f"{m.to_label}（{m.label}）", m.to) for m in moves if m.allowed]
+        allowed = [(f"{m.to_label}（{m.label}）", m.to) for m in moves if m.allowed] if role is not None else []
         self.target.options = allowed
         self.target.value = allowed[0][1] if allowed else None
         self.controls.layout.display = "flex" if allowed else "none"
@@ -132,9 +136,13 @@ class WorkflowPanel(widgets.VBox):
     def move(self) -> bool:
         if self.branch_id is None or self.target.value is None:
             return False
-        actor = (self.actor() or "").strip()
-        if not actor:
-            self.message.value = _workflow().refused(NO_ACTOR)
+        try:
+            who = self.session.check()  # the session still holds: signed in, account active
+        except StoreError as ended:
+            self.message.value = _workflow().refused(str(ended))
+            return False
+        if self.role is None:
+            self.message.value = _workflow().refused(CANNOT_MOVE.format(role=who.role.label))
             return False
         current = self.store.workflow.status(self.branch_id, self.year).status
         try:
@@ -142,8 +150,8 @@ class WorkflowPanel(widgets.VBox):
                 self.branch_id,
                 self.year,
                 self.target.value,
-                role=self.role.value,
-                actor=actor,
+                role=self.role,
+                actor=who.name,
                 reason=self.reason.value,
                 expected_from=current,
             )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Serve the pages in notebooks/ with standalone Voila (settings: assessment/serve/voila.json).
-# PORT (default 8866) and HOST (default 127.0.0.1) choose where it listens.
+# PORT (default 8866) and HOST (default 127.0.0.1) choose where it listens; further arguments go to the
+# server, e.g. `bash scripts/serve.sh --SipingVoila.mode=public` for the public server (only the branch page).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -51,6 +52,16 @@ except StoreError as error:
             echo "serve: 推进演示考评流程失败（python -m assessment demo --seed-workflow），未启动服务。" >&2
             exit 1
         fi
+        # Demo staff accounts: the staff pages need a sign-in. Their one-time codes are shown here, once
+        # (python -m assessment user reset 姓名 shows a new one); the first sign-in sets a password.
+        echo "serve: 演示账户（在 http://${HOST:-127.0.0.1}:${PORT:-8866}/login 用姓名和一次性登录码登录，然后设置密码）：" >&2
+        for account in "演示街道 --role 街道 --street 东城街道" "演示区委 --role 区委" "演示分析 --role 分析"; do
+            # shellcheck disable=SC2086 # the words of one account are its arguments
+            if ! .venv/bin/python -m assessment user add $account --by 演示数据 >&2; then
+                echo "serve: 添加演示账户失败（python -m assessment user add $account），未启动服务。" >&2
+                exit 1
+            fi
+        done
     fi
 fi
 
@@ -59,4 +70,5 @@ fi
 exec .venv/bin/python -m assessment.serve notebooks/ \
     --no-browser \
     --port="${PORT:-8866}" \
-    --Voila.ip="${HOST:-127.0.0.1}"
+    --Voila.ip="${HOST:-127.0.0.1}" \
+    "$@"

@@ -15,9 +15,9 @@ _templates = jinja2.Environment(
 )
 
 
-def render(name: str, **values) -> str:
+def render(template: str, /, **values) -> str:
     """One of the server's own pages (autoescaped Jinja2, no resource from outside the server)."""
-    return _templates.get_template(name).render(**values)
+    return _templates.get_template(template).render(**values)
 
 
 class OwnPage(JupyterHandler):

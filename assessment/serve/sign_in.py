@@ -95,7 +95,7 @@ class SignInPage(OwnPage):
             next=target,
             error=error,
             name=name,
-            code=secret,
+            one_time_code=secret,
             set_password=set_password,
             min_length=PASSWORD_MIN_LENGTH,
             page_title=title,

@@ -18,7 +18,7 @@ from assessment.demo.street import generate_demo
 from assessment.inputs.payload import blank_payload
 from assessment.rubric import load_rubric
 from assessment.store import Store
-from tests.factories import full_marks
+from tests.factories import STAFF_PASSWORD, add_staff, full_marks
 
 pytestmark = pytest.mark.browser
 
@@ -28,6 +28,7 @@ NOTEBOOK = "evaluate.ipynb"
 TITLE = "党支部“四评”考评录入"
 YEAR = 2025
 EVALUATOR = "周考评"
+PHONE_EVALUATOR = "手机考评员"
 IMPORTER = "示例考评组"
 BRANCH_LABEL = "JD001 东风社区党支部"
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -68,6 +69,9 @@ def evaluate_server(voila_server, tmp_path_factory):
             demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道"
         )
         store.records.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
+        # The evaluators' accounts (区委: every branch), passwords chosen at their first sign-in
+        add_staff(store, EVALUATOR, "区委")
+        add_staff(store, PHONE_EVALUATOR, "区委")
         # Two branches have applied for acceptance with their self-assessment (the one on 光明 is long).
         for branch_id, own in (
             ("JD001", {"s1": "4.5"}),
@@ -82,17 +86,18 @@ def evaluate_server(voila_server, tmp_path_factory):
 
 
 # ------------------------------------------------------------------ what a user does
-def open_evaluate(page, server, open_page, page_problems) -> float:
+def open_evaluate(page, server, open_page, page_problems, sign_in, name: str = EVALUATOR) -> float:
+    sign_in(page, server, name, STAFF_PASSWORD)
     seconds = open_page(page, server.render_url(NOTEBOOK), TITLE, timeout=90)
+    page.get_by_text(f"评估人：{name}（区委）").wait_for(state="visible", timeout=30_000)
     page.get_by_placeholder("输入支部编号或名称").wait_for(state="visible", timeout=30_000)
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
     return seconds
 
 
-def open_branch(page, typed: str, evaluator: str) -> None:
+def open_branch(page, typed: str) -> None:
     page.get_by_label("支部", exact=True).fill(typed)
-    page.get_by_label("评估人").fill(evaluator)
     page.get_by_role("button", name="打开").click()
     page.get_by_text("正在考评").wait_for(state="visible", timeout=30_000)
 
@@ -115,12 +120,12 @@ def wait_composite(page, expected: str, timeout_ms: float = 10_000) -> None:
 
 
 # ------------------------------------------------------------------ tests
-def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_server, open_page, page_problems):
+def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_server, open_page, page_problems, sign_in):
     # Given the page, opened at laptop width
-    open_evaluate(page, evaluate_server, open_page, page_problems)
+    open_evaluate(page, evaluate_server, open_page, page_problems, sign_in)
 
     # When the evaluator types part of the branch name and their own name, and opens it
-    open_branch(page, "东风", EVALUATOR)
+    open_branch(page, "东风")
     expect(page.get_by_label("支部", exact=True)).to_have_value(BRANCH_LABEL)
     # Then the draft they left is offered back, and restoring it fills the form and the result
     page.get_by_text("发现未提交的草稿（保存于").wait_for(state="visible", timeout=10_000)
@@ -187,7 +192,7 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     # When the page is reloaded (a new kernel) and the same branch opened again
     page.reload(wait_until="commit")
     page.get_by_placeholder("输入支部编号或名称").wait_for(state="visible", timeout=60_000)
-    open_branch(page, "JD001", EVALUATOR)
+    open_branch(page, "JD001")
     # Then the submission is in the history, and the form holds what was submitted
     history = page.locator(".siping-history")
     history.wait_for(state="visible", timeout=15_000)
@@ -207,12 +212,12 @@ def test_evaluate_a_branch_submit_and_find_it_after_a_reload(page, evaluate_serv
     print(f"one changed input → composite and chart updated in {seconds * 1000:.0f} ms")
 
 
-def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_problems):
+def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_problems, sign_in):
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        open_evaluate(page, evaluate_server, open_page, page_problems)
-        open_branch(page, "光明", "手机考评员")
+        open_evaluate(page, evaluate_server, open_page, page_problems, sign_in, PHONE_EVALUATOR)
+        open_branch(page, "光明")
         page.locator(".siping-panel .siping-composite").wait_for(state="visible", timeout=15_000)
         page.locator(".siping-panel img.siping-radar").wait_for(state="visible", timeout=15_000)
         # The branch self-assessed: its line sits under each field on a phone

@@ -10,6 +10,7 @@ import json
 import re
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -30,6 +31,9 @@ def fetch(url: str, *, opener=None, data: bytes | None = None, headers: dict | N
         return error.code, error.headers, error.read().decode("utf-8", "replace")
 
 
+CODES: dict[str, str] = {}  # one-time codes of the accounts made for the internal server
+
+
 def kernels_started(server) -> int:
     return len(re.findall(r"Kernel started: ", server.log_path.read_text(encoding="utf-8", errors="replace")))
 
@@ -37,6 +41,11 @@ def kernels_started(server) -> int:
 @pytest.fixture(scope="module")
 def internal(voila_server, tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('guards') / 'empty.sqlite'}"
+    from assessment.store import Store
+
+    with Store(url) as store:  # two accounts, as `python -m assessment user add` makes them
+        CODES["李区委"] = store.accounts.add("李区委", "区委", by="管理员")
+        CODES["周街道"] = store.accounts.add("周街道", "街道", street="东城街道", by="管理员")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ASSESSMENT_DATABASE_URL", url)
         return voila_server(NOTEBOOKS, "voila-guards.log", ["--SipingVoila.max_kernels=2"])
@@ -159,3 +168,68 @@ def test_a_kernel_websocket_without_the_v1_protocol_is_refused_and_the_server_ke
         return protocol
 
     assert asyncio.run(v1()) == "v1.kernel.websocket.jupyter.org"
+
+
+# ------------------------------------------------------------------ signing in
+def browser_like():
+    """A client with cookies, as a browser is: (opener, jar)."""
+    jar = CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar)), jar
+
+
+def post_form(server, opener, jar, path: str, fields: dict[str, str]):
+    fetch(server.url + "login", opener=opener)  # the form's page sets the _xsrf cookie
+    xsrf = next(c.value for c in jar if c.name == "_xsrf")
+    body = urllib.parse.urlencode({"_xsrf": xsrf, **fields}).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    return fetch(server.url + path, opener=opener, data=body, headers=headers)
+
+
+def test_a_visitor_with_only_the_address_gets_the_sign_in_page_and_no_kernel(internal):
+    before = kernels_started(internal)
+    for notebook in ("evaluate.ipynb", "overview.ipynb", "weights.ipynb"):
+        status, _, text = fetch(internal.render_url(notebook))
+        assert status == 200 and "工作人员登录" in text and "JD0" not in text, notebook
+        assert f"next=%2Fvoila%2Frender%2F{notebook}" in text or f'value="/voila/render/{notebook}"' in text
+    # a made-up session cookie is nobody
+    status, _, text = fetch(internal.render_url("evaluate.ipynb"), headers={"Cookie": "siping_session=abc"})
+    assert "工作人员登录" in text
+    assert kernels_started(internal) == before
+    # a form posted without the page's _xsrf is refused
+    status, _, _ = fetch(internal.url + "login", data=b"name=x&secret=y")
+    assert status == 403
+
+
+def test_first_sign_in_with_the_one_time_code_sets_a_password_then_signing_out_ends_it(internal):
+    opener, jar = browser_like()
+    # a wrong code: one message, whatever was wrong
+    status, _, text = post_form(internal, opener, jar, "login", {"name": "李区委", "secret": "WRONG-CODE", "next": "/"})
+    assert status == 403 and "姓名或密码不正确" in text
+    status, _, text = post_form(internal, opener, jar, "login", {"name": "无此人", "secret": "x", "next": "/"})
+    assert status == 403 and "姓名或密码不正确" in text
+    # the one-time code asks for a password (twice the same, 8 characters at least)
+    code = CODES["李区委"]
+    status, _, text = post_form(internal, opener, jar, "login", {"name": "李区委", "secret": code, "next": "/"})
+    assert status == 200 and "请设置自己的密码" in text
+    fields = {"name": "李区委", "code": code, "next": "/", "password": "区委密码2026", "again": "区委密码2027"}
+    status, _, text = post_form(internal, opener, jar, "login", fields)
+    assert status == 400 and "两次输入的密码不一致" in text
+    fields["again"] = "区委密码2026"
+    status, _, text = post_form(internal, opener, jar, "login", fields)
+    assert status == 200 and "已登录：李区委（区委）" in text  # back on the start page, signed in
+    session = next(c for c in jar if c.name == "siping_session")
+    assert session.has_nonstandard_attr("HttpOnly") or "HttpOnly" in str(session._rest)
+    # another site as "next" is not followed
+    status, _, text = post_form(
+        internal, opener, jar, "login", {"name": "李区委", "secret": "区委密码2026", "next": "https://evil.example/"}
+    )
+    assert status == 200 and "已登录：李区委（区委）" in text
+    # signing out ends the session: the staff pages ask for a sign-in again
+    status, _, text = post_form(internal, opener, jar, "logout", {})
+    assert status == 200 and "已登录" not in text
+    assert "工作人员登录" in fetch(internal.render_url("weights.ipynb"), opener=opener)[2]
+
+
+def test_the_public_server_has_no_sign_in(public):
+    assert fetch(public.url + "login")[0] == 404
+    assert fetch(public.url + "logout", data=b"")[0] == 404

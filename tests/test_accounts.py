@@ -145,3 +145,24 @@ def test_a_client_guessing_many_names_is_slowed_down(store):
             store.accounts.sign_in(f"不存在{number}", "猜测的密码", client=CLIENT)
     with pytest.raises(SignInRefused, match="尝试次数过多"):
         store.accounts.sign_in("又一个名字", "猜测的密码", client=CLIENT)
+
+
+def test_access_code_failures_from_one_address_slow_down_every_page_and_server(store, database_url):
+    from assessment.store import AccessDenied, Store
+
+    for _ in range(10):  # ten free failures from one address
+        with pytest.raises(AccessDenied) as refused:
+            store.access.open_session("K7M2QX9D-AAAA-BBBB-CCCC-DDDD-EEEE", client=CLIENT)
+        assert refused.value.wait == 0
+    with pytest.raises(AccessDenied) as refused:
+        store.access.open_session("K7M2QX9D-AAAA-BBBB-CCCC-DDDD-EEEE", client=CLIENT)
+    assert refused.value.wait > 0  # the same plain refusal, now with a wait
+    # a new page (another store, as another kernel or server would open) waits as well
+    with Store(database_url, rubric=store.rubric) as elsewhere:
+        with pytest.raises(AccessDenied) as refused:
+            elsewhere.access.open_session("K7M2QX9D-AAAA-BBBB-CCCC-DDDD-EEEE", client=CLIENT)
+        assert refused.value.wait > 0
+    # another address is not slowed down by this one
+    with pytest.raises(AccessDenied) as refused:
+        store.access.open_session("K7M2QX9D-AAAA-BBBB-CCCC-DDDD-EEEE", client="10.0.0.99")
+    assert refused.value.wait == 0

@@ -40,6 +40,7 @@ from .rubric_versions import RubricVersions
 from .schema import access_codes as codes_table
 from .schema import branches
 from .self_assessments import UPLOAD_KINDS, SelfAssessment, SelfAssessments, upload_frame
+from .throttle import Throttle
 from .workflow import Workflow, WorkflowEvent, WorkflowStatus
 
 __all__ = ["REFUSAL", "Access", "AccessCodeInfo", "AccessDenied", "BranchSession", "IssuedCode"]
@@ -50,10 +51,12 @@ BRANCH_ACTOR = "支部（访问码 {key_id}）"
 
 
 class AccessDenied(StoreError):
-    """A code that does not open anything (wrong, unknown, revoked, malformed)."""
+    """A code that does not open anything (wrong, unknown, revoked, malformed); ``wait`` > 0: the client must
+    wait that many seconds before its next try (too many failures from its address, on any page or server)."""
 
-    def __init__(self, message: str = REFUSAL):
+    def __init__(self, message: str = REFUSAL, wait: float = 0.0):
         super().__init__(message)
+        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class Access:
         self._rubrics = rubrics
         self._workflow = workflow
         self._self_assessments = self_assessments
+        # Secretaries mistype: ten free failures per address, then the wait doubles (1 s, 2 s … 5 min).
+        self._throttle = Throttle(db, free=10)
 
     def issue(self, branch_id: str, year: int, *, by: str) -> IssuedCode:
         """A new code for the branch's self-assessment of ``year``; earlier active codes of the same
@@ -190,9 +195,30 @@ class Access:
             query = query.where(c.branch_id == branch_id)
         return self._db.read(lambda connection: [AccessCodeInfo(**row._asdict()) for row in connection.execute(query)])
 
-    def open_session(self, code: str | None) -> BranchSession:
+    def open_session(self, code: str | None, *, client: str | None = None) -> BranchSession:
         """The session a code opens, or :class:`AccessDenied` with :data:`REFUSAL` — the same answer,
-        after the same scrypt work, for a malformed, unknown, wrong or revoked code."""
+        after the same scrypt work, for a malformed, unknown, wrong or revoked code.
+
+        ``client`` (the visitor's address, as the server saw it): failures are counted per client in the
+        database (:class:`~assessment.store.accounts.Throttle`), so a new page or another server does not
+        reset the slowdown; while the client must wait, nothing is checked and ``AccessDenied.wait`` says how long.
+        """
+        key = f"code-client:{client}" if client else None
+        if key is not None:
+            at = now()
+            wait = self._db.read(lambda connection: self._throttle.wait(connection, key, at))
+            if wait > 0:
+                self._db.write(lambda connection: self._throttle.failed(connection, key, at))
+                raise AccessDenied(wait=wait)
+        try:
+            return self._open(code)
+        except AccessDenied:
+            if key is not None:
+                at = now()
+                self._db.write(lambda connection: self._throttle.failed(connection, key, at))
+            raise
+
+    def _open(self, code: str | None) -> BranchSession:
         parsed = access_codes.parse_code(code)
         key_id, secret = parsed if parsed is not None else ("", "0" * access_codes.SECRET_LENGTH)
         row = None

@@ -15,6 +15,8 @@ draft in the database (kernels are culled; nothing is kept only in a kernel).
 from __future__ import annotations
 
 import copy
+import math
+import os
 from typing import Any
 
 import ipywidgets as widgets
@@ -175,10 +177,14 @@ class SelfAssessApp(widgets.VBox):
             self.state.update(error=TOO_MANY.format(seconds=wait), notice="")
             return False
         try:
-            session = self.store.access.open_session(code)
-        except AccessDenied:
+            # the visitor's address, as the server saw it: failures are counted per address in the database too
+            session = self.store.access.open_session(code, client=os.environ.get("SIPING_CLIENT") or None)
+        except AccessDenied as refused:
             self.gate.failed()
-            self.state.update(error=REFUSAL, notice="")
+            if refused.wait > 0:
+                self.state.update(error=TOO_MANY.format(seconds=math.ceil(refused.wait)), notice="")
+            else:
+                self.state.update(error=REFUSAL, notice="")
             return False
         except Exception:  # noqa: BLE001
             app_logger().exception("self_assess: checking a code failed")

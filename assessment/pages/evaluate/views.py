@@ -341,8 +341,14 @@ def reconciled_html(rubric: Rubric, reconciled: Reconciled | None, branch_id: st
     )
     spec = rubric.channels.reconciliation
     method = "中位数" if spec.method == "median" else "平均数"
+    tallies = (
+        "取居中的一位考评人的整份票数（两位居中时取较低者）"
+        if spec.tallies == "median_record"
+        else "取得分最低的一位考评人的整份票数"
+    )
     rule = (
-        f"合并方法：数值取{method}；同一指标各人给分之差超过量程的{format_fraction(spec.disagreement_share * 100)}%"
+        f"合并方法：组织评定、社会评价的数值取{method}；党员评议、群众评判的票数{tallies}，不把不同人的数字拼在一起；"
+        f"同一指标各人给分之差超过量程的{format_fraction(spec.disagreement_share * 100)}%"
         "（不含本数）或有人未填时标为分歧；档次、等次不一致时取较低者；“不满意查证属实”任一人认定即成立；"
         f"部门意见以最不利者为准。来源：{spec.source}"
     )

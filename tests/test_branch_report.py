@@ -186,3 +186,43 @@ def test_the_item_table_puts_the_self_score_beside_the_assessed_score_with_the_p
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert [float(c) for c in cells[1:4]] == [earned + 1, earned, -1.0]
     assert "“差”为考核分减自查分" in document
+
+
+def test_user_text_with_markup_is_escaped_in_the_report(sample_inputs, default_rubric):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    branches = sample_inputs.branches.copy()
+    branches.loc[branches["branch_id"] == "B02", "name"] = "<b>红旗</b>村党支部"
+    inputs = type(sample_inputs)(**{**sample_inputs.frames(), "branches": branches})
+    results = score(default_rubric, inputs, year=YEAR)
+    gaps = gap_list(default_rubric, results, "B02").iloc[:1]
+    assert len(gaps) == 1
+    gaps = gaps.assign(finding="<script>alert(1)</script>", advice='补 "材料" & 记录')
+    event = SimpleNamespace(
+        at=pd.Timestamp("2025-03-01 09:00", tz="UTC").to_pydatetime(),
+        from_status="self_assessing",
+        to_status="applied",
+        role="branch",
+        actor="王<i>书记</i>",
+        reason="<img src=x onerror=alert(1)>",
+    )
+    document = branch_report_html(
+        default_rubric,
+        results,
+        "B02",
+        gaps=gaps,
+        title="考评报告<hr>",
+        kind_note="说明 <u>x</u>",
+        history=[event],
+    )
+    for raw in ("<b>红旗</b>", "<script>", "<i>书记</i>", "<img src=x", "<hr>", "<u>x</u>"):
+        assert raw not in document
+    assert "<h1>&lt;b&gt;红旗&lt;/b&gt;村党支部</h1>" in document
+    assert "<title>&lt;b&gt;红旗&lt;/b&gt;村党支部 考评报告&lt;hr&gt;</title>" in document
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "&amp; 记录" in document and "& 记录" not in document
+    assert "王&lt;i&gt;书记&lt;/i&gt;" in document and "&lt;img src=x onerror=alert(1)&gt;" in document
+    assert '<p class="note">说明 &lt;u&gt;x&lt;/u&gt;</p>' in document
+    assert '<span class="bad">否决</span>' in document  # the report's own markup is kept

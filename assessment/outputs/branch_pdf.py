@@ -6,6 +6,11 @@ area and 五强 charts, each 最强 veto rule and its reason, the activity, stru
 the item scores (自查分 beside 考核分 where the branch self-assessed), the gap list and the evaluation
 group's signature lines.
 
+This module computes the report's texts (plain values: numbers already formatted, labels, findings);
+``templates/branch_report.html.j2`` (with its CSS, ``branch_report.css.j2``) lays them out through an
+autoescaping Jinja2 environment, so branch names, reasons and workflow notes are escaped there and
+nowhere else.
+
 The PDF is rendered by WeasyPrint (it lays out this same HTML and CSS, and embeds a subset of each font
 it uses). The font is named by file in an ``@font-face`` rule — mplfonts' Noto Sans CJK SC (OFL), which
 pip installs for every user — so the PDF never depends on which fonts the system has. WeasyPrint needs
@@ -17,12 +22,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import html
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import glossary as g
 from ..rubric import Rubric
@@ -33,30 +38,42 @@ from .fonts import mplfonts_noto_path
 __all__ = ["branch_report_html", "branch_report_pdf", "pdf_available"]
 
 FONT_FAMILY = "SipingCJK"
-CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm;
-  @bottom-center { content: "第 " counter(page) " 页，共 " counter(pages) " 页"; font-size: 8pt; color: #5b6770;
-    font-family: %(family)s, "Noto Sans CJK SC", sans-serif; } }
-html, body { font-family: %(family)s, "Noto Sans CJK SC", "Noto Sans SC", sans-serif; }
-body { font-size: 10pt; line-height: 1.5;
-  color: #1f2328; margin: 0; }
-h1 { font-size: 17pt; margin: 0 0 2mm; color: #8a1f11; }
-h2 { font-size: 12.5pt; margin: 6mm 0 2mm; border-left: 3pt solid #c0392b; padding-left: 2mm; page-break-after: avoid; }
-.meta { color: #5b6770; font-size: 9pt; margin-bottom: 3mm; }
-table { border-collapse: collapse; width: 100%%; margin: 1mm 0 2mm; page-break-inside: auto; }
-th, td { border: 0.5pt solid #c9ced4; padding: 1.2mm 1.6mm; text-align: left; vertical-align: top; }
-th { background: #fbf3f2; white-space: nowrap; }
-tr { page-break-inside: avoid; }
-td.num { text-align: right; white-space: nowrap; }
-.ok { color: #1e6b34; } .bad { color: #8a1f11; font-weight: bold; } .unknown { color: #5b6770; }
-.charts img { width: 49%%; vertical-align: top; } .charts img.wide { width: 60%%; }
-.summary td:first-child { width: 28%%; color: #5b6770; white-space: nowrap; }
-.sign { margin-top: 10mm; page-break-inside: avoid; }
-.sign p { margin: 5mm 0; }
-.line { display: inline-block; border-bottom: 0.6pt solid #1f2328; width: 45mm; margin: 0 3mm; }
-.short { width: 18mm; }
-.note { color: #5b6770; font-size: 8.5pt; }
-"""
+
+
+class Mark(NamedTuple):
+    """A yes/no/unknown outcome (None: unknown), shown in its colour by the template, then ``after``."""
+
+    value: bool | None
+    yes: str
+    no: str
+    unknown: str = g.UNKNOWN
+    after: str = ""
+
+
+class Strong(NamedTuple):
+    """Text shown in bold."""
+
+    text: str
+
+
+class Chart(NamedTuple):
+    src: str  # a data: URI of the PNG
+    alt: str
+    wide: bool = False
+
+
+# Compiled once per process: the template is a package file (templates/branch_report.html.j2) with
+# autoescape on — every value passed in is plain text and is escaped there.
+TEMPLATES = Environment(
+    loader=PackageLoader("assessment.outputs", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    auto_reload=False,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+TEMPLATES.tests["mark"] = lambda value: isinstance(value, Mark)
+TEMPLATES.tests["strong"] = lambda value: isinstance(value, Strong)
 
 
 def pdf_available() -> bool:
@@ -67,42 +84,102 @@ def pdf_available() -> bool:
     return True
 
 
-def _e(value: Any) -> str:
+def _text(value: Any) -> str:
+    """A value as the report shows it: NA as —, booleans as 是/否, floats without trailing zeros."""
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return "—"
     if isinstance(value, (bool, np.bool_)):
         return g.YES if value else g.NO
     if isinstance(value, float):
         return f"{value:.2f}".rstrip("0").rstrip(".")
-    return html.escape(str(value))
+    return str(value)
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequence[int] = ()) -> str:
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>"
-        + "".join(f'<td class="num">{cell}</td>' if i in numeric else f"<td>{cell}</td>" for i, cell in enumerate(row))
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _tri(value, yes: str, no: str, unknown: str = g.UNKNOWN) -> str:
-    if value is None or value is pd.NA:
-        return f'<span class="unknown">{unknown}</span>'
-    return f'<span class="ok">{yes}</span>' if bool(value) else f'<span class="bad">{no}</span>'
+def _flag(value: Any) -> bool | None:
+    """A rule's outcome for :class:`Mark`: None where unknown (None or NA)."""
+    return None if value is None or value is pd.NA else bool(value)
 
 
 def _png(fig) -> str:
     return "data:image/png;base64," + base64.b64encode(charts.to_png(fig, dpi=150)).decode("ascii")
 
 
-def _font_face() -> str:
+def _font_uri() -> str | None:
+    """The ``file:`` URI of the embedded font (the template's ``@font-face`` rule), None without mplfonts."""
     path = mplfonts_noto_path()
-    if path is None:
-        return ""
-    return f"@font-face {{ font-family: {FONT_FAMILY}; src: url('{path.as_uri()}'); }}\n"
+    return None if path is None else path.as_uri()
+
+
+def _meta(rubric: Rubric, results: Results, branch_id: str, branch: pd.Series | None) -> list[str]:
+    meta = [f"支部编号 {branch_id}", f"{results.year}年度", f"评分标准版本 {rubric.version}"]
+    if branch is not None:
+        counts = [
+            f"正式党员{_text(branch.get('full_members'))}人",
+            f"预备党员{_text(branch.get('probationary_members'))}人",
+            f"支委会{_text(branch.get('committee_size'))}人",
+        ]
+        last = branch.get("last_election")
+        counts.append(
+            "上次换届 " + ("未填写" if last is None or pd.isna(last) else pd.Timestamp(last).strftime("%Y-%m-%d"))
+        )
+        kind = branch.get("kind")
+        if kind is not None and not pd.isna(kind) and str(kind):
+            counts.append(f"类型 {kind}")
+        meta.append("，".join(counts))
+    meta.append("生成于 " + dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+    return meta
+
+
+def _result(rubric: Rubric, b: pd.Series, status: Any) -> list[tuple[str, Any]]:
+    """The rows of 考评结果: (label, text or Mark or Strong)."""
+    rows: list[tuple[str, Any]] = [
+        (c.label, _text(b[c.id]) + (f"（加分{_text(b['bonus'])}分）" if c.id == "org" and rubric.bonus_items else ""))
+        for c in rubric.channels.channels
+    ]
+    stars = b["stars"]
+    standardized = _flag(b["standardized"])
+    rows += [
+        (g.COMPOSITE, Strong(_text(b["composite"]))),
+        (g.GRADE, _text(b["grade"]) + (f"（{_text(b['grade_cap_reasons'])}）" if b.get("grade_cap_reasons") else "")),
+        (
+            g.STANDARDIZED,
+            Mark(
+                standardized, "达标", "未达标", after="" if standardized else f"（{_text(b['standardized_reasons'])}）"
+            ),
+        ),
+        (g.STARS, "—" if pd.isna(stars) else "★" * int(stars) + f"（{int(stars)}星）"),
+        (g.FIVE_STRONG, "全部达到" if b["five_strong"] else "未全部达到"),
+        (g.STRONGEST, Mark(_flag(b["strongest"]), "具备", "不具备")),
+        (g.REASONS, _text(b["reasons"])),
+        (g.WEAK, (g.YES + f"（{_text(b['weak_reasons'])}）") if b["weak"] else g.NO),
+        (g.STATUS, _text(b["status"]) + (f"（{g.MISSING}：{_text(b['missing'])}）" if b["missing"] else "")),
+    ]
+    if status is not None:
+        period = ""
+        if getattr(status, "designation", False):
+            until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
+            period = f"，有效期 {status.valid_from} 至 {until}"
+        rows.append(("考评状态", str(status.label) + period))
+    return rows
+
+
+def _items(rubric: Rubric, results: Results, branch_id: str, self_points: pd.Series | None):
+    """The headers and rows of the item table (自查分, 考核分 and their difference where self-assessed)."""
+    points = results.items.loc[branch_id]
+    headers = ["指标", "满分", "得分"] if self_points is None else ["指标", "满分", "自查分", "考核分", "差"]
+    rows = []
+    for item in rubric.items:
+        earned = float(points.get(item.id, np.nan))
+        mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
+        row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
+        if self_points is not None:
+            own = float(self_points.get(item.id, np.nan))
+            gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page
+            row += [_text(own), _text(earned), _text(gap)]
+        else:
+            row.append(_text(earned))
+        rows.append(row)
+    return headers, rows
 
 
 def branch_report_html(
@@ -120,207 +197,78 @@ def branch_report_html(
     self_points: pd.Series | None = None,
     signatures: bool = True,
 ) -> str:
-    """The report of one branch as a standalone HTML document (charts inlined as PNG)."""
+    """The report of one branch as a standalone HTML document (charts inlined as PNG).
+
+    This computes the report's texts; ``templates/branch_report.html.j2`` lays them out and escapes them."""
     b = results.branches.loc[branch_id]
     decimals = rubric.meta.decimals
-    name = str(b["name"])
-    parts: list[str] = []
-    meta = [f"支部编号 {html.escape(branch_id)}", f"{results.year}年度", f"评分标准版本 {html.escape(rubric.version)}"]
-    if branch is not None:
-        counts = [
-            f"正式党员{_e(branch.get('full_members'))}人",
-            f"预备党员{_e(branch.get('probationary_members'))}人",
-            f"支委会{_e(branch.get('committee_size'))}人",
-        ]
-        last = branch.get("last_election")
-        counts.append(
-            "上次换届 " + ("未填写" if last is None or pd.isna(last) else pd.Timestamp(last).strftime("%Y-%m-%d"))
-        )
-        if branch.get("kind") is not None and not pd.isna(branch.get("kind")) and str(branch.get("kind")):
-            counts.append(f"类型 {html.escape(str(branch.get('kind')))}")
-        meta.append("，".join(counts))
-    meta.append("生成于 " + dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
-    parts.append(f"<h1>{html.escape(name)}</h1><div><b>{html.escape(title)}</b></div>")
-    parts.append(f'<div class="meta">{"；".join(meta)}</div>')
-    if kind_note:
-        parts.append(f'<p class="note">{html.escape(kind_note)}</p>')
-
-    # --- result
-    stars = b["stars"]
-    rows = [
-        (
-            html.escape(c.label),
-            _e(b[c.id]) + (f"（加分{_e(b['bonus'])}分）" if c.id == "org" and rubric.bonus_items else ""),
-        )
-        for c in rubric.channels.channels
-    ]
-    rows += [
-        (g.COMPOSITE, f"<b>{_e(b['composite'])}</b>"),
-        (g.GRADE, _e(b["grade"]) + (f"（{_e(b['grade_cap_reasons'])}）" if b.get("grade_cap_reasons") else "")),
-        (
-            g.STANDARDIZED,
-            _tri(b["standardized"], "达标", "未达标")
-            + ("" if b["standardized"] else f"（{_e(b['standardized_reasons'])}）"),
-        ),
-        (g.STARS, "—" if pd.isna(stars) else "★" * int(stars) + f"（{int(stars)}星）"),
-        (g.FIVE_STRONG, "全部达到" if b["five_strong"] else "未全部达到"),
-        (g.STRONGEST, _tri(b["strongest"], "具备", "不具备")),
-        (g.REASONS, _e(b["reasons"])),
-        (g.WEAK, (g.YES + f"（{_e(b['weak_reasons'])}）") if b["weak"] else g.NO),
-        (g.STATUS, _e(b["status"]) + (f"（{g.MISSING}：{_e(b['missing'])}）" if b["missing"] else "")),
-    ]
-    if status is not None:
-        period = ""
-        if getattr(status, "designation", False):
-            until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
-            period = f"，有效期 {status.valid_from} 至 {until}"
-        rows.append(("考评状态", html.escape(status.label) + period))
-    parts.append("<h2>一、考评结果</h2>")
-    parts.append(
-        '<table class="summary"><tbody>'
-        + "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in rows)
-        + "</tbody></table>"
-    )
-
-    # --- charts
-    parts.append('<h2>二、图表</h2><div class="charts">')
-    parts.append(f'<img src="{_png(charts.branch_channels(results, rubric, branch_id))}" alt="四评得分">')
-    parts.append(f'<img src="{_png(charts.area_shares(results, rubric, branch_id))}" alt="创建内容得分率">')
-    parts.append(f'<img class="wide" src="{_png(charts.five_strong_radar(results, rubric, branch_id))}" alt="五强">')
-    parts.append("</div>")
-
-    # --- vetoes
     vetoes = results.vetoes[results.vetoes["branch_id"] == branch_id].sort_values("order")
-    parts.append("<h2>三、“最强党支部”否决规则</h2>")
-    parts.append(
-        _table(
-            ["序号", "规则", "结果", "说明", "来源"],
-            [
-                (str(r.order), _e(r.label), _tri(r.passed, g.PASS, "否决"), _e(r.explanation), _e(r.source))
-                for r in vetoes.itertuples()
-            ],
-        )
-    )
-
-    # --- findings
     acts = results.activities[results.activities["branch_id"] == branch_id]
-    parts.append("<h2>四、组织生活（活动记录）</h2>")
-    parts.append(
-        _table(
-            ["类型", "要求", "实际次数", "缺漏期间", "结果"],
-            [
-                (
-                    _e(r.type),
-                    _e(r.requirement),
-                    str(int(r.count)),
-                    _e(r.missing_periods or ""),
-                    _tri(r.met, "达到", "未达到", g.NOT_APPLICABLE),
-                )
-                for r in acts.itertuples()
-            ],
-            numeric=(2,),
-        )
-    )
     struct = results.structure[results.structure["branch_id"] == branch_id]
-    parts.append("<h2>五、组织设置</h2>")
-    parts.append(
-        _table(
-            ["规则", "结果", "说明"],
-            [(_e(r.label), _tri(r.passed, "符合", "不符合"), _e(r.explanation)) for r in struct.itertuples()],
-        )
-    )
+    members = None
     if member_rules is not None and len(member_rules):
         mine = member_rules[member_rules["branch_id"] == branch_id]
-        parts.append("<h2>六、党员管理（党员名册）</h2>")
-        parts.append(
-            _table(
-                ["规则", "结果", "说明"],
-                [(_e(r.label), _tri(r.passed, "符合", "需关注"), _e(r.explanation)) for r in mine.itertuples()],
+        members = [
+            (_text(r.label), Mark(_flag(r.passed), "符合", "需关注"), _text(r.explanation)) for r in mine.itertuples()
+        ]
+    item_headers, items = _items(rubric, results, branch_id, self_points)
+    workflow = rubric.workflow
+    return TEMPLATES.get_template("branch_report.html.j2").render(
+        family=FONT_FAMILY,
+        font_uri=_font_uri(),
+        name=str(b["name"]),
+        title=title,
+        meta=_meta(rubric, results, branch_id, branch),
+        kind_note=kind_note,
+        result=_result(rubric, b, status),
+        charts=[
+            Chart(_png(charts.branch_channels(results, rubric, branch_id)), "四评得分"),
+            Chart(_png(charts.area_shares(results, rubric, branch_id)), "创建内容得分率"),
+            Chart(_png(charts.five_strong_radar(results, rubric, branch_id)), "五强", wide=True),
+        ],
+        vetoes=[
+            (str(r.order), _text(r.label), Mark(_flag(r.passed), g.PASS, "否决"), _text(r.explanation), _text(r.source))
+            for r in vetoes.itertuples()
+        ],
+        activities=[
+            (
+                _text(r.type),
+                _text(r.requirement),
+                str(int(r.count)),
+                _text(r.missing_periods or ""),
+                Mark(_flag(r.met), "达到", "未达到", g.NOT_APPLICABLE),
             )
-        )
-
-    # --- items
-    points = results.items.loc[branch_id]
-    headers = ["指标", "满分", "得分"]
-    if self_points is not None:
-        headers = ["指标", "满分", "自查分", "考核分", "差"]
-    item_rows = []
-    for item in rubric.items:
-        earned = float(points.get(item.id, np.nan))
-        mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
-        row = [f"{html.escape(item.id)} {html.escape(item.label)}" + mark, _e(float(item.max))]
-        if self_points is not None:
-            own = float(self_points.get(item.id, np.nan))
-            gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page
-            row += [_e(own), _e(earned), _e(gap)]
-        else:
-            row.append(_e(earned))
-        item_rows.append(row)
-    parts.append("<h2>七、达标清单各指标得分</h2>")
-    parts.append(_table(headers, item_rows, numeric=tuple(range(1, len(headers)))))
-    parts.append(
-        '<p class="note">★ 关键项。'
-        + ("“差”为考核分减自查分（负数：自评高于考核）。" if self_points is not None else "")
-        + "</p>"
-    )
-
-    # --- gaps
-    parts.append("<h2>八、找不足、补短板</h2>")
-    if len(gaps):
-        parts.append(
-            _table(
-                ["序号", "项目", "失分", "影响达标", "发现的问题", "怎么补"],
-                [
-                    (
-                        str(i),
-                        _e(r.label),
-                        _e(round(r.points_lost, decimals)) if not np.isnan(r.points_lost) else "—",
-                        g.YES if r.blocks_standard else "",
-                        _e(r.finding),
-                        _e(r.advice),
-                    )
-                    for i, r in enumerate(gaps.itertuples(), start=1)
-                ],
-                numeric=(2,),
+            for r in acts.itertuples()
+        ],
+        structure=[
+            (_text(r.label), Mark(_flag(r.passed), "符合", "不符合"), _text(r.explanation)) for r in struct.itertuples()
+        ],
+        members=members,
+        item_headers=item_headers,
+        items=items,
+        self_assessed=self_points is not None,
+        gaps=[
+            (
+                str(i),
+                _text(r.label),
+                _text(round(r.points_lost, decimals)) if not np.isnan(r.points_lost) else "—",
+                g.YES if r.blocks_standard else "",
+                _text(r.finding),
+                _text(r.advice),
             )
-        )
-        parts.append(
-            '<p class="note">失分＝权重×（满分−得分）÷满分×100，按组织评定计；规则未达到的不扣分，但可能影响达标。</p>'
-        )
-    else:
-        parts.append("<p>各指标均为满分，组织生活、组织设置与党员管理规则均已达到。</p>")
-
-    if history:
-        parts.append("<h2>九、考评流程记录</h2>")
-        parts.append(
-            _table(
-                ["时间", "变更", "角色", "操作人", "原因"],
-                [
-                    (
-                        e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                        _e(
-                            f"{rubric.workflow.state(e.from_status).label} → {rubric.workflow.state(e.to_status).label}"
-                        ),
-                        _e(rubric.workflow.role(e.role).label),
-                        _e(e.actor),
-                        _e(e.reason),
-                    )
-                    for e in history
-                ],
+            for i, r in enumerate(gaps.itertuples(), start=1)
+        ],
+        history=[
+            (
+                e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                f"{workflow.state(e.from_status).label} → {workflow.state(e.to_status).label}",
+                _text(workflow.role(e.role).label),
+                _text(e.actor),
+                _text(e.reason),
             )
-        )
-    if signatures:
-        parts.append(
-            '<div class="sign"><h2>考评组意见</h2>'
-            '<p>考评组成员签字：<span class="line"></span><span class="line"></span><span class="line"></span></p>'
-            '<p>日期：<span class="line short"></span>年<span class="line short"></span>月<span class="line short"></span>日'
-            "　　街道党工委（盖章）</p></div>"
-        )
-    style = CSS % {"family": FONT_FAMILY}
-    return (
-        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-        f"<title>{html.escape(name)} {html.escape(title)}</title><style>{_font_face()}{style}</style></head>"
-        f"<body>{''.join(parts)}</body></html>"
+            for e in history
+        ],
+        signatures=signatures,
     )
 
 

@@ -29,6 +29,7 @@ TITLE = "党支部“四评”考评录入"
 YEAR = 2025
 EVALUATOR = "周考评"
 PHONE_EVALUATOR = "手机考评员"
+STREET_EVALUATOR = "东城考评员"  # a 街道 account of 东城街道 (JD001, JD003 …); JD002, JD004 … are 西城街道
 IMPORTER = "示例考评组"
 BRANCH_LABEL = "JD001 东风社区党支部"
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
@@ -72,6 +73,7 @@ def evaluate_server(voila_server, tmp_path_factory):
         # The evaluators' accounts (区委: every branch), passwords chosen at their first sign-in
         add_staff(store, EVALUATOR, "区委")
         add_staff(store, PHONE_EVALUATOR, "区委")
+        add_staff(store, STREET_EVALUATOR, "街道", "东城街道")
         # Two branches have applied for acceptance with their self-assessment (the one on 光明 is long).
         for branch_id, own in (
             ("JD001", {"s1": "4.5"}),
@@ -256,3 +258,18 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         assert page_problems(page) == []
     finally:
         context.close()
+
+
+def test_a_street_account_reaches_only_its_own_street(page, evaluate_server, open_page, page_problems, sign_in):
+    sign_in(page, evaluate_server, STREET_EVALUATOR, STAFF_PASSWORD)
+    open_page(page, evaluate_server.render_url(NOTEBOOK), TITLE, timeout=90)
+    page.get_by_text(f"评估人：{STREET_EVALUATOR}（街道，东城街道）").wait_for(state="visible", timeout=30_000)
+    # A branch of 西城街道, typed by its id, is not found; one of its own street opens
+    page.get_by_label("支部", exact=True).fill("JD002")
+    page.get_by_role("button", name="打开").click()
+    page.get_by_text("找不到与“JD002”相符的支部").wait_for(state="visible", timeout=30_000)
+    open_branch(page, "JD003")
+    assert "JD003" in page.locator(".siping-session").inner_text()
+    # The moves it may make are the 街道's: 评定 is not among them
+    assert page.get_by_role("combobox", name="身份").count() == 0
+    assert page_problems(page) == []

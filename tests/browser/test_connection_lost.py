@@ -32,3 +32,25 @@ def test_a_page_whose_kernel_ends_says_the_connection_is_lost(page, voila_smoke,
     # Then the page says so, on top of everything, and offers a reload
     expect(banner).to_be_visible(timeout=30_000)
     assert page.get_by_role("alert").filter(has_text=LOST).count() == 1
+
+
+def test_a_click_acts_on_what_the_screen_shows_even_while_the_kernel_is_busy(voila_server, browser, open_page):
+    """ordering.ipynb: each change of the field keeps the kernel busy for a second; the button reports the
+    value the kernel has when the click arrives. Typed while the kernel is busy, then clicked at once."""
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parent / "fixtures"
+    server = voila_server(fixtures, "voila-ordering.log", ["--SipingVoila.extra_pages=ordering.ipynb"])
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        open_page(page, server.render_url("ordering.ipynb"), "未提交", timeout=60)
+        page.wait_for_function("() => window.sipingOrdered === true", timeout=30_000)
+        field = page.get_by_label("内容")
+        field.press_sequentially("a")  # the kernel is now busy for a second with "a"
+        page.wait_for_timeout(100)
+        field.press_sequentially("bc最后")  # held back by ipywidgets until the kernel answers
+        page.get_by_role("button", name="提交").click()  # at once
+        expect(page.get_by_text("提交时：", exact=False)).to_have_text("提交时：abc最后", timeout=30_000)
+    finally:
+        context.close()

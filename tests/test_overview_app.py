@@ -14,12 +14,14 @@ from openpyxl import load_workbook
 
 from assessment.demo.street import generate_demo_years
 from assessment.outputs import charts
+from assessment.pages.identity import NOT_SIGNED_IN, SESSION_ENV, SIGNED_OUT, Session
 from assessment.pages.overview import app as overview_page
 from assessment.pages.overview.app import OverviewApp, overview_app
 from assessment.rubric import load_rubric
 from assessment.scoring import score
 from assessment.store import Store
-from tests.factories import make_inputs
+from assessment.store.accounts import Identity
+from tests.factories import STAFF_PASSWORD, add_staff, make_inputs
 
 YEAR = 2025
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -43,6 +45,15 @@ def rubric():
     return load_rubric()
 
 
+def staff(name: str = "李四", role: str = "区委", street: str | None = None) -> Identity:
+    """A signed-in person, as the server would know them (the roles of the package's workflow.yaml)."""
+    (account_role,) = (r for r in load_rubric().workflow.accounts if r.label == role)
+    return Identity(name, account_role, street)
+
+
+DISTRICT_STAFF = staff()
+
+
 @pytest.fixture(scope="module")
 def demo_years(rubric):
     return generate_demo_years(rubric)
@@ -55,7 +66,7 @@ def results(rubric, demo_years):
 
 @pytest.fixture
 def app(rubric, demo_years):
-    return OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES)
+    return OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES, who=DISTRICT_STAFF)
 
 
 @pytest.fixture
@@ -87,6 +98,8 @@ def funnel_counts(app) -> dict[str, int]:
 # ------------------------------------------------------------------ what the page shows
 def test_title_names_the_year_and_rubric_version_and_the_latest_year_is_chosen(app, rubric):
     assert "街道党支部标准化规范化考评总览" in app.title.value
+    assert "已登录：<b>李四（区委）</b>" in app.signed_in.value
+    assert app.children.index(app.signed_in) == app.children.index(app.title) + 1
     assert f"{YEAR}年度" in app.title.value
     assert f"评分标准版本 {rubric.version}" in app.title.value
     assert app.error.value == ""
@@ -205,7 +218,7 @@ def test_switching_the_year_redraws_every_view(app, results):
 
 
 def test_a_year_without_workflow_records_says_so(rubric, demo_years):
-    app = OverviewApp.from_inputs(rubric, demo_years)
+    app = OverviewApp.from_inputs(rubric, demo_years, who=DISTRICT_STAFF)
     assert "没有考评验收流程的记录" in app.funnel.value
     assert app.charts["funnel"].layout.display == "none"
     assert shown_counts(app)["designated"] == "—"
@@ -268,7 +281,7 @@ def test_detail_shows_missing_months(rubric):
     from tests.factories import full_year_log
 
     log = [row for row in full_year_log("B1") if not (row["type"] == "支委会" and row["date"].startswith("2025-03"))]
-    app = OverviewApp.from_inputs(rubric, make_inputs(rubric, activities=log), YEAR)
+    app = OverviewApp.from_inputs(rubric, make_inputs(rubric, activities=log), YEAR, who=DISTRICT_STAFF)
     assert "3月" in app.detail.value
     assert "未达到" in app.detail.value
 
@@ -280,7 +293,7 @@ def test_user_text_is_escaped_everywhere(rubric):
         branch={"name": evil},
         social=[{"branch_id": "B1", "department": "<b>某部门</b>", "compliant": False, "opinion": "<i>意见</i>"}],
     )
-    app = OverviewApp.from_inputs(rubric, inputs, YEAR, statuses={YEAR: {"B1": "standardized"}})
+    app = OverviewApp.from_inputs(rubric, inputs, YEAR, statuses={YEAR: {"B1": "standardized"}}, who=DISTRICT_STAFF)
     page = all_html(app)
     assert evil not in page and "<b>某部门</b>" not in page
     assert html.escape(evil) in app.table.value
@@ -301,10 +314,20 @@ def seeded_database(tmp_path, rubric, demo_years) -> str:
     return url
 
 
+def sign_in_env(monkeypatch, url: str, name: str = "王分析", role: str = "分析", street: str | None = None) -> str:
+    """The kernel's environment as the server sets it: the database and a signed-in account's session."""
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
+    with Store(url) as store:
+        token = add_staff(store, name, role, street)
+    monkeypatch.setenv(SESSION_ENV, token)
+    return token
+
+
 def test_from_env_reads_every_year_of_the_database(tmp_path, monkeypatch, rubric, demo_years, results):
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", seeded_database(tmp_path, rubric, demo_years))
+    sign_in_env(monkeypatch, seeded_database(tmp_path, rubric, demo_years))
     app = overview_app()
     assert isinstance(app, widgets.VBox) and app.error.value == ""
+    assert "已登录：<b>王分析（分析）</b>" in app.signed_in.value
     assert "考评数据库" in app.title.value
     assert [value for _, value in app.year_picker.options] == [2025, 2023]
     # The database's reconciled submissions score as the inputs do; nobody has moved in the workflow yet
@@ -315,7 +338,7 @@ def test_from_env_reads_every_year_of_the_database(tmp_path, monkeypatch, rubric
 
 
 def test_an_empty_database_says_what_to_do(tmp_path, monkeypatch):
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    sign_in_env(monkeypatch, f"sqlite:///{tmp_path / 'empty.sqlite'}")
     app = overview_app()
     assert app.error.value == ""
     assert "数据库中还没有考评数据" in app.notice.value
@@ -326,7 +349,7 @@ def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
     def broken(_store):
         raise OSError("rubrics missing")
 
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'broken.sqlite'}")
+    sign_in_env(monkeypatch, f"sqlite:///{tmp_path / 'broken.sqlite'}")
     monkeypatch.setattr("assessment.store.rubric_versions.RubricVersions.current", broken)
     app = OverviewApp.from_env()
     assert overview_page.LOAD_FAILED in html.unescape(app.error.value)
@@ -362,3 +385,64 @@ def test_a_failure_in_a_callback_becomes_a_message_not_an_exception(app, monkeyp
     app.branch_picker.value = results[YEAR].branches.index[4]
     assert app.error.value == ""
     assert f'data-branch="{results[YEAR].branches.index[4]}"' in app.detail.value
+
+
+# ------------------------------------------------------------------ who may look
+def assert_shows_no_data(app) -> None:
+    """Only the notice: no picker, no figure, no branch, nothing to export."""
+    assert html.escape(NOT_SIGNED_IN) in app.error.value
+    assert app.street is None and app.district is None and app.who is None
+    assert app.children == (app.children[0], app.title, app.signed_in, app.error, app.notice)
+    assert app.signed_in.value == "" and app.notice.value == ""
+    assert "评分标准版本" not in app.title.value
+    assert all(not widget.options for widget in (app.street_picker, app.year_picker, app.branch_picker))
+    assert all(getattr(app, name).value == "" for name in ("summary", "targets", "funnel", "table", "detail"))
+    assert all(bytes(image.value) == b"" for image in [app.target_chart, app.radar, *app.charts.values()])
+    app.export_button.click()
+    assert app.download.value == ""
+
+
+def test_without_a_sign_in_the_page_shows_no_data(rubric, demo_years):
+    assert_shows_no_data(OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES))
+
+
+def test_from_env_without_a_sign_in_reads_nothing(tmp_path, monkeypatch, rubric, demo_years):
+    url = seeded_database(tmp_path, rubric, demo_years)
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
+    monkeypatch.delenv(SESSION_ENV, raising=False)
+    assert_shows_no_data(overview_app())
+    # A session that ended (signed out) or a made-up one is nobody too
+    token = sign_in_env(monkeypatch, url, "李四", "区委")
+    with Store(url) as store:
+        store.accounts.end_session(token)
+    assert_shows_no_data(overview_app())
+    monkeypatch.setenv(SESSION_ENV, "not-a-session")
+    assert_shows_no_data(overview_app())
+
+
+def test_a_street_account_from_the_database_sees_only_its_street(tmp_path, monkeypatch, rubric, demo_years):
+    url = seeded_database(tmp_path, rubric, demo_years)
+    sign_in_env(monkeypatch, url, "张三", "街道", "东城街道")
+    app = overview_app()
+    assert app.error.value == "" and "已登录：<b>张三（街道，东城街道）</b>" in app.signed_in.value
+    assert [value for _, value in app.street_picker.options] == ["东城街道"]
+    east = set(demo_years[YEAR].branches.query("street == '东城街道'")["branch_id"])
+    assert {value for _, value in app.branch_picker.options} == east
+    assert shown_counts(app)["branches"] == "30" and "东城街道" in app.title.value
+
+
+def test_an_export_after_signing_out_is_refused(tmp_path, monkeypatch, rubric, demo_years):
+    url = seeded_database(tmp_path, rubric, demo_years)
+    token = sign_in_env(monkeypatch, url, "李四", "区委")
+    app = overview_app()
+    assert app.error.value == ""
+    with Store(url) as store:
+        store.accounts.end_session(token)
+    app.export_button.click()
+    assert html.escape(SIGNED_OUT) in app.error.value and app.download.value == ""
+    # Still signed in, the same page exports (the session is asked again)
+    with Store(url) as store:
+        live = Session(store, store.accounts.sign_in("李四", STAFF_PASSWORD, client="127.0.0.1").token)
+        page = OverviewApp.from_inputs(rubric, demo_years, session=live)
+        page.export_button.click()
+        assert page.error.value == "" and 'download="全区考评总览_2025年度.xlsx"' in page.download.value

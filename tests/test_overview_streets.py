@@ -9,12 +9,14 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from traitlets import TraitError
 
 from assessment.analysis import overview as ov
 from assessment.demo.street import generate_demo_years
 from assessment.pages.overview import app as overview_page
 from assessment.pages.overview.app import OverviewApp
 from assessment.rubric import load_rubric
+from assessment.store.accounts import Identity
 
 STATUSES = {2025: {"JD001": "strongest", "JD002": "strongest", "JD004": "district_check"}}
 
@@ -22,6 +24,12 @@ STATUSES = {2025: {"JD001": "strongest", "JD002": "strongest", "JD004": "distric
 @pytest.fixture(scope="module")
 def rubric():
     return load_rubric()
+
+
+def staff(name: str, role: str, street: str | None = None) -> Identity:
+    """A signed-in person, as the server would know them (the roles of the package's workflow.yaml)."""
+    (account_role,) = (r for r in load_rubric().workflow.accounts if r.label == role)
+    return Identity(name, account_role, street)
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +129,13 @@ def shown_counts(app) -> dict[str, str]:
     return dict(re.findall(r'data-key="(\w+)".*?>([\d—]+)</div>', app.summary.value))
 
 
-def test_choosing_a_street_filters_every_view_and_the_district_shows_the_street_table(rubric, demo_years, district):
-    app = OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES)
+@pytest.mark.parametrize("who", [staff("李四", "区委"), staff("王分析", "分析")], ids=["区委", "分析"])
+def test_choosing_a_street_filters_every_view_and_the_district_shows_the_street_table(
+    rubric, demo_years, district, who
+):
+    # A district account (区委, 分析) sees every street and the district
+    app = OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES, who=who)
+    assert [value for _, value in app.street_picker.options] == [overview_page.DISTRICT, "东城街道", "西城街道"]
     assert app.street_picker.value == overview_page.DISTRICT and app.state.year == 2025
     assert "各街道对比" in app.by_street.value and "全区合计" in app.by_street.value
     assert shown_counts(app)["branches"] == "60" and len(app.branch_picker.options) == 60
@@ -166,9 +179,78 @@ def test_without_streets_one_street_is_listed_and_the_district_view_is_explained
     plain = {
         year: dataclasses.replace(i, branches=i.branches.drop(columns=["street"])) for year, i in demo_years.items()
     }
-    app = OverviewApp.from_inputs(rubric, plain)
+    app = OverviewApp.from_inputs(rubric, plain, who=staff("李四", "区委"))
     assert len(app.street_picker.options) == 1
     label, value = app.street_picker.options[0]
     assert value == ov.STREET_LABEL and "60个支部" in label
     assert any(overview_page.DISTRICT_NOTE in getattr(child, "value", "") for child in app.children)
     assert app.by_street.value == "" and "全街道党支部总数" in html.unescape(app.targets.value)
+
+
+# ------------------------------------------------------------------ a street account
+EAST_2025 = {
+    "branches": "30",
+    "standardized": "21",
+    "strongest": "3",
+    "incomplete": "0",
+    "weak": "3",
+    "vetoed": "27",
+    "designated": "1",
+}
+
+
+def test_a_street_account_sees_only_its_own_street(rubric, demo_years):
+    app = OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES, who=staff("张三", "街道", "东城街道"))
+    east = {year: set(i.branches.query("street == '东城街道'")["branch_id"]) for year, i in demo_years.items()}
+    # Then the picker offers its street only (no 全区, no other street), and every view is of its 30 branches
+    assert app.error.value == ""
+    assert "已登录：<b>张三（街道，东城街道）</b>" in app.signed_in.value
+    assert [value for _, value in app.street_picker.options] == ["东城街道"]
+    assert app.street_picker.value == "东城街道" and app.state.street == "东城街道"
+    assert shown_counts(app) == EAST_2025
+    assert "东城街道" in app.title.value and overview_page.DISTRICT not in app.title.value
+    assert app.by_street.value == "" and "西城街道" not in app.by_street.value
+    assert "比例的分母为东城街道党支部总数" in html.unescape(app.targets.value)
+    assert {value for _, value in app.branch_picker.options} == east[2025]
+    # And the page holds no other branch at all, in any year
+    for year, view in app.district.years.items():
+        assert set(view.branches.index) == east[year]
+    table = html.unescape(app.table.value)
+    assert 'data-branch="JD002"' not in table and funnel_total(app) == 30
+    # And the export is of its street
+    app.export_button.click()
+    assert 'download="东城街道考评总览_2025年度.xlsx"' in app.download.value
+    app.year_picker.value = 2024
+    assert shown_counts(app)["branches"] == "30"
+
+
+@pytest.mark.parametrize("other", ["西城街道", overview_page.DISTRICT, ov.NO_STREET, "<b>x</b>"])
+def test_a_street_account_cannot_get_another_street_whatever_is_set(rubric, demo_years, other):
+    app = OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES, who=staff("张三", "街道", "东城街道"))
+    # The picker does not take a street it does not offer
+    with pytest.raises(TraitError):
+        app.street_picker.value = other
+    # A choice that reaches the server anyway (the picker's handler, or the state) is refused there
+    app._on_pick_street({"new": other})
+    assert "你的账户只能查看东城街道的数据" in app.error.value
+    app.state.update(street=other)
+    assert app.state.street == "东城街道" and "你的账户只能查看东城街道的数据" in app.error.value
+    assert shown_counts(app) == EAST_2025 and app.street.label == "东城街道"
+    assert {value for _, value in app.branch_picker.options} <= set(
+        demo_years[2025].branches.query("street == '东城街道'")["branch_id"]
+    )
+    app.export_button.click()
+    assert 'download="东城街道考评总览_2025年度.xlsx"' in app.download.value
+
+
+def test_a_street_account_without_branches_of_its_street_sees_nothing(rubric, demo_years):
+    app = OverviewApp.from_inputs(rubric, demo_years, statuses=STATUSES, who=staff("赵六", "街道", "南城街道"))
+    assert app.street is None and app.district is None
+    assert "数据库中还没有南城街道的考评数据" in app.notice.value and app.table not in app.children
+    assert app.street_picker.options == () and app.summary.value == ""
+    # Nor when the branches name no street at all
+    plain = {
+        year: dataclasses.replace(i, branches=i.branches.drop(columns=["street"])) for year, i in demo_years.items()
+    }
+    app = OverviewApp.from_inputs(rubric, plain, who=staff("张三", "街道", "东城街道"))
+    assert app.street is None and app.table not in app.children

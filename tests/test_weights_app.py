@@ -8,16 +8,19 @@ import logging
 import re
 from fractions import Fraction
 
+import ipywidgets as widgets
 import pytest
 
 from assessment.demo.street import generate_demo
+from assessment.pages.identity import NOT_SIGNED_IN, SESSION_ENV, SIGNED_OUT, Session
 from assessment.pages.weights import app as weights_module
-from assessment.pages.weights.app import NO_STORE, REBALANCE_RULE, WeightsApp
+from assessment.pages.weights.app import MAY_NOT_SAVE, NO_STORE, REBALANCE_RULE, WeightsApp
 from assessment.pages.weights.views import CHANGED_ROW
 from assessment.rubric import load_rubric_texts, read_rubric_texts
 from assessment.rubric.settings import Change, prepare_version
 from assessment.scoring import score
 from assessment.store import Store
+from tests.factories import add_staff, staff_session
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
 
@@ -211,8 +214,7 @@ def test_sensitivity_runs_with_a_progress_bar_and_names_the_branches(app):
 def test_without_a_database_the_page_previews_the_new_version_but_cannot_save_it(app):
     app.controls["channels.org"].value = 0.5
     app.save_button.click()
-    assert "请填写修改人" in app.save_messages.value
-    app.author.value = "李四"
+    assert "请填写修改说明" in app.save_messages.value
     app.note.value = "提高组织评定的权重"
     app.save_button.click()
     assert html.escape(NO_STORE) in app.save_messages.value
@@ -229,16 +231,30 @@ def db(database_url):
         yield store
 
 
+def shown_widgets(box) -> list:
+    """Every widget on the page (the box and all its descendants)."""
+    found = [box]
+    for child in getattr(box, "children", ()):
+        found += shown_widgets(child)
+    return found
+
+
+def weights_page(db, demo, name: str = "王分析", role: str = "分析", street: str | None = None) -> WeightsApp:
+    """The page as the server opens it for a signed-in staff account."""
+    session = staff_session(db, name, role, street)
+    return WeightsApp(db.rubrics.texts(db.rubrics.current().version), demo, YEAR, store=db, session=session)
+
+
 @pytest.fixture
 def stored_app(db, demo):
-    return WeightsApp(db.rubrics.texts(db.rubrics.current().version), demo, YEAR, store=db)
+    return weights_page(db, demo)
 
 
 def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_app, db):
     app = stored_app
-    # Given a changed weight, an author and a note
+    # Given a changed weight and a note, on the page of 王分析 (an 分析 account): the author is who signed in
+    assert "修改人：<b>王分析（分析）</b>" in app.author.value and app.author in shown_widgets(app)
     app.controls["channels.org"].value = 0.5
-    app.author.value = "李四"
     app.note.value = "提高组织评定的权重"
     # When 保存为新版本 is clicked, Then the diff against the current version is shown and nothing is stored yet
     app.save_button.click()
@@ -253,7 +269,7 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     saved = db.rubrics.versions()[-1]
     assert (saved.version, saved.author, saved.note, saved.based_on, saved.current) == (
         "2025.2",
-        "李四",
+        "王分析",
         "提高组织评定的权重",
         "2025.1",
         True,
@@ -261,7 +277,7 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     current = db.rubrics.current()
     assert current.channel("org").weight == F(1, 2) and sum(c.weight for c in current.channels.channels) == 1
     meta = load_rubric_texts(db.rubrics.texts("2025.2")).meta
-    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.2", "李四", "提高组织评定的权重", "2025.1")
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2025.2", "王分析", "提高组织评定的权重", "2025.1")
     # And the version it started from is kept as it was
     assert db.rubrics.texts("2025.1") == read_rubric_texts()[0]
 
@@ -269,7 +285,6 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
 def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, db):
     app = stored_app
     app.controls["channels.org"].value = 0.5
-    app.author.value = "李四"
     app.note.value = "初稿"
     app.save_button.click()
     assert app.confirm_button.layout.display is None
@@ -282,7 +297,6 @@ def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, d
 def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(stored_app, db, texts):
     app = stored_app
     app.controls["channels.org"].value = 0.5
-    app.author.value = "李四"
     app.note.value = "提高组织评定的权重"
     app.save_button.click()
     # Meanwhile another analyst saves 2025.2 from 2025.1 and makes it current
@@ -306,7 +320,6 @@ def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(s
 
 
 def test_save_without_changes_says_so(app):
-    app.author.value = "李四"
     app.note.value = "无"
     app.save_button.click()
     assert "还没有任何调整" in app.save_messages.value
@@ -336,11 +349,18 @@ def test_a_failure_during_a_change_becomes_a_message_and_a_log_line(app, monkeyp
     assert any(r.levelno >= logging.ERROR for r in log_records)
 
 
+def signed_in_env(monkeypatch, url: str, name: str = "王分析", role: str = "分析", street: str | None = None) -> None:
+    """The kernel's environment as the server sets it: the database, and the session of a signed-in account."""
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
+    with Store(url) as store:
+        monkeypatch.setenv(SESSION_ENV, add_staff(store, name, role, street))
+
+
 def test_a_failure_while_loading_is_caught(monkeypatch, tmp_path, log_records):
     def broken(*_args, **_kwargs):
         raise OSError("no rubric")
 
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    signed_in_env(monkeypatch, f"sqlite:///{tmp_path / 'w.sqlite'}")
     monkeypatch.setattr("assessment.store.rubric_versions.RubricVersions.current", broken)
     app = WeightsApp.from_source()
     assert not app.ready
@@ -353,9 +373,10 @@ def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo
 
     path = write_input_workbook(demo, rubric, tmp_path / "street.xlsx")
     monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    signed_in_env(monkeypatch, f"sqlite:///{tmp_path / 'w.sqlite'}")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
+    assert "已登录：<b>王分析（分析）</b>" in app.signed_in.value and app.who.name == "王分析"
     assert app.store is not None and app.store.rubrics.current().version == rubric.version
     assert "street.xlsx" in app.title.value
     assert app.baseline.n == len(demo.branches)
@@ -365,7 +386,7 @@ def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warnin
     path = tmp_path / "street.xlsx"
     path.write_bytes(b"not a workbook")
     monkeypatch.setenv("ASSESSMENT_DEMO_WORKBOOK", str(path))
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
+    signed_in_env(monkeypatch, f"sqlite:///{tmp_path / 'w.sqlite'}", "李四", "区委")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
     assert "street.xlsx 无法读取" in app.warning.value and "系统生成的示例街道" in app.warning.value
@@ -380,3 +401,74 @@ def test_a_five_strong_dimension_weighing_nothing_is_pointed_out(app):
     # Then the page says why nobody can be 最强 any more
     assert "五强维度“政治功能强”的指标权重合计为 0" in app.summary.value
     assert app.shown.totals[1].after == 0
+
+
+# ------------------------------------------------------------------ who may look, and who may save
+def test_without_a_sign_in_the_page_shows_only_the_notice(monkeypatch, tmp_path, demo, db):
+    # A kernel started without the server's session: nothing is read, nothing but the notice is shown
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'anonymous.sqlite'}")
+    monkeypatch.delenv(SESSION_ENV, raising=False)
+    page = WeightsApp.from_source()
+    assert not page.ready and page.who is None
+    assert html.escape(NOT_SIGNED_IN) in page.error.value
+    assert not hasattr(page, "baseline") and page.shown is None
+    assert "个支部" not in page.title.value and "数据：" not in page.title.value
+    assert all(not isinstance(w, widgets.Button) for w in shown_widgets(page))
+    # And with a session that ended, or a made-up one, the same
+    texts = db.rubrics.texts(db.rubrics.current().version)
+    page = WeightsApp(texts, demo, YEAR, store=db, session=Session(db, "not-a-session"))
+    assert not page.ready and html.escape(NOT_SIGNED_IN) in page.error.value
+    assert page.ranking.value == "" and page.summary.value == ""
+
+
+@pytest.mark.parametrize(("name", "role", "street"), [("张三", "街道", "东城街道"), ("李四", "区委", None)])
+def test_an_account_without_the_rubric_permission_may_try_settings_but_not_save(db, demo, texts, name, role, street):
+    app = weights_page(db, demo, name, role, street)
+    # It looks and tries settings like anyone signed in
+    assert app.ready and app.error.value == ""
+    app.controls["channels.org"].value = 0.5
+    assert app.shown.rubric.channel("org").weight == F(1, 2)
+    # But the save section only says why it cannot save: no note, no button
+    refused = html.escape(MAY_NOT_SAVE.format(role=role))
+    assert f"你的账户（{role}）不能保存评分标准版本" in app.save_refused.value
+    on_page = shown_widgets(app)
+    assert app.save_refused in on_page
+    assert app.save_button not in on_page and app.confirm_button not in on_page and app.note not in on_page
+    # And a click sent anyway (the button's message from a crafted client) is refused on the server
+    app.note.value = "提高组织评定的权重"
+    app.save_button.click()
+    assert refused in app.save_messages.value and app.draft is None
+    # Even with a draft put in place, 确认保存 stores nothing
+    app.draft = prepare_version(texts, app.changes(), author=name, note="绕过预览", taken={"2025.1"})
+    app.confirm_button.click()
+    assert refused in app.save_messages.value
+    assert [v.version for v in db.rubrics.versions()] == ["2025.1"]
+    assert db.rubrics.current().version == "2025.1"
+
+
+def test_a_session_ended_before_confirming_saves_nothing(stored_app, db):
+    app = stored_app
+    app.controls["channels.org"].value = 0.5
+    app.note.value = "提高组织评定的权重"
+    app.save_button.click()
+    assert app.confirm_button.layout.display is None
+    # Meanwhile 王分析 signs out (or the account is disabled): the session is asked again at 确认保存
+    db.accounts.end_session(app.session_of.token)
+    app.confirm_button.click()
+    assert html.escape(SIGNED_OUT) in app.save_messages.value
+    assert app.confirm_button.layout.display == "none"
+    assert [v.version for v in db.rubrics.versions()] == ["2025.1"]
+
+
+def test_an_account_losing_the_permission_before_confirming_saves_nothing(stored_app, db, monkeypatch):
+    app = stored_app
+    app.controls["channels.org"].value = 0.5
+    app.note.value = "提高组织评定的权重"
+    app.save_button.click()
+    # Meanwhile the account's role no longer may save (the session still holds)
+    looks_only = app.who.role.model_copy(update={"may": ()})
+    identity = app.who.__class__(app.who.name, looks_only, app.who.street)
+    monkeypatch.setattr(app.session_of, "check", lambda max_age=0.0: identity)
+    app.confirm_button.click()
+    assert html.escape(MAY_NOT_SAVE.format(role="分析")) in app.save_messages.value
+    assert [v.version for v in db.rubrics.versions()] == ["2025.1"]

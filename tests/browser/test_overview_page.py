@@ -2,7 +2,8 @@
 (ASSESSMENT_DATABASE_URL) holding the demo street for 2023–2025 with workflow statuses: it opens
 without errors, shows the targets over the years, the funnel, the weak branches and the budget,
 follows a change of year, offers the Excel file, drills down to a branch, and never scrolls sideways
-on a phone."""
+on a phone. The page is for signed-in staff: each test signs in first (an 分析 account: every street),
+and a visitor who has not lands on the sign-in page."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pagekit import screenshot_whole_page, serve_with_database, sideways_scrolle
 from assessment.demo.street import generate_demo_years
 from assessment.rubric import load_rubric
 from assessment.store import Store
+from tests.factories import STAFF_PASSWORD, add_staff
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +28,7 @@ NOTEBOOK = "overview.ipynb"
 TITLE = "街道党支部标准化规范化考评总览"
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 PHONE = {"width": 390, "height": 844}
+ANALYST = "王分析"  # an 分析 account: it sees every street
 
 
 def seed_database(url: str) -> None:
@@ -37,6 +40,7 @@ def seed_database(url: str) -> None:
                 inputs, year=year, evaluator="演示数据", rubric_version=rubric.version, source="示例"
             )
         seed_workflow(store, rubric)
+        add_staff(store, ANALYST, "分析")
 
 
 def seed_workflow(store, rubric) -> None:
@@ -59,8 +63,10 @@ def overview_server(voila_server, tmp_path_factory):
     return server
 
 
-def _open(page, server, open_page, page_problems) -> float:
+def _open(page, server, open_page, page_problems, sign_in) -> float:
+    sign_in(page, server, ANALYST, STAFF_PASSWORD)
     seconds = open_page(page, server.render_url(NOTEBOOK), TITLE, timeout=90)
+    page.get_by_text(f"已登录：{ANALYST}（分析）").wait_for(state="visible", timeout=30_000)
     page.locator(".siping-results table").wait_for(state="visible", timeout=30_000)
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
@@ -102,16 +108,18 @@ def _stat(page, key: str) -> str:
     return page.locator(f'.siping-stat[data-key="{key}"] div').first.inner_text().strip()
 
 
-def test_overview_shows_the_street_over_the_years_and_follows_the_year(page, overview_server, open_page, page_problems):
+def test_overview_shows_the_street_over_the_years_and_follows_the_year(
+    page, overview_server, open_page, page_problems, sign_in
+):
     # Given the 总览 page, opened at desktop width on the latest year
-    seconds = _open(page, overview_server, open_page, page_problems)
+    seconds = _open(page, overview_server, open_page, page_problems, sign_in)
     _wait_images(page)
     assert page.locator(".siping-subtitle", has_text="2025年度").is_visible()
 
     # Then the summary, the targets over the years, the funnel, weak branches, budget and results show
     for label in ("支部数", "达标", "最强资格", "已评定最强", "未完成", "软弱涣散", "被否决"):
         assert page.locator(".siping-stat", has_text=label).first.is_visible()
-    assert _stat(page, "standardized") == "37"
+    assert _stat(page, "standardized") == "38"  # as DEMO_COUNTS in tests/test_overview_app.py
     targets = page.locator(".siping-targets table")
     assert targets.locator("tbody tr").count() == 3
     assert page.get_by_text("“力争”目标").first.is_visible()
@@ -129,7 +137,7 @@ def test_overview_shows_the_street_over_the_years_and_follows_the_year(page, ove
 
     # When the visitor picks 2023, Then every figure follows
     year_seconds = _pick_year(page, 2023)
-    assert _stat(page, "standardized") == "25"
+    assert _stat(page, "standardized") == "27"
     # The parts of the page render one after another: wait for each (a loaded machine is slower)
     page.locator(".siping-weak", has_text="本年度目标：动态清零").wait_for(state="visible", timeout=20_000)
     page.locator(".siping-year-targets", has_text="力争40%以上").wait_for(state="visible", timeout=20_000)
@@ -165,13 +173,13 @@ def test_overview_shows_the_street_over_the_years_and_follows_the_year(page, ove
     )
 
 
-def test_overview_fits_a_phone_without_sideways_scroll(browser, overview_server, open_page, page_problems):
+def test_overview_fits_a_phone_without_sideways_scroll(browser, overview_server, open_page, page_problems, sign_in):
     # Given a phone-sized browser
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
         # When the page has opened, a branch is chosen and the Excel link is offered
-        _open(page, overview_server, open_page, page_problems)
+        _open(page, overview_server, open_page, page_problems, sign_in)
         _wait_images(page)
         second = page.get_by_label("选择支部").locator("option").nth(1).inner_text().strip()
         _pick_branch(page, second)
@@ -193,3 +201,13 @@ def test_overview_fits_a_phone_without_sideways_scroll(browser, overview_server,
         assert page_problems(page) == []
     finally:
         context.close()
+
+
+def test_without_signing_in_the_page_is_the_sign_in_page_and_shows_no_branch(page, overview_server):
+    # A visitor with only the page's address (no session cookie) gets the sign-in page, no kernel, no data
+    page.goto(overview_server.render_url(NOTEBOOK), wait_until="load", timeout=60_000)
+    page.get_by_text("工作人员登录").first.wait_for(state="visible", timeout=30_000)
+    assert "/login" in page.url
+    text = page.locator("body").inner_text()
+    assert "JD0" not in text and TITLE not in text and "达标" not in text
+    assert page.locator(".siping-overview").count() == 0

@@ -1,6 +1,8 @@
 """The 权重分析 page in a real browser, on its own Voila whose kernels see a temporary database
 (ASSESSMENT_DATABASE_URL): move a weight, see the others rebalance and the ranking change; save the
-draft as a new version (diff first, then 确认保存) and see its number; no sideways scroll on a phone."""
+draft as a new version (diff first, then 确认保存) and see its number; no sideways scroll on a phone.
+The page is for signed-in staff: each test signs in first (an 分析 account, which may save versions), a
+区委 account may try settings but not save, and a visitor who has not signed in lands on the sign-in page."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 
 from assessment.store import Store
+from tests.factories import STAFF_PASSWORD, add_staff
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +26,8 @@ STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]
 PHONE = {"width": 390, "height": 844}
 ORG = ".siping-setting-channels-org"
 MEMBER = ".siping-setting-channels-member"
+ANALYST = "王分析"  # an 分析 account: may save rubric versions
+DISTRICT = "李区委"  # a 区委 account: may look and try, not save
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +38,16 @@ def weights_server(voila_server, tmp_path_factory):
     url = f"sqlite:///{root}/t.sqlite"
     with Store(url) as store:
         store.rubrics.current()
+        add_staff(store, ANALYST, "分析")
+        add_staff(store, DISTRICT, "区委")
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-weights.log")
     return server
 
 
-def _open(page, voila_notebooks, open_page, page_problems) -> float:
-    seconds = open_page(page, voila_notebooks.render_url(NOTEBOOK), TITLE, timeout=90)
+def _open(page, server, open_page, page_problems, sign_in, name: str = ANALYST, role: str = "分析") -> float:
+    sign_in(page, server, name, STAFF_PASSWORD)
+    seconds = open_page(page, server.render_url(NOTEBOOK), TITLE, timeout=90)
+    page.get_by_text(f"已登录：{name}（{role}）").first.wait_for(state="visible", timeout=30_000)
     page.locator(".siping-ranking table").wait_for(state="visible", timeout=30_000)
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
@@ -63,9 +72,9 @@ def _changed_rows(page) -> int:
     return page.locator(".siping-ranking tr.siping-changed").count()
 
 
-def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server, open_page, page_problems):
+def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server, open_page, page_problems, sign_in):
     # Given the page at desktop width, nothing changed yet
-    seconds = _open(page, weights_server, open_page, page_problems)
+    seconds = _open(page, weights_server, open_page, page_problems, sign_in)
     assert page.get_by_text("所有支部的排名和结果都没有变化").first.is_visible()
     assert page.get_by_text("调整一项权重时，其余未锁定的权重按比例缩放，合计始终为 1").first.is_visible()
     assert _changed_rows(page) == 0
@@ -95,11 +104,11 @@ def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server
     print(f"weights page usable after {seconds:.2f} s; weight change → table after {round_trip:.2f} s")
 
 
-def test_weights_page_fits_a_phone(browser, weights_server, open_page, page_problems):
+def test_weights_page_fits_a_phone(browser, weights_server, open_page, page_problems, sign_in):
     context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     try:
-        _open(page, weights_server, open_page, page_problems)
+        _open(page, weights_server, open_page, page_problems, sign_in)
         _set_slider(page, ORG, "0.30")
         page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
         # the sensitivity section runs from the page too
@@ -114,13 +123,14 @@ def test_weights_page_fits_a_phone(browser, weights_server, open_page, page_prob
         context.close()
 
 
-def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, open_page, page_problems):
-    # Given the page, and 组织评定 moved to 0.50
-    _open(page, weights_server, open_page, page_problems)
+def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, open_page, page_problems, sign_in):
+    # Given the page of 王分析 (分析), and 组织评定 moved to 0.50
+    _open(page, weights_server, open_page, page_problems, sign_in)
     _set_slider(page, ORG, "0.50")
     page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
-    # When the analyst gives their name and a note and clicks 保存为新版本
-    page.get_by_label("修改人").fill("李四")
+    # When the analyst gives a note and clicks 保存为新版本 (the author is who signed in: no name to type)
+    assert page.get_by_text(f"修改人：{ANALYST}（分析）").first.is_visible()
+    assert page.get_by_label("修改人").count() == 0
     page.get_by_label("修改说明").fill("提高组织评定的权重")
     page.get_by_role("button", name="保存为新版本").click()
     # Then the diff against the current version is shown, and nothing is stored before 确认保存
@@ -133,7 +143,29 @@ def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, o
     page.get_by_text("已保存为新版本 2025.2").first.wait_for(state="visible", timeout=20_000)
     with Store(weights_server.database_url) as store:
         assert store.rubrics.current().version == "2025.2"
+        assert store.rubrics.versions()[-1].author == ANALYST
         # (back to 2025.1, so that the other tests of this module open the page as they expect)
         store.rubrics.set_current("2025.1", by="测试", reason="还原")
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
+
+
+def test_a_district_account_may_try_settings_but_not_save(page, weights_server, open_page, page_problems, sign_in):
+    _open(page, weights_server, open_page, page_problems, sign_in, DISTRICT, "区委")
+    _set_slider(page, ORG, "0.50")
+    page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
+    assert page.get_by_text("你的账户（区委）不能保存评分标准版本").first.is_visible()
+    assert page.get_by_role("button", name="保存为新版本").count() == 0
+    assert page.get_by_label("修改说明").count() == 0
+    with Store(weights_server.database_url) as store:
+        assert store.rubrics.current().version == "2025.1"
+    assert page_problems(page) == []
+
+
+def test_without_signing_in_the_page_is_the_sign_in_page(page, weights_server):
+    page.goto(weights_server.render_url(NOTEBOOK), wait_until="load", timeout=60_000)
+    page.get_by_text("工作人员登录").first.wait_for(state="visible", timeout=30_000)
+    assert "/login" in page.url
+    text = page.locator("body").inner_text()
+    assert TITLE not in text and "JD0" not in text and "保存为新版本" not in text
+    assert page.locator(".siping-weights").count() == 0

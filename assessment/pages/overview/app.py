@@ -10,6 +10,12 @@ Everything is computed when the page opens; the street, year and branch pickers 
 the one state object (:class:`~.state.OverviewState`), and the views (:mod:`.views`) are re-drawn from it. Choosing a street
 filters every view to its branches; the district (全区) shows all of them plus a table per street.
 
+Who may look is the signed-in person (:class:`~assessment.pages.identity.Session`, from the server): nobody
+signed in sees only :data:`~assessment.pages.identity.NOT_SIGNED_IN` (nothing is loaded); an account of
+street scope (街道) is given only its own street's branches — the rest is dropped before the page holds
+it, the street picker offers only that street, and a choice of any other is refused — and its export
+holds only them; district accounts (区委, 分析) see everything.
+
 ``notebooks/overview.ipynb`` is one cell: ``overview_app()``.
 """
 
@@ -23,7 +29,8 @@ from ...outputs import charts
 from ...outputs.overview_workbook import XLSX_MIME, build_overview_workbook, overview_filename
 from ...paths import DEMO_YEAR
 from ...rubric import Rubric
-from ...store import Store
+from ...store import Store, StoreError
+from ...store.accounts import Identity
 from ..components import (
     app_logger,
     download_link_html,
@@ -37,6 +44,7 @@ from ..components import (
     set_figure,
     title_html,
 )
+from ..identity import NOT_SIGNED_IN, Session
 from .state import OverviewState
 from .views import (
     budget_html,
@@ -46,6 +54,7 @@ from .views import (
     funnel_html,
     note_html,
     results_html,
+    signed_in_html,
     summary_html,
     targets_html,
     vetoed_html,
@@ -65,22 +74,50 @@ NO_DATA = "数据库中还没有考评数据。请先用命令 python -m assessm
 DISTRICT_NOTE = "目前只有本街道的数据；支部还没有“所属街道”信息，汇总到区的总览需先在工作表“支部”中填写“所属街道”。"
 DISTRICT = "全区（所有街道）"
 EXPORTING = "正在生成……"
+NO_STREET_DATA = "数据库中还没有{street}的考评数据（你的账户只能查看本街道的支部）。"
+NO_STREET_GIVEN = "你的账户（{role}）没有写明所属街道，不能查看任何支部。请联系管理员。"
+OTHER_STREET = "你的账户只能查看{street}的数据。"
+UNKNOWN_STREET = "没有“{street}”的数据。"
 
 
 class OverviewApp(widgets.VBox):
     """The 总览 page as one widget, showing ``street`` (see :mod:`assessment.analysis.overview`)."""
 
-    def __init__(self, street: ov.Street | None, *, year: int | None = None, error: str = "", notice: str = ""):
+    def __init__(
+        self,
+        street: ov.Street | None,
+        *,
+        session: Session | None = None,
+        who: Identity | None = None,
+        year: int | None = None,
+        error: str = "",
+        notice: str = "",
+    ):
+        """``session``: the signed-in person (the notebook's page: ``Session(store)``); ``who``: an identity
+        given directly (data in memory, tests). Neither: nobody is signed in and nothing is shown."""
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-overview")
+        self.session_of = session
+        self.who = session.who if session is not None else who
+        if self.who is None and not error:
+            error, notice, street = NOT_SIGNED_IN, "", None  # nobody signed in: no data at all
+        # A street account's street: the only one it may see (None: a district account sees every street).
+        self.own_street: str | None = None
+        if self.who is not None and self.who.role.scope != "district" and not error:
+            self.own_street = self.who.street or ""
+            street, notice = self._scoped(street, notice)
         self.street = street if street is not None and street.years else None
-        self.district = self.street  # everything loaded; self.street is the part shown
+        self.district = self.street  # everything loaded (within reach); self.street is the part shown
         self.streets: list[str] = []  # the 所属街道 found (ov.street_names); [] for one street
+        self.choices: list[str] = []  # the street picker's values: the only streets a choice may name
         self.state = OverviewState(error=error)
         self._pngs: dict[tuple[int, str], bytes] = {}
 
         self.title = html_box()
+        self.signed_in = html_box(
+            signed_in_html(self.who.label) if self.who is not None else "", css="siping-signed-in"
+        )
         self.error = html_box()
         self.notice = html_box(note_html(notice) if notice else "")
         self.street_picker = widgets.Dropdown(
@@ -139,18 +176,22 @@ class OverviewApp(widgets.VBox):
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_env(cls) -> OverviewApp:
-        """The database at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite), every year it holds."""
+        """The database at $ASSESSMENT_DATABASE_URL (default data/siping.sqlite), every year it holds, for
+        the person the server signed in (``Session(store)``); nothing is read for nobody."""
         log = app_logger()
         try:
-            with Store.from_env() as store:
-                rubric = store.rubrics.current()  # the version marked current in the database
-                street = ov.load_street(store, rubric, source=SOURCE_DATABASE)
+            store = Store.from_env()
+            session = Session(store)
+            if session.who is None:
+                return cls(None, session=session)
+            rubric = store.rubrics.current()  # the version marked current in the database
+            street = ov.load_street(store, rubric, source=SOURCE_DATABASE)
         except Exception:  # whatever it is, the page shows a short message, the log the traceback
             log.exception("overview: loading the database failed")
             return cls(None, error=LOAD_FAILED)
         if not street.years:
-            return cls(None, notice=NO_DATA)
-        return cls(street)
+            return cls(None, session=session, notice=NO_DATA)
+        return cls(street, session=session)
 
     @classmethod
     def from_inputs(
@@ -161,27 +202,47 @@ class OverviewApp(widgets.VBox):
         *,
         statuses: dict[int, dict[str, str]] | None = None,
         source: str = "",
+        session: Session | None = None,
+        who: Identity | None = None,
     ) -> OverviewApp:
-        """Inputs in memory (one year, or ``{year: inputs}``), with workflow statuses if given."""
+        """Inputs in memory (one year, or ``{year: inputs}``), with workflow statuses if given, shown to
+        ``session``'s person (or ``who``); neither: nothing is scored or shown."""
+        if (session.who if session is not None else who) is None:
+            return cls(None, session=session, who=who)
         by_year = inputs if isinstance(inputs, dict) else {year: inputs}
         try:
             street = ov.street_from_inputs(rubric, by_year, statuses, source=source)
         except Exception:  # noqa: BLE001
             app_logger().exception("overview: scoring failed")
-            return cls(None, error=SCORE_FAILED)
-        return cls(street)
+            return cls(None, session=session, who=who, error=SCORE_FAILED)
+        return cls(street, session=session, who=who)
+
+    def _scoped(self, street: ov.Street | None, notice: str) -> tuple[ov.Street | None, str]:
+        """A street account's part of ``street``: only its own street's branches (the rest is not kept)."""
+        if not self.own_street:
+            return None, NO_STREET_GIVEN.format(role=self.who.role.label)
+        if street is None:
+            return None, notice
+        own = ov.for_street(street, self.own_street)
+        if not own.years:
+            return None, NO_STREET_DATA.format(street=self.own_street)
+        return own, notice
 
     def _load(self) -> None:
         district = self.district
         try:
             self.streets = ov.street_names(district)
-            if self.streets:
+            if self.own_street:
+                options = [(f"{self.own_street}（{_branch_count(district)}个支部）", self.own_street)]
+                self.street_note.value = ""
+            elif self.streets:
                 options = [(f"{DISTRICT}（{_branch_count(district)}个支部）", DISTRICT)]
                 options += [(f"{n}（{_branch_count(ov.for_street(district, n))}个支部）", n) for n in self.streets]
                 self.street_note.value = ""
             else:
                 options = [(f"{district.label}（{_branch_count(district)}个支部）", district.label)]
                 self.street_note.value = note_html(DISTRICT_NOTE)
+            self.choices = [value for _label, value in options]
             self.street_picker.options = options
             # Choosing the first fires _on_pick_street → state → _show_street → every view, like a visitor.
             self.street_picker.value = options[0][1]
@@ -196,6 +257,8 @@ class OverviewApp(widgets.VBox):
         """The chosen street's (or the district's) targets over the years, then its year."""
         chosen = self.state.street
         district = self.district
+        if not self._may_choose(chosen):
+            return
         self.street = district if chosen in (DISTRICT, district.label) else ov.for_street(district, chosen)
         self._pngs.clear()
         street = self.street
@@ -217,7 +280,7 @@ class OverviewApp(widgets.VBox):
             self._render_year()
 
     def _arrange(self) -> None:
-        children = [page_style(), self.title, self.error, self.notice]
+        children = [page_style(), self.title, self.signed_in, self.error, self.notice]
         if self.street is not None:
             children += [
                 self.controls,
@@ -254,8 +317,25 @@ class OverviewApp(widgets.VBox):
 
     # ----------------------------------------------------------------- callbacks: only write state
     def _on_pick_street(self, change) -> None:
-        if change["new"] is not None:
+        if change["new"] is not None and self._may_choose(change["new"]):
             self.state.update(street=change["new"], error="")
+
+    def _may_choose(self, chosen: str | None) -> bool:
+        """Whether ``chosen`` is a street this page offers (for a street account: its own street only).
+        Anything else is refused here, on the server, whatever the browser sent: the street shown stays."""
+        if chosen in self.choices:
+            return True
+        shown = self.choices[0] if self.choices else None
+        app_logger().warning("overview: %s chose street %r, not offered to them", self._who_name(), chosen)
+        message = (OTHER_STREET if self.own_street else UNKNOWN_STREET).format(street=self.own_street or chosen)
+        if shown is not None and self.state.street != shown:
+            self.state.update(street=shown, error=message)
+        else:
+            self.state.update(error=message)
+        return False
+
+    def _who_name(self) -> str:
+        return self.who.name if self.who is not None else "nobody"
 
     def _on_street(self, change) -> None:
         if self.district is not None and self.state.street is not None:
@@ -295,8 +375,8 @@ class OverviewApp(widgets.VBox):
         parts = []
         if self.state.year is not None:
             parts.append(f"{self.state.year}年度")
-        if self.street is not None and self.streets:
-            parts.insert(0, DISTRICT if self.street is self.district else self.street.label)
+        if self.street is not None and (self.streets or self.own_street):
+            parts.insert(0, DISTRICT if self._whole else self.street.label)
         if self.street is not None:
             parts.append(f"评分标准版本 {self.street.rubric.version}")
             if self.street.source:
@@ -311,7 +391,7 @@ class OverviewApp(widgets.VBox):
         self.download.value = ""
         row = self._target_row(view.year)
         self.summary.value = summary_html(view, row, self.rubric)
-        by_district = self.street is self.district and self.streets
+        by_district = self._whole and self.streets
         self.by_street.value = by_street_html(self.district, view.year) if by_district else ""
         self.funnel.value = funnel_html(view, rubric)
         self.stars_and_channels.value = channels_html(view, rubric)
@@ -349,15 +429,29 @@ class OverviewApp(widgets.VBox):
 
     def _scope(self) -> str:
         """What the shares are of: 全街道, 全区, or the street chosen."""
+        if self.own_street:
+            return self.street.label
         if not self.streets:
             return "全街道"
-        return "全区" if self.street is self.district else self.street.label
+        return "全区" if self._whole else self.street.label
+
+    @property
+    def _whole(self) -> bool:
+        """Whether the whole district is shown (never for a street account: its data is one street)."""
+        return self.street is self.district and not self.own_street
 
     def _export(self, _button=None) -> None:
         """Build the workbook for the chosen year and offer it as a download link."""
         view = self.view
         if view is None:
             return
+        if self.session_of is not None:
+            try:
+                self.who = self.session_of.check()  # an export is data leaving the page: the session must hold
+            except StoreError as ended:
+                self.download.value = ""
+                self.state.update(error=str(ended))
+                return
         self.download.value = note_html(EXPORTING)
         pngs = {name: png for (year, name), png in self._pngs.items() if year == view.year}
         pngs["targets"] = bytes(self.target_chart.value)

@@ -26,6 +26,7 @@ __all__ = [
     "funnel_html",
     "note_html",
     "results_html",
+    "signed_in_html",
     "summary_html",
     "targets_html",
     "vetoed_html",
@@ -54,6 +55,11 @@ def _views():
 def note_html(text: str) -> Markup:
     """A grey note under a section."""
     return _views().note(text)
+
+
+def signed_in_html(label: str) -> Markup:
+    """已登录：the signed-in person, with the account's role (and street), beside the title."""
+    return _views().signed_in(label)
 
 
 def _stars_text(stars) -> str:

@@ -7,7 +7,12 @@ current rubric version: the ranking before and after, rank moves, the branches w
 stars or 最强资格 change, and the street against the year's targets. A sensitivity section shows
 which branches' outcome hangs on the weights; a last section validates the draft as a new version,
 shows its diff against the current version and, once confirmed, stores it in the database as the new
-current version (``store.rubrics.save()``: author and note required, nothing overwritten).
+current version (``store.rubrics.save()``: a note required, nothing overwritten).
+
+Who uses the page is the signed-in person (:class:`~assessment.pages.identity.Session`, from the server):
+nobody signed in sees only :data:`~assessment.pages.identity.NOT_SIGNED_IN`; anyone signed in may look and
+try settings; only an account that ``may("rubric")`` (分析) may save a version, and its name is the
+version's author (there is no author field). The session is asked again right before a version is stored.
 
 The page starts from the database's current rubric version (``store.rubrics.current()``).
 
@@ -50,6 +55,7 @@ from ...rubric.settings import (
 )
 from ...scoring import Results
 from ...store import Store, StoreError
+from ...store.accounts import Identity
 from ..components import (
     app_logger,
     error_html,
@@ -63,8 +69,10 @@ from ..components import (
     set_figure,
     title_html,
 )
+from ..identity import NOT_SIGNED_IN, Session
 from .state import WeightsState
 from .views import (
+    author_html,
     bonus_note,
     changes_html,
     control_head_html,
@@ -76,6 +84,7 @@ from .views import (
     ranking_html,
     rule_html,
     sensitivity_html,
+    signed_in_html,
     sub_html,
     totals_html,
     unit_html,
@@ -104,7 +113,11 @@ INTRO = (
 NO_STORE = "没有连接考评数据库，只能预览差异，不能保存新版本。请联系管理员。"
 CONFIRM = "请核对上面的差异，确认无误后点击“确认保存”。"
 SAVED = "已保存为新版本 {version}，并设为当前版本：考评页面下次打开时使用此版本。已保存的考评结果仍写明各自所用的版本。"
-DRAFT_CHANGED = "修改人或修改说明已改动，请重新点击“保存为新版本”核对差异。"
+DRAFT_CHANGED = "修改说明已改动，请重新点击“保存为新版本”核对差异。"
+MAY_NOT_SAVE = (
+    "你的账户（{role}）不能保存评分标准版本：可以在这里试着调整、查看影响，保存新版本须由有此权限的账户操作。"
+)
+PREVIEW_AUTHOR = "（预览）"  # a preview without a database and without anyone signed in: nothing can be saved
 LOAD_FAILED = "无法载入评分标准或考评数据，本页暂时不能使用。请联系管理员查看服务日志。"
 CHANGE_FAILED = "处理刚才的调整时出错，页面仍显示上一次的结果。请联系管理员查看服务日志。"
 SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；如仍失败请联系管理员。"
@@ -120,7 +133,10 @@ SENSITIVITY_NOTE = (
     "把当前设置中每项可调整的权重（通道权重和指标权重）乘以[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，"
     "重复多次；看各支部的排名区间，以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。"
 )
-SAVE_NOTE = "检查调整后的评分标准，列出与当前版本的全部差异，并以新版本号保存（每条考评结果都写明所用的版本）。"
+SAVE_NOTE = (
+    "检查调整后的评分标准，列出与当前版本的全部差异，并以新版本号保存（每条考评结果都写明所用的版本）。"
+    "修改人是登录的账户。"
+)
 CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
 
 
@@ -173,7 +189,9 @@ class WeightsApp(widgets.VBox):
     """The 权重分析 page as one widget: ``WeightsApp(texts, inputs, year, store=store)``.
 
     ``texts`` are the YAML texts of the version the page starts from (the store's current one);
-    without a ``store`` the page can preview a new version but not save it.
+    without a ``store`` the page can preview a new version but not save it. ``session``: the signed-in
+    person (default with a store: ``Session(store)``, the server's); with a store and nobody signed in
+    the page shows only :data:`NOT_SIGNED_IN`.
     """
 
     def __init__(
@@ -186,10 +204,16 @@ class WeightsApp(widgets.VBox):
         error: str = "",
         warning: str = "",
         store: Store | None = None,
+        session: Session | None = None,
     ):
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-weights")
+        # Who saves is the signed-in person (the server's session), never a name typed on the page.
+        self.session_of = session if session is not None or store is None else Session(store)
+        self.who: Identity | None = self.session_of.who if self.session_of is not None else None
+        if store is not None and self.who is None and not error:
+            error, warning, source = NOT_SIGNED_IN, "", ""  # nobody signed in: nothing loaded or shown
         self.year = year
         self.source = source
         self.store = store
@@ -207,6 +231,7 @@ class WeightsApp(widgets.VBox):
         self.last_sensitivity = None
 
         self.title = html_box()
+        self.signed_in = html_box(signed_in_html(self.who.label) if self.who is not None else "")
         self.error = html_box()
         self.warning = html_box(info_html(warning))
         self.summary = html_box()
@@ -237,13 +262,18 @@ class WeightsApp(widgets.VBox):
         (:func:`load_street`)."""
         try:
             store = Store.from_env()
+            session = Session(store)
+            if session.who is None:  # nobody signed in: nothing is read
+                return cls(None, None, year, store=store, session=session)
             rubric = store.rubrics.current()
             texts = store.rubrics.texts(rubric.version)
             street = load_street(rubric, year)
         except Exception:  # noqa: BLE001
             app_logger().exception("weights: loading the rubric or the street failed")
             return cls(None, None, year, error=LOAD_FAILED)
-        return cls(texts, street.inputs, year, source=street.source, warning=street.warning, store=store)
+        return cls(
+            texts, street.inputs, year, source=street.source, warning=street.warning, store=store, session=session
+        )
 
     def _load(self, inputs: Inputs) -> None:
         self.rubric = load_rubric_texts(self.texts)
@@ -395,12 +425,9 @@ class WeightsApp(widgets.VBox):
         self.run_button.on_click(self._on_run)
 
     def _build_save(self) -> None:
-        self.author = widgets.Text(
-            description="修改人",
-            placeholder="姓名",
-            style={"description_width": "initial"},
-            layout=widgets.Layout(width="100%", max_width="26em", min_width="0", margin="2px 0"),
-        )
+        # The author is the signed-in person, shown, not typed.
+        self.author = html_box(author_html(self.who.label) if self.who is not None else "")
+        self.save_refused = html_box(info_html(self._may_not_save()), css="siping-save-refused")
         self.note = widgets.Textarea(
             description="修改说明",
             placeholder="为什么这样调整（会随新版本保存）",
@@ -421,13 +448,13 @@ class WeightsApp(widgets.VBox):
         self.diff = html_box()
         self.save_button.on_click(self._on_save)
         self.confirm_button.on_click(self._on_confirm)
-        self.author.observe(self._on_author_or_note, names="value")
-        self.note.observe(self._on_author_or_note, names="value")
+        self.note.observe(self._on_note, names="value")
 
     def _arrange(self) -> None:
         children: list[widgets.Widget] = [
             page_style("weights/style.css.j2"),
             self.title,
+            self.signed_in,
             self.warning,
             self.error,
         ]
@@ -454,12 +481,7 @@ class WeightsApp(widgets.VBox):
                     self.sensitivity_out,
                     html_box(section_title("保存为新版本")),
                     html_box(note_html(SAVE_NOTE)),
-                    self.author,
-                    self.note,
-                    self.save_button,
-                    self.save_messages,
-                    self.diff,
-                    self.confirm_button,
+                    *self._save_section(),
                 ],
                 layout=full_width(flex="2 1 460px", width="auto"),
             )
@@ -471,6 +493,21 @@ class WeightsApp(widgets.VBox):
             columns.add_class("siping-columns")
             children += [html_box(intro_html(INTRO)), columns]
         self.children = children
+
+    def _save_section(self) -> list[widgets.Widget]:
+        """保存为新版本: the note, the buttons and the diff; for an account that may not save, only why not."""
+        if self._may_not_save():
+            return [self.save_refused, self.save_messages]
+        return [self.author, self.note, self.save_button, self.save_messages, self.diff, self.confirm_button]
+
+    def _may_not_save(self, who: Identity | None = None) -> str:
+        """Why ``who`` (default: the person signed in) may not save a version; "" if they may.
+
+        Without a database and without anyone signed in the page only previews (:data:`NO_STORE`)."""
+        who = who if who is not None else self.who
+        if who is None:
+            return NOT_SIGNED_IN if self.store is not None else ""
+        return "" if who.may("rubric") else MAY_NOT_SAVE.format(role=who.role.label)
 
     # ----------------------------------------------------------------- callbacks: only write state
     def _report(self, message: str) -> None:
@@ -537,7 +574,7 @@ class WeightsApp(widgets.VBox):
             self._save_confirmed
         )()
 
-    def _on_author_or_note(self, change=None) -> None:
+    def _on_note(self, change=None) -> None:
         if self.draft is not None:
             self._set_draft(None)
             self.state.update(save_notice=DRAFT_CHANGED, save_error="")
@@ -658,14 +695,19 @@ class WeightsApp(widgets.VBox):
     def _preview(self) -> None:
         """保存为新版本: validate the draft as the next free version number and show its diff; 确认保存 stores it."""
         self._set_draft(None)
+        refused = self._may_not_save()
+        if refused:  # the section offers no button; a click sent anyway is refused here, on the server
+            self.state.update(save_error=refused, save_notice="")
+            return
         changes = self.changes()
         if not changes:
             self.state.update(save_notice=NO_CHANGES, save_error="")
             return
         taken = {v.version for v in self.store.rubrics.versions()} if self.store is not None else set()
+        author = self.who.name if self.who is not None else PREVIEW_AUTHOR
         try:
             draft = prepare_version(
-                self.texts, changes, author=self.author.value, note=self.note.value, taken=taken | set(self.saved)
+                self.texts, changes, author=author, note=self.note.value, taken=taken | set(self.saved)
             )
         except RubricError as failure:
             shown = (p.message if p.line is None and not p.field else str(p) for p in failure.problems)
@@ -686,7 +728,20 @@ class WeightsApp(widgets.VBox):
             self.state.update(save_error=NO_STORE, save_notice="")
             return
         try:
-            self.store.rubrics.save(draft.texts, author=draft.author, note=draft.note, expect_current=draft.based_on)
+            # Ask the database again, right before deciding: a session that ended saves nothing.
+            who = self.session_of.check() if self.session_of is not None else None
+        except StoreError as ended:
+            self._set_draft(None)
+            self.state.update(save_error=str(ended), save_notice="")
+            return
+        self.who = who
+        refused = self._may_not_save(who)
+        if refused or who is None or who.name != draft.author:
+            self._set_draft(None)
+            self.state.update(save_error=refused or NOT_SIGNED_IN, save_notice="")
+            return
+        try:
+            self.store.rubrics.save(draft.texts, author=who.name, note=draft.note, expect_current=draft.based_on)
         except (StoreError, RubricError) as refused:
             self.state.update(save_error=str(refused), save_notice="")
             return

@@ -22,6 +22,7 @@ from ..components import Markup, format_cell, html_table, info_html, macros, scr
 __all__ = [
     "CHANGED_ROW",
     "TABLE_LIMIT",
+    "author_html",
     "bonus_note",
     "changes_html",
     "control_head_html",
@@ -33,6 +34,7 @@ __all__ = [
     "ranking_html",
     "rule_html",
     "sensitivity_html",
+    "signed_in_html",
     "sub_html",
     "totals_html",
     "unit_html",
@@ -47,6 +49,16 @@ LIST_LIMIT = 100  # branches named in a list
 
 def _views():
     return macros("weights/views.html.j2")
+
+
+def signed_in_html(label: str) -> Markup:
+    """已登录：the signed-in person, with the account's role (and street), beside the title."""
+    return _views().signed_in(label)
+
+
+def author_html(label: str) -> Markup:
+    """修改人：the signed-in person, who a saved version names as its author."""
+    return _views().author(label)
 
 
 def note_html(text: str) -> Markup:

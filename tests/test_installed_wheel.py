@@ -178,7 +178,11 @@ def test_the_installed_server_serves_the_shipped_pages_with_the_siping_template(
         # No directory was named and the working directory holds no notebook: the page is the
         # notebook shipped in the package.
         assert not list(installed["work"].glob("*.ipynb"))
+        # A staff page asks for a sign-in first (the installed server has the same guards)
         with urllib.request.urlopen(f"{base}voila/render/weights.ipynb", timeout=PAGE_TIMEOUT) as answer:
+            assert "工作人员登录" in answer.read().decode("utf-8")
+        # The branch page needs no account: it renders in the installed package
+        with urllib.request.urlopen(f"{base}voila/render/self_assess.ipynb", timeout=PAGE_TIMEOUT) as answer:
             status, page = answer.status, answer.read().decode("utf-8")
         assert status == 200
         # <title>四评</title> and no CDN come from the siping template (Voila's lab template names the

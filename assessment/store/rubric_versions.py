@@ -7,9 +7,9 @@ parts ask it which rubric to check with:
 
     saved = store.rubrics.save(texts, author="李四", note="提高组织评定权重")  # {file: YAML text}
     store.rubrics.versions()                 # every stored version, oldest first; one is .current
-    store.rubrics.texts("2025.1")            # the YAML texts exactly as saved
+    store.rubrics.texts("2026.1")            # the YAML texts exactly as saved
     rubric = store.rubrics.current()         # what the pages score and check with
-    store.rubrics.set_current("2025.1", by="管理员", reason="新版本暂缓执行")
+    store.rubrics.set_current("2026.1", by="管理员", reason="新版本暂缓执行")
 
 Rules:
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import glossary as g
 from . import paths
+from .localtime import local_time
 from .rubric import RubricError, default_rubric_dir, load_rubric
 from .rubric.model import FILES as RUBRIC_FILES
 
@@ -287,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--host",
         metavar="地址",
         default=DEFAULT_PAGE_HOST,
-        help=f"链接中自评页面的服务器地址（默认：{DEFAULT_PAGE_HOST}）",
+        help=f"链接中自评页面（公开服务器）的地址：主机名、主机:端口，或带 https:// 与路径的完整地址（默认：{DEFAULT_PAGE_HOST}）",
     )
     issue.add_argument(
         "--port", metavar="端口", type=int, default=DEFAULT_PAGE_PORT, help=f"端口（默认：{DEFAULT_PAGE_PORT}）"
@@ -786,7 +787,7 @@ def _cmd_import(args) -> int:
 
 
 def _local_time(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %z").rstrip()
+    return local_time(moment, seconds=True)
 
 
 def revisions_table(revisions) -> pd.DataFrame:
@@ -841,12 +842,24 @@ def _cmd_export(args) -> int:
     return EXIT_OK
 
 
+def _page_base(host: str, port: int) -> str:
+    """The public server's address for the link: ``--host`` may be a bare host (``--port`` is added), a
+    host with its port (``10.1.2.3:8870``), or a whole address with scheme and path (``https://zb.example.gov.cn/siping``)."""
+    host = host.strip().rstrip("/")
+    if "://" in host:
+        return host
+    bare_ipv6 = host.startswith("[") and host.endswith("]")
+    if ":" in host and not bare_ipv6:
+        return f"http://{host}"
+    return f"http://{host}:{port}"
+
+
 def _cmd_access(args) -> int:
     with _store(args.database, _given_rubric(args.rubric)) as store:
         if args.access_command == "issue":
             year = args.year if args.year is not None else dt.date.today().year
             issued = store.access.issue(args.branch, year, by=args.by)
-            link = f"http://{args.host}:{args.port}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
+            link = f"{_page_base(args.host, args.port)}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
             replaced = f"（原有的{issued.replaced}个访问码已停用）" if issued.replaced else ""
             print(f"已为支部 {args.branch} 发放{year}年度的访问码{replaced}。访问码只显示这一次，请妥善转交：")
             print(f"  访问码：{issued.code}")

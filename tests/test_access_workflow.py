@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
 from assessment.inputs.payload import blank_payload
 from assessment.inputs.workbook import WorkbookError
+from assessment.localtime import local_date
 from assessment.store import REFUSAL, AccessDenied, BranchSession, StoreError
 from assessment.store import schema as tables
 from assessment.store.access_codes import parse_code
@@ -255,7 +256,7 @@ def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported,
     assert all(e.actor and e.reason and e.at.tzinfo is not None for e in history)
     # B01: 社区, last election 2023-06-30 → the designation lasts the 5-year term, to 2028-06-30.
     designated = history[5]
-    assert designated.valid_from == designated.at.astimezone().date()
+    assert designated.valid_from == local_date(designated.at)  # the day in Beijing
     assert designated.valid_until == dt.date(2028, 6, 30)
     assert history[6].reason == "群众反映问题查证属实，不再符合建设标准"
     assert [a.action for a in imported.records.audit(limit=8)].count("workflow_move") == 8

@@ -89,8 +89,9 @@ def test_export_writes_the_score_sheets_and_the_revision_log(capsys, database_ur
     assert list(b01["状态"]) == ["已被更正", "已提交", "已提交"]
     assert list(b01["更正原因"]) == ["", "重新导入 sample.xlsx", ""]
     assert set(log["评分标准版本"]) == {sheet(scored, "结果")["评分标准版本"].iloc[0]}
-    # Local wall-clock time with its UTC offset, e.g. 2025-06-01 18:30:05 +0800
-    times = [dt.datetime.strptime(t, "%Y-%m-%d %H:%M:%S %z") for t in log["时间"]]
+    # Beijing wall-clock time (the one local time of pages, exports and reports), e.g. 2025-06-01 18:30:05
+    beijing = dt.timezone(dt.timedelta(hours=8))
+    times = [dt.datetime.strptime(t, "%Y-%m-%d %H:%M:%S").replace(tzinfo=beijing) for t in log["时间"]]
     assert all(abs(dt.datetime.now(dt.UTC) - t) < dt.timedelta(minutes=5) for t in times)
 
 

@@ -58,3 +58,12 @@ def test_reset_and_disable(capsys, database_url):
         assert store.accounts.sign_in("李四", one_time_code(out), client="cli-test").needs_password
     code, out, _ = run(capsys, "user", "list", "--database", database_url)
     assert "李四\t区委\t—\t待设置密码\t" in out
+
+
+def test_the_access_link_opens_whatever_form_the_host_is_given_in():
+    from assessment.cli import _page_base
+
+    assert _page_base("127.0.0.1", 8866) == "http://127.0.0.1:8866"
+    assert _page_base("127.0.0.1:8871", 8866) == "http://127.0.0.1:8871"  # not …:8871:8866
+    assert _page_base("https://zb.example.gov.cn/siping/", 8866) == "https://zb.example.gov.cn/siping"
+    assert _page_base("[::1]", 8870) == "http://[::1]:8870"

@@ -21,7 +21,6 @@ root); :func:`pdf_available` says whether it can run here.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -30,6 +29,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .. import glossary as g
+from ..localtime import local_now, local_time
 from ..rubric import Rubric
 from ..scoring import Results
 from . import charts
@@ -126,7 +126,7 @@ def _meta(rubric: Rubric, results: Results, branch_id: str, branch: pd.Series | 
         if kind is not None and not pd.isna(kind) and str(kind):
             counts.append(f"类型 {kind}")
         meta.append("，".join(counts))
-    meta.append("生成于 " + dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
+    meta.append("生成于 " + local_now().strftime("%Y-%m-%d %H:%M"))
     return meta
 
 
@@ -260,7 +260,7 @@ def branch_report_html(
         ],
         history=[
             (
-                e.at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                local_time(e.at),
                 f"{workflow.state(e.from_status).label} → {workflow.state(e.to_status).label}",
                 _text(workflow.role(e.role).label),
                 _text(e.actor),

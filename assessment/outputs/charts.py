@@ -455,6 +455,7 @@ def star_distribution(stars: pd.DataFrame) -> Figure:
     ax.set_xticks(x, short, fontsize=9)
     ax.set_ylim(0, max(int(counts.max()) if len(counts) else 1, 1) * 1.2)
     ax.set_ylabel("支部数", fontsize=9)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 个支部 on the axis
     ax.set_title(f"星级分布（共{int(counts.sum())}个支部）", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..glossary import yes_no
+from ..localtime import local
 
 
 class OutputError(OSError):
@@ -144,8 +145,8 @@ def cell_value(value: object) -> object:
     if isinstance(value, (Fraction, decimal.Decimal)):
         return float(value)
     if isinstance(value, pd.Timestamp):
-        # Excel has no time zones; show the wall-clock time.
-        return value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+        # Excel has no time zones: a stored (UTC) time is written as the local wall-clock time
+        return local(value.to_pydatetime()).replace(tzinfo=None) if value.tzinfo else value.to_pydatetime()
     if isinstance(value, (int, float, str, dt.datetime, dt.date)):
         return value
     return str(value)

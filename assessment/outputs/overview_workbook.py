@@ -5,7 +5,6 @@ as PNG images on a 图表 sheet. The page offers it as a download; the CLI write
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import math
 import os
@@ -20,6 +19,7 @@ from openpyxl.styles import Font
 
 from .. import glossary as g
 from ..analysis import overview as ov
+from ..localtime import local_now
 from . import charts
 from .excel import append_row, atomic_write, cell_value, display_width, style_header
 
@@ -81,7 +81,7 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         ("数据", street.source or "考评数据库"),
         ("已有年度", "、".join(str(y) for y in street.year_list)),
         (g.RUBRIC_VERSION, rubric.version),
-        ("生成时间", dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M")),
+        ("生成时间", local_now().strftime("%Y-%m-%d %H:%M")),
         ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
         ("本年度“最强”目标", ov.strongest_target_text(row)),
         (

@@ -37,7 +37,11 @@ def results_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     table[g.STANDARDIZED] = _yes_no(b["standardized"])
     table[g.STARS] = b["stars"].to_numpy()
     table[g.STRONGEST] = _yes_no(b["strongest"])
-    table[g.VETO_IDS_COL] = b["veto_ids"].to_numpy()
+    # the rules by the names a reader knows (the ids stay in the results, for programs)
+    labels = {rule.id: rule.label for rule in rubric.veto_rules}
+    table[g.VETO_IDS_COL] = [
+        "；".join(labels.get(rule, rule) for rule in ids.split(";") if rule) for ids in b["veto_ids"].fillna("")
+    ]
     table[g.VETO_TEXT_COL] = b["veto_text"].to_numpy()
     table[g.MISSING] = b["missing"].to_numpy()
     table[g.STATUS] = b["status"].to_numpy()

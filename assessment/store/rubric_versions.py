@@ -39,6 +39,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..localtime import local_time
 from ..rubric import Rubric, default_rubric_dir, load_rubric_texts, read_rubric_texts
 from ..rubric.model import FILES
 from .checks import required_text
@@ -53,7 +54,7 @@ SEED_NOTE = "程序自带的评分标准（{source}），数据库首次使用�
 
 
 def _local(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+    return local_time(moment)
 
 
 @dataclass(frozen=True)

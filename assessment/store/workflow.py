@@ -25,6 +25,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..localtime import local_date
 from ..rubric import Rubric
 from ..rubric.model import TermRule
 from .checks import required_text
@@ -259,7 +260,7 @@ class Workflow:
             branch = connection.execute(
                 sa.select(branches.c.last_election, branches.c.kind).where(branches.c.branch_id == branch_id)
             ).first()
-            valid_from = at.astimezone().date()
+            valid_from = local_date(at)
             valid_until = designation_until(rubric, branch.last_election, branch.kind)
         values = dict(
             branch_id=branch_id,

@@ -7,12 +7,10 @@ Nothing here writes to the state or the store. The HTML comes from ``templates/e
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ipywidgets as widgets
 import pandas as pd
@@ -21,6 +19,7 @@ from ... import glossary as g
 from ...inputs.frames import member_columns, public_columns
 from ...inputs.merge import Disagreement
 from ...inputs.payload import FieldProblem
+from ...localtime import LOCAL_ZONE, local_time
 from ...outputs import charts
 from ...rubric import Rubric, format_fraction
 from ...scoring import Results
@@ -51,7 +50,6 @@ __all__ = [
     "submit_html",
 ]
 
-LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 REVISION_STATUS = {"submitted": "已提交", "superseded": "已被更正"}
 # Smaller than the overview page's charts: they are redrawn while the evaluator types.
 CHART_DPI = 80
@@ -60,17 +58,6 @@ PROBLEMS_SHOWN = 5
 
 def _views():
     return macros("evaluate/views.html.j2")
-
-
-def local_time(moment: dt.datetime | None, *, seconds: bool = False) -> str:
-    """A stored time as Beijing time. A naive time is taken as UTC (what the store writes)."""
-    if moment is None:
-        return "—"
-    if isinstance(moment, str):
-        moment = dt.datetime.fromisoformat(moment)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 # ------------------------------------------------------------------ the session, the draft, submitting

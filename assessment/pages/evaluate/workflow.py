@@ -16,6 +16,7 @@ import dataclasses
 import ipywidgets as widgets
 import pandas as pd
 
+from ...localtime import local_time
 from ...rubric import Rubric
 from ...store import Store, StoreError
 from ..components import (
@@ -97,7 +98,7 @@ class WorkflowPanel(widgets.VBox):
         if history:
             frame = pd.DataFrame(
                 {
-                    "时间": [e.at.astimezone().strftime("%Y-%m-%d %H:%M") for e in reversed(history)],
+                    "时间": [local_time(e.at) for e in reversed(history)],
                     "变更": [
                         f"{workflow.state(e.from_status).label}→{workflow.state(e.to_status).label}"
                         for e in reversed(history)

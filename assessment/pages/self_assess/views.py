@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...analysis.self_assessment import SelfCheck
+from ...localtime import local_time
 from ...rubric import Rubric
 from ..components import VETO_CSS, VETO_STATUS, Markup, format_cell, html_table, macros, scroll_box
 
@@ -63,7 +64,7 @@ def history_html(history: Sequence[Any], workflow: Any) -> Markup | str:
         return ""
     frame = pd.DataFrame(
         {
-            "时间": [e.at.astimezone().strftime("%Y-%m-%d %H:%M") for e in history],
+            "时间": [local_time(e.at) for e in history],
             "变更": [f"{workflow.state(e.from_status).label}→{workflow.state(e.to_status).label}" for e in history],
             "操作": [workflow.role(e.role).label for e in history],
             "原因": [e.reason for e in history],

@@ -25,6 +25,7 @@ from assessment.demo.workflow import DemoWorkflowError, seed_demo_workflow
 from assessment.inputs.payload import payload_from_inputs
 from assessment.rubric import DEFAULT_RUBRIC_DIR, load_rubric
 from assessment.store import Store, StoreError
+from tests.factories import staff_session
 
 YEARS = (2024, 2025)
 ACTOR = "测试"
@@ -266,8 +267,10 @@ def test_the_evaluator_page_and_the_command_line_act_for_the_staff_roles(tmp_pat
             store.records.import_inputs(
                 demo[2025], year=2025, evaluator=ACTOR, rubric_version=rubric.version, source="示例"
             )
-            panel = WorkflowPanel(store, rubric, actor=lambda: ACTOR)
-            assert list(panel.role.options) == [("街道", "jiedao"), ("区委", "quwei")]
+            # the signed-in person moves as their account's workflow role, whatever its id
+            street = WorkflowPanel(store, rubric, staff_session(store, ACTOR, "街道", "东城街道"))
+            district = WorkflowPanel(store, rubric, staff_session(store, "李区委", "区委"))
+            assert (street.role, district.role) == ("jiedao", "quwei")
             branch = min(demo[2025].branches["branch_id"].astype(str))
             walk(store, rubric, demo[2025], branch, 2025, APPLY)
         # the command line picks the one staff role the move allows (受理申请: the 街道)

@@ -84,7 +84,8 @@ def _answers_http(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2):
             return True
-    except urllib.error.HTTPError:
+    except urllib.error.HTTPError as error:
+        error.close()  # (an error answer holds its connection until closed)
         return True  # an error page is still an answer
     except (urllib.error.URLError, OSError):
         return False

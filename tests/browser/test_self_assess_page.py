@@ -162,6 +162,7 @@ def test_the_server_log_never_shows_an_access_code(self_server):
     with pytest.raises(urllib.error.HTTPError) as failed:
         urllib.request.urlopen(missing, timeout=30)
     assert failed.value.code == 404
+    failed.value.close()  # the error answer holds its connection until closed
     deadline = time.monotonic() + 10
     while "404 GET" not in self_server.log_path.read_text(encoding="utf-8") and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -420,3 +420,18 @@ def test_a_five_strong_dimension_without_weight_is_not_strong_and_says_why(rubri
     assert not b["five_strong"] and not b["strongest"]
     assert "政治功能强（指标权重均为0，无法评定）" in b["reasons"]
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_the_gap_list_puts_what_blocks_standardized_first(rubric):
+    from assessment.scoring.gaps import gap_list
+
+    # A missed quarter of 支部党员大会 (a rule 达标 requires) and points lost on s1 (5 of them)
+    log = [r for r in full_year_log("B1") if not (r["type"] == "支部党员大会" and r["date"].startswith(f"{YEAR}-0"))]
+    results = run(rubric, activities=log, org={"s1": 0})
+    gaps = gap_list(rubric, results, "B1")
+    assert gaps["blocks_standard"].any() and (~gaps["blocks_standard"]).any()
+    first_free = int((~gaps["blocks_standard"]).to_numpy().argmax())
+    assert gaps["blocks_standard"].iloc[:first_free].all() and not gaps["blocks_standard"].iloc[first_free:].any()
+    assert gaps.iloc[0]["id"] == "general_meeting"
+    items = gaps[gaps["kind"] == "item"]
+    assert list(items["points_lost"]) == sorted(items["points_lost"], reverse=True)

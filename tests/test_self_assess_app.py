@@ -101,7 +101,9 @@ def test_edits_are_saved_as_a_draft_and_the_result_follows(imported, default_rub
     assert draft.payload["org"]["items"]["s1"]["value"] == "4"
     assert draft.payload["org"]["items"]["t2"]["value"] == "未参加"
     gaps = app.state.check.gaps
-    assert gaps.iloc[0]["id"] == "y1"  # unscored, weight 0.10: the largest loss
+    # what keeps the branch from 达标 comes first (its 支委会 rule), then the items by points lost
+    assert gaps.iloc[0]["id"] == "committee_meeting" and gaps.iloc[0]["blocks_standard"]
+    assert gaps[gaps["kind"] == "item"].iloc[0]["id"] == "y1"  # unscored, weight 0.10: the largest loss
     assert "失10.00分" in app.gaps_box.value and "怎么补" in app.gaps_box.value
     app.inputs["org.items.s2.value"].value = "9"
     assert app.messages["org.items.s2.value"].value == "填写了“9”，应为0到5之间的数"

@@ -87,7 +87,7 @@ def _bonus_rows(rubric: Rubric, points: pd.Series) -> list[dict]:
                 blocks_standard=False,
                 finding=f"加分项，{scored}（最多加{top:g}分{group}），做到后组织评定可再加{gain:g}分：{item.description}",
                 advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
-                _order=(2, -gain, order),
+                _order=(3, -gain, order),
             )
         )
     return rows
@@ -96,7 +96,8 @@ def _bonus_rows(rubric: Rubric, points: pd.Series) -> list[dict]:
 def gap_list(
     rubric: Rubric, results: Results, branch_id: str, member_rules: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The branch's gaps: items first by points lost (largest first), then failed rules."""
+    """The branch's gaps: what keeps it from 达标 first (the rules ``standardized`` requires), then items by
+    points lost (largest first), then the other failed rules, then bonus items."""
     rows: list[dict] = []
     points = results.items.loc[branch_id] if branch_id in results.items.index else pd.Series(dtype="float64")
     for order, item in enumerate(rubric.base_items):
@@ -118,7 +119,7 @@ def gap_list(
                 blocks_standard=False,
                 finding=finding,
                 advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
-                _order=(0, -lost, order),
+                _order=(1, -lost, order),
             )
         )
     conditions = rubric.eligibility.standardized.conditions
@@ -145,7 +146,7 @@ def gap_list(
                     + (f"，补齐{row.missing_periods}" if row.missing_periods else "")
                     + "；活动后及时录入活动记录。"
                 ),
-                _order=(1, 0 if activity_blocks else 1, order),
+                _order=(0, 0, order) if activity_blocks else (2, 0, order),
             )
         )
     rules = {rule.id: rule for rule in rubric.structure.rules}
@@ -163,7 +164,7 @@ def gap_list(
                 blocks_standard=blocks,
                 finding=row.explanation,
                 advice=_structure_advice(rules[row.rule_id]),
-                _order=(1, 0 if blocks else 1, 100 + order),
+                _order=(0, 0, 100 + order) if blocks else (2, 0, 100 + order),
             )
         )
     if member_rules is not None and len(member_rules):
@@ -180,7 +181,7 @@ def gap_list(
                     blocks_standard=False,
                     finding=row.explanation,
                     advice=rubric.members.rule(row.rule_id).advice,  # members.yaml
-                    _order=(1, 1, 200 + order),
+                    _order=(2, 0, 200 + order),
                 )
             )
     rows += _bonus_rows(rubric, points)

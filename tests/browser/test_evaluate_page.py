@@ -226,6 +226,8 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         s1_self = page.locator(".siping-item", has_text="s1 支部设置规范").locator(".siping-beside")
         expect(s1_self).to_have_text("自评：1 分", timeout=30_000)
         expect(page.get_by_text("支部已于").first).to_be_visible(timeout=30_000)
+        # A score field opens the phone's number keyboard; the department's name a text keyboard
+        expect(item_field(page, "s1 支部设置规范", "得分（0–5）")).to_have_attribute("inputmode", "decimal")
         item_field(page, "s1 支部设置规范", "得分（0–5）").fill("9")
         page.get_by_text("填写了“9”，应为0到5之间的数", exact=True).wait_for(state="visible", timeout=10_000)
         item_field(page, "s2 支部委员会设置", "得分（0–5）").fill("4.5")
@@ -240,6 +242,7 @@ def test_evaluate_page_fits_a_phone(browser, evaluate_server, open_page, page_pr
         expect(departments).to_have_count(before + 1)
         departments.last.fill("街道综治办")
         expect(departments.last).to_have_value("街道综治办")
+        expect(departments.last).not_to_have_attribute("inputmode", "decimal")
         page.get_by_role("tab", name="组织评定").click()
         screenshot_whole_page(page, "evaluate-phone.png", ".siping-evaluate")
         # Then nothing makes the page wider than the screen

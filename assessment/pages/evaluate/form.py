@@ -51,7 +51,9 @@ def _form():
     return macros("evaluate/form.html.j2")
 
 
-def _text(description: str, placeholder: str = "") -> widgets.Text:
+def _text(description: str, placeholder: str = "", *, numeric: bool = True) -> widgets.Text:
+    """A text field; a numeric one opens a phone's number keyboard (class siping-number: the page template
+    sets inputmode=decimal on its input)."""
     field = widgets.Text(
         description=description,
         placeholder=placeholder,
@@ -59,6 +61,8 @@ def _text(description: str, placeholder: str = "") -> widgets.Text:
         layout=widgets.Layout(width="100%", max_width="24em", min_width="0", margin="2px 8px 2px 0"),
         style={"description_width": "initial"},
     )
+    if numeric:
+        field.add_class("siping-number")
     return field
 
 
@@ -280,7 +284,7 @@ class EvaluationForm:
 
     def _department_row(self, index: int) -> widgets.VBox:
         base = f"social.{index}"
-        department = _text("部门", "部门名称")
+        department = _text("部门", "部门名称", numeric=False)
         compliant = widgets.ToggleButtons(
             description="符合标准",
             options=YES_NO_OPTIONS,

@@ -41,7 +41,9 @@ def _item_input(item: ChecklistItem) -> widgets.Widget:
         "deduction": "缺失件数（没有填0）",
         "rate_steps": f"比例%（要求{format_fraction(item.target or 0)}%以上）",
     }[item.kind]
-    return widgets.Text(placeholder=placeholder, continuous_update=False, layout=field_layout)
+    field = widgets.Text(placeholder=placeholder, continuous_update=False, layout=field_layout)
+    field.add_class("siping-number")  # a phone's number keyboard (the page template sets inputmode)
+    return field
 
 
 def _item_worth(item: ChecklistItem) -> str:
@@ -81,6 +83,7 @@ class SelfAssessForm:
             field = widgets.Text(
                 placeholder="人数", continuous_update=False, layout=widgets.Layout(width="7em", min_width="0")
             )
+            field.add_class("siping-number")
             self._register(f"member.{key}", field)
             member_fields.append(
                 widgets.VBox([html_box(_form().label(label)), field], layout=widgets.Layout(width="8em"))

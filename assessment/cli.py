@@ -898,13 +898,15 @@ def _cmd_access(args) -> int:
 
 
 def _cmd_user(args) -> int:
+    from .store.accounts import account_name
+
     with _store(args.database, None) as store:
         if args.user_command == "add":
             code = store.accounts.add(args.name, args.role, street=args.street, by=args.by)
             role = store.accounts.role(args.role)
             where = f"，{args.street.strip()}" if args.street else ""
             print(
-                f"已添加账户：{' '.join(args.name.split())}（{role.label}{where}）。一次性登录码只显示这一次，请当面或单独转交："
+                f"已添加账户：{account_name(args.name)}（{role.label}{where}）。一次性登录码只显示这一次，请当面或单独转交："
             )
             print(f"  一次性登录码：{code}")
             print("  本人在登录页面输入姓名和这个码，然后设置自己的密码。")
@@ -912,13 +914,13 @@ def _cmd_user(args) -> int:
         if args.user_command == "reset":
             code = store.accounts.reset(args.name, by=args.by)
             print(
-                f"已重置账户 {' '.join(args.name.split())} 的密码，原密码和已登录的页面随即失效。一次性登录码只显示这一次："
+                f"已重置账户 {account_name(args.name)} 的密码，原密码和已登录的页面随即失效。一次性登录码只显示这一次："
             )
             print(f"  一次性登录码：{code}")
             return EXIT_OK
         if args.user_command == "disable":
             store.accounts.disable(args.name, by=args.by, reason=args.reason)
-            print(f"已停用账户 {' '.join(args.name.split())}，原因：{args.reason}（用 user reset 可重新启用）")
+            print(f"已停用账户 {account_name(args.name)}，原因：{args.reason}（用 user reset 可重新启用）")
             return EXIT_OK
         found = store.accounts.list()
     if not found:

@@ -20,7 +20,7 @@ import urllib.parse
 from tornado import web
 
 from ..store import Store, StoreError
-from ..store.accounts import PASSWORD_MIN_LENGTH, Identity, SignInRefused
+from ..store.accounts import PASSWORD_MIN_LENGTH, Identity, SignInRefused, account_name
 from .base import OwnPage
 
 __all__ = ["SESSION_COOKIE", "Accounts", "SignInPage", "SignOut", "identity"]
@@ -105,7 +105,7 @@ class SignInPage(OwnPage):
         self.form()
 
     async def post(self) -> None:
-        name = " ".join(self.get_body_argument("name", "").split())[:40]
+        name = account_name(self.get_body_argument("name", ""))[:40]
         client = self.request.remote_ip or ""
         accounts = _accounts(self)
         try:

@@ -45,6 +45,7 @@ __all__ = [
     "Identity",
     "SignIn",
     "SignInRefused",
+    "account_name",
 ]
 
 PASSWORD_MIN_LENGTH = 8
@@ -117,8 +118,13 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
+def account_name(text: str | None) -> str:
+    """A name as accounts are kept and looked up: inner runs of spaces as one, none at the ends."""
+    return " ".join((text or "").split())
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = account_name(name)
     if not cleaned or len(cleaned) > 40:
         raise StoreError("姓名不能为空，且不超过40个字")
     return cleaned
@@ -254,7 +260,7 @@ class Accounts:
         must wait after earlier failures; every refusal is counted. With a one-time code nothing is opened
         yet: the page asks for a new password (:meth:`set_password`).
         """
-        name = " ".join((name or "").split())
+        name = account_name(name)
         at = now()
         self._check_wait(name, client, at)
         row = self.db.read(lambda c: c.execute(sa.select(accounts).where(accounts.c.name == name)).first())
@@ -372,7 +378,7 @@ class Accounts:
 
     @staticmethod
     def _row(connection: Connection, name: str):
-        row = connection.execute(sa.select(accounts).where(accounts.c.name == " ".join(name.split()))).first()
+        row = connection.execute(sa.select(accounts).where(accounts.c.name == account_name(name))).first()
         if row is None:
             raise StoreError(f"没有名为“{name}”的账户（python -m assessment user list 列出全部账户）")
         return row

@@ -231,6 +231,9 @@ class EvaluateApp(widgets.VBox):
         self.year_picker.options = [(f"{year}年", year) for year in reversed(years)]
         self.year_picker.value = max(years)
 
+    def _view_only(self) -> str:
+        return VIEW_ONLY.format(role=self.who.role.label)
+
     def _report(self, message: str) -> None:
         self.state.update(error=message)
 
@@ -370,7 +373,7 @@ class EvaluateApp(widgets.VBox):
         if state.branch_id is None:
             return
         if not self.who.may("score"):
-            state.update(draft_offer=None, draft_status=VIEW_ONLY.format(role=self.who.role.label), draft_warning=True)
+            state.update(draft_offer=None, draft_status=self._view_only(), draft_warning=True)
             return
         draft = self.store.records.load_draft(state.branch_id, state.year, state.evaluator)
         if draft is None:
@@ -409,7 +412,7 @@ class EvaluateApp(widgets.VBox):
         if state.branch_id is None:
             return
         if not self.who.may("score"):
-            state.update(draft_status=VIEW_ONLY.format(role=self.who.role.label), draft_warning=True)
+            state.update(draft_status=self._view_only(), draft_warning=True)
             return
         if state.draft_offer is not None:
             return  # saving now would overwrite the draft the evaluator has not answered yet
@@ -479,7 +482,7 @@ class EvaluateApp(widgets.VBox):
             state.update(submit_problems=[str(ended)], notice="")
             return
         if not self.who.may("score"):
-            state.update(submit_problems=[VIEW_ONLY.format(role=self.who.role.label)], notice="")
+            state.update(submit_problems=[self._view_only()], notice="")
             return
         problems = check_payload(state.payload, self.rubric)
         if problems:

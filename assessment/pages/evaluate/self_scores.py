@@ -30,13 +30,13 @@ from ... import glossary as g
 from ...analysis.self_assessment import payload_item_points
 from ...inputs.payload import parse_payload
 from ...inputs.workbook.layout import sheet_specs
+from ...localtime import local_time
 from ...rubric import ChecklistItem, Rubric, format_fraction
 from ...scoring import Results
 from ...scoring.channels import org_bonus, org_score
 from ...scoring.numbers import quantize
 from ...store import SelfAssessment
 from ..components import format_cell, html_box, input_text, macros
-from .views import local_time
 
 __all__ = ["NO_SELF_ASSESSMENT", "SelfScoreView", "SelfSide", "SelfValue", "exact_points", "self_side"]
 

@@ -185,3 +185,60 @@ def staff_session(store, name: str, role: str = "区委", street: str | None = N
     if any(account.name == name for account in store.accounts.list()):
         return Session(store, store.accounts.sign_in(name, STAFF_PASSWORD, client="127.0.0.1").token)
     return Session(store, add_staff(store, name, role, street))
+
+
+def record_result(
+    store,
+    branch_id: str,
+    year: int = YEAR,
+    *,
+    evaluator: str = "张三",
+    passing: bool = True,
+    last_election: str | None = None,
+) -> None:
+    """Give the stored branch a recorded result for ``year``, as its evaluator would submit it: a whole year's
+    activity log and (``passing``) a form that is 达标 and meets the 最强 conditions, or (not ``passing``)
+    the same form with the annual review below 优秀 and a department's non-compliance (未达标 stays
+    possible through the log: the form alone does not decide 达标). ``last_election`` (None: as
+    stored) changes the register's last election (a designation's term runs from it). An earlier revision of ``evaluator`` is corrected."""
+    from dataclasses import replace
+
+    rubric = store.rubric
+    register = store.records.branches()
+    row = register[register["branch_id"] == branch_id].copy()
+    if last_election is not None:
+        row["last_election"] = pd.Timestamp(last_election)
+    members = int(row["full_members"].fillna(0).iloc[0] + row["probationary_members"].fillna(0).iloc[0]) or 20
+    committee = int(row["committee_size"].fillna(0).iloc[0]) or 5
+    log = full_year_log(branch_id, year, members=members, committee=committee)
+    if int(row["party_groups"].fillna(0).iloc[0]):  # a branch with 党小组 meets in them every month
+        log += [
+            dict(
+                branch_id=branch_id,
+                date=f"{year}-{month:02d}-25",
+                type="党小组会",
+                expected=8,
+                attended=8,
+                has_record=True,
+            )
+            for month in range(1, 13)
+        ]
+    changes: dict = {}
+    if not passing:
+        changes = dict(
+            org={"annual_review_grade": "一般"},
+            social=[{"branch_id": "B1", "department": "街道综治办", "compliant": False, "opinion": "不符合"}],
+            activities=full_year_log("B1", year)[:5],
+        )
+    form = make_inputs(rubric, **changes)
+    inputs = replace(
+        make_inputs(rubric, branch={"branch_id": branch_id}, activities=log),
+        branches=row.reset_index(drop=True),
+        org=form.org.assign(branch_id=branch_id),
+        member=form.member.assign(branch_id=branch_id),
+        public=form.public.assign(branch_id=branch_id),
+        social=form.social.assign(branch_id=branch_id),
+    )
+    if not passing:
+        inputs = replace(inputs, activities=form.activities.assign(branch_id=branch_id))
+    store.records.import_inputs(inputs, year=year, evaluator=evaluator, rubric_version=rubric, source="测试结果")

@@ -11,6 +11,7 @@ import io
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from factories import record_result
 from openpyxl import Workbook
 
 from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
@@ -231,6 +232,7 @@ def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported,
     event = session.apply(self_payload(default_rubric))
     assert (event.from_status, event.to_status, event.role) == ("self_assessing", "applied", "branch")
     assert imported.self_assessments.current("B01", YEAR) is not None
+    record_result(imported, "B01", YEAR)  # the street's evaluator submits a result that is 达标 and 最强-eligible
     steps = [
         ("街道考评中", "街道", "周考评", "材料齐全，受理"),
         ("待区委验收", "街道", "周考评", "四评综合得分92分"),
@@ -259,11 +261,12 @@ def test_the_whole_workflow_with_who_when_why_and_a_designation_period(imported,
     assert designated.valid_from == local_date(designated.at)  # the day in Beijing
     assert designated.valid_until == dt.date(2028, 6, 30)
     assert history[6].reason == "群众反映问题查证属实，不再符合建设标准"
-    assert [a.action for a in imported.records.audit(limit=8)].count("workflow_move") == 8
+    assert [a.action for a in imported.records.audit()].count("workflow_move") == 8
 
 
-def test_a_designation_without_a_last_election_has_no_end_date_and_other_kinds_last_three_years(imported):
+def test_a_designation_without_a_last_election_has_no_end_date_and_an_expired_term_is_refused(imported):
     for branch_id in ("B02", "003"):
+        record_result(imported, branch_id, YEAR)
         for to, role in (("已申请", "支部"), ("街道考评中", "街道"), ("待区委验收", "街道"), ("已达标", "区委")):
             if to == "已申请":
                 with imported.db.engine.begin() as connection:  # a submitted self-assessment is required first
@@ -278,9 +281,19 @@ def test_a_designation_without_a_last_election_has_no_end_date_and_other_kinds_l
                             actor="t",
                         )
                     )
+            if branch_id == "B02" and to == "已达标":
+                # B02: 村, elected 2021-12-01 → its 5-year term ended 2026-12-01: a designation made today
+                # would already be over, so it is refused with the reason.
+                with pytest.raises(StoreError, match="本届任期已于 2026-12-01 届满（上次换届 2021-12-01）"):
+                    imported.workflow.move(branch_id, YEAR, to, role=role, actor="某人", reason="测试")
+                continue
             imported.workflow.move(branch_id, YEAR, to, role=role, actor="某人", reason="测试")
-    # B02: 村, elected 2021-12-01 → 5 years; 003: no last election → no end date.
-    assert imported.workflow.status("B02", YEAR).valid_until == dt.date(2026, 12, 1)
+    assert imported.workflow.status("B02", YEAR).status == "district_check"
+    # After the election is recorded, the designation runs 5 years from it.
+    record_result(imported, "B02", YEAR, last_election="2026-11-20")
+    imported.workflow.move("B02", YEAR, "已达标", role="区委", actor="某人", reason="换届后验收")
+    assert imported.workflow.status("B02", YEAR).valid_until == dt.date(2031, 11, 20)
+    # 003: no last election → no end date.
     assert imported.workflow.status("003", YEAR).valid_until is None
 
 
@@ -325,6 +338,7 @@ def test_every_refused_move_says_why_and_changes_nothing(imported, default_rubri
         "standardized": "district",
         "failed": "street",
     }
+    record_result(imported, "B01", YEAR)
     for state in setup:
         if state == "applied":
             session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
@@ -340,6 +354,7 @@ def test_every_refused_move_says_why_and_changes_nothing(imported, default_rubri
 
 def test_every_transition_of_the_rubric_is_allowed_for_its_roles_and_refused_for_the_others(imported, default_rubric):
     workflow = default_rubric.workflow
+    record_result(imported, "B01", YEAR)  # 达标 and 最强-eligible: every move that rests on a result may go
     for transition in workflow.transitions:
         with imported.db.engine.begin() as connection:
             connection.execute(tables.workflow_status.delete())
@@ -399,3 +414,84 @@ def test_roster_frames_round_trip_through_the_store(imported):
     stored = imported.self_assessments.uploaded("B01", YEAR, "roster")
     pd.testing.assert_frame_equal(shown, stored)
     assert stored.loc[0, "dues_1"] == False and pd.isna(stored.loc[0, "dues_12"])
+
+
+# ------------------------------------------------------------------ moves rest on the recorded result
+def _to_street_review(store, rubric, branch_id="B01"):
+    session = store.access.open_session(store.access.issue(branch_id, YEAR, by="管理员").code)
+    session.apply(self_payload(rubric))
+    store.workflow.move(branch_id, YEAR, "街道考评中", role="街道", actor="周考评", reason="受理")
+
+
+def test_a_move_that_rests_on_a_result_is_refused_without_one_and_when_the_result_does_not_support_it(
+    imported, default_rubric
+):
+    # The imported sample's B01 is 未达标 (its activity log is thin); nothing by 李四 yet.
+    _to_street_review(imported, default_rubric)
+    with imported.db.engine.begin() as connection:
+        connection.execute(  # as if nobody had submitted for B01
+            tables.evaluations.update().where(tables.evaluations.c.branch_id == "B01").values(status="superseded")
+        )
+    with pytest.raises(StoreError, match="还没有已提交的考评结果"):
+        imported.workflow.move("B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过")
+    record_result(imported, "B01", YEAR, passing=False)
+    with pytest.raises(StoreError) as refused:
+        imported.workflow.move("B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过")
+    text = str(refused.value)
+    assert "不能“考评通过，报区委验收”：考评结果未达标" in text
+    assert "依据 张三第" in text and "评分标准 " in text and "否决：" in text
+    assert "须由街道写明理由、按“例外”提交" in text
+    assert imported.workflow.status("B01", YEAR).status == "street_review"
+    # Asking for an exception where the result supports the move is refused too.
+    record_result(imported, "B01", YEAR)
+    with pytest.raises(StoreError, match="无需按例外办理"):
+        imported.workflow.move(
+            "B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过", exception=True
+        )
+    event = imported.workflow.move("B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过")
+    assert not event.exception and event.result is not None and event.result.standardized
+    revision = imported.records.current_submissions("B01", YEAR)["张三"]
+    assert event.result.revisions == (("张三", revision.revision_no),)
+    assert event.result.rubric_version == default_rubric.version
+
+
+def test_an_exception_is_made_only_by_the_role_the_rubric_allows_and_is_marked_everywhere(imported, default_rubric):
+    _to_street_review(imported, default_rubric)
+    record_result(imported, "B01", YEAR, passing=False)
+    event = imported.workflow.move(
+        "B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="否决依据的部门意见已撤回", exception=True
+    )
+    assert event.exception and not event.result.standardized
+    history = imported.workflow.history("B01", YEAR)
+    assert history[-1].exception and history[-1].basis_text().startswith("例外：依据 张三第")
+    # 验收通过 against the result: only the 区委 may, as an exception; the designation shows it.
+    with pytest.raises(StoreError, match="须由区委写明理由"):
+        imported.workflow.move("B01", YEAR, "已达标", role="区委", actor="区委组织部", reason="验收")
+    imported.workflow.move("B01", YEAR, "已达标", role="区委", actor="区委组织部", reason="复核后认定", exception=True)
+    status = imported.workflow.status("B01", YEAR)
+    assert status.status == "standardized" and status.exception and not status.result.standardized
+    listed = {branch_id: s for branch_id, _name, s in imported.workflow.statuses(YEAR)}
+    assert listed["B01"].exception and listed["B02"].exception is False
+    # 最强: 不得评定 when a veto fired — no exception exists for it in the rubric.
+    with pytest.raises(StoreError) as refused:
+        imported.workflow.move("B01", YEAR, "最强申报", role="街道", actor="周考评", reason="申报", exception=True)
+    assert "不能“申报“最强党支部””：考评结果" in str(refused.value)
+    assert "例外办理" not in str(refused.value)
+    audit = [e for e in imported.records.audit(limit=5) if e.action == "workflow_move"]
+    assert audit[0].detail["exception"] is True and audit[0].detail["basis"].startswith("依据 张三第")
+
+
+def test_a_result_scored_with_mixed_rubric_versions_supports_no_decision(imported, default_rubric):
+    _to_street_review(imported, default_rubric)
+    record_result(imported, "B01", YEAR)
+    record_result(imported, "B01", YEAR, evaluator="李四")
+    with imported.db.engine.begin() as connection:  # as if 李四 had submitted under an older version
+        connection.execute(
+            tables.evaluations.update()
+            .where(tables.evaluations.c.evaluator == "李四", tables.evaluations.c.status == "submitted")
+            .values(rubric_version="2025.1")
+        )
+    with pytest.raises(StoreError, match="评分标准版本不同（2025.1、"):
+        imported.workflow.move(
+            "B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过", exception=True
+        )

@@ -9,7 +9,12 @@ results and the branch's place in the register, so the same data always give the
 - finished years (all but the latest): 最强资格 → 已评定最强; 达标 → 已达标; others alternately
   未通过 (applied, failed the street's evaluation) and 自评中 (never applied); 软弱涣散 stay 自评中;
 - the latest year, still in progress: some of each group are halfway (最强申报, 街道考评中,
-  待区委验收, 已申请), and one 已达标 branch a department reported against is 撤销.
+  待区委验收, 已申请), and one 已达标 branch a department reported against is 撤销;
+- a branch whose committee term is already over today cannot be designated (the store refuses a
+  designation that would end before it begins): it stays 待区委验收 until its election is recorded.
+
+Each move rests on the branch's recorded result, as the store requires: the demo's paths only lead
+where that result allows.
 
 A year in which any branch has already moved is left alone, so running it twice changes nothing.
 ``python -m assessment demo --seed-workflow`` runs it on the configured database.
@@ -24,10 +29,22 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..inputs.payload import payload_from_inputs
+from ..localtime import local_date
 from ..rubric import Rubric
 from ..scoring import score
+from ..store.database import now
+from ..store.workflow import designation_until
 
-__all__ = ["DEMO_ACTOR", "DemoWorkflowError", "SeedReport", "check_demo_paths", "planned_status", "seed_demo_workflow"]
+__all__ = [
+    "DEMO_ACTOR",
+    "DemoWorkflowError",
+    "SeedReport",
+    "check_demo_paths",
+    "designated_on_the_way",
+    "planned_status",
+    "seed_demo_workflow",
+    "term_over",
+]
 
 DEMO_ACTOR = "演示数据"
 
@@ -135,6 +152,7 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
     chosen = sorted(set(years)) if years is not None else held
     latest = held[-1] if held else None
     labels = {state.id: state.label for state in rubric.workflow.states}
+    today = local_date(now())
     seeded: dict[int, Counter] = {}
     skipped: list[int] = []
     for year in chosen:
@@ -146,6 +164,7 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
             continue
         inputs, _ = store.records.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
+        store.workflow.prepare_results(year)
         revoke = _revoked_branch(results) if year == latest else None
         counts: Counter = Counter()
         for position, (branch_id, _name, _status) in enumerate(listed):
@@ -154,10 +173,24 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
             target = planned_status(
                 results.branches.loc[branch_id], position, latest=year == latest, revoke=branch_id == revoke
             )
+            if designated_on_the_way(target) and term_over(rubric, inputs.branches, branch_id, today):
+                target = "district_check"
             _walk(store, rubric, inputs, branch_id, year, _PATHS[target])
             counts[labels[target]] += 1
         seeded[year] = counts
     return SeedReport(seeded, tuple(skipped))
+
+
+def designated_on_the_way(target: str) -> bool:
+    """The demo's path to ``target`` passes through a designation (验收通过)."""
+    return "standardized" in (to for to, _role, _reason in _PATHS[target])
+
+
+def term_over(rubric: Rubric, register, branch_id: str, today) -> bool:
+    """The branch's committee term ended before ``today``: a designation made now would already be over."""
+    row = register.loc[register["branch_id"] == branch_id].iloc[0]
+    until = designation_until(rubric, row["last_election"], row["kind"] if isinstance(row["kind"], str) else None)
+    return until is not None and until < today
 
 
 def _walk(store, rubric: Rubric, inputs, branch_id: str, year: int, path: list[tuple[str, str, str]]) -> None:

@@ -1081,6 +1081,11 @@ class DesignationTerm(Frozen):
     source: Text
 
 
+TransitionRequirement = Literal["self_assessment", "standardized", "strongest_eligible"]
+# Requirements met by the recorded result, and how they read in Chinese.
+RESULT_REQUIREMENTS = {"standardized": "考评结果达标", "strongest_eligible": "考评结果符合“最强党支部”评定条件"}
+
+
 class WorkflowTransition(Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
@@ -1088,8 +1093,20 @@ class WorkflowTransition(Frozen):
     to: Ident
     roles: tuple[Ident, ...] = Field(min_length=1)
     label: Text
-    requires: tuple[Literal["self_assessment"], ...] = ()
+    # What the move rests on: self_assessment = the branch has submitted its self-assessment;
+    # standardized / strongest_eligible = the branch's recorded result (its evaluators' current
+    # revisions, scored with the rubric version they were submitted with) is 达标 / meets the
+    # 最强党支部 conditions (no veto fired or undecided).
+    requires: tuple[TransitionRequirement, ...] = ()
+    # Roles that may make the move although the recorded result does not support it: an exception,
+    # with a written reason, marked 例外 wherever the designation shows. Empty: no exception.
+    exception_roles: tuple[Ident, ...] = ()
     source: Text
+
+    @property
+    def result_requirements(self) -> tuple[str, ...]:
+        """The requirements that read the branch's recorded result (not the self-assessment)."""
+        return tuple(r for r in self.requires if r in RESULT_REQUIREMENTS)
 
 
 Permission = Literal["score", "move", "rubric"]
@@ -1222,6 +1239,21 @@ class WorkflowFile(Frozen):
                     )
             if t.from_ == t.to:
                 found.append((("transitions", index, "to"), f"状态变更不能从“{t.from_}”变到它自己"))
+            for role in t.exception_roles:
+                if role not in t.roles:
+                    found.append(
+                        (
+                            ("transitions", index, "exception_roles"),
+                            f"例外办理的角色“{role}”须是这一步 roles 中的角色（{'、'.join(t.roles)}）",
+                        )
+                    )
+            if t.exception_roles and not t.result_requirements:
+                found.append(
+                    (
+                        ("transitions", index, "exception_roles"),
+                        "只有以考评结果为依据的变更（requires 含 standardized 或 strongest_eligible）才能例外办理",
+                    )
+                )
             pair = (t.from_, t.to)
             if pair in seen:
                 found.append(

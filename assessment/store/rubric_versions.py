@@ -257,6 +257,18 @@ class RubricVersions:
             return self._parsed[version]
         return self._parse(version, self.texts(version))
 
+    def stored_within(self, connection: Connection, version: str) -> Rubric:
+        """The stored version ``version``, read in the caller's transaction (StoreError if not stored)."""
+        version = str(version)
+        if version in self._parsed:
+            return self._parsed[version]
+        if self._rubric is not None and self._rubric.version == version and self._rubric_given:
+            return self._rubric
+        row = connection.execute(sa.select(rubric_versions.c.texts).where(rubric_versions.c.version == version)).first()
+        if row is None:
+            raise StoreError(f"数据库中没有评分标准版本“{version}”")
+        return self._parse(version, row.texts)
+
     def current(self) -> Rubric:
         """The version marked current. A database without any stores the program's own rubric first."""
 

@@ -239,6 +239,10 @@ workflow_events = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("valid_from", sa.Date),
     sa.Column("valid_until", sa.Date),
+    # The recorded result the move rested on (decisions.Basis as JSON; NULL: nothing submitted, or a
+    # move made before moves recorded one) and whether it went against that result (例外).
+    sa.Column("basis", Payload, nullable=True),
+    sa.Column("exception", sa.Boolean(create_constraint=False), nullable=False, server_default=sa.false()),
     sa.Index(None, "branch_id", "year"),
 )
 

@@ -30,6 +30,7 @@ from ..rubric import Rubric
 from ..rubric.model import TermRule
 from .checks import required_text
 from .database import Database, now
+from .decisions import Basis, RecordedResults
 from .model import StoreError
 from .rubric_versions import RubricVersions
 from .schema import branches, workflow_events, workflow_status
@@ -51,6 +52,18 @@ class WorkflowEvent:
     reason: str
     valid_from: dt.date | None
     valid_until: dt.date | None
+    basis: dict | None = None  # the recorded result the move rested on (Basis.to_json), None if none
+    exception: bool = False  # made against that result (例外), by a role workflow.yaml allows
+
+    @property
+    def result(self) -> Basis | None:
+        return Basis.from_json(self.basis)
+
+    def basis_text(self) -> str:
+        """The result the move rested on and whether it was an exception, for the history ('' if none)."""
+        result = self.result
+        text = result.summary() if result is not None else ""
+        return ("例外：" + text if text else "例外") if self.exception else text
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,12 @@ class WorkflowStatus:
     valid_from: dt.date | None
     valid_until: dt.date | None
     designation: bool
+    exception: bool = False  # the move into this state went against the recorded result (例外)
+    basis: dict | None = None  # the recorded result that move rested on (Basis.to_json)
+
+    @property
+    def result(self) -> Basis | None:
+        return Basis.from_json(self.basis)
 
     def expired(self, today: dt.date | None = None) -> bool:
         """A designation whose committee term has ended (001 §四(四): a new round is due)."""
@@ -108,6 +127,7 @@ class Workflow:
         self._db = db
         self._rubrics = rubrics
         self._self_assessments = self_assessments
+        self._results = RecordedResults(rubrics.stored_within)
 
     def _rubric(self) -> Rubric:
         return self._rubrics.rubric
@@ -132,7 +152,9 @@ class Workflow:
     # ------------------------------------------------------------------ reading
     def _status_row(self, connection: Connection, branch_id: str, year: int):
         return connection.execute(
-            sa.select(workflow_status).where(workflow_status.c.branch_id == branch_id, workflow_status.c.year == year)
+            sa.select(workflow_status, workflow_events.c.exception, workflow_events.c.basis)
+            .select_from(workflow_status.outerjoin(workflow_events, workflow_events.c.id == workflow_status.c.event_id))
+            .where(workflow_status.c.branch_id == branch_id, workflow_status.c.year == year)
         ).first()
 
     def _status_of(self, row, branch_id: str, year: int) -> WorkflowStatus:
@@ -149,6 +171,8 @@ class Workflow:
             valid_from=row.valid_from if row is not None else None,
             valid_until=row.valid_until if row is not None else None,
             designation=state.designation,
+            exception=bool(row.exception) if row is not None and row.exception is not None else False,
+            basis=row.basis if row is not None else None,
         )
 
     def status_within(self, connection: Connection, branch_id: str, year: int) -> WorkflowStatus:
@@ -181,12 +205,18 @@ class Workflow:
 
         def work(connection: Connection):
             rows = connection.execute(
-                sa.select(branches.c.branch_id, branches.c.name, workflow_status)
+                sa.select(
+                    branches.c.branch_id,
+                    branches.c.name,
+                    workflow_status,
+                    workflow_events.c.exception,
+                    workflow_events.c.basis,
+                )
                 .select_from(
                     branches.outerjoin(
                         workflow_status,
                         sa.and_(workflow_status.c.branch_id == branches.c.branch_id, workflow_status.c.year == year),
-                    )
+                    ).outerjoin(workflow_events, workflow_events.c.id == workflow_status.c.event_id)
                 )
                 .order_by(branches.c.branch_id)
             ).all()
@@ -213,7 +243,44 @@ class Workflow:
             moves.append(Move(t.to, t.label, workflow.state(t.to).label, t.roles, labels, allowed, why))
         return moves
 
+    def prepare_results(self, year: int) -> None:
+        """Score every branch's recorded result for ``year`` in one run, ahead of a batch of moves (each
+        move still reads its own result's inputs in its transaction and scores again if they changed)."""
+        self._db.read(lambda connection: self._results.prepare(connection, year))
+
     # ------------------------------------------------------------------ moving
+    def _check_result(
+        self, transition, basis: Basis | None, role: str, exception: bool, branch_id: str, year: int
+    ) -> bool:
+        """Whether the move is an exception (例外); StoreError when the recorded result does not support a
+        move that requires it and no exception may be or was asked for."""
+        workflow = self._rubric().workflow
+        needs = transition.result_requirements
+        if not needs:
+            if exception:
+                raise StoreError(f"“{transition.label}”不以考评结果为依据，无需也不能按例外办理")
+            return False
+        if basis is None:
+            raise StoreError(
+                f"“{transition.label}”须以考评结果为依据，但支部 {branch_id} {year}年度还没有已提交的考评结果：请先在考评页提交"
+            )
+        short = [basis.shortfall(need) for need in needs if not basis.meets(need)]
+        if not short:
+            if exception:
+                raise StoreError(f"考评结果支持“{transition.label}”，无需按例外办理")
+            return False
+        why = "；".join(dict.fromkeys(short))
+        if basis.mixed_versions or not transition.exception_roles:
+            raise StoreError(f"不能“{transition.label}”：{why}")
+        allowed = "或".join(workflow.role(r).label for r in transition.exception_roles)
+        if not exception:
+            raise StoreError(
+                f"不能“{transition.label}”：{why}。如确需例外办理，须由{allowed}写明理由、按“例外”提交（将标明“例外”）"
+            )
+        if role not in transition.exception_roles:
+            raise StoreError(f"“{transition.label}”的例外办理只能由{allowed}操作，{workflow.role(role).label}不能操作")
+        return True
+
     def move_within(
         self,
         connection: Connection,
@@ -225,6 +292,7 @@ class Workflow:
         actor: str,
         reason: str,
         expected_from: str | None = None,
+        exception: bool = False,
     ) -> WorkflowEvent:
         """One move (ids, checked) inside the caller's write transaction, which has locked the branch row."""
         rubric = self._rubric()
@@ -254,6 +322,8 @@ class Workflow:
             connection, branch_id, year
         ):
             raise StoreError(f"“{transition.label}”之前须先提交本支部{year}年度的自评结果")
+        basis = self._results.within(connection, branch_id, year)
+        exception = self._check_result(transition, basis, role, exception, branch_id, year)
         valid_from = valid_until = None
         at = now()
         if target.designation:
@@ -262,6 +332,13 @@ class Workflow:
             ).first()
             valid_from = local_date(at)
             valid_until = designation_until(rubric, branch.last_election, branch.kind)
+            if valid_until is not None and valid_until < valid_from:
+                last = pd.Timestamp(branch.last_election).date().isoformat()
+                raise StoreError(
+                    f"不能“{transition.label}”：支部 {branch_id} 的本届任期已于 {valid_until.isoformat()} 届满"
+                    f"（上次换届 {last}），评定的有效期在评定当天就已结束。"
+                    "请先完成换届并更新支部的上次换届日期（001 §四(四)：任期届满应当开展新一轮建设）"
+                )
         values = dict(
             branch_id=branch_id,
             year=year,
@@ -273,6 +350,8 @@ class Workflow:
             reason=reason,
             valid_from=valid_from,
             valid_until=valid_until,
+            basis=basis.to_json() if basis is not None else None,
+            exception=exception,
         )
         event_id = connection.execute(workflow_events.insert().values(**values)).inserted_primary_key[0]
         status_values = dict(status=to, since=at, event_id=event_id, valid_from=valid_from, valid_until=valid_until)
@@ -297,7 +376,15 @@ class Workflow:
             at,
             branch_id=branch_id,
             year=year,
-            detail={"from": current.status, "to": to, "role": role, "reason": reason, "event_id": event_id},
+            detail={
+                "from": current.status,
+                "to": to,
+                "role": role,
+                "reason": reason,
+                "event_id": event_id,
+                "exception": exception,
+                "basis": basis.summary() if basis is not None else None,
+            },
         )
         return WorkflowEvent(id=event_id, **values)
 
@@ -311,12 +398,16 @@ class Workflow:
         actor: str,
         reason: str,
         expected_from: str | None = None,
+        exception: bool = False,
     ) -> WorkflowEvent:
         """Move the branch's year to state ``to`` (id or label) as ``role`` (支部/街道/区委 or id).
 
         Refused (StoreError, nothing stored) when the rules do not allow it: no such move from the
         current state, a role that may not make it, a missing self-assessment where one is required,
-        an empty reason, or — with ``expected_from`` — a state that changed meanwhile.
+        a recorded result that does not support a move that requires one (unless ``exception`` is asked
+        for by a role in the transition's ``exception_roles``: the move is then marked 例外), a
+        designation whose term is already over, an empty reason, or — with ``expected_from`` — a state
+        that changed meanwhile. The move records the result it rested on (:class:`Basis`).
         """
         to_id = self.state_id(to)
         role_id = self.role_id(role)
@@ -327,7 +418,15 @@ class Workflow:
         def work(connection: Connection) -> WorkflowEvent:
             Database.lock_branch(connection, branch_id)
             return self.move_within(
-                connection, branch_id, year, to_id, role=role_id, actor=actor, reason=reason, expected_from=from_id
+                connection,
+                branch_id,
+                year,
+                to_id,
+                role=role_id,
+                actor=actor,
+                reason=reason,
+                expected_from=from_id,
+                exception=exception,
             )
 
         return self._db.write(work)

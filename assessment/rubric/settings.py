@@ -51,12 +51,14 @@ __all__ = [
     "GROUP_LABELS",
     "WEIGHT_GROUPS",
     "Change",
+    "ChangeLine",
     "DiffLine",
     "NewVersion",
     "Setting",
     "adjustable_settings",
     "apply_changes",
     "apply_to_rubric",
+    "change_lines",
     "decimal_text",
     "diff_rubrics",
     "equalize",
@@ -65,6 +67,7 @@ __all__ = [
     "path_text",
     "prepare_version",
     "rebalance",
+    "setting_change",
     "stamp_meta",
     "weights_sum_text",
 ]
@@ -992,6 +995,73 @@ def diff_rubrics(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> 
     return lines
 
 
+@dataclass(frozen=True)
+class ChangeLine:
+    """One thing a new version changes, in the rubric's own words: ``组织评定 权重 40% → 35%``."""
+
+    label: str
+    old: str
+    new: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.old} → {self.new}"
+
+
+def _setting_name(setting: Setting) -> str:
+    """What a change list calls a setting: ``组织评定 权重``, ``指标 y1 三会一课 权重``,
+    ``达标条件 · 综合得分分数线（含本数）``."""
+    if setting.group == "channels":
+        return f"{setting.label} {FIELD_LABELS['weight']}"
+    if setting.group == "items":
+        return f"指标 {setting.label} {FIELD_LABELS['weight']}"
+    return f"{GROUP_LABELS.get(setting.group, setting.group)} · {setting.label}"
+
+
+def _setting_value_text(setting: Setting, value: Value) -> str:
+    """A weight as a percentage (0.35 → 35%), anything else as the page shows it (80分, 85%, 中位数)."""
+    if setting.kind == "weight":
+        return _number_text(Fraction(value) * 100) + "%"
+    return format_setting_value(setting, value)
+
+
+def setting_change(setting: Setting, old: Value, new: Value) -> ChangeLine:
+    """``setting`` moved from ``old`` to ``new``, as a line of a change list."""
+    return ChangeLine(_setting_name(setting), _setting_value_text(setting, old), _setting_value_text(setting, new))
+
+
+# What prepare_version stamps into meta.yaml: a page shows these beside the list, not in it.
+_META_LINES = {("meta.yaml", "version"), *(("meta.yaml", key) for key in ("author", "note", "based_on"))}
+
+
+def change_lines(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> list[ChangeLine]:
+    """What a new version changes against ``old_texts``, one line per setting in the rubric's Chinese
+    labels (a band edge once, not as the two band ends it moves; the label text that spells the old
+    number goes with its number). Anything else that differs keeps :func:`diff_rubrics`' label. The
+    version stamp (版本, 修改人, 修改说明, 基于版本) is left out."""
+    covered: set[tuple[str, str]] = set()
+    lines: list[ChangeLine] = []
+    try:
+        old_rubric, new_rubric = load_rubric_texts(dict(old_texts)), load_rubric_texts(dict(new_texts))
+    except RubricError:
+        old_rubric = new_rubric = None
+    if old_rubric is not None and new_rubric is not None:
+        after = {s.id: s for s in adjustable_settings(new_rubric)}
+        for setting in adjustable_settings(old_rubric):
+            moved = after.get(setting.id)
+            if moved is None or moved.file != setting.file or moved.paths != setting.paths:
+                continue
+            covered.update((setting.file, path_text(path)) for path in setting.paths)
+            if setting.value != moved.value:
+                covered.update((setting.file, path_text(path)) for path, _template in setting.label_paths)
+                lines.append(setting_change(setting, setting.value, moved.value))
+    for line in diff_rubrics(old_texts, new_texts):
+        if (line.file, line.path) in covered or (line.file, line.path) in _META_LINES:
+            continue
+        lines.append(ChangeLine(line.label, line.old, line.new))
+    return lines
+
+
 # ------------------------------------------------------------------------------ versions
 def next_version(version: str) -> str:
     """'2025.1' → '2025.2'; '2025.9' → '2025.10'; a version without a trailing number gets '.1'."""
@@ -1015,6 +1085,7 @@ class NewVersion:
     author: str
     note: str
     diff: list[DiffLine]
+    changes: list[ChangeLine] = field(default_factory=list)  # the diff in the rubric's words (change_lines)
 
 
 META_STAMP_FIELDS = ("author", "note", "based_on")
@@ -1078,4 +1149,6 @@ def prepare_version(
     texts = apply_changes(old_texts, [*changes, Change("meta.yaml", ("version",), version)], validate=False)
     texts["meta.yaml"] = stamp_meta(texts["meta.yaml"], {"author": author, "note": note, "based_on": old.version})
     load_rubric_texts(texts)
-    return NewVersion(texts, version, old.version, author, note, diff_rubrics(old_texts, texts))
+    return NewVersion(
+        texts, version, old.version, author, note, diff_rubrics(old_texts, texts), change_lines(old_texts, texts)
+    )

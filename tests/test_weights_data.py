@@ -180,3 +180,7 @@ def test_a_version_made_current_elsewhere_is_picked_up_on_the_next_choice(monkey
     app.street_picker.value = WEST
     assert "当前评分标准版本 2026.2" in app.title.value and "评分标准的当前版本已变为 2026.2" in app.notice.value
     assert app.controls["channels.org"].value == pytest.approx(0.3) and streets_shown(app) == {WEST}
+
+
+def test_the_store_names_the_years_and_streets_submitted(filled):
+    assert filled.records.submitted_streets() == {2024: {EAST}, 2025: {EAST, WEST}}

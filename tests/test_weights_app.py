@@ -219,7 +219,9 @@ def test_without_a_database_the_page_previews_the_new_version_but_cannot_save_it
     app.save_button.click()
     assert html.escape(NO_STORE) in app.save_messages.value
     assert "新版本 <b>2026.2</b>（基于 2026.1）" in app.diff.value
-    assert "四评通道权重 · 组织评定" in app.diff.value
+    # the change list speaks the rubric's words, not the YAML's paths
+    assert "<b>组织评定 权重</b>" in app.diff.value and "40% → 50%" in app.diff.value
+    assert "channels[" not in app.diff.value and "weight" not in app.diff.value
     assert app.draft is not None and load_rubric_texts(app.draft.texts).version == "2026.2"
     assert app.confirm_button.layout.display == "none"
 
@@ -259,7 +261,8 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     # When 保存为新版本 is clicked, Then the diff against the current version is shown and nothing is stored yet
     app.save_button.click()
     assert "新版本 <b>2026.2</b>（基于 2026.1）" in app.diff.value
-    assert "四评通道权重 · 组织评定" in app.diff.value and "修改说明" in app.diff.value
+    assert "<b>组织评定 权重</b>" in app.diff.value and "40% → 50%" in app.diff.value
+    assert "修改说明：提高组织评定的权重" in app.diff.value
     assert "确认保存" in app.save_messages.value and app.confirm_button.layout.display is None
     assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
     # When 确认保存 is clicked, Then the version is stored, current, and its number shown
@@ -280,6 +283,16 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.2", "王分析", "提高组织评定的权重", "2026.1")
     # And the version it started from is kept as it was
     assert db.rubrics.texts("2026.1") == read_rubric_texts()[0]
+    # And the page now stands on 2026.2: the title, the comparison and the controls
+    assert "当前评分标准版本 2026.2" in app.title.value and "2026.1" not in app.title.value
+    assert app.rubric.version == "2026.2" and app.changes() == []
+    assert "与当前版本（2026.2）相比，所有支部的排名和结果都没有变化" in app.summary.value
+    assert "当前版本（2026.2）" in app.totals.value and app.edited.value == ""
+    assert app.controls["channels.org"].value == pytest.approx(0.5) and app.note.value == ""
+    assert app.controls["channels.org"] in shown_widgets(app)
+    # and a further move is measured against it
+    app.controls["channels.org"].value = 0.6
+    assert "与当前版本 2026.2 相比" in app.edited.value and "50% → 60%" in app.edited.value
 
 
 def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, db):
@@ -314,9 +327,14 @@ def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(s
     assert "当前评分标准版本已由 2026.1 变为 2026.2" in app.save_messages.value
     assert 'role="alert"' in app.save_messages.value
     assert [v.author for v in db.rubrics.versions()] == ["系统", "王五"]
-    # A new preview takes the next free number
+    # And the page moves to 2026.2, the version now current, and says so
+    assert "当前评分标准版本 2026.2" in app.title.value and "评分标准的当前版本已变为 2026.2" in app.notice.value
+    assert app.controls["channels.org"].value == pytest.approx(0.3) and app.changes() == []
+    # A new preview, from there, takes the next free number
+    app.controls["channels.org"].value = 0.5
+    app.note.value = "再提高组织评定的权重"
     app.save_button.click()
-    assert "新版本 <b>2026.3</b>" in app.diff.value
+    assert "新版本 <b>2026.3</b>（基于 2026.2）" in app.diff.value and "30% → 50%" in app.diff.value
 
 
 def test_save_without_changes_says_so(app):
@@ -378,8 +396,11 @@ def test_from_source_reads_the_demo_workbook(monkeypatch, tmp_path, rubric, demo
     assert app.ready and app.error.value == ""
     assert "已登录：<b>王分析（分析）</b>" in app.signed_in.value and app.who.name == "王分析"
     assert app.store is not None and app.store.rubrics.current().version == rubric.version
-    assert "street.xlsx" in app.title.value
+    assert "演示数据 street.xlsx" in app.title.value
     assert app.baseline.n == len(demo.branches)
+    # An empty database: the page says, in Chinese, that these are demo data, and offers no year or street
+    assert "数据库中还没有提交的考评结果，以下为演示数据（street.xlsx）" in app.warning.value
+    assert app.submissions is None and app.pickers not in shown_widgets(app)
 
 
 def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warning(monkeypatch, tmp_path, log_records):
@@ -389,8 +410,9 @@ def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warnin
     signed_in_env(monkeypatch, f"sqlite:///{tmp_path / 'w.sqlite'}", "李四", "区委")
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
-    assert "street.xlsx 无法读取" in app.warning.value and "系统生成的示例街道" in app.warning.value
-    assert "系统生成的示例街道" in app.title.value
+    assert "street.xlsx 无法读取" in app.warning.value and "系统生成的演示街道" in app.warning.value
+    assert "数据库中还没有提交的考评结果，以下为演示数据" in app.warning.value
+    assert "系统生成的演示街道" in app.title.value
     assert any(r.levelno >= logging.ERROR for r in log_records)
 
 

@@ -44,19 +44,21 @@ from .. import glossary as g
 from ..glossary import FIELD_LABELS
 from .loader import RubricError, RubricProblem, load_rubric_texts
 from .model import FILES, Band, Rubric
-from .types import format_fraction, to_fraction
+from .types import format_fraction, format_percent, to_fraction
 
 __all__ = [
     "DEFAULT_STEP",
     "GROUP_LABELS",
     "WEIGHT_GROUPS",
     "Change",
+    "ChangeLine",
     "DiffLine",
     "NewVersion",
     "Setting",
     "adjustable_settings",
     "apply_changes",
     "apply_to_rubric",
+    "change_lines",
     "decimal_text",
     "diff_rubrics",
     "equalize",
@@ -65,6 +67,7 @@ __all__ = [
     "path_text",
     "prepare_version",
     "rebalance",
+    "setting_change",
     "stamp_meta",
     "weights_sum_text",
 ]
@@ -941,7 +944,7 @@ def _walk(old: Any, new: Any, path: Path, out: list[tuple[Path, Any, Any]]) -> N
         out.append((path, old, new))
 
 
-def _generic_label(tree: Any, path: Path) -> str:
+def _generic_label(tree: Any, path: Path, names: Mapping[str, str] = FIELD_LABELS) -> str:
     parts = []
     node = tree
     for part in path:
@@ -954,9 +957,9 @@ def _generic_label(tree: Any, path: Path) -> str:
                 parts.append(f"第{part + 1}项")
         elif isinstance(node, dict) and part in node:
             node = node[part]
-            parts.append(FIELD_LABELS.get(str(part), str(part)))
+            parts.append(names.get(str(part), str(part)))
         else:
-            parts.append(FIELD_LABELS.get(str(part), str(part)))
+            parts.append(names.get(str(part), str(part)))
             node = None
     return " · ".join(parts)
 
@@ -978,7 +981,15 @@ def diff_rubrics(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> 
             for path, _template in setting.label_paths:
                 labels[(setting.file, path)] = f"{GROUP_LABELS[setting.group]} · {setting.label}（说明文字）"
     labels[("meta.yaml", ("version",))] = "版本"
-    lines: list[DiffLine] = []
+    return [
+        DiffLine(file, path_text(path), labels.get((file, path)) or _generic_label(tree, path), old, new)
+        for file, path, tree, old, new in _differences(old_texts, new_texts)
+    ]
+
+
+def _differences(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> list[tuple[str, Path, Any, str, str]]:
+    """Every scalar that differs: (file, path, the tree that has it, old text, new text)."""
+    found_all = []
     for file in [*FILES, *sorted((set(old_texts) | set(new_texts)) - set(FILES))]:
         if file not in old_texts and file not in new_texts:
             continue
@@ -987,8 +998,115 @@ def diff_rubrics(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> 
         found: list[tuple[Path, Any, Any]] = []
         _walk(old_tree, new_tree, (), found)
         for path, old, new in found:
-            label = labels.get((file, path)) or _generic_label(old_tree if old is not None else new_tree, path)
-            lines.append(DiffLine(file, path_text(path), label, _value_text(old), _value_text(new)))
+            tree = old_tree if old is not None else new_tree
+            found_all.append((file, path, tree, _value_text(old), _value_text(new)))
+    return found_all
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """One thing a new version changes, in the rubric's own words: ``组织评定 权重 40% → 35%``."""
+
+    label: str
+    old: str
+    new: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.label} {self.old} → {self.new}"
+
+
+def _setting_name(setting: Setting) -> str:
+    """What a change list calls a setting: ``组织评定 权重``, ``指标 y1 三会一课 权重``,
+    ``达标条件 · 综合得分分数线（含本数）``."""
+    if setting.group == "channels":
+        return f"{setting.label} {FIELD_LABELS['weight']}"
+    if setting.group == "items":
+        return f"指标 {setting.label} {FIELD_LABELS['weight']}"
+    return f"{GROUP_LABELS.get(setting.group, setting.group)} · {setting.label}"
+
+
+def _setting_value_text(setting: Setting, value: Value) -> str:
+    """A weight as a percentage (0.35 → 35%), anything else as the page shows it (80分, 85%, 中位数)."""
+    if setting.kind == "weight":
+        share = Fraction(value)
+        return f"{decimal_text(share * 100)}%" if decimal_text(share * 100) else f"约{format_percent(share)}"
+    return format_setting_value(setting, value)
+
+
+def setting_change(setting: Setting, old: Value, new: Value) -> ChangeLine:
+    """``setting`` moved from ``old`` to ``new``, as a line of a change list."""
+    return ChangeLine(_setting_name(setting), _setting_value_text(setting, old), _setting_value_text(setting, new))
+
+
+# The rubric files' own keys in Chinese, for a change outside the adjustable settings (a change list
+# never shows a YAML path such as ``channels[0].weight``).
+_KEY_LABELS = {
+    **FIELD_LABELS,
+    "channels": "四评通道",
+    "items": "指标",
+    "grades": "等次",
+    "stars": "星级",
+    "standardized": "达标条件",
+    "weak": "软弱涣散判定",
+    "five_strong": "五强标准",
+    "strongest": "最强党支部",
+    "reconciliation": "多名考评人的合并方法",
+    "method": "合并方法",
+    "disagreement_share": "标出分歧的给分差",
+    "veto_rules": "否决规则",
+    "conditions": "条件",
+    "dimensions": "维度",
+    "areas": "创建内容",
+    "rules": "规则",
+    "activity_types": "组织生活类型",
+    "annual_review_grades": "年度述职评议等次",
+    "targets": "年度目标",
+    "benefits": "待遇",
+    "amounts": "金额",
+    "states": "流程状态",
+    "transitions": "流程步骤",
+    "roles": "账户角色",
+    "name": "名称",
+    "decimals": "小数位数",
+    "scale_min": "量程下限",
+    "scale_max": "量程上限",
+    "designation_term": "评定有效期",
+    "max_if_not_standardized": "未达标支部的星级上限",
+    "max_failed": "允许未达到的项数",
+    "count": "项数",
+}
+
+# What prepare_version stamps into meta.yaml: a page shows these beside the list, not in it.
+_META_LINES = {("meta.yaml", "version"), *(("meta.yaml", key) for key in ("author", "note", "based_on"))}
+
+
+def change_lines(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> list[ChangeLine]:
+    """What a new version changes against ``old_texts``, one line per setting in the rubric's Chinese
+    labels (a band edge once, not as the two band ends it moves; the label text that spells the old
+    number goes with its number). Anything else that differs is named by the rubric's ids and labels
+    and its keys in Chinese (``指标 · s1 支部设置规范 · 满分或上限``). The version stamp (版本, 修改人,
+    修改说明, 基于版本) is left out."""
+    covered: set[tuple[str, str]] = set()
+    lines: list[ChangeLine] = []
+    try:
+        old_rubric, new_rubric = load_rubric_texts(dict(old_texts)), load_rubric_texts(dict(new_texts))
+    except RubricError:
+        old_rubric = new_rubric = None
+    if old_rubric is not None and new_rubric is not None:
+        after = {s.id: s for s in adjustable_settings(new_rubric)}
+        for setting in adjustable_settings(old_rubric):
+            moved = after.get(setting.id)
+            if moved is None or moved.file != setting.file or moved.paths != setting.paths:
+                continue
+            covered.update((setting.file, path_text(path)) for path in setting.paths)
+            if setting.value != moved.value:
+                covered.update((setting.file, path_text(path)) for path, _template in setting.label_paths)
+                lines.append(setting_change(setting, setting.value, moved.value))
+    for file, path, tree, old, new in _differences(old_texts, new_texts):
+        if (file, path_text(path)) in covered or (file, path_text(path)) in _META_LINES:
+            continue
+        lines.append(ChangeLine(_generic_label(tree, path, _KEY_LABELS), old, new))
     return lines
 
 
@@ -1015,6 +1133,7 @@ class NewVersion:
     author: str
     note: str
     diff: list[DiffLine]
+    changes: list[ChangeLine] = field(default_factory=list)  # the diff in the rubric's words (change_lines)
 
 
 META_STAMP_FIELDS = ("author", "note", "based_on")
@@ -1078,4 +1197,6 @@ def prepare_version(
     texts = apply_changes(old_texts, [*changes, Change("meta.yaml", ("version",), version)], validate=False)
     texts["meta.yaml"] = stamp_meta(texts["meta.yaml"], {"author": author, "note": note, "based_on": old.version})
     load_rubric_texts(texts)
-    return NewVersion(texts, version, old.version, author, note, diff_rubrics(old_texts, texts))
+    return NewVersion(
+        texts, version, old.version, author, note, diff_rubrics(old_texts, texts), change_lines(old_texts, texts)
+    )

@@ -334,6 +334,25 @@ class Records:
 
         return self._db.read(work)
 
+    def submitted_streets(self) -> dict[int, set[str | None]]:
+        """For each year with a submitted (current) evaluation: the 所属街道 of the branches submitted
+        (None for a branch without one). Empty when nothing has been submitted yet."""
+
+        def work(connection: Connection) -> dict[int, set[str | None]]:
+            query = (
+                sa.select(evaluations.c.year, branches.c.street)
+                .select_from(evaluations.join(branches, evaluations.c.branch_id == branches.c.branch_id))
+                .where(evaluations.c.status == SUBMITTED)
+                .distinct()
+            )
+            found: dict[int, set[str | None]] = {}
+            for year, street in connection.execute(query):
+                text = street.strip() if isinstance(street, str) else None
+                found.setdefault(int(year), set()).add(text or None)
+            return dict(sorted(found.items()))
+
+        return self._db.read(work)
+
     # ------------------------------------------------------------------ drafts
     def save_draft(
         self, branch_id: str, year: int, evaluator: str, payload: dict[str, Any], rubric_version: str | Rubric

@@ -1,6 +1,8 @@
 """The 权重分析 page in a real browser, on its own Voila whose kernels see a temporary database
-(ASSESSMENT_DATABASE_URL): move a weight, see the others rebalance and the ranking change; save the
-draft as a new version (diff first, then 确认保存) and see its number; no sideways scroll on a phone.
+(ASSESSMENT_DATABASE_URL) holding the demo street's 2025 as submitted results: the page scores those (not
+the demo workbook), by year and street; move a weight, see the others rebalance and the ranking change;
+save the draft as a new version (the change list in the rubric's words first, then 确认保存) and see the
+header name it; no sideways scroll on a phone.
 The page is for signed-in staff: each test signs in first (an 分析 account, which may save versions), a
 区委 account may try settings but not save, and a visitor who has not signed in lands on the sign-in page."""
 
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 from pagekit import screenshot_whole_page, serve_with_database, sideways_scrollers
 
+from assessment.demo.street import generate_demo
 from assessment.store import Store
 from tests.factories import STAFF_PASSWORD, add_staff
 
@@ -32,12 +35,15 @@ DISTRICT = "李区委"  # a 区委 account: may look and try, not save
 
 @pytest.fixture(scope="module")
 def weights_server(voila_server, tmp_path_factory):
-    """A Voila of its own serving notebooks/weights.ipynb, its kernels pointed at a fresh database (the
-    page reads the current rubric version from it and saves new versions into it; see test_evaluate_page.py)."""
+    """A Voila of its own serving notebooks/weights.ipynb, its kernels pointed at a fresh database holding
+    the demo street's 2025 as submitted (the page scores those, reads the current rubric version from it
+    and saves new versions into it; see test_evaluate_page.py)."""
     root = tmp_path_factory.mktemp("weights-page")
     url = f"sqlite:///{root}/t.sqlite"
     with Store(url) as store:
-        store.rubrics.current()
+        rubric = store.rubrics.current()
+        demo = generate_demo(rubric)
+        store.records.import_inputs(demo, year=2025, evaluator="张三", rubric_version=rubric, source="demo.xlsx")
         add_staff(store, ANALYST, "分析")
         add_staff(store, DISTRICT, "区委")
     server = serve_with_database(voila_server, root, NOTEBOOK, url, "voila-weights.log")
@@ -49,6 +55,9 @@ def _open(page, server, open_page, page_problems, sign_in, name: str = ANALYST, 
     seconds = open_page(page, server.render_url(NOTEBOOK), TITLE, timeout=90)
     page.get_by_text(f"已登录：{name}（{role}）").first.wait_for(state="visible", timeout=30_000)
     page.locator(".siping-ranking table").wait_for(state="visible", timeout=30_000)
+    # the database's submissions, not the demo workbook
+    assert page.get_by_text("数据：考评数据库").first.is_visible()
+    assert page.get_by_text("以下为演示数据").count() == 0
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
     return seconds
@@ -80,6 +89,12 @@ def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server
     assert _changed_rows(page) == 0
     first_rows = page.locator(".siping-ranking tbody tr").first.inner_text()
     assert _readout(page, MEMBER).inner_text().strip() == "0.20"
+    assert page.get_by_text("2025年度 · 全区（所有街道）").first.is_visible()
+    # Given 西城街道 picked: only its branches (JD002, not JD001)
+    page.get_by_label("街道", exact=True).select_option(label="西城街道")
+    page.get_by_text("2025年度 · 西城街道 · ").first.wait_for(state="visible", timeout=20_000)
+    assert page.locator('.siping-ranking tr[data-branch="JD002"]').count() == 1
+    assert page.locator('.siping-ranking tr[data-branch="JD001"]').count() == 0
 
     # When the analyst sets 组织评定 to 0.70
     started = time.monotonic()
@@ -133,14 +148,22 @@ def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, o
     assert page.get_by_label("修改人").count() == 0
     page.get_by_label("修改说明").fill("提高组织评定的权重")
     page.get_by_role("button", name="保存为新版本").click()
-    # Then the diff against the current version is shown, and nothing is stored before 确认保存
+    # Then the change list against the current version is shown, in the rubric's words, and nothing is
+    # stored before 确认保存
     page.get_by_text("与当前版本相比有").first.wait_for(state="visible", timeout=20_000)
-    assert page.locator(".siping-diff").get_by_text("四评通道权重 · 组织评定").first.is_visible()
+    diff = page.locator(".siping-diff")
+    assert diff.get_by_text("组织评定 权重").first.is_visible() and "40% → 50%" in diff.inner_text()
+    assert "channels[" not in diff.inner_text()
+    assert page.get_by_text("当前评分标准版本 2026.1").first.is_visible()
     with Store(weights_server.database_url) as store:
         assert [v.version for v in store.rubrics.versions()] == ["2026.1"]
     page.get_by_role("button", name="确认保存").click()
     # Then the page names the new version, which is now the database's current one
     page.get_by_text("已保存为新版本 2026.2").first.wait_for(state="visible", timeout=20_000)
+    # And the header names it, and the comparison is against it
+    page.get_by_text("当前评分标准版本 2026.2").first.wait_for(state="visible", timeout=20_000)
+    assert page.get_by_text("当前评分标准版本 2026.1").count() == 0
+    assert page.get_by_text("与当前版本（2026.2）相比").first.is_visible()
     with Store(weights_server.database_url) as store:
         assert store.rubrics.current().version == "2026.2"
         assert store.rubrics.versions()[-1].author == ANALYST

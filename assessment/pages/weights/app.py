@@ -14,7 +14,14 @@ nobody signed in sees only :data:`~assessment.pages.identity.NOT_SIGNED_IN`; any
 try settings; only an account that ``may("rubric")`` (分析) may save a version, and its name is the
 version's author (there is no author field). The session is asked again right before a version is stored.
 
-The page starts from the database's current rubric version (``store.rubrics.current()``).
+The page starts from the database's current rubric version (``store.rubrics.current()``) and, after
+a version is saved (or another one became current meanwhile), moves to the new current version: the
+title, the controls, the comparison and the diff then all speak of it.
+
+Data: the database's current submitted results (:class:`~.state.Submissions`: each branch's current
+submissions, reconciled, as the 总览 reads them) for the year and street picked; a 街道 account gets
+only its own street. Only when the database holds no submission at all does the page show the demo
+workbook, and says so (:data:`~.state.DEMO_NOTICE`).
 
 One state object (:class:`~.state.WeightsState`) holds the draft values and the locks; the controls only
 write into it through :meth:`~.state.WeightsState.update`, and everything shown is re-drawn from it by the
@@ -34,11 +41,8 @@ import ipywidgets as widgets
 import numpy as np
 
 from ...analysis import Baseline, compare, rescore, sensitivity, street_totals
-from ...demo.street import generate_demo
 from ...inputs.frames import Inputs
-from ...inputs.workbook import WorkbookError, read_workbook
 from ...paths import DEMO_YEAR
-from ...paths import demo_workbook as demo_workbook_path
 from ...rubric import Rubric, RubricError, format_fraction, load_rubric_texts
 from ...rubric.settings import (
     DEFAULT_STEP,
@@ -52,6 +56,7 @@ from ...rubric.settings import (
     equalize,
     prepare_version,
     rebalance,
+    setting_change,
 )
 from ...scoring import Results
 from ...store import Store, StoreError
@@ -70,13 +75,22 @@ from ..components import (
     title_html,
 )
 from ..identity import NOT_SIGNED_IN, Session
-from .state import WeightsState
+from .state import (
+    ALL_STREETS,
+    DATABASE_SOURCE,
+    Street,
+    Submissions,
+    WeightsState,
+    demo_street,
+    submitted_ids,
+)
 from .views import (
     author_html,
     bonus_note,
     changes_html,
     control_head_html,
     diff_html,
+    draft_changes_html,
     group_sum_html,
     intro_html,
     note_html,
@@ -96,7 +110,7 @@ __all__ = [
     "Street",
     "WeightsApp",
     "WeightsState",
-    "load_street",
+    "demo_street",
     "weights_app",
 ]
 
@@ -112,7 +126,17 @@ INTRO = (
 )
 NO_STORE = "没有连接考评数据库，只能预览差异，不能保存新版本。请联系管理员。"
 CONFIRM = "请核对上面的差异，确认无误后点击“确认保存”。"
-SAVED = "已保存为新版本 {version}，并设为当前版本：考评页面下次打开时使用此版本。已保存的考评结果仍写明各自所用的版本。"
+SAVED = (
+    "已保存为新版本 {version}，并设为当前版本：本页现在以它为准，考评页面下次打开时使用此版本。"
+    "已保存的考评结果仍写明各自所用的版本。"
+)
+VERSION_MOVED = (
+    "评分标准的当前版本已变为 {version}（在别处保存或切换），本页已按该版本重新载入；刚才的调整没有保留，请重新调整。"
+)
+NO_OWN_SUBMISSIONS = "数据库中还没有{street}提交的考评结果（你的账户只能查看本街道的支部）。"
+NO_STREET_GIVEN = "你的账户（{role}）没有写明所属街道，不能查看任何支部。请联系管理员。"
+OTHER_STREET = "不能选择“{street}”：只能查看下拉框中列出的街道。"
+SCOPE_FAILED = "无法载入所选年度和街道的考评结果，页面仍显示上一次的选择。请联系管理员查看服务日志。"
 DRAFT_CHANGED = "修改说明已改动，请重新点击“保存为新版本”核对差异。"
 MAY_NOT_SAVE = (
     "你的账户（{role}）不能保存评分标准版本：可以在这里试着调整、查看影响，保存新版本须由有此权限的账户操作。"
@@ -128,7 +152,9 @@ ITEM_WEIGHTS_NOTE = (
     "组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；"
     "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
 )
-RECONCILIATION_NOTE = "以下两项只影响多名考评人的表单如何合并，不改变本页的评分。"
+RECONCILIATION_NOTE = (
+    "以下两项决定多名考评人的表单如何合并：本页调整时的试算不随之变化；保存为新版本后，本页和总览按新的方法重新合并。"
+)
 SENSITIVITY_NOTE = (
     "把当前设置中每项可调整的权重（通道权重和指标权重）乘以[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，"
     "重复多次；看各支部的排名区间，以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。"
@@ -138,36 +164,6 @@ SAVE_NOTE = (
     "修改人是登录的账户。"
 )
 CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
-
-
-@dataclass(frozen=True)
-class Street:
-    """One street's inputs for a year, where they came from, and a warning to show (if any)."""
-
-    inputs: Inputs
-    source: str
-    warning: str = ""
-
-
-def load_street(rubric: Rubric, year: int) -> Street:
-    """The street's inputs for ``year``. The database source will replace this one function.
-
-    For now the demo workbook (data/demo/demo_street.xlsx, or $ASSESSMENT_DEMO_WORKBOOK). When it is
-    missing or cannot be read, the demo street generated in memory, with a warning saying so.
-    """
-    path = demo_workbook_path()
-    if not path.exists():
-        return Street(generate_demo(rubric, year=year), "数据：系统生成的示例街道")
-    try:
-        return Street(read_workbook(path, rubric), f"数据：{path.name}")
-    except WorkbookError as failure:
-        app_logger().error("weights: demo workbook %s unreadable:\n%s", path, failure)
-        problems = getattr(failure, "problems", None) or [failure]
-        return Street(
-            generate_demo(rubric, year=year),
-            "数据：系统生成的示例街道",
-            f"示例工作簿 {path.name} 无法读取（{problems[0]}），本页改用系统生成的示例街道。",
-        )
 
 
 def _to_fraction(value: float, places: int) -> Fraction:
@@ -205,7 +201,11 @@ class WeightsApp(widgets.VBox):
         warning: str = "",
         store: Store | None = None,
         session: Session | None = None,
+        submissions: Submissions | None = None,
+        street: str = ALL_STREETS,
     ):
+        """``submissions``: the database's submissions (year and street pickers; ``inputs`` are those of
+        ``year`` and ``street``); without, ``inputs`` are all the page shows (the demo, or data in memory)."""
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-weights")
@@ -214,11 +214,11 @@ class WeightsApp(widgets.VBox):
         self.who: Identity | None = self.session_of.who if self.session_of is not None else None
         if store is not None and self.who is None and not error:
             error, warning, source = NOT_SIGNED_IN, "", ""  # nobody signed in: nothing loaded or shown
-        self.year = year
         self.source = source
         self.store = store
+        self.submissions = submissions if self.who is not None else None
         self.saved: list[str] = []
-        self.state = WeightsState(error=error)
+        self.state = WeightsState(error=error, year=year, street=street)
         self._syncing = False
         self.ready = False
         self.texts: dict[str, str] = dict(texts or {})
@@ -234,7 +234,22 @@ class WeightsApp(widgets.VBox):
         self.signed_in = html_box(signed_in_html(self.who.label) if self.who is not None else "")
         self.error = html_box()
         self.warning = html_box(info_html(warning))
+        self.notice = html_box()
+        self.year_picker = widgets.Dropdown(
+            description="年度", layout=widgets.Layout(width="100%", max_width="220px", margin="4px 12px 4px 0")
+        )
+        self.street_picker = widgets.Dropdown(
+            description="街道", layout=widgets.Layout(width="100%", max_width="360px", margin="4px 0")
+        )
+        for picker in (self.year_picker, self.street_picker):
+            picker.style.description_width = "3em"
+        self.pickers = widgets.Box(
+            [self.year_picker, self.street_picker],
+            layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
+        )
+        self.pickers.add_class("siping-pickers")
         self.summary = html_box()
+        self.edited = html_box(css="siping-edited")
         self.totals = html_box()
         self.chart = figure_image()
         self.ranking = html_box()
@@ -243,6 +258,7 @@ class WeightsApp(widgets.VBox):
             layout=widgets.Layout(width="auto", align_self="flex-start", margin="10px 0"),
         )
         self.state.observe(self._show_error, names="error")
+        self.state.observe(self._show_notice, names="notice")
         self.state.observe(self._show_save_messages, names=["save_notice", "save_error"])
 
         if texts is not None and inputs is not None and not error:
@@ -255,42 +271,167 @@ class WeightsApp(widgets.VBox):
         self._show_error()
         self._arrange()
 
+    @property
+    def year(self) -> int:
+        return self.state.year
+
     # ----------------------------------------------------------------- construction
     @classmethod
     def from_source(cls, year: int = DEMO_YEAR) -> WeightsApp:
-        """The database's current rubric version (``store.rubrics.current()``) and the street's inputs
-        (:func:`load_street`)."""
+        """The database's current rubric version (``store.rubrics.current()``) and its current submissions
+        within the signed-in account's reach, the latest year first; the demo workbook
+        (:func:`~.state.demo_street`) only when the database holds no submission at all."""
         try:
             store = Store.from_env()
             session = Session(store)
-            if session.who is None:  # nobody signed in: nothing is read
+            who = session.who
+            if who is None:  # nobody signed in: nothing is read
                 return cls(None, None, year, store=store, session=session)
             rubric = store.rubrics.current()
             texts = store.rubrics.texts(rubric.version)
-            street = load_street(rubric, year)
+            submissions = Submissions(store, who)
+            if not submissions.any:
+                street = demo_street(rubric, year)
+                return cls(
+                    texts, street.inputs, year, source=street.source, warning=street.warning, store=store,
+                    session=session,
+                )  # fmt: skip
+            if who.role.scope != "district" and not who.street:
+                message = NO_STREET_GIVEN.format(role=who.role.label)
+                return cls(None, None, year, warning=message, store=store, session=session)
+            years = submissions.years()
+            if not years:
+                message = NO_OWN_SUBMISSIONS.format(street=who.street)
+                return cls(None, None, year, warning=message, store=store, session=session)
+            year = years[-1]
+            street = submissions.streets(year)[0][1]
+            inputs = submissions.inputs(year, street, rubric)
         except Exception:  # noqa: BLE001
-            app_logger().exception("weights: loading the rubric or the street failed")
+            app_logger().exception("weights: loading the rubric or the submissions failed")
             return cls(None, None, year, error=LOAD_FAILED)
         return cls(
-            texts, street.inputs, year, source=street.source, warning=street.warning, store=store, session=session
-        )
+            texts, inputs, year, source=DATABASE_SOURCE, store=store, session=session, submissions=submissions,
+            street=street,
+        )  # fmt: skip
 
     def _load(self, inputs: Inputs) -> None:
+        self._build_sensitivity()
+        self._build_save()
+        self._use(self.texts, inputs)
+        self._fill_pickers()
+        self.state.observe(self._on_values, names="values")
+        self.state.observe(self._on_locked, names="locked")
+        self.state.observe(self._on_scope, names=["year", "street"])
+        self.year_picker.observe(self._on_pick_year, names="value")
+        self.street_picker.observe(self._on_pick_street, names="value")
+        self.reset_button.on_click(self._on_reset)
+        self.ready = True
+        self.state.update(values={sid: s.value for sid, s in self.settings.items()})
+
+    def _use(self, texts: Mapping[str, str], inputs: Inputs) -> None:
+        """The rubric version the page compares against (``texts``) and the inputs it scores: the controls
+        are built for it, the baseline scored with it."""
+        self.texts = dict(texts)
         self.rubric = load_rubric_texts(self.texts)
         self.settings: dict[str, Setting] = {s.id: s for s in adjustable_settings(self.rubric)}
         self.groups: dict[str, list[str]] = {}
         for s in self.settings.values():
             self.groups.setdefault(s.group, []).append(s.id)
+        self._use_inputs(inputs)
+        self.controls, self.locks, self.equalize_buttons, self.sums = {}, {}, {}, {}
+        self._build_controls()
+
+    def _use_inputs(self, inputs: Inputs) -> None:
+        self.inputs = inputs
+        self._scope_shown = (self.state.year, self.state.street, self.rubric.version)
+        self.submitted = submitted_ids(inputs)
         self.baseline = Baseline.from_inputs(self.rubric, inputs, year=self.year)
         self.before = self.baseline.results
-        self._build_controls()
-        self._build_sensitivity()
-        self._build_save()
-        self.state.observe(self._on_values, names="values")
-        self.state.observe(self._on_locked, names="locked")
-        self.reset_button.on_click(self._on_reset)
-        self.ready = True
-        self.state.update(values={sid: s.value for sid, s in self.settings.items()})
+        self.last_sensitivity = None
+        if hasattr(self, "sensitivity_out"):
+            self.sensitivity_out.value = ""
+            self.sensitivity_note.value = ""
+
+    # ----------------------------------------------------------------- year, street and version
+    def _fill_pickers(self) -> None:
+        """The year and street pickers from the submissions (database only), showing the state's choice."""
+        if self.submissions is None:
+            return
+        with self._sync():
+            self.year_picker.options = [(f"{y}年", y) for y in reversed(self.submissions.years())]
+            self.year_picker.value = self.state.year
+            self.street_picker.options = self.submissions.streets(self.state.year)
+            self.street_picker.value = self.state.street
+
+    def _on_pick_year(self, change) -> None:
+        if self._syncing or change["new"] is None or self.submissions is None:
+            return
+        year = int(change["new"])
+        if year not in self.submissions.years():
+            self.state.update(notice=f"没有{year}年的考评结果。")
+            return
+        choices = [value for _label, value in self.submissions.streets(year)]
+        street = self.state.street if self.state.street in choices else choices[0]
+        self.state.update(year=year, street=street, notice="")
+
+    def _on_pick_street(self, change) -> None:
+        if self._syncing or change["new"] is None or self.submissions is None:
+            return
+        self.state.update(street=str(change["new"]), notice="")
+
+    def _on_scope(self, change=None) -> None:
+        guarded(SCOPE_FAILED, self._report)(self._show_scope)()
+
+    def _show_scope(self) -> None:
+        """Score the year and street the state names (refused outside the account's choices)."""
+        if self.submissions is None:
+            return
+        choices = [value for _label, value in self.submissions.streets(self.state.year)]
+        if self.state.street not in choices:  # a value the picker never offered (a crafted message)
+            self.state.update(notice=OTHER_STREET.format(street=self.state.street))
+            self.state.update(street=choices[0] if choices else ALL_STREETS)
+            return
+        key = (self.state.year, self.state.street, self.rubric.version)
+        if key == self._scope_shown:  # the year and the street changed together: one load
+            return
+        if self._version_moved():
+            return  # reloaded for the new version, with this year and street
+        self._use_inputs(self.submissions.inputs(self.state.year, self.state.street, self.rubric))
+        self._fill_pickers()
+        self._render_title()
+        self._refresh()
+
+    def _version_moved(self) -> bool:
+        """Whether the database's current version is no longer the page's; if so, the page reloads on it."""
+        if self.store is None:
+            return False
+        current = self.store.rubrics.current()
+        if current.version == self.rubric.version:
+            return False
+        self.reload_version()
+        self.state.update(notice=VERSION_MOVED.format(version=current.version))
+        return True
+
+    def reload_version(self) -> None:
+        """Start again from the database's current version: its texts, controls and values, the inputs
+        reconciled with it (the submissions' merge method is part of the version), the title."""
+        rubric = self.store.rubrics.current()
+        texts = self.store.rubrics.texts(rubric.version)
+        inputs = (
+            self.submissions.inputs(self.state.year, self.state.street, rubric)
+            if self.submissions is not None
+            else self.inputs
+        )
+        self._set_draft(None)
+        self._use(texts, inputs)
+        self._fill_pickers()
+        self._render_title()
+        self._arrange()
+        values = {sid: s.value for sid, s in self.settings.items()}
+        unchanged = values == self.state.values
+        self.state.update(values=values, locked=set(), error="")
+        if unchanged:  # the saved draft is the new version: nothing fires, but everything is re-drawn
+            self._refresh()
 
     def _weight_control(self, s: Setting) -> widgets.Widget:
         slider = widgets.FloatSlider(
@@ -457,11 +598,15 @@ class WeightsApp(widgets.VBox):
             self.signed_in,
             self.warning,
             self.error,
+            self.notice,
         ]
+        if self.ready and self.submissions is not None:
+            children.append(self.pickers)
         if self.ready:
             results = widgets.VBox(
                 [
                     html_box(section_title("调整的影响")),
+                    self.edited,
                     self.summary,
                     html_box(sub_html("全街道与年度目标")),
                     self.totals,
@@ -580,6 +725,10 @@ class WeightsApp(widgets.VBox):
             self.state.update(save_notice=DRAFT_CHANGED, save_error="")
 
     # ----------------------------------------------------------------- derived from state
+    def _edited(self) -> list[tuple[str, object]]:
+        """The settings whose draft value differs from the current version's, in the controls' order."""
+        return [(sid, value) for sid, value in self.state.values.items() if value != self.settings[sid].value]
+
     def changes(self) -> list[Change]:
         """The draft as rubric changes (only the settings that differ from the current version)."""
         out: list[Change] = []
@@ -613,6 +762,10 @@ class WeightsApp(widgets.VBox):
         self._sync_controls(candidate)
         version = self.rubric.version
         # Text first: each value goes to the browser as it is set, and the chart takes the longest.
+        self.edited.value = draft_changes_html(
+            [setting_change(self.settings[sid], self.settings[sid].value, value) for sid, value in self._edited()],
+            version,
+        )
         self.summary.value = zero_dimensions_html(candidate) + changes_html(table, version)
         self.totals.value = totals_html(totals, version)
         self.ranking.value = ranking_html(table)
@@ -625,7 +778,9 @@ class WeightsApp(widgets.VBox):
     def _set_draft(self, draft: NewVersion | None) -> None:
         """The version waiting for 确认保存 (None: none): its diff and the confirm button follow it."""
         self.draft = draft
-        self.diff.value = diff_html(draft.diff, draft.version, draft.based_on) if draft is not None else ""
+        self.diff.value = (
+            diff_html(draft.changes, draft.version, draft.based_on, draft.note) if draft is not None else ""
+        )
         self.confirm_button.layout.display = "none" if draft is None else None
 
     @contextmanager
@@ -699,6 +854,8 @@ class WeightsApp(widgets.VBox):
         if refused:  # the section offers no button; a click sent anyway is refused here, on the server
             self.state.update(save_error=refused, save_notice="")
             return
+        if self._version_moved():  # the draft was made against a version that is no longer current
+            return
         changes = self.changes()
         if not changes:
             self.state.update(save_notice=NO_CHANGES, save_error="")
@@ -743,25 +900,36 @@ class WeightsApp(widgets.VBox):
         try:
             self.store.rubrics.save(draft.texts, author=who.name, note=draft.note, expect_current=draft.based_on)
         except (StoreError, RubricError) as refused:
+            self._version_moved()  # another version became current meanwhile: the page moves to it
             self.state.update(save_error=str(refused), save_notice="")
             return
         self.saved.append(draft.version)
-        self.confirm_button.layout.display = "none"
-        self.draft = None
-        self.state.update(save_notice=SAVED.format(version=draft.version), save_error="")
+        self._set_draft(None)
+        self.note.value = ""  # the note went with the saved version
+        # The new version is current: the page now compares against it, in every part.
+        self.reload_version()
+        self.state.update(save_notice=SAVED.format(version=draft.version), save_error="", notice="")
 
     # ----------------------------------------------------------------- views
     def _render_title(self) -> None:
         parts = [f"{self.year}年度"]
+        if self.ready and self.submissions is not None:
+            parts.append(self.submissions.label(self.year, self.state.street))
         if self.ready:
             parts.append(f"当前评分标准版本 {self.rubric.version}")
-            parts.append(f"{self.baseline.n}个支部")
+            count = f"{self.baseline.n}个支部"
+            if self.submissions is not None:
+                count += f"（{len(self.submitted)}个有提交的考评结果）"
+            parts.append(count)
         if self.source:
             parts.append(self.source)
         self.title.value = title_html(TITLE, " · ".join(parts))
 
     def _show_error(self, change=None) -> None:
         self.error.value = error_html(self.state.error)
+
+    def _show_notice(self, change=None) -> None:
+        self.notice.value = info_html(self.state.notice)
 
     def _show_save_messages(self, change=None) -> None:
         self.save_messages.value = error_html(self.state.save_error) + info_html(self.state.save_notice)

@@ -16,7 +16,7 @@ from ... import glossary as g
 from ...analysis import Totals
 from ...outputs.charts import rank_moves_chart
 from ...rubric import Rubric, format_fraction, format_percent
-from ...rubric.settings import DiffLine
+from ...rubric.settings import ChangeLine
 from ..components import Markup, format_cell, html_table, info_html, macros, scroll_box
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "changes_html",
     "control_head_html",
     "diff_html",
+    "draft_changes_html",
     "group_sum_html",
     "intro_html",
     "note_html",
@@ -346,15 +347,18 @@ def sensitivity_html(table: pd.DataFrame) -> str:
     )
 
 
-def diff_html(lines: list[DiffLine], new_version: str, based_on: str) -> str:
-    head = _views().diff_head(new_version, based_on, len(lines))
-    frame = pd.DataFrame(
-        {
-            "文件": [d.file for d in lines],
-            "设置": [d.label for d in lines],
-            "字段": [d.path for d in lines],
-            "原值": [d.old for d in lines],
-            "新值": [d.new for d in lines],
-        }
-    )
-    return head + scroll_box(html_table(frame, nowrap_columns=["文件", "原值", "新值"]), css_class="siping-diff")
+def _change_items(lines: list[ChangeLine]) -> list[tuple[str, str, str]]:
+    return [(line.label, line.old, line.new) for line in lines]
+
+
+def draft_changes_html(lines: list[ChangeLine], base_version: str) -> Markup:
+    """The settings the draft moves, against the current version, in the rubric's Chinese labels
+    (``组织评定 权重 40% → 35%``); nothing while the draft is the current version."""
+    if not lines:
+        return Markup()
+    return _views().edited(base_version, _change_items(lines))
+
+
+def diff_html(lines: list[ChangeLine], new_version: str, based_on: str, note: str) -> Markup:
+    """What the new version changes against the one it is based on, one line per setting, and its note."""
+    return _views().diff(new_version, based_on, note, _change_items(lines))

@@ -12,7 +12,7 @@ from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.workflow import WorkflowPanel
 from assessment.rubric import load_rubric
 from assessment.store import Store
-from tests.factories import staff_session
+from tests.factories import record_result, staff_session
 
 YEAR = 2025
 
@@ -69,8 +69,26 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
     panel.reason.value = ""
     assert not panel.move()
     assert "变更原因不能为空" in panel.message.value
+    # 考评通过 rests on the recorded result: none yet, so it is refused and no exception is offered
     panel.reason.value = "考评合格"
+    assert not panel.move()
+    assert "还没有已提交的考评结果" in panel.message.value
+    assert "考评结果不支持：还没有已提交的考评结果" in panel.moves.value
+    assert panel.exception.layout.display == "none"
+    # A result that is 未达标: the 街道 may forward it only as an exception, with its reason
+    record_result(store, "JD001", YEAR, evaluator="周考评", passing=False, last_election="2026-01-01")
+    app.open_branch("JD001", YEAR)
+    panel.target.value = "district_check"
+    assert "考评结果不支持：考评结果未达标" in panel.moves.value and "可按例外办理" in panel.moves.value
+    assert panel.exception.layout.display == "flex" and panel.exception.value is False
+    panel.reason.value = "考评合格"
+    assert not panel.move()
+    assert "须由街道写明理由、按“例外”提交" in panel.message.value
+    panel.exception.value = True
+    panel.reason.value = "部门意见已撤回，请区委复核"
     assert panel.move()
+    assert "（例外）" in panel.message.value and panel.exception.value is False
+    assert "例外：依据 周考评第1号修订" in panel.history.value
     # 验收 is the 区委's: the 街道 account sees the move, cannot make it, and a forced target is refused
     assert "只能由区委操作" in panel.moves.value and panel.controls.layout.display == "none"
     panel.target.options = [("已达标", "standardized")]
@@ -83,8 +101,12 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
     district.open_branch("JD001", YEAR)
     district.workflow_panel.reason.value = "验收合格"
     district.workflow_panel.target.value = "standardized"
+    assert district.workflow_panel.exception.layout.display == "flex"
+    district.workflow_panel.exception.value = True
     assert district.workflow_panel.move()
-    assert store.workflow.status("JD001", YEAR).label == "已达标"
+    status = store.workflow.status("JD001", YEAR)
+    assert status.label == "已达标" and status.exception
+    assert "（例外）" in district.workflow_panel.status.value and "例外办理，依据" in district.workflow_panel.status.value
     # An 分析 account sees the moves and makes none
     analyst = EvaluateApp(store, rubric, session=staff_session(store, "王分析", "分析"))
     analyst.open_branch("JD001", YEAR)
@@ -95,6 +117,7 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
 
 def test_a_street_account_cannot_designate_the_strongest(store, rubric):
     self_assessed(store, rubric)
+    record_result(store, "JD001", YEAR, evaluator="周考评", last_election="2026-01-01")
     for to, role, actor in (
         ("street_review", "street", "周考评"),
         ("district_check", "street", "周考评"),

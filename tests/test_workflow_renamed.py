@@ -25,7 +25,7 @@ from assessment.demo.workflow import DemoWorkflowError, seed_demo_workflow
 from assessment.inputs.payload import payload_from_inputs
 from assessment.rubric import DEFAULT_RUBRIC_DIR, load_rubric
 from assessment.store import Store, StoreError
-from tests.factories import staff_session
+from tests.factories import record_result, staff_session
 
 YEARS = (2024, 2025)
 ACTOR = "测试"
@@ -79,6 +79,8 @@ def renamed_workflow(text: str) -> str:
         move["from"] = STATES[move["from"]]
         move["to"] = STATES[move["to"]]
         move["roles"] = [ROLES[role] for role in move["roles"]]
+        if "exception_roles" in move:
+            move["exception_roles"] = [ROLES[role] for role in move["exception_roles"]]
     for account in tree.get("accounts", ()):
         if "acts_as" in account:
             account["acts_as"] = ROLES[account["acts_as"]]
@@ -146,6 +148,9 @@ def build(url: str, rubric, demo, rubric_dir: Path | None, monkeypatch_context) 
                     demo[year], year=year, evaluator=ACTOR, rubric_version=rubric.version, source="示例"
                 )
             branches = sorted(demo[YEARS[0]].branches["branch_id"].astype(str))
+            for year in YEARS:  # results that carry every move of the plan (达标, 最强-eligible, a running term)
+                for branch_id in branches[:6]:
+                    record_result(store, branch_id, year, evaluator=ACTOR, last_election="2026-01-01")
             refusals = []
             for year in YEARS:
                 for branch_id, path in zip(branches, PLAN[year]):

@@ -103,6 +103,11 @@ class Move:
     role_labels: tuple[str, ...]
     allowed: bool
     why: str
+    # For a move that rests on the recorded result: whether that result supports it now ('' when the
+    # move needs no result), and whether ``role`` could still make it as an exception (例外).
+    result_note: str = ""
+    supported: bool = True
+    exception_allowed: bool = False
 
 
 def designation_until(rubric: Rubric, last_election: dt.date | None, kind: str | None) -> dt.date | None:
@@ -235,12 +240,45 @@ class Workflow:
         workflow = self._rubric().workflow
         current = self.status(branch_id, year)
         role_id = self.role_id(role) if role is not None else None
+        transitions = workflow.moves_from(current.status)
+        basis = None
+        if any(t.result_requirements for t in transitions):
+            basis = self._db.read(lambda connection: self._results.within(connection, branch_id, year))
         moves = []
-        for t in workflow.moves_from(current.status):
+        for t in transitions:
             labels = tuple(workflow.role(r).label for r in t.roles)
             allowed = role_id is None or role_id in t.roles
             why = "" if allowed else f"只能由{'或'.join(labels)}操作"
-            moves.append(Move(t.to, t.label, workflow.state(t.to).label, t.roles, labels, allowed, why))
+            note, supported, exception = "", True, False
+            if t.result_requirements:
+                short = (
+                    ["还没有已提交的考评结果"]
+                    if basis is None
+                    else [basis.shortfall(need) for need in t.result_requirements if not basis.meets(need)]
+                )
+                supported = not short
+                note = basis.summary() if supported else "；".join(dict.fromkeys(short))
+                exception = (
+                    not supported
+                    and basis is not None
+                    and not basis.mixed_versions
+                    and (role_id is None or role_id in t.exception_roles)
+                    and bool(t.exception_roles)
+                )
+            moves.append(
+                Move(
+                    t.to,
+                    t.label,
+                    workflow.state(t.to).label,
+                    t.roles,
+                    labels,
+                    allowed,
+                    why,
+                    result_note=note,
+                    supported=supported,
+                    exception_allowed=exception,
+                )
+            )
         return moves
 
     def prepare_results(self, year: int) -> None:

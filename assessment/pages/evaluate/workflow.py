@@ -68,11 +68,21 @@ class WorkflowPanel(widgets.VBox):
             layout=full_width(max_width="32em"),
             style={"description_width": "initial"},
         )
+        # Shown only when the chosen move is not supported by the recorded result and the account's role may
+        # make it as an exception; the store decides again (the box's value is only a request).
+        self.exception = widgets.Checkbox(
+            value=False,
+            description="按例外办理（考评结果不支持此项变更，原因中写明理由）",
+            indent=False,
+            layout=widgets.Layout(width="auto", display="none"),
+        )
         self.button = widgets.Button(description="变更状态", button_style="warning", layout=widgets.Layout(width="8em"))
         self.message = html_box()
         self.button.on_click(lambda _b: self.move())
+        self.target.observe(lambda _change: self._show_exception(), names="value")
+        self._moves: dict[str, object] = {}
         self.controls = widgets.Box(
-            [self.target, self.reason, self.button],
+            [self.target, self.reason, self.exception, self.button],
             layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.children = [self.status, self.moves, self.controls, self.message, self.history]
@@ -93,7 +103,10 @@ class WorkflowPanel(widgets.VBox):
             until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
             expired = "，任期已届满，应开展新一轮建设" if status.expired() else ""
             period = f"（有效期 {status.valid_from} 至 {until}{expired}）"
-        self.status.value = _workflow().status(status.label, period)
+        result = status.result
+        self.status.value = _workflow().status(
+            status.label, period, status.exception, result.summary() if result is not None else ""
+        )
         history = self.store.workflow.history(self.branch_id, self.year)
         if history:
             frame = pd.DataFrame(
@@ -106,6 +119,7 @@ class WorkflowPanel(widgets.VBox):
                     "操作方": [workflow.role(e.role).label for e in reversed(history)],
                     "操作人": [e.actor for e in reversed(history)],
                     "原因": [e.reason for e in reversed(history)],
+                    "依据的考评结果": [e.basis_text() or "—" for e in reversed(history)],
                 }
             )
             self.history.value = scroll_box(html_table(frame, nowrap_columns=["时间"]), max_height="200px")
@@ -130,9 +144,18 @@ class WorkflowPanel(widgets.VBox):
             moves = [dataclasses.replace(m, allowed=False, why=why) for m in moves]
         self.moves.value = _workflow().moves(moves)
         allowed = [(f"{m.to_label}（{m.label}）", m.to) for m in moves if m.allowed] if role is not None else []
+        self._moves = {m.to: m for m in moves}
         self.target.options = allowed
         self.target.value = allowed[0][1] if allowed else None
         self.controls.layout.display = "flex" if allowed else "none"
+        self._show_exception()
+
+    def _show_exception(self) -> None:
+        chosen = self._moves.get(self.target.value)
+        offered = chosen is not None and chosen.exception_allowed
+        self.exception.layout.display = "flex" if offered else "none"
+        if not offered:
+            self.exception.value = False
 
     def move(self) -> bool:
         if self.branch_id is None or self.target.value is None:
@@ -155,12 +178,15 @@ class WorkflowPanel(widgets.VBox):
                 actor=who.name,
                 reason=self.reason.value,
                 expected_from=current,
+                exception=bool(self.exception.value),
             )
         except StoreError as refused:
             self.message.value = _workflow().refused(str(refused))
             return False
         label = self.rubric.workflow.state(event.to_status).label
-        self.message.value = notice_html(f"已变更为“{label}”。")
+        marked = "（例外）" if event.exception else ""
+        self.message.value = notice_html(f"已变更为“{label}”{marked}。")
+        self.exception.value = False
         self.reason.value = ""
         self.render()
         return True

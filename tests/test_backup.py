@@ -86,7 +86,7 @@ def test_the_command_line_backs_up_and_restores_only_when_told(database_url, tmp
     assert main(["--database", database_url, "create", "--out", f"{tmp_path}/b/"]) == 0
     out = capsys.readouterr().out
     written = Path(out.strip().split(" 到 ")[-1])
-    assert out.startswith("已备份数据库") and written.is_file()
+    assert out.startswith("已备份数据库") and written.is_file() and written.parent == tmp_path / "b"  # a new directory
     with Store(database_url) as store:
         store.accounts.add("李四", "区委", by="测试")
     # Without --yes it says what it would do, and does nothing

@@ -182,9 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="命令")
     made = commands.add_parser("create", help="备份（服务器可以照常运行）")
-    made.add_argument(
-        "--out", metavar="目录或文件", type=Path, required=True, help="备份文件，或目录（生成带日期的文件）"
-    )
+    made.add_argument("--out", metavar="目录或文件", required=True, help="备份文件，或目录（生成带日期的文件）")
     back = commands.add_parser("restore", help="用备份替换数据库的全部内容（先停止所有服务器）")
     back.add_argument("backup", metavar="备份文件", type=Path)
     back.add_argument("--yes", action="store_true", help="确认替换（没有此项时只说明将做什么）")

@@ -361,7 +361,8 @@ def test_an_access_link_for_the_public_address_opens_through_nginx(deployment, c
     # Then the link opens the self-assessment page through nginx
     status, _headers, body = get(link)
     assert status == 200, body[:500]
-    assert "siping" in body
+    assert "siping-connection" in body  # the project's page template, rendered by a server under the prefix
+    assert re.search(r'"baseUrl": "/siping/"', body), "the page's scripts address the servers under the prefix"
 
 
 @dataclass

@@ -66,6 +66,19 @@ def test_the_rendered_configuration_passes_nginx_test(tmp_path, args, prefix):
     assert checked.returncode == 0, checked.stderr
 
 
+def test_the_internal_and_the_public_site_live_side_by_side_in_one_nginx(tmp_path):
+    log = ("--access-log", str(tmp_path / "access.log"))
+    internal = render(*log, "--server-name", "dangjian.example.gov.cn", "--prefix", "/siping/", "127.0.0.1:8866")
+    public = render(
+        *log,
+        *("--name", "siping_public", "--cookie", "siping_public_route", "--server-name", "zb.example.gov.cn"),
+        *("--prefix", "/siping/", "127.0.0.1:8870"),
+    )
+    assert internal.returncode == 0 and public.returncode == 0, internal.stderr + public.stderr
+    checked = nginx_test(tmp_path, internal.stdout + public.stdout)
+    assert checked.returncode == 0, checked.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

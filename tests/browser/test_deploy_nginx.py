@@ -427,3 +427,15 @@ def test_a_draft_survives_the_server_that_held_it(deployment, page, open_page, p
     expect(s1_field(page)).to_have_value("2.5", timeout=30_000)
     assert page_problems(page) == []
     assert "connect() failed" in deployment.error_log.read_text(encoding="utf-8")
+
+
+def test_when_no_server_answers_nginx_says_so_in_chinese(deployment):
+    # Given every server stopped (the previous test killed one)
+    for server in deployment.servers:
+        if server.process.poll() is None:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=30)
+    # Then a visitor gets a Chinese page, not nginx's English one
+    status, headers, body = get(deployment.url)
+    assert status == 502
+    assert headers["Content-Type"].startswith("text/html") and "服务器暂时无法访问" in body and "nginx" not in body

@@ -112,6 +112,6 @@ case "$command" in
     create) create "$@" ;;
     migrate) migrate ;;
     seed-demo) seed_demo ;;
-    -h|--help|"") sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+    -h|--help|"") awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}" ;;
     *) fail "不认识的命令 $command（create、migrate、seed-demo）" ;;
 esac

@@ -39,7 +39,7 @@ while [ "$#" -gt 0 ]; do
         --access-log) access_log="${2:?--access-log 需要文件}"; shift 2 ;;
         --max-fails) max_fails="${2:?--max-fails 需要次数}"; shift 2 ;;
         --fail-timeout) fail_timeout="${2:?--fail-timeout 需要秒数}"; shift 2 ;;
-        -h|--help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) fail "不认识的选项 $1（见 --help）" ;;
         *) servers+=("$1"); shift ;;
     esac

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 import traceback
+import urllib.parse
 from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +35,7 @@ DEMO_YEAR = paths.DEMO_YEAR  # the year of data/demo/demo_street.xlsx
 DATABASE_DEFAULT = "环境变量 ASSESSMENT_DATABASE_URL，未设置时为数据目录中的 siping.sqlite"
 DEFAULT_PAGE_HOST = "127.0.0.1"
 DEFAULT_PAGE_PORT = 8866  # scripts/serve.sh's default
+PUBLIC_URL_VAR = "ASSESSMENT_PUBLIC_URL"  # the public server's address behind nginx (deploy/systemd/siping.env)
 SELF_ASSESS_PAGE = "self_assess.ipynb"
 DEFAULT_IMPORT_EVALUATOR = "导入"
 REVISIONS_SHEET = "修订记录"
@@ -285,13 +288,20 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--year", metavar="年份", type=_year, default=None, help="自评年度（默认：今年）")
     issue.add_argument("--by", metavar="姓名", default="管理员", help="发放人（默认：管理员）")
     issue.add_argument(
+        "--base",
         "--host",
+        dest="host",
         metavar="地址",
-        default=DEFAULT_PAGE_HOST,
-        help=f"链接中自评页面（公开服务器）的地址：主机名、主机:端口，或带 https:// 与路径的完整地址（默认：{DEFAULT_PAGE_HOST}）",
+        default=os.environ.get(PUBLIC_URL_VAR, "").strip() or DEFAULT_PAGE_HOST,
+        help="链接中自评页面（公开服务器）的地址：主机名、主机:端口，或带 https:// 与路径前缀的公开地址，"
+        f"如 https://dangjian.example.gov.cn/siping/（默认：环境变量 {PUBLIC_URL_VAR}，未设置时为 {DEFAULT_PAGE_HOST}）",
     )
     issue.add_argument(
-        "--port", metavar="端口", type=int, default=DEFAULT_PAGE_PORT, help=f"端口（默认：{DEFAULT_PAGE_PORT}）"
+        "--port",
+        metavar="端口",
+        type=int,
+        default=DEFAULT_PAGE_PORT,
+        help=f"--base 只给主机名时的端口（默认：{DEFAULT_PAGE_PORT}）",
     )
     revoke = access_commands.add_parser(
         "revoke",
@@ -843,23 +853,38 @@ def _cmd_export(args) -> int:
 
 
 def _page_base(host: str, port: int) -> str:
-    """The public server's address for the link: ``--host`` may be a bare host (``--port`` is added), a
-    host with its port (``10.1.2.3:8870``), or a whole address with scheme and path (``https://zb.example.gov.cn/siping``)."""
-    host = host.strip().rstrip("/")
-    if "://" in host:
-        return host
-    bare_ipv6 = host.startswith("[") and host.endswith("]")
-    if ":" in host and not bare_ipv6:
-        return f"http://{host}"
-    return f"http://{host}:{port}"
+    """The public server's address for the link, without a trailing slash: ``--base`` may be a bare host
+    (``--port`` is added), a host with its port (``10.1.2.3:8870``), or a whole address with scheme and path
+    prefix (``https://dangjian.example.gov.cn/siping/``: nginx in front, Voila's ``base_url`` ``/siping/``)."""
+    text = host.strip()
+    parts = urllib.parse.urlsplit(text if "://" in text else f"http://{text}")
+    try:
+        has_port = parts.port is not None
+    except ValueError:
+        has_port = False
+        parts = parts._replace(netloc="")  # a port that is not a number: refused below
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise UserError(
+            f"--base 应为主机名、主机:端口，或 http(s):// 开头的地址（可带路径前缀，如 "
+            f"https://dangjian.example.gov.cn/siping/），实际为“{host}”"
+        )
+    netloc = parts.netloc if has_port or "://" in text else f"{parts.netloc}:{port}"
+    return f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 def _cmd_access(args) -> int:
     with _store(args.database, _given_rubric(args.rubric)) as store:
         if args.access_command == "issue":
             year = args.year if args.year is not None else dt.date.today().year
+            base = _page_base(args.host, args.port)  # checked before a code is issued (and old ones revoked)
             issued = store.access.issue(args.branch, year, by=args.by)
-            link = f"{_page_base(args.host, args.port)}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
+            link = f"{base}/voila/render/{SELF_ASSESS_PAGE}?code={issued.code}"
             replaced = f"（原有的{issued.replaced}个访问码已停用）" if issued.replaced else ""
             print(f"已为支部 {args.branch} 发放{year}年度的访问码{replaced}。访问码只显示这一次，请妥善转交：")
             print(f"  访问码：{issued.code}")

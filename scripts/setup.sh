@@ -8,12 +8,14 @@ siping_setup() (
     repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
     # Chromium (browser tests) and Noto CJK (Chinese in screenshots and charts) come from apt, and so
-    # does Pango, which WeasyPrint (the PDF reports) loads at run time.
+    # does Pango, which WeasyPrint (the PDF reports) loads at run time, and nginx (deploy/'s test).
     missing=()
     for pkg in libpango-1.0-0 libpangoft2-1.0-0; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg")
     done
     [ -x /usr/bin/chromium ] || missing+=(chromium)
+    # nginx: the multi-server test (tests/browser/test_deploy_nginx.py) puts it in front of two servers.
+    command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
     if ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q 'ok installed' \
         && [ ! -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
         missing+=(fonts-noto-cjk)
@@ -29,6 +31,7 @@ siping_setup() (
             echo "      浏览器测试所需的 Chromium 可用 .venv/bin/playwright install chromium 安装，或设置 CHROMIUM_PATH。" >&2
             echo "      PDF 报告需要系统的 Pango 库（libpango-1.0-0、libpangoft2-1.0-0），请管理员安装；" >&2
             echo "      没有时其他功能照常，只是不能生成 PDF（命令行 report 会说明原因）。" >&2
+            echo "      多服务器测试（tests/browser/test_deploy_nginx.py）需要 nginx（apt-get install nginx）。" >&2
         fi
     fi
 

@@ -67,3 +67,50 @@ def test_the_access_link_opens_whatever_form_the_host_is_given_in():
     assert _page_base("127.0.0.1:8871", 8866) == "http://127.0.0.1:8871"  # not …:8871:8866
     assert _page_base("https://zb.example.gov.cn/siping/", 8866) == "https://zb.example.gov.cn/siping"
     assert _page_base("[::1]", 8870) == "http://[::1]:8870"
+    # behind nginx: the public address with its path prefix (Voila's base_url), https or not, any port
+    assert _page_base("https://dangjian.example.gov.cn/siping/", 8866) == "https://dangjian.example.gov.cn/siping"
+    assert _page_base("https://dangjian.example.gov.cn:8443/a/b/", 8866) == "https://dangjian.example.gov.cn:8443/a/b"
+    assert _page_base("10.1.2.3:8080/siping/", 8866) == "http://10.1.2.3:8080/siping"
+    assert _page_base("dangjian.example.gov.cn/siping", 80) == "http://dangjian.example.gov.cn:80/siping"
+
+
+def test_a_base_that_is_no_address_is_refused_before_any_code_is_issued(capsys):
+    # (the database holds no branch JD001: the address is checked first, so that no code is issued without a link)
+    for wrong in ("ftp://x/siping/", "https://x/siping/?a=1", "https://", "x:port/", "https://u@x/"):
+        code = main(["access", "issue", "JD001", "--base", wrong, "--database", "sqlite:///:memory:"])
+        err = capsys.readouterr().err
+        assert code == 2, wrong
+        assert "--base 应为主机名、主机:端口，或 http(s):// 开头的地址" in err and wrong in err
+
+
+def test_access_issue_links_to_the_public_base_address_behind_nginx(capsys, database_url, monkeypatch):
+    from assessment.demo.street import generate_demo
+    from assessment.rubric import load_rubric
+
+    rubric = load_rubric()
+    with Store(database_url, rubric=rubric) as store:
+        store.records.import_inputs(
+            generate_demo(rubric, year=2025), year=2025, evaluator="演示", rubric_version=rubric.version, source="s"
+        )
+    # Given the public address in the environment (as /etc/siping/siping.env sets it)
+    monkeypatch.setenv("ASSESSMENT_PUBLIC_URL", "https://dangjian.example.gov.cn/siping/")
+    code, out, err = run(capsys, "access", "issue", "JD001", "--year", "2025", "--database", database_url)
+    assert code == 0, err
+    access_code = re.search(r"访问码：(\S+)", out).group(1)
+    assert f"链接：https://dangjian.example.gov.cn/siping/voila/render/self_assess.ipynb?code={access_code}" in out
+    # And --base wins over the environment
+    code, out, err = run(
+        capsys,
+        "access",
+        "issue",
+        "JD001",
+        "--year",
+        "2025",
+        "--base",
+        "http://10.0.0.5:8080/dj/",
+        "--database",
+        database_url,
+    )
+    assert code == 0, err
+    access_code = re.search(r"访问码：(\S+)", out).group(1)
+    assert f"链接：http://10.0.0.5:8080/dj/voila/render/self_assess.ipynb?code={access_code}" in out

@@ -16,7 +16,10 @@ Settings of its own, on the command line or in ``voila.json`` under ``SipingVoil
 - ``--SipingVoila.mode=internal|public`` — the internal server serves every page; the public server only
   the branch page (the link sent to secretaries), every other page answers 404;
 - ``max_kernels`` — live kernels (open pages) at most; past it a page gets "服务器繁忙，请稍后再试" (503);
-- ``max_starting`` / ``queue_timeout`` — pages starting at once, and how long a page waits for its turn.
+- ``max_starting`` / ``queue_timeout`` — pages starting at once, and how long a page waits for its turn;
+- ``trust_xheaders`` — behind nginx (deploy/): take the client's address and scheme from ``X-Real-IP`` /
+  ``X-Forwarded-For`` / ``X-Forwarded-Proto``, so that sign-in throttling counts per visitor, not per proxy,
+  and the session cookie is ``Secure`` under https. Only for a server that nothing but the proxy can reach.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import os
 from jupyter_server.services.kernels.handlers import _kernel_id_regex
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from jupyter_server.utils import url_path_join
-from traitlets import Enum, Float, Int, List, Unicode, default
+from traitlets import Bool, Enum, Float, Int, List, Unicode, default
 from voila.app import Voila
 
 from .. import paths
@@ -73,6 +76,11 @@ class SipingVoila(Voila):
     max_kernels = Int(40, config=True, help="同时打开的页面（内核）上限；超过时新页面显示“服务器繁忙”（HTTP 503）。")
     max_starting = Int(2, config=True, help="同时启动的页面数；其余按先后排队。")
     queue_timeout = Float(120.0, config=True, help="页面排队等待启动的最长秒数；超过时显示“服务器繁忙”。")
+    trust_xheaders = Bool(
+        False,
+        config=True,
+        help="在 nginx 之后运行时打开：按 X-Real-IP、X-Forwarded-Proto 认定访问者地址和 https（服务器只应让 nginx 访问）。",
+    )
     extra_pages = List(
         Unicode(),
         config=True,
@@ -101,6 +109,12 @@ class SipingVoila(Voila):
             ),
         }
         hide_access_codes(self.log, logging.getLogger())
+
+    def listen(self):
+        if self.trust_xheaders:  # Voila's listen() calls app.listen(port, ip): the HTTP server takes xheaders
+            listen = self.app.listen
+            self.app.listen = lambda port, address="", **kwargs: listen(port, address, xheaders=True, **kwargs)
+        super().listen()
 
     def init_handlers(self) -> list:
         voila = super().init_handlers()

@@ -477,6 +477,14 @@ def test_an_exception_is_made_only_by_the_role_the_rubric_allows_and_is_marked_e
         imported.workflow.move("B01", YEAR, "最强申报", role="街道", actor="周考评", reason="申报", exception=True)
     assert "不能“申报“最强党支部””：考评结果" in str(refused.value)
     assert "例外办理" not in str(refused.value)
+    # The branch's report names the result each move rested on and marks the exception.
+    from assessment.outputs.branch_pdf import branch_only, store_branch_report
+    from assessment.scoring import score
+
+    inputs, _ = imported.records.current_inputs(YEAR, default_rubric)
+    results = score(default_rubric, branch_only(inputs, "B01"), year=YEAR)
+    document, _stem = store_branch_report(imported, default_rubric, results, "B01", YEAR)
+    assert "已达标（例外）" in document and "例外：依据 张三第" in document
     audit = [e for e in imported.records.audit(limit=5) if e.action == "workflow_move"]
     assert audit[0].detail["exception"] is True and audit[0].detail["basis"].startswith("依据 张三第")
 

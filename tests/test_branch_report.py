@@ -15,7 +15,7 @@ from assessment.outputs.branch_pdf import branch_report_html, branch_report_pdf
 from assessment.rubric import load_rubric
 from assessment.scoring import score
 from assessment.scoring.gaps import gap_list
-from assessment.store import Store
+from assessment.store import Store, WorkflowEvent
 
 pytest_plugins = ["store_support"]
 
@@ -189,7 +189,6 @@ def test_the_item_table_puts_the_self_score_beside_the_assessed_score_with_the_p
 
 
 def test_user_text_with_markup_is_escaped_in_the_report(sample_inputs, default_rubric):
-    from types import SimpleNamespace
 
     import pandas as pd
 
@@ -200,13 +199,18 @@ def test_user_text_with_markup_is_escaped_in_the_report(sample_inputs, default_r
     gaps = gap_list(default_rubric, results, "B02").iloc[:1]
     assert len(gaps) == 1
     gaps = gaps.assign(finding="<script>alert(1)</script>", advice='补 "材料" & 记录')
-    event = SimpleNamespace(
+    event = WorkflowEvent(
+        id=1,
+        branch_id="B02",
+        year=YEAR,
         at=pd.Timestamp("2025-03-01 09:00", tz="UTC").to_pydatetime(),
         from_status="self_assessing",
         to_status="applied",
         role="branch",
         actor="王<i>书记</i>",
         reason="<img src=x onerror=alert(1)>",
+        valid_from=None,
+        valid_until=None,
     )
     document = branch_report_html(
         default_rubric,

@@ -106,7 +106,9 @@ def test_the_workflow_panel_shows_status_history_and_moves_with_who_may_make_the
     assert district.workflow_panel.move()
     status = store.workflow.status("JD001", YEAR)
     assert status.label == "已达标" and status.exception
-    assert "（例外）" in district.workflow_panel.status.value and "例外办理，依据" in district.workflow_panel.status.value
+    assert (
+        "（例外）" in district.workflow_panel.status.value and "例外办理，依据" in district.workflow_panel.status.value
+    )
     # An 分析 account sees the moves and makes none
     analyst = EvaluateApp(store, rubric, session=staff_session(store, "王分析", "分析"))
     analyst.open_branch("JD001", YEAR)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from ..store import Store
 
 __all__ = [
+    "DECIDED",
     "DISTRICT_LABEL",
     "HONOURS",
     "NO_STREET",
@@ -81,6 +82,7 @@ DISTRICT_LABEL = "全区"
 NO_STREET = "未填所属街道"  # branches without a street, when others have one
 PENDING = "待定"
 NO_WORKFLOW = "无流程记录"
+DECIDED = "流程依据的考评结果"
 HONOURS = "评先评优（可参评）"
 
 # Which workflow states hold which designation comes from their markers in rubrics/workflow.yaml
@@ -105,6 +107,9 @@ class YearView:
     # branch_id → state id of a designation made in an earlier year and still valid at the end of
     # this one (None: not known, e.g. results read from a workbook)
     carried: pd.Series | None = None
+    # branch_id → the recorded result its current status rests on (the move's basis, “例外：…” when the
+    # move went against it); branches whose status rests on no recorded result are absent
+    decided: pd.Series | None = None
 
     @property
     def branches(self) -> pd.DataFrame:
@@ -175,10 +180,24 @@ def load_street(store: Store, rubric: Rubric, *, label: str | None = None, sourc
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
         carried = _carried(standing, listed, year, rubric.workflow.revoking)
         disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)
+        decided = pd.Series(_decided(listed), dtype=object)
         views[year] = YearView(
-            year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed, carried
+            year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed, carried, decided
         )
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
+
+
+def _decided(listed) -> dict[str, str]:
+    """branch_id → the result its current status rests on, marked 例外 where the move went against it."""
+    out = {}
+    for branch_id, _name, status in listed:
+        result = status.result
+        text = result.summary() if result is not None else ""
+        if status.exception:
+            text = "例外：" + text if text else "例外"
+        if text:
+            out[branch_id] = text
+    return out
 
 
 def _carried(standing: dict[str, Any], listed, year: int, revoking: frozenset[str]) -> pd.Series:
@@ -518,7 +537,11 @@ def status_labels(view: YearView, rubric: Rubric) -> pd.Series:
         return pd.Series(NO_WORKFLOW, index=index, dtype=object)
     labels = {s.id: s.label for s in rubric.workflow.states}
     status = view.statuses.reindex(index).fillna(rubric.workflow.initial)
-    return status.map(lambda s: labels.get(s, s)).astype(object)
+    shown = status.map(lambda s: labels.get(s, s)).astype(object)
+    if view.decided is not None:  # a status entered against the recorded result says so
+        exception = view.decided.reindex(index).fillna("").astype(str).str.startswith("例外")
+        shown = shown.where(~exception, shown + "（例外）")
+    return shown
 
 
 # ------------------------------------------------------------------ stars and channels
@@ -764,6 +787,9 @@ def year_results_table(view: YearView, rubric: Rubric) -> pd.DataFrame:
     table = results_table(view.results, rubric)
     at = table.columns.get_loc(g.STATUS) + 1
     table.insert(at, "流程状态", status_labels(view, rubric).to_numpy())
+    if view.decided is not None:
+        at += 1
+        table.insert(at, DECIDED, view.decided.reindex(table[g.BRANCH_ID]).fillna("").to_numpy(dtype=object))
     may = honours(view, rubric)
     if may is not None:
         table.insert(at + 1, HONOURS, may.to_numpy())

@@ -115,11 +115,9 @@ class SeedReport:
         return "；".join(parts) if parts else "数据库中没有年度数据"
 
 
-def planned_status(branch, position: int, *, latest: bool, revoke: bool = False) -> str:
+def planned_status(branch, position: int, *, latest: bool) -> str:
     """The state a branch ends in: from its results row (standardized, strongest, weak) and its
     position in the register (0, 1, 2, …), which spreads each group over the in-between states."""
-    if revoke:
-        return "revoked"
     if bool(branch["strongest"]):
         return "strongest_declared" if latest and position % 3 == 0 else "strongest"
     if bool(branch["standardized"]):
@@ -135,12 +133,15 @@ def planned_status(branch, position: int, *, latest: bool, revoke: bool = False)
     return "failed" if position % 2 == 0 else "self_assessing"
 
 
-def _revoked_branch(results) -> str | None:
-    """The first 达标 branch (not 最强) a department reported against: 撤销 in the latest year."""
+def _revoked_branch(results, planned_standardized) -> str | None:
+    """A branch planned 已达标 (not 最强), one a department reported against if there is one: 撤销 in the
+    latest year."""
     b = results.branches
     reported = b["veto_ids"].astype(str).str.contains("department_noncompliance", regex=False)
-    candidates = b.index[b["standardized"].astype(bool) & ~b["strongest"].astype(bool) & reported]
-    return str(candidates[0]) if len(candidates) else None
+    designated = b["standardized"].astype(bool) & ~b["strongest"].astype(bool)
+    # a branch a department reported against first; else any (the report came after the designation)
+    candidates = [*b.index[designated & reported], *b.index[designated & ~reported]]
+    return next((str(c) for c in candidates if planned_standardized(str(c))), None)
 
 
 def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None) -> SeedReport:
@@ -165,16 +166,20 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
         inputs, _ = store.records.current_inputs(year, rubric)
         results = score(rubric, inputs, year=year)
         store.workflow.prepare_results(year)
-        revoke = _revoked_branch(results) if year == latest else None
-        counts: Counter = Counter()
+        plans = {}
         for position, (branch_id, _name, _status) in enumerate(listed):
             if branch_id not in results.branches.index:
                 continue
-            target = planned_status(
-                results.branches.loc[branch_id], position, latest=year == latest, revoke=branch_id == revoke
-            )
+            target = planned_status(results.branches.loc[branch_id], position, latest=year == latest)
             if designated_on_the_way(target) and term_over(rubric, inputs.branches, branch_id, today):
                 target = "district_check"
+            plans[branch_id] = target
+        if year == latest:
+            revoke = _revoked_branch(results, lambda b: plans.get(b) == "standardized")
+            if revoke is not None:
+                plans[revoke] = "revoked"
+        counts: Counter = Counter()
+        for branch_id, target in plans.items():
             _walk(store, rubric, inputs, branch_id, year, _PATHS[target])
             counts[labels[target]] += 1
         seeded[year] = counts

@@ -159,7 +159,10 @@ def _result(rubric: Rubric, b: pd.Series, status: Any) -> list[tuple[str, Any]]:
         if getattr(status, "designation", False):
             until = status.valid_until.isoformat() if status.valid_until else "未定（未填写上次换届）"
             period = f"，有效期 {status.valid_from} 至 {until}"
-        rows.append(("考评状态", str(status.label) + period))
+        exception = "（例外）" if getattr(status, "exception", False) else ""
+        result = getattr(status, "result", None)
+        basis = f"；{result.summary()}" if result is not None else ""
+        rows.append(("考评状态", str(status.label) + exception + period + basis))
     return rows
 
 
@@ -265,6 +268,7 @@ def branch_report_html(
                 _text(workflow.role(e.role).label),
                 _text(e.actor),
                 _text(e.reason),
+                _text(e.basis_text() or "—"),
             )
             for e in history
         ],

@@ -481,6 +481,9 @@ class OverviewApp(widgets.VBox):
         # The radar first: the detail's heading is what a visitor (and a browser test) waits for.
         set_figure(self.radar, charts.five_strong_radar(view.results, rubric, branch_id))
         status = ov.status_labels(view, rubric).get(branch_id, "")
+        decided = view.decided.get(branch_id) if view.decided is not None else None
+        if decided:  # the result the status rests on
+            status = f"{status}（{decided.removeprefix('例外：')}）"
         may = ov.honours(view, rubric)
         honours = may.get(branch_id, "") if may is not None else ""
         self.detail.value = detail_html(rubric, view.results, branch_id, status, honours)

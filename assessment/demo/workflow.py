@@ -133,7 +133,7 @@ def planned_status(branch, position: int, *, latest: bool) -> str:
     return "failed" if position % 2 == 0 else "self_assessing"
 
 
-def _revoked_branch(results, planned_standardized) -> str | None:
+def _revoked_branch(results, planned_standardized: set[str]) -> str | None:
     """A branch planned 已达标 (not 最强), one a department reported against if there is one: 撤销 in the
     latest year."""
     b = results.branches
@@ -141,7 +141,7 @@ def _revoked_branch(results, planned_standardized) -> str | None:
     designated = b["standardized"].astype(bool) & ~b["strongest"].astype(bool)
     # a branch a department reported against first; else any (the report came after the designation)
     candidates = [*b.index[designated & reported], *b.index[designated & ~reported]]
-    return next((str(c) for c in candidates if planned_standardized(str(c))), None)
+    return next((str(c) for c in candidates if str(c) in planned_standardized), None)
 
 
 def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None) -> SeedReport:
@@ -175,7 +175,7 @@ def seed_demo_workflow(store, rubric: Rubric, *, years: list[int] | None = None)
                 target = "district_check"
             plans[branch_id] = target
         if year == latest:
-            revoke = _revoked_branch(results, lambda b: plans.get(b) == "standardized")
+            revoke = _revoked_branch(results, {b for b, target in plans.items() if target == "standardized"})
             if revoke is not None:
                 plans[revoke] = "revoked"
         counts: Counter = Counter()

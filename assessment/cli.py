@@ -398,6 +398,11 @@ def build_parser() -> argparse.ArgumentParser:
     move.add_argument("--by", metavar="姓名", required=True, help="操作人")
     move.add_argument("--reason", metavar="原因", required=True, help="变更原因（必填）")
     move.add_argument(
+        "--exception",
+        action="store_true",
+        help="按例外办理：考评结果不支持此项变更时，由 workflow.yaml 的 exception_roles 中的角色写明理由后变更（标明“例外”）",
+    )
+    move.add_argument(
         "--role",
         metavar="角色",
         default=None,
@@ -990,7 +995,8 @@ def _cmd_workflow(args) -> int:
                     until = status.valid_until.isoformat() if status.valid_until else "未定"
                     period = f"{status.valid_from} 至 {until}" + ("（已届满）" if status.expired() else "")
                 since = _local_time(status.since) if status.since else "—"
-                print(f"{branch_id}\t{name}\t{status.label}\t{since}\t{period or '—'}")
+                label = status.label + ("（例外）" if status.exception else "")
+                print(f"{branch_id}\t{name}\t{label}\t{since}\t{period or '—'}")
             return EXIT_OK
         to = store.workflow.state_id(args.to)
         role = args.role
@@ -1002,14 +1008,19 @@ def _cmd_workflow(args) -> int:
             staff_ids = [r.id for r in workflow.staff_roles]
             staff = [r for r in (transition.roles if transition is not None else ()) if r in staff_ids]
             role = staff[0] if len(staff) == 1 else staff_ids[0]
-        event = store.workflow.move(args.branch, args.year, to, role=role, actor=args.by, reason=args.reason)
+        event = store.workflow.move(
+            args.branch, args.year, to, role=role, actor=args.by, reason=args.reason, exception=args.exception
+        )
     period = ""
     if workflow.state(event.to_status).designation:
         period = f"，有效期 {event.valid_from} 至 {event.valid_until or '未定（未填写上次换届）'}"
     print(
         f"支部 {args.branch} {args.year}年度：{workflow.state(event.from_status).label} → "
-        f"{workflow.state(event.to_status).label}（{workflow.role(event.role).label} {event.actor}，原因：{event.reason}）{period}"
+        f"{workflow.state(event.to_status).label}{'（例外）' if event.exception else ''}"
+        f"（{workflow.role(event.role).label} {event.actor}，原因：{event.reason}）{period}"
     )
+    if event.result is not None:
+        print(event.result.summary())
     return EXIT_OK
 
 

@@ -126,9 +126,16 @@ def test_workflow_commands_move_list_and_refuse(database, capsys, default_rubric
         == 0
     )
     assert "已申请 → 街道考评中（街道 周考评，原因：受理）" in capsys.readouterr().out
-    assert main(["workflow", "list", "--year", "2025", "--status", "街道考评中"]) == 0
+    # 考评通过 rests on the recorded result: the sample's B01 is 未达标, so only an exception moves it
+    forward = ["workflow", "move", "B01", "--year", "2025", "--to", "待区委验收", "--by", "周考评", "--reason", "复核"]
+    assert main(forward) == 2
+    assert "考评结果未达标" in capsys.readouterr().err
+    assert main([*forward, "--exception"]) == 0
     out = capsys.readouterr().out
-    assert "B01\t东风社区党支部\t街道考评中" in out and "B02" not in out
+    assert "街道考评中 → 待区委验收（例外）（街道 周考评，原因：复核）" in out and "依据 " in out
+    assert main(["workflow", "list", "--year", "2025", "--status", "待区委验收"]) == 0
+    out = capsys.readouterr().out
+    assert "B01\t东风社区党支部\t待区委验收（例外）" in out and "B02" not in out
     assert main(["workflow", "list", "--year", "2025", "--status", "乱写"]) == 2
     assert "未知的状态“乱写”" in capsys.readouterr().err
 

@@ -50,7 +50,9 @@ def results_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     table["软弱涣散原因"] = b["weak_reasons"].to_numpy()
     table["未达标原因"] = np.where(b["standardized"].to_numpy(dtype=bool), "", b["standardized_reasons"].to_numpy())
     table[g.REASONS] = b["reasons"].to_numpy()
-    table[g.RUBRIC_VERSION] = results.rubric_version
+    # Results read back as decided name each branch's own version (analysis.decided); others, one.
+    versions = b["rubric_version"] if "rubric_version" in b.columns else None
+    table[g.RUBRIC_VERSION] = versions.to_numpy(dtype=object) if versions is not None else results.rubric_version
     return table
 
 

@@ -11,6 +11,8 @@ A part of the :class:`~assessment.store.Store`, ``store.records`` (:class:`Recor
         store.records.save_draft("JD001", 2025, "李四", payload, rubric.version)
         store.records.submit("JD001", 2025, "李四", payload, rubric.version)
         inputs, disagreements = store.records.current_inputs(2025, rubric)
+        parts = store.records.decided_inputs(2023)   # per rubric version the results were decided with
+        store.records.rescore(2023, "2026.2", by="李四", reason="统一口径")  # audited new revisions
         store.records.audit(limit=20)           # newest first
 
 Nothing submitted is ever overwritten: a correction is a new revision that marks the earlier one
@@ -501,8 +503,7 @@ class Records:
         version (:meth:`RubricVersions.stored <.rubric_versions.RubricVersions.stored>`, parsed once per
         version). The year's main group comes first.
 
-        A branch is decided with the version of its latest current submission (the highest revision
-        number; evaluators who submitted under other versions are reconciled under it, and
+        A branch is decided with the version of its latest current submission (evaluators who submitted under other versions are reconciled under it, and
         :attr:`DecidedInputs.mixed` names their versions). A branch without a submission has nothing
         decided: it goes with the version most of the year's branches were decided with (on a tie, the
         one of the year's latest submission), or the store's rubric when the year has no submission.

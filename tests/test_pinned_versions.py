@@ -225,3 +225,23 @@ def test_rescore_is_explicit_and_audited(switched, demo, new_texts, database_url
     assert "没有需要重新评定的考评提交" in capsys.readouterr().err
     assert main([*base[:4], "2030.1", *base[5:], "--reason", "x"]) == 2
     assert "没有评分标准版本“2030.1”" in capsys.readouterr().err
+
+
+def test_results_of_a_version_not_stored_are_shown_with_the_current_one_and_say_so(store, demo):
+    # Results stored before rubric versions were kept in the database name a version it does not hold
+    from assessment.store.schema import evaluations
+
+    store.records.import_inputs(
+        demo[OLD_YEAR], year=OLD_YEAR, evaluator=DEMO_ACTOR, rubric_version=store.rubric, source="2023.xlsx"
+    )
+    store.db.write(lambda c: c.execute(evaluations.update().values(rubric_version="2019.1")))
+    # When the 总览 reads 2023
+    view = ov.load_street(store, store.rubrics.current()).years[OLD_YEAR]
+    # Then it scores with the current version, and each branch's detail says which version decided it
+    assert view.version_list == [BUILT_IN] and set(view.substituted.values()) == {"2019.1"}
+    assert "评定时的版本 2019.1 没有保存在数据库中" in view.version_note("JD001", BUILT_IN)
+    expected = score(load_rubric(), demo[OLD_YEAR], year=OLD_YEAR).branches["composite"]
+    assert view.branches["composite"].equals(expected.reindex(view.branches.index))
+    book = load_workbook(io.BytesIO(build_overview_workbook(ov.load_street(store, store.rubric), OLD_YEAR, {})))
+    notes = dict(book["说明"].iter_rows(min_row=2, values_only=True))
+    assert "2019.1" in notes["版本说明"]

@@ -154,6 +154,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="改用此目录中的评分标准（默认：数据库中标为当前的评分标准版本，与各页面一致）",
     )
 
+    # Commands that show stored results show them as decided (each with the version stored with it);
+    # --rubric there is a what-if, labelled 假设评分 in what they write, and nothing is stored.
+    what_if_option = argparse.ArgumentParser(add_help=False)
+    what_if_option.add_argument(
+        "--rubric",
+        metavar="目录",
+        type=Path,
+        default=None,
+        help="假设评分：改用此目录中的评分标准给全部考评提交重新评分（不保存，输出注明“假设评分”）；"
+        "默认按各支部评定时保存的评分标准版本",
+    )
+
     def sub(name: str, help_text: str, *, with_rubric: bool = True) -> argparse.ArgumentParser:
         parents = [common, rubric_option] if with_rubric else [common]
         return commands.add_parser(name, help=help_text, description=help_text, parents=parents)
@@ -245,8 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "export",
         help="从数据库导出当前的评分结果和修订记录",
-        description="按数据库中各支部当前的考评提交（多人考评时合并）评分，写出与 score 相同的结果表，另加“修订记录”表。",
-        parents=[common, stored_rubric_option, database_option],
+        description="按数据库中各支部当前的考评提交（多人考评时合并）评分，写出与 score 相同的结果表，另加“修订记录”表。"
+        "每个支部按其考评提交保存的评分标准版本评分（即评定时的结果，不因切换当前版本而改变）。",
+        parents=[common, what_if_option, database_option],
     )
     p.add_argument(
         "--out",
@@ -263,8 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
         aliases=["dashboard-export"],  # the command's name before the page was called 总览 (overview) everywhere
         help="导出考评总览（Excel：各表和图表）",
         description="按数据库中的全部年度生成考评总览：年度目标、考评流程、星级、四评平均分、软弱涣散、否决情况、"
-        "待遇保障测算和各支部结果各占一张工作表，图表以图片插入“图表”工作表。",
-        parents=[common, stored_rubric_option, database_option],
+        "待遇保障测算和各支部结果各占一张工作表，图表以图片插入“图表”工作表。"
+        "各年度的结果按评定时保存的评分标准版本显示。",
+        parents=[common, what_if_option, database_option],
     )
     p.add_argument("--year", metavar="年份", type=_year, default=None, help="总览的年度（默认：数据库中最近的年度）")
     p.add_argument("--out", metavar="文件.xlsx", type=Path, required=True, help="输出的 Excel 文件")
@@ -416,13 +430,35 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "report",
         help="生成每个支部的考评报告（PDF，可打印）",
-        description="按数据库中当前的考评提交评分，为每个支部生成一份 PDF 报告（含图表、否决规则、组织生活、找不足补短板和签字栏）。",
-        parents=[common, stored_rubric_option, database_option],
+        description="按数据库中当前的考评提交评分，为每个支部生成一份 PDF 报告（含图表、否决规则、组织生活、找不足补短板和签字栏）。"
+        "每个支部按其考评提交保存的评分标准版本评分（评定时的结果）。",
+        parents=[common, what_if_option, database_option],
     )
     p.add_argument("--year", metavar="年份", type=_year, required=True, help="考评年度")
     p.add_argument("--out", metavar="目录", type=Path, required=True, help="报告写入的目录（不存在时创建）")
     p.add_argument("--branch", metavar="支部编号", default=None, help="只生成该支部的报告")
     p.add_argument("--html", action="store_true", help="同时写出 HTML 版本")
+
+    # --- re-scoring a year with another version: explicit, stored as new revisions, audited
+    p = commands.add_parser(
+        "rescore",
+        help="按指定的评分标准版本重新评定某一年度（保存为新的修订并记入审计日志）",
+        description="把某一年度各支部当前的考评提交（内容不变）按指定的、已保存的评分标准版本重新评定："
+        "每份按其他版本评定的提交都得到一份新的修订（更正，原修订保留为“已被更正”），并记入审计日志（操作人、原因）。"
+        "切换当前版本不会改变以往年度的结果，只有本命令会。先用 --dry-run 查看将改变的结果。",
+        parents=[common, database_option],
+    )
+    p.add_argument("--year", metavar="年份", type=_year, required=True, help="要重新评定的年度")
+    p.add_argument("--version", metavar="版本号", required=True, help="已保存的评分标准版本，如 2026.2")
+    p.add_argument("--by", metavar="姓名", required=True, help="操作人（必填）")
+    p.add_argument(
+        "--reason",
+        metavar="原因",
+        default=None,
+        help="重新评定的原因（必填，记入每份新修订和审计日志；--dry-run 时可省略）",
+    )
+    p.add_argument("--branch", metavar="支部编号", action="append", default=None, help="只重新评定该支部（可重复）")
+    p.add_argument("--dry-run", action="store_true", help="只列出结果将如何改变，不保存")
 
     p = sub("rubric", "评分标准相关操作", with_rubric=False)
     rubric_commands = p.add_subparsers(dest="rubric_command", metavar="操作", title="操作", parser_class=_Parser)
@@ -649,9 +685,16 @@ def _cmd_overview_export(args) -> int:
         year = args.year if args.year is not None else years[-1]
         if year not in years:
             raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
-        street = load_street(store, rubric, source=f"考评数据库 {where}")
+        what_if = args.rubric is not None
+        source = f"考评数据库 {where}" + (f"；假设评分：按 {args.rubric} 的评分标准重新评分，未保存" if what_if else "")
+        street = load_street(store, rubric, source=source, what_if=what_if)
     written = write_overview_workbook(street, year, args.out)
-    print(f"已导出{year}年度考评总览（{len(street.years)}个年度，评分标准 版本 {rubric.version}）：{written}")
+    shown = street.years[year].versions_text(rubric.version)
+    if what_if:
+        versions = f"假设评分：全部年度按 --rubric 的评分标准版本 {rubric.version} 重新评分，不是评定结果，未保存"
+    else:
+        versions = f"{year}年度按评定时的评分标准版本 {shown}，当前版本 {rubric.version}"
+    print(f"已导出{year}年度考评总览（{len(street.years)}个年度，{versions}）：{written}")
     return EXIT_OK
 
 
@@ -828,9 +871,9 @@ def revisions_table(revisions) -> pd.DataFrame:
 
 
 def _cmd_export(args) -> int:
+    from .analysis.decided import decided_year, what_if_year
     from .outputs.excel import write_tables
     from .outputs.tables import result_tables
-    from .scoring import score
 
     _check_results_target(args.out)
     with _store(args.database, _given_rubric(args.rubric)) as store:
@@ -841,19 +884,25 @@ def _cmd_export(args) -> int:
         year = args.year if args.year is not None else years[-1]
         if year not in years:
             raise UserError(f"数据库中没有{year}年度的数据，已有年度：{'、'.join(str(y) for y in years)}")
-        # Scored with the current version (or --rubric); 修订记录 names each revision's own version.
-        rubric = store.rubric
-        inputs, disagreements = store.records.current_inputs(year, rubric)
+        # As decided: each branch scored with the version stored with its submissions (--rubric: a
+        # labelled what-if with that rubric instead); 修订记录 names each revision's own version.
+        if args.rubric is not None:
+            decided = what_if_year(store, year, store.rubric)
+        else:
+            decided = decided_year(store, year)
         revisions = store.records.revisions(year=year)
-    results = score(rubric, inputs, year=year)
-    tables = result_tables(results, rubric)
+    tables = result_tables(decided.results, decided.main)
     tables[REVISIONS_SHEET] = revisions_table(revisions)
     written = write_tables(tables, args.out)
     print(f"{year}年度评分完成：{_summary(tables)}，修订记录 {len(revisions)} 条。")
-    disputed = {branch: found for branch, found in disagreements.items() if found}
+    disputed = {branch: found for branch, found in decided.disagreements.items() if found}
     if disputed:
         print(f"提示：{len(disputed)} 个支部的考评人意见不一致（已按评分标准合并）：{'、'.join(sorted(disputed))}")
-    print(f"结果已写入：{written}（评分标准 版本 {rubric.version}，数据库：{where}）")
+    if decided.what_if:
+        versions = f"假设评分：按 --rubric 的评分标准版本 {decided.main.version} 重新评分，不是评定结果，未保存"
+    else:
+        versions = f"评分标准版本 {decided.versions_text()}，按评定时的版本"
+    print(f"结果已写入：{written}（{versions}，数据库：{where}）")
     return EXIT_OK
 
 
@@ -1027,9 +1076,9 @@ def _cmd_workflow(args) -> int:
 def _cmd_report(args) -> int:
     from tqdm import tqdm
 
-    from .outputs.branch_pdf import branch_only, branch_report_pdf, pdf_available, store_branch_report
+    from .analysis.decided import decided_year, what_if_year
+    from .outputs.branch_pdf import branch_report_pdf, decided_branch_report, pdf_available
     from .outputs.excel import atomic_write
-    from .scoring import score
 
     if not pdf_available():
         raise UserError(
@@ -1049,20 +1098,80 @@ def _cmd_report(args) -> int:
             if args.branch not in ids:
                 raise UserError(f"数据库中没有支部“{args.branch}”")
             ids = [args.branch]
-        inputs, _disagreements = store.records.current_inputs(args.year, rubric)
-        if args.branch is not None:
-            inputs = branch_only(inputs, args.branch)
-        results = score(rubric, inputs, year=args.year)
+        # As decided (each branch with the version stored with its submissions); --rubric: a what-if.
+        chosen = [args.branch] if args.branch is not None else None
+        if args.rubric is not None:
+            decided = what_if_year(store, args.year, rubric, chosen)
+        else:
+            decided = decided_year(store, args.year, chosen)
         out.mkdir(parents=True, exist_ok=True)
         written = []
         for branch_id in tqdm(ids, desc="生成报告", unit="个支部", file=sys.stderr, disable=None):
-            document, stem = store_branch_report(store, rubric, results, branch_id, args.year)
+            document, stem = decided_branch_report(store, branch_id, args.year, decided=decided)
             pdf = branch_report_pdf(document)
             written.append(atomic_write(out / f"{stem}.pdf", lambda path, data=pdf: path.write_bytes(data)))
             if args.html:
                 atomic_write(out / f"{stem}.html", lambda path, text=document: path.write_text(text, encoding="utf-8"))
-    print(f"已生成 {len(written)} 份报告（{args.year}年度，评分标准 版本 {rubric.version}）：{out}")
+    if decided.what_if:
+        versions = f"假设评分：按 --rubric 的评分标准版本 {rubric.version} 重新评分，不是评定结果"
+    else:
+        versions = f"评分标准版本 {decided.versions_text()}，按评定时的版本"
+    print(f"已生成 {len(written)} 份报告（{args.year}年度，{versions}）：{out}")
     return EXIT_OK
+
+
+def _cmd_rescore(args) -> int:
+    from .analysis.decided import decided_year, what_if_year
+
+    if not args.dry_run and (args.reason is None or not args.reason.strip()):
+        raise UserError(
+            "缺少必填参数：--reason（重新评定须写明原因，记入每份新修订和审计日志）；只想查看结果的变化请加 --dry-run"
+        )
+    with _store(args.database, None) as store:
+        target = store.rubrics.stored(args.version)
+        before = decided_year(store, args.year, args.branch)
+        after = what_if_year(store, args.year, target, args.branch)
+        decided = set(before.disagreements)  # branches with a submission
+        changing = [b for b in before.results.branches.index if b in decided and before.version_of(b) != target.version]
+        if args.dry_run:
+            print(f"{args.year}年度按评分标准版本 {target.version} 重新评定（试算，未保存）：")
+        else:
+            report = store.records.rescore(
+                args.year, target.version, by=args.by, reason=args.reason, branch_ids=args.branch
+            )
+            changing = report.branches
+    lines = []
+    for branch_id in changing:
+        old, new = before.results.branches.loc[branch_id], after.results.branches.loc[branch_id]
+        lines.append(
+            f"  {branch_id} {old['name']}：{before.version_of(branch_id)} → {target.version}，"
+            f"{g.COMPOSITE} {_number(old['composite'])} → {_number(new['composite'])}，"
+            f"{g.STANDARDIZED} {g.yes_no(bool(old['standardized']))} → {g.yes_no(bool(new['standardized']))}，"
+            f"{g.GRADE} {_label(old['grade'])} → {_label(new['grade'])}"
+        )
+    if args.dry_run:
+        if not lines:
+            print(f"  没有需要重新评定的考评提交（都已按版本 {target.version} 评定，或还没有提交）。")
+        print("\n".join(lines))
+        return EXIT_OK
+    print(
+        f"已按评分标准版本 {target.version} 重新评定 {args.year}年度 {len(changing)} 个支部"
+        f"（新修订 {len(report.revisions)} 份，原修订保留为“已被更正”；操作人 {args.by}，原因：{args.reason}）："
+    )
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def _label(value) -> str:
+    import pandas as pd
+
+    return "—" if value is None or pd.isna(value) else str(value)
+
+
+def _number(value) -> str:
+    import pandas as pd
+
+    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
 
 
 _COMMANDS = {
@@ -1077,6 +1186,7 @@ _COMMANDS = {
     "user": _cmd_user,
     "workflow": _cmd_workflow,
     "report": _cmd_report,
+    "rescore": _cmd_rescore,
     "overview-export": _cmd_overview_export,
     "dashboard-export": _cmd_overview_export,
 }

@@ -1,7 +1,7 @@
 """Rubric versions in the database: saved with author and note, validated, never overwritten, one current.
 
 On SQLite and PostgreSQL (store_support). Also: results keep naming the version they were made
-under; export scores with the current version; the pages start from the current version; the
+under; export, the 总览 export and the report score each result with the version it was decided with; the pages start from the current version; the
 ``rubric`` commands; two processes saving the same version string at once.
 """
 
@@ -249,27 +249,41 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     assert max(r.revision_no for r in store.records.revisions() if r.branch_id == "B01") == 2
 
 
-def test_current_inputs_and_export_score_with_the_current_version(
+def test_export_scores_each_result_with_the_version_it_was_decided_with(
     imported, capsys, database_url, tmp_path, new_version
 ):
     imported.rubrics.save(new_version.texts, author="李四", note="x")
     new, old = imported.rubrics.current(), load_rubric()
-    inputs, _ = imported.records.current_inputs(YEAR, new)
-    expected = score(new, inputs, year=YEAR).branches["composite"]
-    assert not expected.equals(score(old, inputs, year=YEAR).branches["composite"])
+    inputs, _ = imported.records.current_inputs(YEAR, old)
+    decided = score(old, inputs, year=YEAR).branches["composite"]
+    assert not decided.equals(score(new, inputs, year=YEAR).branches["composite"])
 
-    # When exported from the command line (no --rubric)
+    # When exported from the command line (no --rubric) with 2026.2 current
     out_file = tmp_path / "导出.xlsx"
     code, out, err = run(capsys, "export", "--out", out_file, "--database", database_url)
     assert code == 0, err
-    assert "评分标准 版本 2026.2" in out
-    # Then the results are those of the current version, and 修订记录 names each revision's own version
+    assert f"评分标准版本 {BUILT_IN}，按评定时的版本" in out
+    # Then the results are those decided under the built-in version (switching does not re-score them),
+    # and 修订记录 names each revision's own version
     results = pd.read_excel(out_file, sheet_name="结果", dtype=object).set_index("支部编号")
-    assert set(results["评分标准版本"]) == {"2026.2"}
-    sheet = result_tables(score(new, inputs, year=YEAR), new)["结果"].set_index("支部编号")
+    assert set(results["评分标准版本"]) == {BUILT_IN}
+    sheet = result_tables(score(old, inputs, year=YEAR), old)["结果"].set_index("支部编号")
     assert list(results["综合得分"].astype(float).fillna(-1)) == list(sheet["综合得分"].astype(float).fillna(-1))
     revisions = pd.read_excel(out_file, sheet_name="修订记录", dtype=object)
     assert set(revisions["评分标准版本"]) == {BUILT_IN}
+
+    # --rubric is a what-if: every submission scored with that folder's rubric, and it says so
+    folder = tmp_path / "假设"
+    folder.mkdir()
+    for name, text in new_version.texts.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    code, out, err = run(capsys, "export", "--out", out_file, "--database", database_url, "--rubric", folder)
+    assert code == 0, err
+    assert "假设评分：按 --rubric 的评分标准版本 2026.2 重新评分" in out
+    results = pd.read_excel(out_file, sheet_name="结果", dtype=object).set_index("支部编号")
+    expected = result_tables(score(new, inputs, year=YEAR), new)["结果"].set_index("支部编号")
+    assert list(results["综合得分"].astype(float).fillna(-1)) == list(expected["综合得分"].astype(float).fillna(-1))
+    assert len(imported.records.revisions()) == len(revisions)  # nothing stored
 
 
 def test_import_without_rubric_uses_the_current_version(capsys, database_url, sample_workbook, new_version):
@@ -355,23 +369,25 @@ def test_processes_using_a_fresh_database_at_once_store_the_built_in_version_onc
         assert [e.action for e in store.records.audit()].count("rubric_save") == 1
 
 
-def test_report_and_overview_export_use_the_current_version(imported, capsys, database_url, tmp_path, new_version):
+def test_report_and_overview_export_show_the_decided_version(imported, capsys, database_url, tmp_path, new_version):
     from assessment.outputs.branch_pdf import pdf_available
 
     imported.rubrics.save(new_version.texts, author="李四", note="x")
-    # The overview workbook names the current version in its 说明 sheet, and the command says it
+    # The overview workbook names the version the year was decided with, and the current one
     out_file = tmp_path / "总览.xlsx"
     code, out, err = run(capsys, "overview-export", "--out", out_file, "--database", database_url)
     assert code == 0, err
-    assert "评分标准 版本 2026.2" in out
-    cells = pd.read_excel(out_file, sheet_name=None, header=None, dtype=str)
-    assert any((sheet == "2026.2").any().any() for sheet in cells.values())
-    # --rubric still chooses a folder instead
+    assert f"按评定时的评分标准版本 {BUILT_IN}，当前版本 2026.2" in out
+    notes = pd.read_excel(out_file, sheet_name="说明", dtype=str).set_index("项目")["内容"]
+    assert notes["评分标准版本"] == BUILT_IN and "当前版本 2026.2" in notes["版本说明"]
+    # --rubric still chooses a folder instead, as a labelled what-if
     code, out, err = run(
         capsys, "overview-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir()
     )
-    assert code == 0 and f"评分标准 版本 {BUILT_IN}" in out, err
-    # The printed report of a branch is scored with it too
+    assert code == 0 and f"假设评分：全部年度按 --rubric 的评分标准版本 {BUILT_IN} 重新评分" in out, err
+    notes = pd.read_excel(out_file, sheet_name="说明", dtype=str).set_index("项目")["内容"]
+    assert notes["评分标准版本"] == f"{BUILT_IN}（假设评分）" and notes["版本说明"].startswith("假设评分")
+    # The printed report of a branch is scored with the version it was decided with too
     if not pdf_available():
         pytest.fail("WeasyPrint/Pango missing: scripts/setup.sh installs them")
     folder = tmp_path / "报告"
@@ -379,9 +395,9 @@ def test_report_and_overview_export_use_the_current_version(imported, capsys, da
         capsys, "report", "--year", YEAR, "--out", folder, "--branch", "B01", "--html", "--database", database_url
     )
     assert code == 0, err
-    assert "评分标准 版本 2026.2" in out
+    assert f"评分标准版本 {BUILT_IN}，按评定时的版本" in out
     (html_file,) = folder.glob("*.html")
-    assert "评分标准版本 2026.2" in html_file.read_text(encoding="utf-8")
+    assert f"评分标准版本 {BUILT_IN}（评定时的版本；当前版本为 2026.2" in html_file.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the command line

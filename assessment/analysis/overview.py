@@ -8,12 +8,18 @@ rubrics/targets.yaml).
 
 .. code-block:: python
 
-    street = load_street(store, rubric)          # every year the database holds (all its streets)
+    street = load_street(store, rubric)          # every year the database holds, as decided (all its streets)
     names = street_names(street)                 # the 所属街道 found: [] when no branch has one
     east = for_street(street, "东城街道")          # the same, only that street's branches
     view = street.years[2025]
     progress = target_progress(street)           # one TargetYear per year
     lines = budget_lines(view, rubric)           # one BudgetLine per benefit with a designation
+
+Each year shows its results as they were decided: every branch scored with the rubric version stored with
+its submissions (:mod:`assessment.analysis.decided`), whatever version is current now. ``rubric`` (the
+street's, the current version) gives the frame the years are read in — the targets, the workflow, the
+budget amounts; :func:`result_rubric` gives a year's decided version for what belongs to its results
+(labels of rules, bands, the 软弱涣散 conditions), and each branch's own version names its row.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from ..outputs.tables import results_table
 from ..rubric import Rubric, format_percent
 from ..rubric.model import Benefit
 from ..scoring import Results, score
+from .decided import VERSION_COLUMN, WHAT_IF, DecidedYear, decided_year, version_note, what_if_year
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -60,6 +67,7 @@ __all__ = [
     "money_text",
     "overview_tables",
     "progress_frame",
+    "result_rubric",
     "share_example",
     "star_counts",
     "status_labels",
@@ -107,9 +115,15 @@ class YearView:
     # branch_id → state id of a designation made in an earlier year and still valid at the end of
     # this one (None: not known, e.g. results read from a workbook)
     carried: pd.Series | None = None
+    # version → rubric of the versions the year's results were decided with, the main one first
+    # (results.branches["rubric_version"] names each branch's); empty: all scored with the street's rubric
+    rubrics: dict[str, Rubric] = dataclasses.field(default_factory=dict)
+    what_if: bool = False  # scored on purpose with another version than decided (not stored)
+    # branch_id → the version it was decided with, where that one is not in the database (older results)
+    substituted: dict[str, str] = dataclasses.field(default_factory=dict)
     # branch_id → the recorded result its current status rests on (the move's basis, “例外：…” when the
     # move went against it); branches whose status rests on no recorded result are absent
-    decided: pd.Series | None = None
+    bases: pd.Series | None = None
 
     @property
     def branches(self) -> pd.DataFrame:
@@ -131,6 +145,50 @@ class YearView:
         if not this_year_only and self.carried is not None:
             held |= self.carried.reindex(index).isin(states).to_numpy(dtype=bool)
         return held
+
+    @property
+    def versions(self) -> pd.Series | None:
+        """branch_id → the rubric version its result was scored with (None: not recorded)."""
+        b = self.results.branches
+        return b[VERSION_COLUMN] if VERSION_COLUMN in b.columns else None
+
+    @property
+    def version_list(self) -> list[str]:
+        """The versions this year's branches were scored with, the main one first ([] when not recorded)."""
+        versions = self.versions
+        if versions is None:
+            return []
+        used = set(versions.dropna().astype(str))
+        return [v for v in self.rubrics if v in used] + sorted(used - set(self.rubrics))
+
+    @property
+    def versions_differ(self) -> bool:
+        return len(self.version_list) > 1
+
+    def versions_text(self, default: str = "") -> str:
+        """The year's rubric version(s) as a reader sees them: “2025.1”, or several with “各支部按评定时的版本”,
+        or the what-if's version marked 假设评分."""
+        listed = self.version_list or ([default] if default else [])
+        if self.what_if:
+            return f"{listed[0]}（{WHAT_IF}）" if listed else WHAT_IF
+        if len(listed) > 1:
+            return "、".join(listed) + "（各支部按评定时的版本）"
+        return listed[0] if listed else ""
+
+    def rubric_of(self, branch_id: str, default: Rubric) -> Rubric:
+        """The rubric ``branch_id``'s result was scored with (``default`` when not recorded)."""
+        versions = self.versions
+        version = versions.get(branch_id) if versions is not None else None
+        return self.rubrics.get(version, default) if version is not None else default
+
+    def version_note(self, branch_id: str, current: str) -> str:
+        """Which version ``branch_id``'s result was scored with, and why, for its detail (“” when not recorded)."""
+        versions = self.versions
+        if versions is None or branch_id not in versions.index:
+            return ""
+        return version_note(
+            str(versions[branch_id]), current, what_if=self.what_if, decided=self.substituted.get(branch_id)
+        )
 
     def street_of(self) -> pd.Series:
         """Each branch's street (results order): its 所属街道, NO_STREET where blank, or None for all
@@ -154,13 +212,11 @@ class Street:
         return sorted(self.years)
 
 
-def _kinds(inputs: Inputs) -> pd.Series:
-    frame = inputs.branches
+def _kinds(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(frame["kind"].astype(object).to_numpy(), index=frame["branch_id"].astype(str).to_numpy())
 
 
-def _streets(inputs: Inputs) -> pd.Series:
-    frame = inputs.branches
+def _streets(frame: pd.DataFrame) -> pd.Series:
     ids = frame["branch_id"].astype(str).to_numpy()
     if "street" not in frame:
         return pd.Series(None, index=ids, dtype=object)
@@ -168,26 +224,46 @@ def _streets(inputs: Inputs) -> pd.Series:
     return pd.Series(values, index=ids, dtype=object)
 
 
-def load_street(store: Store, rubric: Rubric, *, label: str | None = None, source: str = "") -> Street:
-    """Every year the database holds: the current reconciled submissions scored, and the workflow statuses.
-    Labelled 全区 when the branches have a 所属街道, else 本街道 (unless ``label`` is given)."""
+def load_street(
+    store: Store, rubric: Rubric, *, label: str | None = None, source: str = "", what_if: bool = False
+) -> Street:
+    """Every year the database holds, as decided: the current reconciled submissions, each branch scored
+    with the rubric version stored with them, and the workflow statuses. ``rubric`` (normally the current
+    version) is the frame: targets, workflow, budget. ``what_if``: instead score every year with ``rubric``
+    — a labelled what-if, not what was decided. Labelled 全区 when the branches have a 所属街道, else
+    本街道 (unless ``label`` is given)."""
     views: dict[int, YearView] = {}
     standing: dict[str, Any] = {}  # branch_id → its latest designation's status (of an earlier year)
     for year in sorted(store.records.years()):
-        inputs, disagreements = store.records.current_inputs(year, rubric)
-        results = score(rubric, inputs, year=year)
+        decided: DecidedYear = what_if_year(store, year, rubric) if what_if else decided_year(store, year)
         listed = store.workflow.statuses(year)
         statuses = pd.Series({branch_id: status.status for branch_id, _name, status in listed}, dtype=object)
         carried = _carried(standing, listed, year, rubric.workflow.revoking)
-        disputed = frozenset(str(branch) for branch, found in disagreements.items() if found)
-        decided = pd.Series(_decided(listed), dtype=object)
+        disputed = frozenset(str(branch) for branch, found in decided.disagreements.items() if found)
         views[year] = YearView(
-            year, results, _kinds(inputs), statuses, len(disputed), _streets(inputs), disputed, carried, decided
+            year,
+            decided.results,
+            _kinds(decided.branches),
+            statuses,
+            len(disputed),
+            _streets(decided.branches),
+            disputed,
+            carried,
+            rubrics=dict(decided.rubrics),
+            what_if=decided.what_if,
+            substituted=dict(decided.substituted),
+            bases=pd.Series(_bases(listed), dtype=object),
         )
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
 
 
-def _decided(listed) -> dict[str, str]:
+def result_rubric(view: YearView, rubric: Rubric) -> Rubric:
+    """The rubric a year's results were decided with (its main version), for what belongs to the results
+    (rule labels, bands, the 软弱涣散 conditions); ``rubric`` when not recorded."""
+    return next(iter(view.rubrics.values()), rubric)
+
+
+def _bases(listed) -> dict[str, str]:
     """branch_id → the result its current status rests on, marked 例外 where the move went against it."""
     out = {}
     for branch_id, _name, status in listed:
@@ -233,7 +309,7 @@ def street_from_inputs(
         given = (statuses_by_year or {}).get(year)
         statuses = pd.Series(given, dtype=object) if given is not None else None
         results = score(rubric, inputs, year=year)
-        views[year] = YearView(year, results, _kinds(inputs), statuses, streets=_streets(inputs))
+        views[year] = YearView(year, results, _kinds(inputs.branches), statuses, streets=_streets(inputs.branches))
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
 
 
@@ -340,6 +416,7 @@ class TargetYear:
     strongest_is_aim: bool
     weak: int
     weak_cleared: bool  # the target is 清零
+    versions: str = ""  # the rubric version(s) the year's results were decided with, as a reader sees them
 
     @staticmethod
     def _share(count: int | None, total: int) -> Fraction | None:
@@ -405,6 +482,7 @@ def target_progress(street: Street) -> list[TargetYear]:
                 strongest_is_aim=bool(target and target.strongest_is_aim),
                 weak=int(b["weak"].sum()),
                 weak_cleared=bool(target and target.weak_cleared),
+                versions=view.versions_text(street.rubric.version),
             )
         )
     return rows
@@ -485,6 +563,7 @@ def target_table(progress: list[TargetYear]) -> pd.DataFrame:
                 g.WEAK: r.weak,
                 "软弱涣散目标": "动态清零" if r.weak_cleared else "—",
                 "清零是否达到": met_text(r.weak_met),
+                g.RUBRIC_VERSION: r.versions,
             }
         )
     return pd.DataFrame(rows)
@@ -538,8 +617,8 @@ def status_labels(view: YearView, rubric: Rubric) -> pd.Series:
     labels = {s.id: s.label for s in rubric.workflow.states}
     status = view.statuses.reindex(index).fillna(rubric.workflow.initial)
     shown = status.map(lambda s: labels.get(s, s)).astype(object)
-    if view.decided is not None:  # a status entered against the recorded result says so
-        exception = view.decided.reindex(index).fillna("").astype(str).str.startswith("例外")
+    if view.bases is not None:  # a status entered against the recorded result says so
+        exception = view.bases.reindex(index).fillna("").astype(str).str.startswith("例外")
         shown = shown.where(~exception, shown + "（例外）")
     return shown
 
@@ -783,13 +862,13 @@ def honours(view: YearView, rubric: Rubric) -> pd.Series | None:
 
 def year_results_table(view: YearView, rubric: Rubric) -> pd.DataFrame:
     """The year's results (as the 结果 sheet of an export), with each branch's workflow status and the
-    honours it may be put forward for (评先评优)."""
-    table = results_table(view.results, rubric)
+    honours it may be put forward for (评先评优); its 评分标准版本 column names each branch's version."""
+    table = results_table(view.results, result_rubric(view, rubric))
     at = table.columns.get_loc(g.STATUS) + 1
     table.insert(at, "流程状态", status_labels(view, rubric).to_numpy())
-    if view.decided is not None:
+    if view.bases is not None:
         at += 1
-        table.insert(at, DECIDED, view.decided.reindex(table[g.BRANCH_ID]).fillna("").to_numpy(dtype=object))
+        table.insert(at, DECIDED, view.bases.reindex(table[g.BRANCH_ID]).fillna("").to_numpy(dtype=object))
     may = honours(view, rubric)
     if may is not None:
         table.insert(at + 1, HONOURS, may.to_numpy())
@@ -800,6 +879,7 @@ def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
     """Every table of the 总览 for ``year``, in the order of the page (sheet name → table)."""
     view = street.years[year]
     rubric = street.rubric
+    decided = result_rubric(view, rubric)
     progress = target_progress(street)
     flow = funnel(view, rubric)
     tables = {
@@ -808,10 +888,10 @@ def overview_tables(street: Street, year: int) -> dict[str, pd.DataFrame]:
         "考评流程": flow.drop(columns=["status", "marker"])
         if flow is not None
         else pd.DataFrame({g.STATUS: [NO_WORKFLOW]}),
-        "星级分布": star_counts(view.results, rubric).drop(columns=["stars"]),
-        "四评平均分": channel_averages(view.results, rubric),
+        "星级分布": star_counts(view.results, decided).drop(columns=["stars"]),
+        "四评平均分": channel_averages(view.results, decided),
         g.WEAK: weak_list(view, rubric),
-        "否决情况": veto_list(view.results, rubric),
+        "否决情况": veto_list(view.results, decided),
         "待遇保障测算": budget_table(budget_lines(view, rubric)),
         "测算设置": budget_settings(rubric),
         "各支部结果": year_results_table(view, rubric),

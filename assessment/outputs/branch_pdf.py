@@ -35,7 +35,7 @@ from ..scoring import Results
 from . import charts
 from .fonts import mplfonts_noto_path
 
-__all__ = ["branch_report_html", "branch_report_pdf", "pdf_available"]
+__all__ = ["branch_report_html", "branch_report_pdf", "decided_branch_report", "pdf_available"]
 
 FONT_FAMILY = "SipingCJK"
 
@@ -110,8 +110,10 @@ def _font_uri() -> str | None:
     return None if path is None else path.as_uri()
 
 
-def _meta(rubric: Rubric, results: Results, branch_id: str, branch: pd.Series | None) -> list[str]:
-    meta = [f"支部编号 {branch_id}", f"{results.year}年度", f"评分标准版本 {rubric.version}"]
+def _meta(
+    rubric: Rubric, results: Results, branch_id: str, branch: pd.Series | None, version_note: str = ""
+) -> list[str]:
+    meta = [f"支部编号 {branch_id}", f"{results.year}年度", f"评分标准版本 {version_note or rubric.version}"]
     if branch is not None:
         counts = [
             f"正式党员{_text(branch.get('full_members'))}人",
@@ -199,8 +201,11 @@ def branch_report_html(
     member_rules: pd.DataFrame | None = None,
     self_points: pd.Series | None = None,
     signatures: bool = True,
+    version_note: str = "",
 ) -> str:
-    """The report of one branch as a standalone HTML document (charts inlined as PNG).
+    """The report of one branch as a standalone HTML document (charts inlined as PNG). ``rubric``: the
+    version ``results`` were scored with for this branch; ``version_note``: that version as the report
+    names it (e.g. “2025.1（评定时的版本；当前版本为 2025.2 …）”), default its number.
 
     This computes the report's texts; ``templates/branch_report.html.j2`` lays them out and escapes them."""
     b = results.branches.loc[branch_id]
@@ -221,7 +226,7 @@ def branch_report_html(
         font_uri=_font_uri(),
         name=str(b["name"]),
         title=title,
-        meta=_meta(rubric, results, branch_id, branch),
+        meta=_meta(rubric, results, branch_id, branch, version_note),
         kind_note=kind_note,
         result=_result(rubric, b, status),
         charts=[
@@ -295,10 +300,12 @@ def branch_only(inputs, branch_id: str):
     return Inputs(**frames)
 
 
-def store_branch_report(store, rubric: Rubric, results: Results, branch_id: str, year: int) -> tuple[str, str]:
+def store_branch_report(
+    store, rubric: Rubric, results: Results, branch_id: str, year: int, *, version_note: str = ""
+) -> tuple[str, str]:
     """The evaluation report of one branch from the store: the (reconciled) evaluators' result in
-    ``results``, the branch's roster findings, its 自查分 and its workflow history. Returns the HTML
-    document and a file name stem ``<id>_<name>_<year>年度考评报告``."""
+    ``results`` (scored for this branch with ``rubric``), the branch's roster findings, its 自查分 and its
+    workflow history. Returns the HTML document and a file name stem ``<id>_<name>_<year>年度考评报告``."""
     from ..analysis.self_assessment import payload_item_points
     from ..scoring.gaps import gap_list
     from ..scoring.members import check_members
@@ -318,7 +325,29 @@ def store_branch_report(store, rubric: Rubric, results: Results, branch_id: str,
         history=store.workflow.history(branch_id, year),
         member_rules=member_rules,
         self_points=payload_item_points(rubric, branch_id, own.payload) if own is not None else None,
+        version_note=version_note,
     )
     name = str(branches.loc[branch_id, "name"])
     stem = "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in f"{branch_id}_{name}_{year}年度考评报告")
     return document, stem
+
+
+def decided_branch_report(store, branch_id: str, year: int, *, decided=None) -> tuple[str, str]:
+    """The report of one branch as its result was decided: scored with the rubric version stored with its
+    submissions (:func:`~assessment.analysis.decided.decided_year`), whatever version is current now.
+    ``decided``: a :class:`~assessment.analysis.decided.DecidedYear` already read for the year (several
+    branches' reports), or a what-if one (:func:`~assessment.analysis.decided.what_if_year`: the report
+    then says 假设评分). Returns the HTML document and the file name stem, as :func:`store_branch_report`."""
+    from ..analysis.decided import decided_year
+
+    if decided is None:
+        decided = decided_year(store, year, [branch_id])
+    rubric = decided.rubric_of(branch_id)
+    return store_branch_report(
+        store,
+        rubric,
+        decided.results,
+        branch_id,
+        year,
+        version_note=decided.version_note(branch_id, store.rubrics.current().version),
+    )

@@ -51,9 +51,9 @@ CHART_TITLES = {
 def overview_charts(street: ov.Street, year: int) -> dict[str, Figure]:
     """The 总览's charts for ``year`` (the targets chart covers every year), keyed as CHART_TITLES."""
     view = street.years[year]
-    rubric = street.rubric
+    rubric = ov.result_rubric(view, street.rubric)  # the year's results: the version they were decided with
     figures = {"targets": charts.targets_over_years(ov.progress_frame(ov.target_progress(street)))}
-    flow = ov.funnel(view, rubric)
+    flow = ov.funnel(view, street.rubric)
     if flow is not None:
         figures["funnel"] = charts.workflow_funnel(flow)
     figures["stars"] = charts.star_distribution(ov.star_counts(view.results, rubric))
@@ -80,7 +80,8 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         ("支部数", str(view.total)),
         ("数据", street.source or "考评数据库"),
         ("已有年度", "、".join(str(y) for y in street.year_list)),
-        (g.RUBRIC_VERSION, rubric.version),
+        (g.RUBRIC_VERSION, view.versions_text(rubric.version)),
+        ("版本说明", _versions_note(view, rubric.version)),
         ("生成时间", local_now().strftime("%Y-%m-%d %H:%M")),
         ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
         ("本年度“最强”目标", ov.strongest_target_text(row)),
@@ -95,6 +96,27 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
     if view.disputed:
         rows.append(("提示", f"{view.disputed}个支部的考评人意见不一致，已按评分标准合并后评分。"))
     return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def _versions_note(view: ov.YearView, current: str) -> str:
+    if view.what_if:
+        return (
+            f"假设评分：全部年度按评分标准版本 {view.versions_text(current).split('（')[0]} 重新评分（未保存），"
+            "不是各年度评定时的结果。"
+        )
+    text = (
+        "各年度的结果按评定时保存的评分标准版本评分，切换当前版本不改变它们；年度目标、考评流程和待遇测算按当前版本 "
+        f"{current}。"
+    )
+    if view.versions_differ:
+        text += "本年度各支部评定时的版本不同，见“各支部结果”的“评分标准版本”列。"
+    if view.substituted:
+        text += (
+            f"{len(view.substituted)}个支部评定时的版本没有保存在数据库中（"
+            + "、".join(sorted(set(view.substituted.values())))
+            + f"），按当前版本 {current} 评分。"
+        )
+    return text
 
 
 def _column_widths(frame: pd.DataFrame) -> dict[int, int]:

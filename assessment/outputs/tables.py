@@ -50,7 +50,9 @@ def results_table(results: Results, rubric: Rubric) -> pd.DataFrame:
     table["软弱涣散原因"] = b["weak_reasons"].to_numpy()
     table["未达标原因"] = np.where(b["standardized"].to_numpy(dtype=bool), "", b["standardized_reasons"].to_numpy())
     table[g.REASONS] = b["reasons"].to_numpy()
-    table[g.RUBRIC_VERSION] = results.rubric_version
+    # Results read back as decided name each branch's own version (analysis.decided); others, one.
+    versions = b["rubric_version"] if "rubric_version" in b.columns else None
+    table[g.RUBRIC_VERSION] = versions.to_numpy(dtype=object) if versions is not None else results.rubric_version
     return table
 
 
@@ -117,6 +119,15 @@ def rubric_table(results: Results, rubric: Rubric) -> pd.DataFrame:
         ("评估年度", str(results.year)),
         ("支部数", str(len(results.branches))),
     ]
+    b = results.branches
+    used = sorted(set(b["rubric_version"].dropna().astype(str))) if "rubric_version" in b.columns else []
+    if len(used) > 1:  # results read back as decided, under several versions: the weights below are one's
+        rows.append(
+            (
+                "各支部的评分标准版本",
+                "、".join(used) + f"（见“结果”的“评分标准版本”列；以下为版本 {rubric.version} 的设置）",
+            )
+        )
     rows += [(f"{c.label}权重", format_fraction(c.weight)) for c in rubric.channels.channels]
     if rubric.bonus_items:
         spec = rubric.checklist.bonus

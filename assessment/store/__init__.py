@@ -29,7 +29,17 @@ by the package itself (Alembic, ``migrations/``) when a store opens.
 from .access import REFUSAL, Access, AccessCodeInfo, AccessDenied, BranchSession, IssuedCode
 from .database import Database
 from .engine import ENV_VAR, default_url, resolve_url
-from .model import ACTION_LABELS, STATUS_LABELS, AuditEntry, Draft, ImportReport, Revision, StoreError
+from .model import (
+    ACTION_LABELS,
+    STATUS_LABELS,
+    AuditEntry,
+    DecidedInputs,
+    Draft,
+    ImportReport,
+    RescoreReport,
+    Revision,
+    StoreError,
+)
 from .records import Records
 from .rubric_versions import RubricVersion, RubricVersions
 from .self_assessments import SelfAssessment, SelfAssessments
@@ -47,10 +57,12 @@ __all__ = [
     "AuditEntry",
     "BranchSession",
     "Database",
+    "DecidedInputs",
     "Draft",
     "ImportReport",
     "IssuedCode",
     "Records",
+    "RescoreReport",
     "Revision",
     "RubricVersion",
     "RubricVersions",

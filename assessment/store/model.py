@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .schema import DRAFT, SUBMITTED, SUPERSEDED
+
+if TYPE_CHECKING:
+    from ..inputs.frames import Inputs
+    from ..inputs.merge import Disagreement
+    from ..rubric import Rubric
 
 # The words users see for a record's status (the glossary does not have them yet).
 STATUS_LABELS = {DRAFT: "草稿", SUBMITTED: "已提交", SUPERSEDED: "已被更正"}
@@ -24,6 +29,7 @@ ACTION_LABELS = {
     "branch_upload": "支部上传",
     "rubric_save": "保存评分标准版本",
     "rubric_current": "切换当前评分标准",
+    "rescore": "按指定版本重新评定",
 }
 
 
@@ -115,3 +121,40 @@ class ImportReport:
             parts.append(f"没有{self.year}年的活动记录（保留原有记录）")
         parts.append(f"{len(self.revisions)} 份考评提交（其中 {self.corrections} 份更正了此前的导入）")
         return "，".join(parts)
+
+
+@dataclass(frozen=True)
+class DecidedInputs:
+    """The branches of one year decided under one rubric version, ready to score with it
+    (:meth:`Records.decided_inputs <assessment.store.records.Records.decided_inputs>`)."""
+
+    rubric: Rubric
+    inputs: Inputs
+    disagreements: dict[str, list[Disagreement]]  # a key for every branch with a submission
+    branch_ids: tuple[str, ...]
+    # branch → the versions its evaluators' current submissions name, where they differ
+    mixed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # branch → the version it was decided with, where that one is not stored (results older than the
+    # stored versions) or no longer readable: it is scored with the store's rubric instead
+    substituted: dict[str, str] = field(default_factory=dict)
+    main: bool = False  # the version most of the year's branches were decided with
+
+    @property
+    def version(self) -> str:
+        return self.rubric.version
+
+
+@dataclass(frozen=True)
+class RescoreReport:
+    """What one :meth:`Records.rescore <assessment.store.records.Records.rescore>` stored."""
+
+    year: int
+    rubric_version: str
+    by: str
+    reason: str
+    revisions: tuple[Revision, ...]  # the new ones, each superseding one current revision
+    replaced_versions: tuple[str, ...]  # the version of each revision replaced, in the same order
+
+    @property
+    def branches(self) -> list[str]:
+        return sorted({r.branch_id for r in self.revisions})

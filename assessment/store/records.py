@@ -11,6 +11,8 @@ A part of the :class:`~assessment.store.Store`, ``store.records`` (:class:`Recor
         store.records.save_draft("JD001", 2025, "李四", payload, rubric.version)
         store.records.submit("JD001", 2025, "李四", payload, rubric.version)
         inputs, disagreements = store.records.current_inputs(2025, rubric)
+        parts = store.records.decided_inputs(2023)   # per rubric version the results were decided with
+        store.records.rescore(2023, "2026.2", by="李四", reason="统一口径")  # audited new revisions
         store.records.audit(limit=20)           # newest first
 
 Nothing submitted is ever overwritten: a correction is a new revision that marks the earlier one
@@ -32,11 +34,11 @@ from sqlalchemy.engine import Connection
 from ..inputs.frames import ACTIVITY_COLUMNS, BRANCH_COLUMNS, Inputs
 from ..inputs.merge import Disagreement, reconcile
 from ..inputs.payload import check_payload, inputs_for, payload_from_inputs
-from ..rubric import Rubric
+from ..rubric import Rubric, RubricError
 from .checks import checked_year, json_copy, required_text
 from .database import Database, insert_for, now
 from .frames import activity_frame, branch_frame, plain_value
-from .model import AuditEntry, Draft, ImportReport, Revision, StoreError
+from .model import AuditEntry, DecidedInputs, Draft, ImportReport, RescoreReport, Revision, StoreError
 from .rubric_versions import RubricVersions
 from .schema import (
     SUBMITTED,
@@ -513,6 +515,225 @@ class Records:
             else:
                 payloads[branch_id], disagreements[branch_id] = reconcile(by_evaluator, rubric)
         return inputs_for(frame, log, payloads, rubric), disagreements
+
+    def decided_inputs(self, year: int, branch_ids: Iterable[str] | None = None) -> list[DecidedInputs]:
+        """What to score for ``year`` as it was decided: the branches (all, or those named) grouped by the
+        rubric version their current submissions name, each group's inputs reconciled and read with that
+        version (:meth:`RubricVersions.stored <.rubric_versions.RubricVersions.stored>`, parsed once per
+        version). The year's main group comes first.
+
+        A branch is decided with the version of its latest current submission (evaluators who submitted under other versions are reconciled under it, and
+        :attr:`DecidedInputs.mixed` names their versions). A branch without a submission has nothing
+        decided: it goes with the version most of the year's branches were decided with (on a tie, the
+        one of the year's latest submission), or the store's rubric when the year has no submission.
+        Scoring old submissions with another version is a what-if, or a stored re-scoring
+        (:meth:`rescore`) — never a switch of the current version.
+        """
+        year = checked_year(year)
+        wanted = None if branch_ids is None else list(branch_ids)
+
+        def work(connection: Connection):
+            columns = [branches.c[name] for name in BRANCH_COLUMNS]
+            query = sa.select(*columns).order_by(branches.c.branch_id)
+            submitted_query = (
+                sa.select(
+                    evaluations.c.id,
+                    evaluations.c.branch_id,
+                    evaluations.c.evaluator,
+                    evaluations.c.payload,
+                    evaluations.c.rubric_version,
+                )
+                .where(evaluations.c.year == year, evaluations.c.status == SUBMITTED)
+                .order_by(evaluations.c.branch_id, evaluations.c.revision_no)
+            )
+            if wanted is not None:
+                query = query.where(branches.c.branch_id.in_(wanted))
+                submitted_query = submitted_query.where(evaluations.c.branch_id.in_(wanted))
+            rows = [row._asdict() for row in connection.execute(query)]
+            return (
+                branch_frame(rows),
+                current_activity_log(connection, year, wanted),
+                connection.execute(submitted_query).all(),
+            )
+
+        frame, log, submitted = self._db.read(work)
+        grouped: dict[str, dict[str, Any]] = {}  # branch → evaluator → row (latest revision last)
+        for row in submitted:
+            grouped.setdefault(row.branch_id, {})[row.evaluator] = row
+        decided = {
+            branch: max(by_evaluator.values(), key=lambda row: row.id).rubric_version
+            for branch, by_evaluator in grouped.items()
+        }
+        fallback = self._rubrics.rubric
+        if decided:
+            counts: dict[str, int] = {}
+            for version in decided.values():
+                counts[version] = counts.get(version, 0) + 1
+            latest = max(submitted, key=lambda row: row.id).rubric_version
+            main = max(counts, key=lambda version: (counts[version], version == latest))
+        else:
+            main = fallback.version
+        rubrics: dict[str, Rubric] = {}
+        substituted: dict[str, str] = {}  # branch → its decided version, where that one cannot be read
+        version_of: dict[str, str] = {}
+        for branch in (str(b) for b in frame["branch_id"]):
+            version = decided.get(branch, main)
+            if version not in rubrics:
+                rubrics[version] = self._usable(version) or fallback
+            if rubrics[version].version != version:
+                substituted[branch] = version
+            version_of[branch] = rubrics[version].version
+        used_main = (rubrics.get(main) or self._usable(main) or fallback).version
+        by_version = {rubric.version: rubric for rubric in rubrics.values()}
+        by_version.setdefault(used_main, self._usable(used_main) or fallback)
+        parts = []
+        for version in [used_main, *sorted(set(version_of.values()) - {used_main})]:
+            rubric = by_version[version]
+            ids = [branch for branch, v in version_of.items() if v == version]
+            payloads: dict[str, dict] = {}
+            disagreements: dict[str, list[Disagreement]] = {}
+            mixed: dict[str, tuple[str, ...]] = {}
+            for branch_id in ids:
+                by_evaluator = grouped.get(branch_id)
+                if not by_evaluator:
+                    continue
+                versions = tuple(sorted({row.rubric_version for row in by_evaluator.values()}))
+                if len(versions) > 1:
+                    mixed[branch_id] = versions
+                if len(by_evaluator) == 1:
+                    payloads[branch_id], disagreements[branch_id] = next(iter(by_evaluator.values())).payload, []
+                else:
+                    payloads[branch_id], disagreements[branch_id] = reconcile(
+                        {who: row.payload for who, row in by_evaluator.items()}, rubric
+                    )
+            keep = frame["branch_id"].astype(str).isin(ids).to_numpy()
+            part_log = log[log["branch_id"].astype(str).isin(ids).to_numpy()].reset_index(drop=True)
+            inputs = inputs_for(frame[keep].reset_index(drop=True), part_log, payloads, rubric)
+            parts.append(
+                DecidedInputs(
+                    rubric,
+                    inputs,
+                    disagreements,
+                    tuple(ids),
+                    mixed,
+                    {b: substituted[b] for b in ids if b in substituted},
+                    version == used_main,
+                )
+            )
+        return parts
+
+    def _usable(self, version: str) -> Rubric | None:
+        """The stored version ``version``, or None where it cannot be had: not stored (results from
+        before versions were stored) or no longer readable by this program."""
+        try:
+            return self._rubrics.stored(version)
+        except (StoreError, RubricError):
+            return None
+
+    def rescore(
+        self,
+        year: int,
+        rubric_version: str,
+        *,
+        by: str,
+        reason: str,
+        branch_ids: Iterable[str] | None = None,
+    ) -> RescoreReport:
+        """Store the year's current submissions (all branches', or those named) again, unchanged, under the
+        stored version ``rubric_version``: for each evaluator's current revision made under another version,
+        a new revision (a correction by ``by``, with the reason “按评分标准版本 X 重新评定：<reason>”) that
+        supersedes it. One audit entry ``rescore`` names who, why, the version and the revisions.
+
+        The explicit way to decide an old year anew with a newer version (switching the current version
+        never does it). Refused (StoreError, nothing stored) without a reason, for a version not stored,
+        when nothing would change, or when a submission does not pass the version's checks (each listed).
+        """
+        year = checked_year(year)
+        by = required_text(by, "操作人")
+        reason = required_text(reason, "重新评定的原因")
+        version = required_text(rubric_version, "评分标准版本")
+        rubric = self._rubrics.stored(version)
+        wanted = None if branch_ids is None else sorted({str(b) for b in branch_ids})
+        if wanted is not None:
+            known = set(self._db.read(lambda c: list(c.execute(sa.select(branches.c.branch_id)).scalars())))
+            unknown = [b for b in wanted if b not in known]
+            if unknown:
+                raise StoreError(f"数据库中没有支部：{'、'.join(unknown)}")
+        note = f"按评分标准版本 {version} 重新评定：{reason}"
+
+        def current(connection: Connection) -> list:
+            query = (
+                sa.select(evaluations)
+                .where(evaluations.c.year == year, evaluations.c.status == SUBMITTED)
+                .order_by(evaluations.c.branch_id, evaluations.c.revision_no)
+            )
+            if wanted is not None:
+                query = query.where(evaluations.c.branch_id.in_(wanted))
+            return [_revision(row) for row in connection.execute(query)]
+
+        def check(revisions: list[Revision]) -> list[Revision]:
+            changing = [r for r in revisions if r.rubric_version != version]
+            if not changing:
+                which = f"支部 {'、'.join(wanted)} " if wanted is not None else ""
+                raise StoreError(
+                    f"{which}{year}年度没有需要重新评定的考评提交（当前的提交都已按版本 {version} 评定，或还没有提交）"
+                    if revisions
+                    else f"{which}{year}年度还没有考评提交，无需重新评定"
+                )
+            problems = [
+                f"支部 {r.branch_id}（{r.evaluator}，第{r.revision_no}次修订）：{problem}"
+                for r in changing
+                for problem in check_payload(r.payload, rubric)
+            ]
+            if problems:
+                raise StoreError(
+                    f"有 {len(problems)} 处考评内容不符合评分标准版本 {version}，未重新评定：\n"
+                    + "\n".join(f"  {p}" for p in problems)
+                )
+            return changing
+
+        check(self._db.read(current))  # refuse early, before taking any lock
+
+        def work(connection: Connection) -> RescoreReport:
+            at = now()
+            self._rubrics.check_stored(connection, rubric, at)
+            changing = check(current(connection))
+            for branch_id in sorted({r.branch_id for r in changing}):
+                Database.lock_branch(connection, branch_id)
+            changing = check(current(connection))  # as it stands under the locks
+            added = tuple(
+                _add_revision(
+                    connection,
+                    branch_id=r.branch_id,
+                    year=year,
+                    evaluator=r.evaluator,
+                    payload=r.payload,
+                    rubric_version=version,
+                    reason=note,
+                    actor=by,
+                    at=at,
+                )
+                for r in changing
+            )
+            replaced = {r.id: r.rubric_version for r in changing}
+            Database.audit(
+                connection,
+                "rescore",
+                by,
+                at,
+                year=year,
+                detail={
+                    "rubric_version": version,
+                    "reason": reason,
+                    "branches": sorted({r.branch_id for r in changing}),
+                    "revisions": [
+                        {"id": new.id, "supersedes": new.supersedes, "from": replaced[new.supersedes]} for new in added
+                    ],
+                },
+            )
+            return RescoreReport(year, version, by, reason, added, tuple(replaced.values()))
+
+        return self._db.write(work)
 
     # ------------------------------------------------------------------ audit
     def audit(self, limit: int | None = None) -> list[AuditEntry]:

@@ -47,6 +47,8 @@ AUDIT_ACTIONS = (
     "account_reset",
     "account_disable",
     "account_password",
+    # no migration: re-scoring a year with another rubric version (Records.rescore)
+    "rescore",
 )  # checked in code
 
 

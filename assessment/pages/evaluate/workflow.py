@@ -194,7 +194,7 @@ class WorkflowPanel(widgets.VBox):
 
 class ReportDownload(widgets.VBox):
     """A button that makes the branch's printable evaluation report (PDF) from the store's current
-    submissions, and the download link it leaves (a ``data:`` URL: no server route needed)."""
+    submissions (scored with the version stored with them), and the download link it leaves (a ``data:`` URL: no server route needed)."""
 
     FAILED = "报告生成失败，请稍后再试；如仍不行请联系管理员。"
 
@@ -215,15 +215,13 @@ class ReportDownload(widgets.VBox):
         self.link.value = ""
 
     def make(self) -> bool:
-        from ...outputs.branch_pdf import branch_only, branch_report_pdf, store_branch_report
-        from ...scoring import score
+        from ...outputs.branch_pdf import branch_report_pdf, decided_branch_report
 
         if self.branch_id is None:
             return False
         try:
-            inputs, _disagreements = self.store.records.current_inputs(self.year, self.rubric)
-            results = score(self.rubric, branch_only(inputs, self.branch_id), year=self.year)
-            document, stem = store_branch_report(self.store, self.rubric, results, self.branch_id, self.year)
+            # As decided: scored with the rubric version stored with the branch's submissions.
+            document, stem = decided_branch_report(self.store, self.branch_id, self.year)
             pdf = branch_report_pdf(document)
         except Exception:  # noqa: BLE001 - a short message on the page, the details in the server log
             app_logger().exception("evaluate: report for %s failed", self.branch_id)

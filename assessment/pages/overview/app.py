@@ -5,7 +5,9 @@ the 软弱涣散 and vetoed branches, the budget impact of the designations (001
 results, an Excel export, and one branch in detail.
 
 Data: the database (``Store.from_env()``): for every year it holds, the current reconciled
-submissions of each branch, scored with the current rubric, and the branches' workflow statuses.
+submissions of each branch, scored with the rubric version stored with them (each year as decided:
+making another version current does not re-score it), and the branches' workflow statuses. The targets,
+the workflow and the budget are read with the current version.
 Everything is computed when the page opens; the street, year and branch pickers only write into
 the one state object (:class:`~.state.OverviewState`), and the views (:mod:`.views`) are re-drawn from it. Choosing a street
 filters every view to its branches; the district (全区) shows all of them plus a table per street.
@@ -378,10 +380,21 @@ class OverviewApp(widgets.VBox):
         if self.street is not None and (self.streets or self.own_street):
             parts.insert(0, DISTRICT if self._whole else self.street.label)
         if self.street is not None:
-            parts.append(f"评分标准版本 {self.street.rubric.version}")
+            parts.append(self._version_title())
             if self.street.source:
                 parts.append(self.street.source)
         self.title.value = title_html(TITLE, " · ".join(parts))
+
+    def _version_title(self) -> str:
+        """The year's rubric version(s) for the title, and the current one where it is another."""
+        current = self.street.rubric.version
+        view = self.view
+        if view is None:
+            return f"评分标准版本 {current}"
+        shown = view.versions_text(current)
+        if view.what_if or view.version_list in ([], [current]):
+            return f"评分标准版本 {shown}"
+        return f"评分标准版本 {shown}（评定时的版本；当前版本 {current}）"
 
     def _render_year(self) -> None:
         view, rubric = self.view, self.rubric
@@ -412,9 +425,10 @@ class OverviewApp(widgets.VBox):
         return self._pngs[key]
 
     def _render_charts(self) -> None:
-        view, rubric = self.view, self.rubric
+        view = self.view
+        rubric = ov.result_rubric(view, self.rubric)  # the year's results: the version they were decided with
         results = view.results
-        flow = ov.funnel(view, rubric)
+        flow = ov.funnel(view, self.rubric)
         drawers = {
             "funnel": (lambda: charts.workflow_funnel(flow)) if flow is not None else None,
             "stars": lambda: charts.star_distribution(ov.star_counts(results, rubric)),
@@ -478,15 +492,17 @@ class OverviewApp(widgets.VBox):
             self.detail.value = ""
             return
         rubric = self.rubric
+        decided = view.rubric_of(branch_id, rubric)  # the version this branch's result was decided with
         # The radar first: the detail's heading is what a visitor (and a browser test) waits for.
-        set_figure(self.radar, charts.five_strong_radar(view.results, rubric, branch_id))
+        set_figure(self.radar, charts.five_strong_radar(view.results, decided, branch_id))
         status = ov.status_labels(view, rubric).get(branch_id, "")
-        decided = view.decided.get(branch_id) if view.decided is not None else None
-        if decided:  # the result the status rests on
-            status = f"{status}（{decided.removeprefix('例外：')}）"
+        basis = view.bases.get(branch_id) if view.bases is not None else None
+        if basis:  # the result the status rests on
+            status = f"{status}（{basis.removeprefix('例外：')}）"
         may = ov.honours(view, rubric)
         honours = may.get(branch_id, "") if may is not None else ""
-        self.detail.value = detail_html(rubric, view.results, branch_id, status, honours)
+        note = view.version_note(branch_id, rubric.version)
+        self.detail.value = detail_html(decided, view.results, branch_id, status, honours, note)
 
 
 def _branch_count(street: ov.Street) -> int:

@@ -158,6 +158,7 @@ def funnel_html(view: ov.YearView, rubric: Rubric) -> Markup:
 
 def channels_html(view: ov.YearView, rubric: Rubric) -> Markup:
     """The four channels' and the composite's averages."""
+    rubric = ov.result_rubric(view, rubric)
     averages = ov.channel_averages(view.results, rubric)
     return _views().subtitle("四评平均分") + scroll_box(
         html_table(averages, decimals=rubric.meta.decimals, nowrap_columns=["项目"])
@@ -168,7 +169,8 @@ def weak_html(view: ov.YearView, rubric: Rubric, row: ov.TargetYear) -> Markup:
     """The 软弱涣散 branches and why, with the year's aim."""
     weak = ov.weak_list(view, rubric)
     goal = "（本年度目标：动态清零）" if row.weak_cleared else ""
-    rules = "、".join(condition.label for condition in rubric.eligibility.weak.any_of)
+    decided = ov.result_rubric(view, rubric)  # the conditions the year's results were decided with
+    rules = "、".join(condition.label for condition in decided.eligibility.weak.any_of)
     head = section_title("软弱涣散支部") + note_html(
         f"共{len(weak)}个{goal}。判定条件（任一即是，评分标准中的选择）：{rules}。"
     )
@@ -190,6 +192,7 @@ def weak_html(view: ov.YearView, rubric: Rubric, row: ov.TargetYear) -> Markup:
 
 def vetoed_html(view: ov.YearView, rubric: Rubric) -> Markup:
     """The branches each veto rule struck (or could not judge), grouped by rule."""
+    rubric = ov.result_rubric(view, rubric)
     v = view.results.vetoes
     passed = pd.array(v["passed"], dtype="boolean")
     fired = np.asarray((passed == False).fillna(False), dtype=bool)
@@ -239,8 +242,9 @@ def budget_html(view: ov.YearView, rubric: Rubric) -> Markup:
 
 
 def results_html(view: ov.YearView, rubric: Rubric) -> Markup:
-    """Every branch's results, with its stars, its vetoes counted and its workflow status."""
-    full = results_table(view.results, rubric)
+    """Every branch's results, with its stars, its vetoes counted and its workflow status; the rubric
+    version of each branch's result where the year's versions differ."""
+    full = results_table(view.results, ov.result_rubric(view, rubric))
     channels = [c.label for c in rubric.channels.channels]
     columns = [
         g.BRANCH_ID,
@@ -260,13 +264,23 @@ def results_html(view: ov.YearView, rubric: Rubric) -> Markup:
     table[g.STARS] = [_stars_text(value) for value in view.branches["stars"]]
     table[VETO_COUNT] = np.where(fired == 0, "", np.char.add(fired.astype(str), "项"))
     table[WORKFLOW_STATUS] = ov.status_labels(view, rubric).to_numpy()
+    if view.versions_differ or view.what_if:
+        table[g.RUBRIC_VERSION] = full[g.RUBRIC_VERSION].to_numpy()
     ids = full[g.BRANCH_ID].astype(str)
     return scroll_box(
         html_table(
             table,
             decimals=rubric.meta.decimals,
             row_attrs=[{"data-branch": branch} for branch in ids],
-            nowrap_columns=[g.BRANCH_ID, g.BRANCH_NAME, g.GRADE, g.STATUS, VETO_COUNT, WORKFLOW_STATUS],
+            nowrap_columns=[
+                g.BRANCH_ID,
+                g.BRANCH_NAME,
+                g.GRADE,
+                g.STATUS,
+                VETO_COUNT,
+                WORKFLOW_STATUS,
+                g.RUBRIC_VERSION,
+            ],
         ),
         max_height="460px",
         css_class="siping-results",
@@ -279,9 +293,15 @@ def _kv_table(rows: list[tuple[str, object]], decimals: int) -> Markup:
 
 
 def detail_html(
-    rubric: Rubric, results: Results, branch_id: str, workflow_status: str = "", honours: str = ""
+    rubric: Rubric,
+    results: Results,
+    branch_id: str,
+    workflow_status: str = "",
+    honours: str = "",
+    version_note: str = "",
 ) -> Markup:
-    """One branch: its results, vetoes, activity log and structure, each as a table."""
+    """One branch: its results, vetoes, activity log and structure, each as a table. ``rubric``: the
+    version the branch's result was scored with; ``version_note`` says which one it is, and why."""
     b = results.branches.loc[branch_id]
     decimals = rubric.meta.decimals
     stars = b["stars"]
@@ -308,6 +328,8 @@ def detail_html(
         rows.append((ov.HONOURS, honours))
     if b["missing"]:
         rows.append((g.MISSING, b["missing"]))
+    if version_note:
+        rows.append((g.RUBRIC_VERSION, version_note))
 
     vetoes = results.vetoes[results.vetoes["branch_id"] == branch_id].sort_values("order")
     veto_frame = pd.DataFrame(

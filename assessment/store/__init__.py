@@ -29,7 +29,19 @@ by the package itself (Alembic, ``migrations/``) when a store opens.
 from .access import REFUSAL, Access, AccessCodeInfo, AccessDenied, BranchSession, IssuedCode
 from .database import Database
 from .engine import ENV_VAR, default_url, resolve_url
-from .model import ACTION_LABELS, STATUS_LABELS, AuditEntry, Draft, ImportReport, Revision, StoreError
+from .model import (
+    ACTION_LABELS,
+    ANY_VERSION,
+    STATUS_LABELS,
+    UNAVAILABLE,
+    AuditEntry,
+    Draft,
+    DraftConflict,
+    ImportReport,
+    Revision,
+    StoreError,
+    StoreUnavailable,
+)
 from .records import Records
 from .rubric_versions import RubricVersion, RubricVersions
 from .self_assessments import SelfAssessment, SelfAssessments
@@ -38,9 +50,11 @@ from .workflow import Workflow, WorkflowEvent, WorkflowStatus
 
 __all__ = [
     "ACTION_LABELS",
+    "ANY_VERSION",
     "ENV_VAR",
     "REFUSAL",
     "STATUS_LABELS",
+    "UNAVAILABLE",
     "Access",
     "AccessCodeInfo",
     "AccessDenied",
@@ -48,6 +62,7 @@ __all__ = [
     "BranchSession",
     "Database",
     "Draft",
+    "DraftConflict",
     "ImportReport",
     "IssuedCode",
     "Records",
@@ -58,6 +73,7 @@ __all__ = [
     "SelfAssessments",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "Workflow",
     "WorkflowEvent",
     "WorkflowStatus",

@@ -102,7 +102,9 @@ class Database:
             ) from None
         except sa.exc.DBAPIError as error:
             self.engine.dispose()
-            raise StoreError(f"无法打开数据库 {shown(self.url)}：{str(error.orig).strip()}") from None
+            detail = f"无法打开数据库 {shown(self.url)}：{str(error.orig).strip()}"
+            _log.warning("%s", detail)
+            raise StoreUnavailable(detail) from None
 
     def _upgrade_schema(self):
         """Bring the schema to head, again from the start if another process opening the same new

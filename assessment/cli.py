@@ -795,11 +795,13 @@ def _rubric_export(args) -> int:
 @contextmanager
 def _store(url: str | None, rubric):
     """An open store; the store's refusals (Chinese) become user errors (exit 2)."""
-    from .store import Store, StoreError
+    from .store import Store, StoreError, StoreUnavailable
 
     try:
         with Store(url, rubric=rubric) as store:
             yield store
+    except StoreUnavailable as error:  # the administrator sees which database and what its driver said
+        raise UserError(f"{error}（{error.detail}）") from None
     except StoreError as error:
         raise UserError(str(error)) from None
 

@@ -311,21 +311,45 @@ def test_a_draft_can_be_discarded(app, store, rubric):
     app.inputs["org.items.s1.value"].value = "4"
     again = evaluate_page(store, rubric)
     open_branch(again)
-    # While the offer is open, new edits do not overwrite the stored draft
-    again.inputs["org.items.s2.value"].value = "1"
-    assert store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]["s1"]["value"] == "4"
     assert "有未处理的草稿" in again.draft_status.value
+    # When the evaluator discards it right away, Then nothing is left, and later edits are a new draft
     again.discard_button.click()
     assert again.draft_offer.layout.display == "none"
-    assert again.inputs["org.items.s2.value"].value == "1"
-    # The old draft is gone; what was typed meanwhile is the draft now
+    assert store.records.load_draft(BRANCH, YEAR, "张三") is None
+    again.inputs["org.items.s2.value"].value = "1"
     kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
     assert (kept["s1"]["value"], kept["s2"]["value"]) == (None, "1")
-    # And a draft discarded right away leaves nothing
+
+
+def test_typing_while_a_draft_is_offered_is_saved_and_the_offer_can_still_be_answered(app, store, rubric):
+    # Given a draft left by an earlier visit, offered back
+    open_branch(app)
+    app.inputs["org.items.s1.value"].value = "4"
+    again = evaluate_page(store, rubric)
+    open_branch(again)
+    # When the evaluator types before answering the offer
+    again.inputs["org.items.s2.value"].value = "1"
+    # Then what is typed is saved at once: no keystroke waits for the answer
+    kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
+    assert (kept["s1"]["value"], kept["s2"]["value"]) == (None, "1")
+    assert "草稿已自动保存" in again.draft_status.value
+    # And the older draft is still offered (the page holds it), saying that typing replaced it
+    assert again.draft_offer.layout.display == "flex"
+    assert "表单内容已保存为新的草稿" in again.offer_text.value
+    # When it is restored, Then the form and the stored draft are the older one again
+    again.restore_button.click()
+    assert (again.inputs["org.items.s1.value"].value, again.inputs["org.items.s2.value"].value) == ("4", "")
+    kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
+    assert (kept["s1"]["value"], kept["s2"]["value"]) == ("4", None)
+    assert "已恢复草稿" in again.draft_status.value
+    # And a third window that types and then answers 放弃 keeps what it typed as the draft
     third = evaluate_page(store, rubric)
     open_branch(third)
+    third.inputs["org.items.s3.value"].value = "2"
     third.discard_button.click()
-    assert store.records.load_draft(BRANCH, YEAR, "张三") is None
+    assert third.draft_offer.layout.display == "none"
+    kept = store.records.load_draft(BRANCH, YEAR, "张三").payload["org"]["items"]
+    assert (kept["s1"]["value"], kept["s3"]["value"]) == (None, "2")
 
 
 def test_without_a_sign_in_the_page_shows_no_branch_and_changes_nothing(store, rubric):
@@ -513,10 +537,10 @@ def test_a_failing_draft_save_is_a_short_message_not_a_traceback(app, store, mon
 
     monkeypatch.setattr(store.records, "save_draft", broken)
     app.inputs["org.items.s1.value"].value = "4"
-    assert "草稿保存失败" in app.draft_status.value
+    assert "草稿暂未保存，正在重试" in app.draft_status.value
     assert "Traceback" not in app.draft_status.value and "disk full" not in app.draft_status.value
     assert app.panel.composite == "未完成"  # the page carries on
-    assert any("saving the draft" in record.getMessage() for record in log_records)
+    assert any("draft not saved, will retry" in record.getMessage() for record in log_records)
 
 
 def test_an_error_while_scoring_becomes_a_message(app, monkeypatch, log_records):

@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 
 from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import blank_payload, payload_from_inputs
-from assessment.store import STATUS_LABELS, Store, StoreError, resolve_url
+from assessment.store import STATUS_LABELS, Store, StoreError, StoreUnavailable, resolve_url
 from assessment.store import schema as tables
 from assessment.store.engine import make_engine
 from assessment.store.migrate import alembic_config, head_revision
@@ -97,8 +97,9 @@ def test_urls_from_the_environment_and_plain_postgresql(monkeypatch, tmp_path, d
 def test_a_bad_url_is_a_chinese_store_error(tmp_path):
     with pytest.raises(StoreError, match="数据库地址无效"):
         Store("这不是地址")
-    with pytest.raises(StoreError, match="无法打开数据库"):
+    with pytest.raises(StoreUnavailable, match="^数据库暂时无法连接，请稍后重试$") as away:
         Store(f"sqlite:///{tmp_path / 'no-such-dir' / 'x.sqlite'}")
+    assert "无法打开数据库" in away.value.detail and "no-such-dir" in away.value.detail  # the log, the CLI
 
 
 def test_a_database_from_a_newer_program_is_refused(store, database_url, default_rubric):

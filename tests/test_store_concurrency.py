@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment.inputs.workbook import read_workbook
-from assessment.store import Store, StoreError
+from assessment.store import Store, StoreUnavailable
 from assessment.store.migrate import head_revision
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
@@ -175,5 +175,6 @@ def test_a_write_that_meets_a_busy_database_runs_again(store, monkeypatch):
     def never(connection):
         raise sa.exc.OperationalError("INSERT …", {}, Exception("database is locked"))
 
-    with pytest.raises(StoreError, match="暂时无法使用，请稍后再试：database is locked"):
+    with pytest.raises(StoreUnavailable, match="^数据库暂时无法连接，请稍后重试$") as away:
         store.db.write(never)
+    assert "database is locked" in away.value.detail  # for the log and the command line, not for pages

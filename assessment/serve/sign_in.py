@@ -19,7 +19,7 @@ import urllib.parse
 
 from tornado import web
 
-from ..store import Store, StoreError
+from ..store import Store, StoreError, StoreUnavailable
 from ..store.accounts import PASSWORD_MIN_LENGTH, Identity, SignInRefused, account_name
 from .base import OwnPage
 
@@ -117,7 +117,7 @@ class SignInPage(OwnPage):
                     return
                 try:
                     signed = await accounts.run(lambda a: a.set_password(name, code, password, client=client))
-                except SignInRefused:
+                except (SignInRefused, StoreUnavailable):
                     raise
                 except StoreError as error:
                     self.form(400, error=str(error), name=name, set_password=True, secret=code)

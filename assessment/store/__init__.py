@@ -31,14 +31,18 @@ from .database import Database
 from .engine import ENV_VAR, default_url, resolve_url
 from .model import (
     ACTION_LABELS,
+    ANY_VERSION,
     STATUS_LABELS,
+    UNAVAILABLE,
     AuditEntry,
     DecidedInputs,
     Draft,
+    DraftConflict,
     ImportReport,
     RescoreReport,
     Revision,
     StoreError,
+    StoreUnavailable,
 )
 from .records import Records
 from .rubric_versions import RubricVersion, RubricVersions
@@ -48,9 +52,11 @@ from .workflow import Workflow, WorkflowEvent, WorkflowStatus
 
 __all__ = [
     "ACTION_LABELS",
+    "ANY_VERSION",
     "ENV_VAR",
     "REFUSAL",
     "STATUS_LABELS",
+    "UNAVAILABLE",
     "Access",
     "AccessCodeInfo",
     "AccessDenied",
@@ -59,6 +65,7 @@ __all__ = [
     "Database",
     "DecidedInputs",
     "Draft",
+    "DraftConflict",
     "ImportReport",
     "IssuedCode",
     "Records",
@@ -70,6 +77,7 @@ __all__ = [
     "SelfAssessments",
     "Store",
     "StoreError",
+    "StoreUnavailable",
     "Workflow",
     "WorkflowEvent",
     "WorkflowStatus",

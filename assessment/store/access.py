@@ -34,7 +34,7 @@ from . import access_codes
 from .checks import required_text
 from .database import Database, now
 from .frames import branch_frame, rows_json
-from .model import StoreError
+from .model import ANY_VERSION, AnyVersion, StoreError
 from .records import current_activity_log
 from .rubric_versions import RubricVersions
 from .schema import access_codes as codes_table
@@ -343,11 +343,13 @@ class BranchSession:
         return self._workflow.history(self.branch_id, self.year)
 
     # ---- writing
-    def save_draft(self, payload: dict[str, Any]) -> SelfAssessment:
-        """Keep the form as typed (wrong values included): drafts live in the database, not the kernel."""
+    def save_draft(self, payload: dict[str, Any], *, expected: str | None | AnyVersion = ANY_VERSION) -> SelfAssessment:
+        """Keep the form as typed (wrong values included): drafts live in the database, not the kernel.
+        ``expected``: the draft version this window last saw (None: none); a draft another window saved
+        since is not overwritten (:class:`~assessment.store.model.DraftConflict`)."""
         return self._write(
             lambda c: self._self_assessments.save_within(
-                c, self.branch_id, self.year, payload, self.actor, submit=False
+                c, self.branch_id, self.year, payload, self.actor, submit=False, expected=expected
             )
         )
 

@@ -22,6 +22,7 @@ failure, a deadlock, a busy SQLite file) makes the whole transaction run again.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -32,12 +33,13 @@ from sqlalchemy.engine import URL, Connection
 
 from . import migrate
 from .engine import make_engine, resolve_url, shown
-from .model import StoreError
+from .model import StoreError, StoreUnavailable
 from .schema import AUDIT_ACTIONS, audit_log, branches
 
 __all__ = ["MAX_ATTEMPTS", "Database", "insert_for", "now"]
 
 T = TypeVar("T")
+_log = logging.getLogger("assessment.store")
 
 MAX_ATTEMPTS = 8
 _RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
@@ -100,7 +102,9 @@ class Database:
             ) from None
         except sa.exc.DBAPIError as error:
             self.engine.dispose()
-            raise StoreError(f"无法打开数据库 {shown(self.url)}：{str(error.orig).strip()}") from None
+            detail = f"无法打开数据库 {shown(self.url)}：{str(error.orig).strip()}"
+            _log.warning("%s", detail)
+            raise StoreUnavailable(detail) from None
 
     def _upgrade_schema(self):
         """Bring the schema to head, again from the start if another process opening the same new
@@ -122,8 +126,12 @@ class Database:
         return f"Database({shown(self.url)!r})"
 
     # ------------------------------------------------------------------ transactions
-    def _unavailable(self, error: sa.exc.DBAPIError) -> StoreError:
-        return StoreError(f"数据库 {shown(self.url)} 暂时无法使用，请稍后再试：{str(error.orig).strip()}")
+    def _unavailable(self, error: sa.exc.DBAPIError) -> StoreUnavailable:
+        """What a user reads says only that the database is away; where it is and what the driver said go
+        to the server log (and ``detail``, for the administrator's command line)."""
+        detail = f"{shown(self.url)}：{str(error.orig).strip()}"
+        _log.warning("database unavailable: %s", detail)
+        return StoreUnavailable(detail)
 
     def read(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` in one read transaction: one snapshot of the data (PostgreSQL: repeatable read)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,55 @@ ACTION_LABELS = {
 
 class StoreError(Exception):
     """Something the caller asked for that the store refuses; the message is Chinese, for users."""
+
+
+UNAVAILABLE = "数据库暂时无法连接，请稍后重试"
+
+
+class StoreUnavailable(StoreError):
+    """The database did not answer (down, unreachable, locked for too long): worth trying again later.
+
+    ``str()`` is what a user may read (no address, no driver message); ``detail`` names the database and
+    what its driver said, for the server log and the administrator's command line."""
+
+    def __init__(self, detail: str):
+        super().__init__(UNAVAILABLE)
+        self.detail = detail
+
+
+class DraftConflict(StoreError):
+    """A draft written (or discarded) on the strength of an older look at it: another window of the same
+    person saved, discarded or submitted it since. ``current`` is what is stored now (None: no draft any
+    more), so that the page can say when it changed."""
+
+    def __init__(self, current: Any):
+        from ..localtime import local_time
+
+        self.current = current
+        if current is None:
+            message = "此支部的草稿已在另一个窗口中提交或放弃：请刷新后再改，以免互相覆盖"
+        else:
+            message = (
+                f"此支部的草稿已在另一个窗口中修改（{local_time(current.updated_at, seconds=True)}）："
+                "请刷新后再改，以免互相覆盖"
+            )
+        super().__init__(message)
+
+
+def new_draft_version() -> str:
+    """A fresh version token for a draft at every save: random, not a counter, so that a draft deleted
+    (submitted, discarded) and begun again never carries a version some window saw before."""
+    return uuid.uuid4().hex
+
+
+class AnyVersion:
+    """``expected=ANY_VERSION``: write whatever is stored (the command line, imports, tests)."""
+
+    def __repr__(self) -> str:
+        return "ANY_VERSION"
+
+
+ANY_VERSION = AnyVersion()
 
 
 @dataclass(frozen=True)
@@ -70,6 +120,7 @@ class Draft:
     rubric_version: str
     updated_at: dt.datetime
     status: str = DRAFT
+    version: str = ""  # changes at every save; a page saves only over the version it last saw
 
     @property
     def status_label(self) -> str:

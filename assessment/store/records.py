@@ -38,7 +38,19 @@ from ..rubric import Rubric, RubricError
 from .checks import checked_year, json_copy, required_text
 from .database import Database, insert_for, now
 from .frames import activity_frame, branch_frame, plain_value
-from .model import AuditEntry, DecidedInputs, Draft, ImportReport, RescoreReport, Revision, StoreError
+from .model import (
+    ANY_VERSION,
+    AnyVersion,
+    AuditEntry,
+    DecidedInputs,
+    Draft,
+    DraftConflict,
+    ImportReport,
+    RescoreReport,
+    Revision,
+    StoreError,
+    new_draft_version,
+)
 from .rubric_versions import RubricVersions
 from .schema import (
     SUBMITTED,
@@ -160,6 +172,36 @@ def _add_revision(
         detail=detail,
     )
     return _revision(SimpleNamespace(id=revision_id, **values))
+
+
+def _draft_within(connection: Connection, branch_id: str, year: int, evaluator: str) -> Draft | None:
+    row = connection.execute(
+        sa.select(drafts).where(drafts.c.branch_id == branch_id, drafts.c.year == year, drafts.c.evaluator == evaluator)
+    ).first()
+    if row is None:
+        return None
+    return Draft(
+        row.branch_id,
+        row.year,
+        row.evaluator,
+        row.payload,
+        row.rubric_version,
+        row.updated_at,
+        row.status,
+        version=row.version,
+    )
+
+
+def _check_draft_version(
+    connection: Connection, branch_id: str, year: int, evaluator: str, expected: str | None | AnyVersion
+) -> None:
+    """Refuse (DraftConflict) unless the stored draft is the one the caller saw (compare, then the
+    caller's write, in one transaction that holds the branch)."""
+    if isinstance(expected, AnyVersion):
+        return
+    current = _draft_within(connection, branch_id, year, evaluator)
+    if (current.version if current is not None else None) != expected:
+        raise DraftConflict(current)
 
 
 class Records:
@@ -357,9 +399,21 @@ class Records:
 
     # ------------------------------------------------------------------ drafts
     def save_draft(
-        self, branch_id: str, year: int, evaluator: str, payload: dict[str, Any], rubric_version: str | Rubric
+        self,
+        branch_id: str,
+        year: int,
+        evaluator: str,
+        payload: dict[str, Any],
+        rubric_version: str | Rubric,
+        *,
+        expected: str | None | AnyVersion = ANY_VERSION,
     ) -> Draft:
-        """Keep an evaluator's form as it is (wrong values included); overwrites their previous draft."""
+        """Keep an evaluator's form as it is (wrong values included), over their previous draft.
+
+        ``expected``: the version of the draft the caller last saw (None: it saw none). If what is stored
+        is not that (another window of the same evaluator saved, discarded or submitted since), nothing is
+        written and :class:`DraftConflict` says when it changed: no window overwrites another unseen.
+        The default writes over whatever is stored."""
         year = checked_year(year)
         evaluator = required_text(evaluator, "评估人")
         version = (
@@ -370,8 +424,10 @@ class Records:
         payload = json_copy(payload, "草稿")
 
         def work(connection: Connection) -> Draft:
-            Database.lock_branch(connection, branch_id)
+            Database.lock_branch(connection, branch_id)  # (SQLite: the write lock) before the version is read
+            _check_draft_version(connection, branch_id, year, evaluator, expected)
             at = now()
+            token = new_draft_version()
             insert = insert_for(connection)(drafts).values(
                 branch_id=branch_id,
                 year=year,
@@ -379,36 +435,36 @@ class Records:
                 payload=payload,
                 rubric_version=version,
                 updated_at=at,
+                version=token,
             )
             connection.execute(
                 insert.on_conflict_do_update(
                     index_elements=["branch_id", "year", "evaluator"],
-                    set_={"payload": insert.excluded.payload, "rubric_version": version, "updated_at": at},
+                    set_={
+                        "payload": insert.excluded.payload,
+                        "rubric_version": version,
+                        "updated_at": at,
+                        "version": token,
+                    },
                 )
             )
-            return Draft(branch_id, year, evaluator, payload, version, at)
+            return Draft(branch_id, year, evaluator, payload, version, at, version=token)
 
         return self._db.write(work)
 
     def load_draft(self, branch_id: str, year: int, evaluator: str) -> Draft | None:
-        def work(connection: Connection) -> Draft | None:
-            row = connection.execute(
-                sa.select(drafts).where(
-                    drafts.c.branch_id == branch_id, drafts.c.year == year, drafts.c.evaluator == evaluator
-                )
-            ).first()
-            if row is None:
-                return None
-            return Draft(
-                row.branch_id, row.year, row.evaluator, row.payload, row.rubric_version, row.updated_at, row.status
-            )
+        return self._db.read(lambda connection: _draft_within(connection, branch_id, year, evaluator))
 
-        return self._db.read(work)
-
-    def discard_draft(self, branch_id: str, year: int, evaluator: str) -> None:
-        """Delete the evaluator's draft (if any) and note it in the audit log."""
+    def discard_draft(
+        self, branch_id: str, year: int, evaluator: str, *, expected: str | None | AnyVersion = ANY_VERSION
+    ) -> None:
+        """Delete the evaluator's draft (if any) and note it in the audit log; with ``expected``, only the
+        version the caller saw (else :class:`DraftConflict`, nothing deleted)."""
 
         def work(connection: Connection) -> None:
+            if not isinstance(expected, AnyVersion):
+                Database.lock_branch(connection, branch_id)
+                _check_draft_version(connection, branch_id, year, evaluator, expected)
             deleted = connection.execute(
                 drafts.delete().where(
                     drafts.c.branch_id == branch_id, drafts.c.year == year, drafts.c.evaluator == evaluator
@@ -429,11 +485,14 @@ class Records:
         rubric_version: str | Rubric,
         *,
         reason: str | None = None,
+        expected_draft: str | None | AnyVersion = ANY_VERSION,
     ) -> Revision:
         """Store a new revision. If this evaluator already submitted for this branch and year, it is a
         correction: ``reason`` is required and the earlier revision becomes superseded (nothing else in it
         changes). Refuses a payload with problems (StoreError lists them) and an unknown branch. The
-        evaluator's draft for this branch and year is deleted."""
+        evaluator's draft for this branch and year is deleted; with ``expected_draft`` (the version the
+        caller last saw, None: none) only if it is still that one (else :class:`DraftConflict`: another
+        window saved a newer draft, which a submission must not silently drop)."""
         year = checked_year(year)
         evaluator = required_text(evaluator, "评估人")
         rubric = self._rubrics.rubric_for(rubric_version)
@@ -448,6 +507,7 @@ class Records:
         def work(connection: Connection) -> Revision:
             self._rubrics.check_stored(connection, rubric, now())
             Database.lock_branch(connection, branch_id)
+            _check_draft_version(connection, branch_id, year, evaluator, expected_draft)
             revision = _add_revision(
                 connection,
                 branch_id=branch_id,

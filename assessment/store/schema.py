@@ -172,6 +172,8 @@ drafts = sa.Table(
     sa.Column("rubric_version", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False, server_default=DRAFT),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # 0006: a fresh random token at every save; a page writes only over the version it last saw
+    sa.Column("version", sa.String(32), nullable=False, server_default=""),
     sa.CheckConstraint("status = 'draft'", name="status"),
 )
 
@@ -261,6 +263,7 @@ self_assessments = sa.Table(
     sa.Column("rubric_version", sa.Text, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("version", sa.String(32), nullable=False, server_default=""),  # 0006: as drafts.version
     sa.CheckConstraint("status IN ('draft', 'submitted', 'superseded')", name="status"),
     sa.Index(
         "ix_self_assessments_one_draft",

@@ -27,7 +27,7 @@ from ..inputs.payload import check_payload
 from .checks import json_copy
 from .database import Database, now
 from .frames import activity_frame, roster_frame
-from .model import StoreError
+from .model import ANY_VERSION, AnyVersion, DraftConflict, StoreError, new_draft_version
 from .rubric_versions import RubricVersions
 from .schema import branch_uploads, self_assessments
 
@@ -45,6 +45,7 @@ class SelfAssessment:
     rubric_version: str
     updated_at: dt.datetime
     actor: str
+    version: str = ""  # a draft's: changes at every save (see Records.save_draft)
 
 
 def upload_frame(kind: str, rows: list[dict]) -> pd.DataFrame:
@@ -74,7 +75,14 @@ class SelfAssessments:
         if row is None:
             return None
         return SelfAssessment(
-            row.branch_id, row.year, row.status, row.payload, row.rubric_version, row.updated_at, row.actor
+            row.branch_id,
+            row.year,
+            row.status,
+            row.payload,
+            row.rubric_version,
+            row.updated_at,
+            row.actor,
+            version=row.version,
         )
 
     def current(self, branch_id: str, year: int, *, draft: bool = False) -> SelfAssessment | None:
@@ -95,11 +103,26 @@ class SelfAssessments:
         )
 
     def save_within(
-        self, connection: Connection, branch_id: str, year: int, payload: dict, actor: str, *, submit: bool
+        self,
+        connection: Connection,
+        branch_id: str,
+        year: int,
+        payload: dict,
+        actor: str,
+        *,
+        submit: bool,
+        expected: str | None | AnyVersion = ANY_VERSION,
     ) -> SelfAssessment:
         """Keep the branch's draft (anything typed), or submit it (checked like an evaluator's form:
-        refused with the problems; the earlier submission becomes superseded), in the caller's write."""
+        refused with the problems; the earlier submission becomes superseded), in the caller's write
+        (which holds the branch). ``expected``: the draft version the caller last saw (None: none); a
+        draft saved since by another window is not overwritten (:class:`DraftConflict`)."""
+        if not isinstance(expected, AnyVersion):
+            current = self.current_within(connection, branch_id, year, draft=True)
+            if (current.version if current is not None else None) != expected:
+                raise DraftConflict(current)
         payload = json_copy(payload, "自评内容")
+        token = "" if submit else new_draft_version()
         rubric = self._rubrics.rubric
         at = now()
         c = self_assessments.c
@@ -141,7 +164,7 @@ class SelfAssessments:
             updated = connection.execute(
                 self_assessments.update()
                 .where(*mine, c.status == "draft")
-                .values(payload=payload, rubric_version=rubric.version, updated_at=at, actor=actor)
+                .values(payload=payload, rubric_version=rubric.version, updated_at=at, actor=actor, version=token)
             ).rowcount
             if not updated:
                 connection.execute(
@@ -153,9 +176,10 @@ class SelfAssessments:
                         rubric_version=rubric.version,
                         updated_at=at,
                         actor=actor,
+                        version=token,
                     )
                 )
-        return SelfAssessment(branch_id, year, status, payload, rubric.version, at, actor)
+        return SelfAssessment(branch_id, year, status, payload, rubric.version, at, actor, version=token)
 
     # ------------------------------------------------------------------ uploads
     def uploaded_within(self, connection: Connection, branch_id: str, year: int, kind: str) -> pd.DataFrame | None:

@@ -9,7 +9,10 @@ from the state only when a payload is loaded (opening a branch, restoring a draf
 the evaluator types.
 
 Drafts are saved to the store on every change, so that closing the browser, a network drop or a
-kernel restart loses nothing; reopening the branch offers the draft back.
+kernel restart loses nothing; reopening the branch offers the draft back. Saving goes through a
+:class:`~assessment.pages.drafts.DraftSaver`: it writes only over the draft version this window saw
+(another tab of the same evaluator is not overwritten unseen: saving stops and the page says so), and
+after a database outage it tries again on its own until the draft is stored.
 
 ``notebooks/evaluate.ipynb`` is one cell: ``evaluate_app()``.
 """
@@ -29,8 +32,9 @@ from ...inputs.merge import reconcile
 from ...inputs.payload import blank_payload, check_payload, inputs_for, parse_payload
 from ...rubric import Rubric
 from ...scoring import Results, score
-from ...store import Store, StoreError
+from ...store import UNAVAILABLE, DraftConflict, Store, StoreError, StoreUnavailable
 from ..components import app_logger, error_html, full_width, guarded, html_box, page_style, section_title, title_html
+from ..drafts import DraftSaver, Schedule, loop_schedule
 from ..identity import NOT_SIGNED_IN, Session
 from .form import EvaluationForm
 from .self_scores import SelfScoreView
@@ -57,8 +61,12 @@ VIEW_ONLY = "你的账户（{role}）只能查看，不能打分：修改不会�
 LOAD_FAILED = "无法连接考评数据库，本页暂时不能使用。请联系管理员查看服务日志。"
 OPEN_FAILED = "无法打开该支部，请稍后再试或联系管理员。"
 CHANGE_FAILED = "处理刚才的修改时出错，修改已保留在页面上；请稍后再试或联系管理员。"
-SAVE_FAILED = "草稿保存失败：请不要关闭页面，稍后再改动任一项会重新保存；如仍失败请联系管理员。"
 SUBMIT_FAILED = "提交时出错，未保存提交；请稍后再试或联系管理员。"
+SUBMIT_UNAVAILABLE = f"{UNAVAILABLE}；未提交，已输入的内容仍在本页。"
+OPEN_WHILE_UNSAVED = "本支部的草稿暂未保存（数据库暂时无法连接）：保存成功后才能打开其他支部，已输入的内容仍在本页。"
+DRAFT_PENDING = (
+    "有未处理的草稿：选择“恢复草稿”或“放弃草稿”；直接修改表单也会自动保存，并替换该草稿（离开本页前仍可恢复）。"
+)
 NO_BRANCHES = "数据库中还没有支部：请管理员先导入支部基本信息和活动记录（命令行：assessment import 工作簿.xlsx）。"
 DRAFT_FAILED = "处理草稿时出错，请稍后再试。"
 
@@ -66,7 +74,15 @@ DRAFT_FAILED = "处理草稿时出错，请稍后再试。"
 class EvaluateApp(widgets.VBox):
     """The 考评 page as one widget: ``EvaluateApp(store, rubric)``."""
 
-    def __init__(self, store: Store | None, rubric: Rubric | None, *, session: Session | None = None, error: str = ""):
+    def __init__(
+        self,
+        store: Store | None,
+        rubric: Rubric | None,
+        *,
+        session: Session | None = None,
+        error: str = "",
+        schedule: Schedule = loop_schedule,
+    ):
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-evaluate")
@@ -87,6 +103,8 @@ class EvaluateApp(widgets.VBox):
         self.form: EvaluationForm | None = None  # built when the first branch opens: the page opens faster
         self.inputs: dict[str, widgets.Widget] = {}  # payload path → input widget, once the form exists
         self._branch_labels: dict[str, str] = {}
+        self._draft_key: tuple[str, int] | None = None  # the branch and year the saver writes for
+        self.saver = DraftSaver(self._write_draft, self._show_draft_status, schedule=schedule)
 
         self.title = html_box(title_html(TITLE))
         self.error = html_box()
@@ -178,7 +196,9 @@ class EvaluateApp(widgets.VBox):
         # problems and results are always set together (see _derive): one observer, one redraw
         state.observe(guarded(CHANGE_FAILED, report)(self._render_panel), names="results")
         state.observe(self._render_session, names=["branch_id", "branch_name", "year", "evaluator"])
-        state.observe(self._render_draft, names=["draft_status", "draft_warning", "draft_offer"])
+        state.observe(
+            self._render_draft, names=["draft_status", "draft_warning", "draft_offer", "draft_offer_replaced"]
+        )
         state.observe(self._render_submit, names=["submitted", "evaluator", "notice", "submit_problems", "branch_id"])
         state.observe(guarded(CHANGE_FAILED, report)(self._render_records), names=["revisions", "reconciled"])
         state.observe(guarded(CHANGE_FAILED, report)(self._render_self), names=["self_assessment", "branch_id"])
@@ -284,6 +304,10 @@ class EvaluateApp(widgets.VBox):
     def open_branch(self, branch_id: str, year: int) -> None:
         """Load the branch's master data and this year's log, the evaluator's submission and draft."""
         rubric = self.rubric
+        if self.saver.retrying and not self.saver.retry_now():
+            # what was typed for the open branch is not stored yet: it stays on the page, not dropped
+            self.open_message.value = error_html(OPEN_WHILE_UNSAVED)
+            return
         self.who = self.session_of.check()
         master = self.store.records.branch_inputs(year, [branch_id])
         if not len(master.branches) or not self.who.sees(master.branches["street"].iloc[0]):
@@ -291,6 +315,8 @@ class EvaluateApp(widgets.VBox):
             self.state.update(error=f"支部“{branch_id}”不在数据库中。")
             return
         self._master = master
+        self.saver.stop()
+        self._draft_key = None
         if self.form is None:
             self._build_form()
         name = str(master.branches["name"].iloc[0])
@@ -376,36 +402,68 @@ class EvaluateApp(widgets.VBox):
             state.update(draft_offer=None, draft_status=self._view_only(), draft_warning=True)
             return
         draft = self.store.records.load_draft(state.branch_id, state.year, state.evaluator)
+        self._draft_key = (state.branch_id, state.year)
+        self.saver.start(draft.version if draft is not None else None)
         if draft is None:
             state.update(draft_offer=None, draft_status="", draft_warning=False)
             return
-        state.update(
-            draft_offer=draft,
-            draft_status="有未处理的草稿：选择“恢复草稿”或“放弃草稿”后，修改才会自动保存。",
-            draft_warning=True,
-        )
+        state.update(draft_offer=draft, draft_offer_replaced=False, draft_status=DRAFT_PENDING, draft_warning=True)
 
     def restore_draft(self) -> None:
-        draft = self.state.draft_offer
+        """The offered draft becomes the form. If typing had replaced it in the store meanwhile, the
+        restored form is saved again (the page still held it): what the screen shows is the draft."""
+        state = self.state
+        draft = state.draft_offer
         if draft is None:
             return
         payload = copy.deepcopy(draft.payload)
+        replaced = self.saver.version != draft.version
         with self._loading_payload():
             self.form.fill(payload)
-            self.state.update(payload=payload, draft_offer=None, notice="")
+            state.update(payload=payload, draft_offer=None, notice="")
         self._derive()
-        self.state.update(
+        if replaced and not self.saver.save(payload):
+            return  # the saver says why (retrying, or another window)
+        state.update(
             draft_status=f"已恢复草稿（保存于 {local_time(draft.updated_at)}），修改会自动保存。", draft_warning=False
         )
 
     def discard_draft(self) -> None:
         state = self.state
-        if state.draft_offer is None:
+        draft = state.draft_offer
+        if draft is None:
             return
-        self.store.records.discard_draft(state.branch_id, state.year, state.evaluator)
+        if self.saver.version != draft.version:
+            # the stored draft is already what was typed since: only the offer goes
+            state.update(draft_offer=None, draft_status="较早的草稿已放弃；表单内容已保存为草稿。", draft_warning=False)
+            return
+        try:
+            self.store.records.discard_draft(state.branch_id, state.year, state.evaluator, expected=draft.version)
+        except DraftConflict as conflict:
+            self.saver.conflict = conflict
+            state.update(draft_offer=None, draft_status=str(conflict), draft_warning=True)
+            return
+        self.saver.start(None)
         state.update(draft_offer=None, draft_status="草稿已放弃。", draft_warning=False)
         if state.payload != self._opened_payload:
-            self._save_draft()  # what was typed while the offer was open becomes the draft
+            self._save_draft()  # what was typed while the offer was open (and not stored yet) becomes the draft
+
+    def _write_draft(self, payload: dict[str, Any], expected: str | None):
+        """The saver's write: the branch and year the form was opened for, whatever the state says now."""
+        if self._draft_key is None:
+            return None
+        branch_id, year = self._draft_key
+        self.who = self.session_of.check(max_age=DRAFT_CHECK_SECONDS)
+        return self.store.records.save_draft(
+            branch_id, year, self.state.evaluator, payload, self.rubric.version, expected=expected
+        )
+
+    def _show_draft_status(self, text: str, warning: bool) -> None:
+        offer = self.state.draft_offer
+        # typing while the offer is open keeps the form: once saved, it replaced the stored draft, which the
+        # page still holds and can restore
+        replaced = offer is not None and self.saver.version != offer.version
+        self.state.update(draft_status=text, draft_warning=warning, draft_offer_replaced=replaced)
 
     def _save_draft(self) -> None:
         state = self.state
@@ -414,24 +472,7 @@ class EvaluateApp(widgets.VBox):
         if not self.who.may("score"):
             state.update(draft_status=self._view_only(), draft_warning=True)
             return
-        if state.draft_offer is not None:
-            return  # saving now would overwrite the draft the evaluator has not answered yet
-        try:
-            self.who = self.session_of.check(max_age=DRAFT_CHECK_SECONDS)
-        except StoreError as ended:
-            state.update(draft_status=str(ended), draft_warning=True)
-            return
-        try:
-            draft = self.store.records.save_draft(
-                state.branch_id, state.year, state.evaluator, state.payload, self.rubric.version
-            )
-        except Exception:
-            self.log.exception("evaluate: saving the draft of %s %s failed", state.branch_id, state.year)
-            state.update(draft_status=SAVE_FAILED, draft_warning=True)
-            return
-        state.update(
-            draft_status=f"草稿已自动保存（{local_time(draft.updated_at, seconds=True)}）", draft_warning=False
-        )
+        self.saver.save(copy.deepcopy(dict(state.payload)))
 
     # ------------------------------------------------------------------ state observers (derived work)
     def _on_payload(self, change) -> None:
@@ -478,6 +519,9 @@ class EvaluateApp(widgets.VBox):
             return
         try:
             self.who = self.session_of.check()
+        except StoreUnavailable:
+            state.update(submit_problems=[SUBMIT_UNAVAILABLE], notice="")
+            return
         except StoreError as ended:
             state.update(submit_problems=[str(ended)], notice="")
             return
@@ -498,13 +542,31 @@ class EvaluateApp(widgets.VBox):
                 submit_problems=["你已提交过本支部本年度的考评，再次提交即为更正：请填写更正原因。"], notice=""
             )
             return
+        if self.saver.conflict is not None:
+            state.update(submit_problems=[str(self.saver.conflict)], notice="")
+            return
         try:
             revision = self.store.records.submit(
-                state.branch_id, state.year, state.evaluator, state.payload, self.rubric.version, reason=reason
+                state.branch_id,
+                state.year,
+                state.evaluator,
+                state.payload,
+                self.rubric.version,
+                reason=reason,
+                expected_draft=self.saver.version,
             )
+        except DraftConflict as conflict:  # another window saved a newer draft: it is not dropped unseen
+            self.saver.conflict = conflict
+            state.update(submit_problems=[str(conflict)], notice="", draft_status=str(conflict), draft_warning=True)
+            return
+        except StoreUnavailable as away:
+            self.log.warning("evaluate: submitting %s %s failed: %s", state.branch_id, state.year, away.detail)
+            state.update(submit_problems=[SUBMIT_UNAVAILABLE], notice="")
+            return
         except StoreError as refused:
             state.update(submit_problems=[str(refused)], notice="")
             return
+        self.saver.start(None)  # the draft is gone with the submission
         self.reason.value = ""
         self._load_records()
         state.update(
@@ -556,7 +618,7 @@ class EvaluateApp(widgets.VBox):
         state = self.state
         offer = state.draft_offer
         if offer is not None:
-            self.offer_text.value = draft_offer_html(offer, self.rubric.version)
+            self.offer_text.value = draft_offer_html(offer, self.rubric.version, replaced=state.draft_offer_replaced)
             self.draft_offer.layout.display = "flex"
         else:
             self.draft_offer.layout.display = "none"

@@ -42,6 +42,7 @@ class EvaluateState(PageState):
     draft_status = traitlets.Unicode("")
     draft_warning = traitlets.Bool(False)
     draft_offer = traitlets.Any(None)  # a stored Draft waiting for 恢复 / 放弃
+    draft_offer_replaced = traitlets.Bool(False)  # typing saved over it meanwhile (the page still holds it)
     submitted = traitlets.Any(None)  # this evaluator's current Revision, if any
     revisions = traitlets.List()
     reconciled = traitlets.Any(None)

@@ -71,9 +71,10 @@ def session_html(branch_id: str, branch_name: str, year: int, evaluator: str, ve
     return _views().session(branch_id, branch_name, year, evaluator, version)
 
 
-def draft_offer_html(draft: Any, current_version: str) -> Markup:
-    """The stored draft waiting for 恢复 / 放弃: when it was saved, and under which rubric version."""
-    return _views().draft_offer(local_time(draft.updated_at), draft.rubric_version, current_version)
+def draft_offer_html(draft: Any, current_version: str, *, replaced: bool = False) -> Markup:
+    """The stored draft waiting for 恢复 / 放弃: when it was saved, and under which rubric version;
+    ``replaced``: what was typed since has been saved over it (the page still holds it)."""
+    return _views().draft_offer(local_time(draft.updated_at), draft.rubric_version, current_version, replaced)
 
 
 def draft_status_html(text: str, warning: bool) -> Markup:

@@ -7,8 +7,10 @@ revoked code gets one plain refusal (:data:`~assessment.store.REFUSAL`); repeate
 slow down (:class:`~.access.CodeGate`); the code may come in the page's link (:mod:`.access`).
 
 State lives in one :class:`~.state.SelfAssessState`; widgets write into it, views (:mod:`.views`) are drawn
-from it; the checklist is :class:`~.form.SelfAssessForm`. Every change of the form is saved as the branch's
-draft in the database (kernels are culled; nothing is kept only in a kernel).
+from it; the checklist is :class:`~.form.SelfAssessForm`. Every change of the form — while typing, not only
+when a field is left — is saved as the branch's draft in the database (kernels are culled; nothing is kept
+only in a kernel), through a :class:`~assessment.pages.drafts.DraftSaver`: never over a draft another window
+saved since, and again on its own after a database outage; the line at the bottom says which.
 ``notebooks/self_assess.ipynb`` is one cell: ``self_assess_app()``.
 """
 
@@ -42,6 +44,7 @@ from ..components import (
     title_html,
     with_field,
 )
+from ..drafts import DraftSaver, Schedule, draft_status_html, loop_schedule
 from .access import CodeGate, code_from_query, query_string
 from .form import SelfAssessForm
 from .state import SelfAssessState
@@ -78,7 +81,14 @@ REPORT_NOTE = "本报告由支部自评生成（自查分），群众评判、�
 class SelfAssessApp(widgets.VBox):
     """The page as one widget. ``SelfAssessApp(store)``; ``enter(code)`` is what the 进入 button does."""
 
-    def __init__(self, store: Store | None, *, error: str = "", gate: CodeGate | None = None):
+    def __init__(
+        self,
+        store: Store | None,
+        *,
+        error: str = "",
+        gate: CodeGate | None = None,
+        schedule: Schedule = loop_schedule,
+    ):
         super().__init__(layout=full_width())
         self.add_class("siping-app")
         self.add_class("siping-self")
@@ -93,6 +103,8 @@ class SelfAssessApp(widgets.VBox):
         self.title = html_box(title_html(TITLE, SUBTITLE))
         self.error_box = html_box()
         self.notice_box = html_box()
+        self.draft_box = html_box(css="siping-self-draft")
+        self.saver = DraftSaver(self._write_draft, self._show_draft_status, schedule=schedule)
         # --- entering
         self.code_input = widgets.Password(
             placeholder="街道发给本支部的访问码", layout=widgets.Layout(width="100%", max_width="22em", min_width="0")
@@ -147,6 +159,7 @@ class SelfAssessApp(widgets.VBox):
             self.notice_box,
             self.login,
             self.main,
+            self.draft_box,
         ]
 
     # ------------------------------------------------------------------ construction
@@ -193,10 +206,12 @@ class SelfAssessApp(widgets.VBox):
         self.gate.succeeded()
         self.code_input.value = ""
         try:
-            stored = session.self_assessment(draft=True) or session.self_assessment()
+            draft = session.self_assessment(draft=True)
+            stored = draft or session.self_assessment()
         except AccessDenied:
             self.state.update(error=REFUSAL)
             return False
+        self.saver.start(draft.version if draft is not None else None)
         payload = copy.deepcopy(stored.payload) if stored is not None else blank_payload(session.rubric)
         self.rubric = session.rubric
         self._build_page()
@@ -252,19 +267,28 @@ class SelfAssessApp(widgets.VBox):
         if self.state.session is None:
             return
         payload = with_field(self.state.payload, path, value)
-        # Saved first: a page whose code was revoked stops here, before anything is drawn.
-        if guarded(ACTION_FAILED, self._report)(self._save_draft)(payload):
+        # Saved first: a page whose code was revoked stops here, before anything is drawn. A draft the
+        # database could not take yet stays in the state (and on the screen) and is retried by the saver.
+        guarded(ACTION_FAILED, self._report)(self.saver.save)(payload)
+        if self.state.session is not None:
             self.state.update(payload=payload)
 
-    def _save_draft(self, payload: dict[str, Any]) -> bool:
+    def _write_draft(self, payload: dict[str, Any], expected: str | None):
+        session: BranchSession | None = self.state.session
+        if session is None:
+            return None
         try:
-            self.state.session.save_draft(payload)
+            return session.save_draft(payload, expected=expected)
         except AccessDenied:
             self._lock_out()
-            return False
-        return True
+            return None
+
+    def _show_draft_status(self, text: str, warning: bool) -> None:
+        self.draft_box.value = draft_status_html(text, warning)
 
     def _lock_out(self) -> None:
+        self.saver.stop()
+        self.draft_box.value = ""
         self.main.children = []
         self.login.layout.display = None
         self.state.update(session=None, check=None, error=REFUSAL, notice="")
@@ -330,6 +354,7 @@ class SelfAssessApp(widgets.VBox):
             app_logger().exception("self_assess: apply failed")
             self.state.update(error=ACTION_FAILED, notice="")
             return False
+        self.saver.start(None)  # the submission took the draft's place
         label = self.rubric.workflow.state(event.to_status).label
         self.state.update(
             error="", notice=f"已提交自评并申请考评，当前状态：{label}。", revision=self.state.revision + 1

@@ -41,7 +41,9 @@ def _item_input(item: ChecklistItem) -> widgets.Widget:
         "deduction": "缺失件数（没有填0）",
         "rate_steps": f"比例%（要求{format_fraction(item.target or 0)}%以上）",
     }[item.kind]
-    field = widgets.Text(placeholder=placeholder, continuous_update=False, layout=field_layout)
+    # continuous_update: saved while typing, like the 考评 page (ipywidgets sends the newest value whenever the
+    # kernel has answered the previous one), not only when the field is left
+    field = widgets.Text(placeholder=placeholder, continuous_update=True, layout=field_layout)
     field.add_class("siping-number")  # a phone's number keyboard (the page template sets inputmode)
     return field
 
@@ -81,7 +83,7 @@ class SelfAssessForm:
         member_keys = ["participants", *[lv.id for lv in method.levels]]
         for key, label in zip(member_keys, ["参评人数", *[lv.label for lv in method.levels]]):
             field = widgets.Text(
-                placeholder="人数", continuous_update=False, layout=widgets.Layout(width="7em", min_width="0")
+                placeholder="人数", continuous_update=True, layout=widgets.Layout(width="7em", min_width="0")
             )
             field.add_class("siping-number")
             self._register(f"member.{key}", field)

@@ -51,7 +51,8 @@ def status_html(branch_id: str, name: str, year: int, status: Any) -> Markup:
     if status.designation:
         until = status.valid_until.isoformat() if status.valid_until else "未定"
         period = f"（有效期至 {until}）"
-    return _views().status(branch_id, name, year, status.label, period)
+    label = status.label + ("（例外）" if getattr(status, "exception", False) else "")
+    return _views().status(branch_id, name, year, label, period)
 
 
 def apply_hint_html(can_apply: bool, status_label: str) -> Markup:

@@ -133,6 +133,7 @@ class OverviewApp(widgets.VBox):
             layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.street_note = html_box()
+        self.activity_note = html_box()  # which activity log the 组织生活 verdicts used
         self.summary = html_box()
         self.by_street = html_box(css="siping-streets")
         self.target_chart = figure_image()
@@ -301,6 +302,7 @@ class OverviewApp(widgets.VBox):
                 self.charts["vetoes"],
                 self.budget,
                 html_box(section_title("各支部考评结果")),
+                self.activity_note,
                 self.table,
                 self.charts["ranking"],
                 html_box(section_title("导出")),
@@ -399,6 +401,8 @@ class OverviewApp(widgets.VBox):
         self.vetoed.value = vetoed_html(view, rubric)
         self.budget.value = budget_html(view, rubric)
         self.table.value = results_html(view, rubric)
+        names = {str(b): str(n) for b, n in view.branches["name"].items()}
+        self.activity_note.value = note_html(ov.activity_basis_note(view, names))
         self._render_charts()
         self._fill_picker()
 
@@ -483,7 +487,9 @@ class OverviewApp(widgets.VBox):
         status = ov.status_labels(view, rubric).get(branch_id, "")
         may = ov.honours(view, rubric)
         honours = may.get(branch_id, "") if may is not None else ""
-        self.detail.value = detail_html(rubric, view.results, branch_id, status, honours)
+        self.detail.value = detail_html(
+            rubric, view.results, branch_id, status, honours, activity_basis=ov.branch_activity_basis(view, branch_id)
+        )
 
 
 def _branch_count(street: ov.Street) -> int:

@@ -124,6 +124,8 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
     preview = page.locator(".siping-preview", has_text="补录.xlsx")
     expect(preview).to_contain_text("将新增 1 条记录（2025年12月的党课）", timeout=30_000)
     expect(preview).to_contain_text("文件中没有的 75 条原有记录保留不变")
+    preview.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-upload-preview.png"))
     with Store(self_server.database_url) as store:
         assert store.self_assessments.uploads("JD001", YEAR) == []
     page.get_by_role("button", name="确认导入").click()
@@ -142,7 +144,8 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
     expect(confirmation).to_contain_text("待补短板")
     with Store(self_server.database_url) as store:
         assert store.workflow.status("JD001", YEAR).label == "自评中"
-    page.screenshot(path=str(ARTIFACTS / "self-assess-confirm.png"), full_page=True)
+    confirmation.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-confirm.png"))
     page.get_by_role("button", name="确认申请考评").click()
     expect(page.get_by_text("已提交自评并申请考评，当前状态：已申请。")).to_be_visible(timeout=30_000)
     # Read-only now: the page says so and why; the fields and uploads are disabled.
@@ -150,6 +153,8 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
     expect(page.locator(".siping-locked")).to_contain_text("退回自评")
     expect(card.locator("input")).to_be_disabled()
     expect(page.locator(".widget-upload", has_text="上传活动记录")).to_be_disabled()
+    page.locator(".siping-locked").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-read-only.png"))
 
     # The report downloads from a data: URL link (no server route: standalone Voila serves no kernel files).
     page.get_by_role("button", name="生成自评报告（PDF）").click()

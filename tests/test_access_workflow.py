@@ -193,13 +193,15 @@ def test_a_good_roster_and_activity_log_upload_is_stored_and_used(imported):
         ),
         "名册.xlsx",
     )
-    assert list(roster["name"]) == ["王书记", "李党员"]
+    assert list(roster.frame["name"]) == ["王书记", "李党员"] and roster.mode == "replace"
     assert imported.self_assessments.uploaded("B01", YEAR, "roster")["sessions"].tolist() == [24, 12]
     csv_text = ",".join(ACTIVITY_COLUMNS.values()) + "\nB01,2025-01-08,支委会,5,5,是\nB01,2025/2/8,支委会,5,4,是\n"
     log = session.upload("activities", csv_text.encode("gb18030"), "活动.csv")
-    assert log["date"].dt.month.tolist() == [1, 2]
+    assert log.frame["date"].dt.month.tolist() == [1, 2]
+    # merged into the street's log of B01 (three records, none of them on these days): both added, all kept
+    assert log.counts == {"added": 2, "replaced": 0, "unchanged": 0, "kept": 3, "removed": 0}
     activities, source = session.activities()
-    assert source == "本支部上传的活动记录" and len(activities) == 2
+    assert source == "街道导入的活动记录3条，本支部上传的2条" and len(activities) == 5
 
 
 def test_a_bad_upload_names_sheet_row_and_column_and_stores_nothing(imported):
@@ -410,7 +412,7 @@ def test_the_list_filters_by_status_and_shows_every_branch(imported, default_rub
 def test_roster_frames_round_trip_through_the_store(imported):
     session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
     data = xlsx_bytes("党员名册", list(ROSTER_COLUMNS.values()), [roster_row(dues=["否"] * 6 + ["是"] * 5 + [None])])
-    shown = session.upload("roster", data, "名册.xlsx")
+    shown = session.upload("roster", data, "名册.xlsx").frame
     stored = imported.self_assessments.uploaded("B01", YEAR, "roster")
     pd.testing.assert_frame_equal(shown, stored)
     assert stored.loc[0, "dues_1"] == False and pd.isna(stored.loc[0, "dues_12"])

@@ -317,8 +317,10 @@ def test_a_draft_self_assessment_is_never_shown(street, default_rubric):
     assert app.self_scores.summary_text == NO_SELF_ASSESSMENT
     assert all(text == "" for text in app.self_scores.texts.values())
 
-    # When the branch submits, and then keeps editing a new draft, the evaluator sees the submitted values
+    # When the branch submits, is sent back (退回自评: read-only until then) and edits a new draft, the
+    # evaluator sees the submitted values
     session.apply(self_payload(rubric, k.own))
+    street.workflow.move("B01", YEAR, "自评中", role="街道", actor="周考评", reason="材料不全")
     session.save_draft(self_payload(rubric, {k.points: "0"}))
     app = opened(street, rubric)
     assert line(app, path(k.points)) == f"自评：{k.own[k.points]} 分"

@@ -9,7 +9,7 @@ import re
 import pytest
 from openpyxl import Workbook
 
-from assessment.inputs.frames import ROSTER_COLUMNS
+from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
 from assessment.pages.self_assess.app import CodeGate, SelfAssessApp, code_from_query
 from assessment.store import REFUSAL, Store
 
@@ -122,31 +122,117 @@ def test_uploads_good_and_bad(imported):
     bad = ["B01", "李党员", "党员", "党员", "2020-01-01", 11, None, *paid, "是"]  # 身份 wrong
     assert not app.upload("roster", roster_xlsx([bad]), "名册.xlsx")
     assert "名册.xlsx 工作表“党员名册”第2行“身份”列：填写了“党员”" in app.upload_boxes["roster"].value
+    assert "未导入任何内容" in app.upload_boxes["roster"].value
+    assert app.upload_actions["roster"].layout.display == "none"
     assert imported.self_assessments.uploaded("B01", YEAR, "roster") is None
     good = [
         ["B01", "王书记", "正式党员", "书记", "2001-07-01", 24, "是", *paid, "是"],
         ["B01", "李党员", "正式党员", "党员", "2020-01-01", 11, None, *(["否"] * 6 + ["是"] * 6), "是"],
     ]
+    # Choosing a file shows what it will do; only 确认导入 stores it
     assert app.upload("roster", roster_xlsx(good), "名册.xlsx")
-    assert "已保存党员名册" in app.upload_boxes["roster"].value
+    assert "将用此名册（2人）整表替换现有党员名册（0人）" in app.upload_boxes["roster"].value
+    assert "新列入 2 人：王书记、李党员" in app.upload_boxes["roster"].value
+    assert imported.self_assessments.uploaded("B01", YEAR, "roster") is None
+    app.confirm_upload_buttons["roster"].click()
+    assert "已导入党员名册（名册.xlsx）：共2人" in app.upload_boxes["roster"].value
     assert "李党员（1月至6月，6个月）" in app.findings_box.value
     assert "李党员（党员，11次）" in app.findings_box.value
+    assert "名册.xlsx" in app.upload_history_box.value and "整体替换" in app.upload_history_box.value
 
 
-def test_apply_submits_and_moves_on_and_a_revoked_code_locks_the_page(imported, default_rubric):
+def activities_csv(rows) -> bytes:
+    header = ",".join(ACTIVITY_COLUMNS.values())
+    return (header + "\n" + "\n".join(",".join(map(str, row)) for row in rows) + "\n").encode()
+
+
+def test_an_activity_upload_is_previewed_merged_and_kept_in_the_history(imported):
     app = SelfAssessApp(imported)
     assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
+    assert "街道导入的活动记录" in app.findings_box.value
+    rows = [
+        ["B01", "2025-03-08", "支部党员大会", 20, 18, "是"],
+        ["B01", "2025-06-08", "支部党员大会", 20, 17, "是"],
+        ["B01", "2025-02-10", "支部党员大会", 20, 19, "是"],  # the street has it with 18 attending
+    ]
+    assert app.upload("activities", activities_csv(rows), "补录.csv")
+    preview = app.upload_boxes["activities"].value
+    assert "将新增 2 条记录（2025年3月、6月的支部党员大会），替换 1 条（2025年2月的支部党员大会）" in preview
+    assert "文件中没有的 2 条原有记录保留不变" in preview
+    # Ticking 整体替换 changes the preview: the records not in the file would go
+    app.replace_all.value = True
+    assert "文件中没有的 2 条原有记录将被删除（2025年1月的支委会；2025年3月的谈心谈话）" in (
+        app.upload_boxes["activities"].value
+    )
+    app.replace_all.value = False
+    # 取消 stores nothing
+    app.cancel_upload_buttons["activities"].click()
+    assert imported.self_assessments.uploads("B01", YEAR) == []
+    assert "未导入任何内容" in app.upload_boxes["activities"].value
+    assert app.upload("activities", activities_csv(rows), "补录.csv")
+    app.confirm_upload_buttons["activities"].click()
+    assert "新增2条，替换1条，原有记录保留2条" in app.upload_boxes["activities"].value
+    (stored,) = imported.self_assessments.uploads("B01", YEAR)
+    assert stored.mode == "merge" and stored.counts["added"] == 2
+    assert "街道导入的活动记录2条，本支部上传的3条" in app.findings_box.value
+    assert "补录.csv" in app.upload_history_box.value and "合并" in app.upload_history_box.value
+
+
+def test_apply_asks_first_then_submits_and_the_page_is_read_only_until_sent_back(imported, default_rubric):
+    app = SelfAssessApp(imported)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
+    # 申请考评 comes after the self-scoring content, not first
+    children = list(app.main.children)
+    assert children.index(app.apply_button) > children.index(app.form_box) > children.index(app.status_box)
+    app.inputs["org.items.s1.value"].value = "9"
+    app.apply_button.click()
+    # the second step shows what would be submitted, and here the problem that keeps it from being
+    assert app.apply_confirm.layout.display is None and app.confirm_apply_button.disabled
+    assert "自评内容有1处问题" in app.apply_confirm_box.value
+    assert imported.workflow.status("B01", YEAR).label == "自评中"
+    app.cancel_apply_button.click()
+    assert app.apply_confirm.layout.display == "none"
     app.inputs["org.items.s1.value"].value = "5"
-    assert app.apply()
+    app.apply_button.click()
+    confirm = app.apply_confirm_box.value
+    assert "确认申请考评" in confirm and "组织评定（自评）" in confirm and "综合得分：未完成" in confirm
+    assert "待补短板：" in confirm and "主要短板" in confirm
+    assert imported.workflow.status("B01", YEAR).label == "自评中"  # nothing submitted yet
+    app.confirm_apply_button.click()
     assert app.state.notice == "已提交自评并申请考评，当前状态：已申请。"
     assert "已申请" in app.status_box.value and app.apply_button.disabled
     assert imported.self_assessments.current("B01", YEAR).payload["org"]["items"]["s1"]["value"] == "5"
+    # Read-only: the page says so and why, every input is disabled
+    assert "已提交，只能查看" in app.locked_box.value and "退回自评" in app.locked_box.value
+    assert all(widget.disabled for widget in app.inputs.values())
+    assert all(widget.disabled for widget in app.uploads.values()) and app.replace_all.disabled
+    # and a change that reaches the kernel anyway is refused by the store; the form shows what was submitted
+    app.inputs["org.items.s1.value"].disabled = False
+    app.inputs["org.items.s1.value"].value = "2"
+    assert "只能查看" in app.state.error
+    assert app.inputs["org.items.s1.value"].value == "5"
+    assert imported.self_assessments.current("B01", YEAR, draft=True) is None
+    assert not app.upload("roster", roster_xlsx([]), "名册.xlsx")
     assert not app.apply()
     assert "现在不能申请考评" in app.state.error
+    # The street sends it back: a page opened again is editable
+    imported.workflow.move("B01", YEAR, "自评中", role="街道", actor="周考评", reason="材料不全")
+    again = SelfAssessApp(imported)
+    assert again.enter(imported.access.issue("B01", YEAR, by="管理员").code)
+    assert again.locked_box.value == "" and not any(w.disabled for w in again.inputs.values())
+    assert again.inputs["org.items.s1.value"].value == "5"
+    again.inputs["org.items.s1.value"].value = "4"
+    assert imported.self_assessments.current("B01", YEAR, draft=True).payload["org"]["items"]["s1"]["value"] == "4"
+
+
+def test_a_revoked_code_locks_the_page(imported):
+    app = SelfAssessApp(imported)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
+    app.inputs["org.items.s1.value"].value = "5"
     imported.access.revoke("B01", by="管理员", reason="书记调整")
     app.inputs["org.items.s1.value"].value = "3"
     assert app.state.error == REFUSAL and app.state.session is None and app.main.children == ()
-    assert imported.self_assessments.current("B01", YEAR, draft=True) is None
+    assert imported.self_assessments.current("B01", YEAR, draft=True).payload["org"]["items"]["s1"]["value"] == "5"
 
 
 def test_the_report_is_a_pdf_download_link(imported):

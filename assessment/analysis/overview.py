@@ -56,6 +56,8 @@ __all__ = [
     "Street",
     "TargetYear",
     "YearView",
+    "activity_basis_note",
+    "branch_activity_basis",
     "budget_lines",
     "budget_table",
     "channel_averages",
@@ -124,6 +126,9 @@ class YearView:
     # branch_id → the recorded result its current status rests on (the move's basis, “例外：…” when the
     # move went against it); branches whose status rests on no recorded result are absent
     bases: pd.Series | None = None
+    # the branches that uploaded activity records on their 自评 page this year (not counted: the results
+    # use the street's stored log); None: not from a database
+    uploaded: frozenset[str] | None = None
 
     @property
     def branches(self) -> pd.DataFrame:
@@ -253,6 +258,7 @@ def load_street(
             what_if=decided.what_if,
             substituted=dict(decided.substituted),
             bases=pd.Series(_bases(listed), dtype=object),
+            uploaded=frozenset(store.self_assessments.with_uploads(year)),
         )
     return _labelled(Street(rubric, views, STREET_LABEL, source), label)
 
@@ -320,6 +326,38 @@ def _labelled(street: Street, label: str | None) -> Street:
     return dataclasses.replace(street, label=label)
 
 
+ACTIVITY_BASIS_DATABASE = (
+    "组织生活的判断（达标、软弱涣散、支部详情）按街道导入数据库的活动记录；"
+    "支部在自评页上传的活动记录不计入，由考评人在考评页对照街道记录核对。"
+)
+ACTIVITY_BASIS_INPUTS = "组织生活的判断按所读数据（工作簿）中的活动记录。"
+UPLOADS_LISTED = 10  # branch ids named in the note
+
+
+def activity_basis_note(view: YearView, names: dict[str, str] | None = None) -> str:
+    """Which log the year's 组织生活 verdicts used, and which branches uploaded records of their own."""
+    if view.uploaded is None:
+        return ACTIVITY_BASIS_INPUTS
+    ids = sorted(view.uploaded & set(view.branches.index))
+    if not ids:
+        return ACTIVITY_BASIS_DATABASE + f"{view.year}年度没有支部在自评页上传活动记录。"
+    names = names or {}
+    shown = "、".join(f"{b} {names[b]}" if b in names else b for b in ids[:UPLOADS_LISTED])
+    more = f"等{len(ids)}个" if len(ids) > UPLOADS_LISTED else ""
+    return ACTIVITY_BASIS_DATABASE + f"{view.year}年度{len(ids)}个支部上传过：{shown}{more}。"
+
+
+def branch_activity_basis(view: YearView, branch_id: str) -> str:
+    """The same for one branch (the 支部详情)."""
+    if view.uploaded is None:
+        return "依据：所读数据中的活动记录。"
+    if branch_id in view.uploaded:
+        return (
+            "依据：街道导入的活动记录。本支部另在自评页上传了活动记录，未计入，见考评页“活动记录：支部上传与街道记录”。"
+        )
+    return "依据：街道导入的活动记录（本支部没有在自评页上传活动记录）。"
+
+
 def street_names(street: Street) -> list[str]:
     """The streets the branches belong to over all years, sorted (NO_STREET last); [] without any."""
     found: set[str] = set()
@@ -359,6 +397,7 @@ def for_street(street: Street, name: str) -> Street:
             results=_subset_results(view.results, keep),
             disputed=len(view.disputed_ids & ids),
             disputed_ids=view.disputed_ids & ids,
+            uploaded=view.uploaded & ids if view.uploaded is not None else None,
         )
     return Street(street.rubric, dict(sorted(views.items())), name, street.source)
 

@@ -18,7 +18,7 @@ The modules, in the order they build on each other (none imports one later in th
 ``engine`` (where the database is), ``schema`` and ``migrate`` (the tables, Alembic), ``model`` (records,
 :class:`StoreError`), ``checks`` and ``frames`` (argument checks, rows ↔ frames), ``database`` (engine,
 transactions and their retries, audit write, branch lock), ``rubric_versions``, ``records``,
-``self_assessments``, ``workflow``, ``access_codes`` (the code format and its hashing), ``access``
+``uploads`` (how an upload applies), ``self_assessments``, ``workflow``, ``access_codes`` (the code format and its hashing), ``access``
 (issuing codes, :class:`BranchSession`), and ``store`` (the composition).
 
 Nothing submitted is ever overwritten: a correction is a new revision that marks the earlier one
@@ -26,7 +26,7 @@ superseded, with a reason; every write leaves an audit entry. The schema is crea
 by the package itself (Alembic, ``migrations/``) when a store opens.
 """
 
-from .access import REFUSAL, Access, AccessCodeInfo, AccessDenied, BranchSession, IssuedCode
+from .access import REFUSAL, Access, AccessCodeInfo, AccessDenied, BranchSession, IssuedCode, SelfAssessmentLocked
 from .database import Database
 from .engine import ENV_VAR, default_url, resolve_url
 from .model import (
@@ -74,6 +74,7 @@ __all__ = [
     "RubricVersion",
     "RubricVersions",
     "SelfAssessment",
+    "SelfAssessmentLocked",
     "SelfAssessments",
     "Store",
     "StoreError",

@@ -8,14 +8,21 @@ scrypt hashing live in :mod:`~assessment.store.access_codes`.
     issued = store.access.issue("JD001", 2025, by="管理员")             # issued.code: shown once
     store.access.codes("JD001")                                          # what was issued (no secrets)
     session = store.access.open_session(issued.code)                     # BranchSession or AccessDenied
-    session.save_draft(payload); session.upload("roster", data, "名册.xlsx")
+    session.save_draft(payload)
+    plan = session.preview_upload("activities", data, "活动.xlsx")   # what it would do; nothing is stored
+    session.upload("activities", data, "活动.xlsx")                 # merged by date and type (replace_all=True: the whole log)
     session.apply(payload)                       # submit the self-assessment and move to 已申请
+    session.locked()                             # why it is read-only now (None: editable)
     store.access.revoke("JD001", by="管理员", reason="书记调整")           # an open page stops at its next action
 
 A :class:`BranchSession` is the only way the self-assessment page reaches the database: it is made
 only from a valid code, carries its branch and year, and every method reads or writes that branch's
 rows only — no method takes a branch id. Every read and write checks again, in its own transaction,
 that the code is still active, so revoking a code stops an open page at its next action.
+
+Once the branch has applied (申请考评), its self-assessment is read-only: drafts, submissions and uploads are
+refused (:class:`SelfAssessmentLocked`) in the same transaction, whatever the page shows, until the workflow
+returns to a state from which the branch may apply again (the street's 退回自评: rubrics/workflow.yaml).
 """
 
 from __future__ import annotations
@@ -29,25 +36,38 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..inputs.frames import ACTIVITY_COLUMNS, BRANCH_COLUMNS, ROSTER_COLUMNS
+from ..localtime import local_time
 from ..rubric import Rubric
 from . import access_codes
 from .checks import required_text
 from .database import Database, now
 from .frames import branch_frame, rows_json
 from .model import ANY_VERSION, AnyVersion, StoreError
-from .records import current_activity_log
 from .rubric_versions import RubricVersions
 from .schema import access_codes as codes_table
 from .schema import branches
-from .self_assessments import UPLOAD_KINDS, SelfAssessment, SelfAssessments, upload_frame
+from .self_assessments import UPLOAD_KINDS, SelfAssessment, SelfAssessments, UploadRecord
 from .throttle import Throttle
+from .uploads import MERGE, REPLACE, UploadPlan
 from .workflow import Workflow, WorkflowEvent, WorkflowStatus
 
-__all__ = ["REFUSAL", "Access", "AccessCodeInfo", "AccessDenied", "BranchSession", "IssuedCode"]
+__all__ = [
+    "REFUSAL",
+    "Access",
+    "AccessCodeInfo",
+    "AccessDenied",
+    "BranchSession",
+    "IssuedCode",
+    "SelfAssessmentLocked",
+]
 
 # The one answer to a wrong, unknown or revoked code: it says nothing about whether a branch exists.
 REFUSAL = "访问码无效或已停用，无法进入。请核对街道发来的链接或访问码；如有疑问，请联系街道党工委。"
 BRANCH_ACTOR = "支部（访问码 {key_id}）"
+LOCKED = (
+    "本支部{year}年度的自评已提交并申请考评，当前状态为“{label}”{when}：提交的内容由街道党工委考评，"
+    "自评只能查看，不能修改或上传。状态回到{editable}（例如街道党工委退回自评）后可以再修改。"
+)
 
 
 class AccessDenied(StoreError):
@@ -57,6 +77,11 @@ class AccessDenied(StoreError):
     def __init__(self, message: str = REFUSAL, wait: float = 0.0):
         super().__init__(message)
         self.wait = wait
+
+
+class SelfAssessmentLocked(StoreError):
+    """A write to a self-assessment that has been submitted with the application (read-only until the
+    workflow returns it to the branch)."""
 
 
 @dataclass(frozen=True)
@@ -313,17 +338,20 @@ class BranchSession:
         return str(self.branch()["name"].iloc[0])
 
     def activities(self) -> tuple[pd.DataFrame, str]:
-        """The activity log to check: the branch's own latest upload, else the street's stored log;
-        and where it came from (shown on the page)."""
+        """The activity log to check: the street's stored log with the branch's uploads applied
+        (:mod:`~assessment.store.uploads`); and where it came from (shown on the page)."""
 
         def work(connection: Connection) -> tuple[pd.DataFrame, str]:
-            uploaded = self._self_assessments.uploaded_within(connection, self.branch_id, self.year, "activities")
-            if uploaded is not None:
-                return uploaded, "本支部上传的活动记录"
-            log = current_activity_log(connection, self.year, [self.branch_id])
-            return log, "街道导入的活动记录" if len(log) else "暂无活动记录"
+            log = self._self_assessments.branch_log_within(connection, self.branch_id, self.year)
+            return log.frame, activities_source(log)
 
         return self._read(work)
+
+    def uploads(self) -> list[UploadRecord]:
+        """The branch's upload history of the year (who, when, file, how, counts), oldest first."""
+        return self._read(
+            lambda connection: self._self_assessments.uploads_within(connection, self.branch_id, self.year)
+        )
 
     def roster(self) -> pd.DataFrame | None:
         return self._read(
@@ -342,22 +370,60 @@ class BranchSession:
         self._check()
         return self._workflow.history(self.branch_id, self.year)
 
+    # ---- read-only once applied
+    def _lock_reason(self, connection: Connection) -> str | None:
+        workflow = self.rubric.workflow
+        current = self._workflow.status_within(connection, self.branch_id, self.year)
+        if self._may_apply(current.status):
+            return None
+        editable = [s.label for s in workflow.states if self._may_apply(s.id)]
+        when = f"{local_time(current.since)}" if current.since is not None else ""
+        return LOCKED.format(
+            year=self.year,
+            label=current.label,
+            when=f"（{when}起）" if when else "",
+            editable="、".join(f"“{label}”" for label in editable),
+        )
+
+    def _may_apply(self, state_id: str) -> bool:
+        workflow = self.rubric.workflow
+        return any(
+            workflow.branch_role.id in t.roles and "self_assessment" in t.requires
+            for t in workflow.moves_from(state_id)
+        )
+
+    def _require_editable(self, connection: Connection) -> None:
+        reason = self._lock_reason(connection)
+        if reason is not None:
+            raise SelfAssessmentLocked(reason)
+
+    def locked(self) -> str | None:
+        """Why the self-assessment is read-only now (submitted with the application), or None."""
+        return self._read(self._lock_reason)
+
     # ---- writing
     def save_draft(self, payload: dict[str, Any], *, expected: str | None | AnyVersion = ANY_VERSION) -> SelfAssessment:
         """Keep the form as typed (wrong values included): drafts live in the database, not the kernel.
         ``expected``: the draft version this window last saw (None: none); a draft another window saved
-        since is not overwritten (:class:`~assessment.store.model.DraftConflict`)."""
-        return self._write(
-            lambda c: self._self_assessments.save_within(
+        since is not overwritten (:class:`~assessment.store.model.DraftConflict`). Refused
+        (:class:`SelfAssessmentLocked`) once the branch has applied."""
+
+        def work(c: Connection) -> SelfAssessment:
+            self._require_editable(c)
+            return self._self_assessments.save_within(
                 c, self.branch_id, self.year, payload, self.actor, submit=False, expected=expected
             )
-        )
+
+        return self._write(work)
 
     def submit(self, payload: dict[str, Any]) -> SelfAssessment:
         """Store the self-assessment (checked like an evaluator's form; refused with the problems)."""
-        return self._write(
-            lambda c: self._self_assessments.save_within(c, self.branch_id, self.year, payload, self.actor, submit=True)
-        )
+
+        def work(c: Connection) -> SelfAssessment:
+            self._require_editable(c)
+            return self._self_assessments.save_within(c, self.branch_id, self.year, payload, self.actor, submit=True)
+
+        return self._write(work)
 
     def apply(self, payload: dict[str, Any], reason: str = "支部自评完成，申请考评") -> WorkflowEvent:
         """申请考评: submit the self-assessment and move to the next step, in one transaction."""
@@ -386,20 +452,57 @@ class BranchSession:
 
         return self._write(work)
 
-    def upload(self, kind: str, data: bytes, filename: str) -> pd.DataFrame:
-        """Check an uploaded 活动记录 or 党员名册 (.xlsx/.csv) and store it; on any problem raise
-        :class:`~assessment.inputs.workbook.WorkbookError` (sheet, row, column of each) and store nothing."""
+    def _read_upload(self, kind: str, data: bytes, filename: str) -> tuple[list[dict], str]:
         from ..inputs.workbook.reader import read_sheet_upload
 
         if kind not in UPLOAD_KINDS:
             raise ValueError(kind)
         frame = read_sheet_upload(data, filename, kind, self.rubric, branch_id=self.branch_id)
         columns = ACTIVITY_COLUMNS if kind == "activities" else ROSTER_COLUMNS
-        rows = rows_json(frame, columns)
-        source = filename.strip() or "上传的文件"
-        self._write(
-            lambda connection: self._self_assessments.add_upload_within(
-                connection, self.branch_id, self.year, kind, rows, actor=self.actor, source=source
+        return rows_json(frame, columns), filename.strip() or "上传的文件"
+
+    @staticmethod
+    def _mode(kind: str, replace_all: bool) -> str:
+        return REPLACE if replace_all or kind == "roster" else MERGE
+
+    def preview_upload(self, kind: str, data: bytes, filename: str, *, replace_all: bool = False) -> UploadPlan:
+        """Check an uploaded 活动记录 or 党员名册 (.xlsx/.csv) and work out what storing it would do — an
+        activity log is merged by date and type unless ``replace_all`` — storing nothing. Problems raise
+        :class:`~assessment.inputs.workbook.WorkbookError` (sheet, row, column of each)."""
+        rows, source = self._read_upload(kind, data, filename)
+        mode = self._mode(kind, replace_all)
+
+        def work(connection: Connection) -> UploadPlan:
+            self._require_editable(connection)
+            return self._self_assessments.plan_within(
+                connection, self.branch_id, self.year, kind, rows, source=source, mode=mode
             )
-        )
-        return upload_frame(kind, rows)
+
+        return self._read(work)
+
+    def upload(self, kind: str, data: bytes, filename: str, *, replace_all: bool = False) -> UploadPlan:
+        """Check an uploaded file as :meth:`preview_upload` does and store it (one line of the upload
+        history); what it did is worked out again in the write, against the log as it is then."""
+        rows, source = self._read_upload(kind, data, filename)
+        mode = self._mode(kind, replace_all)
+
+        def work(connection: Connection) -> UploadPlan:
+            self._require_editable(connection)
+            return self._self_assessments.add_upload_within(
+                connection, self.branch_id, self.year, kind, rows, actor=self.actor, source=source, mode=mode
+            )
+
+        return self._write(work)
+
+
+def activities_source(log) -> str:
+    """Where a branch's log came from, in a few words (the self-check shows it)."""
+    uploaded = log.uploaded_count
+    street = len(log.rows) - uploaded
+    if not log.rows:
+        return "暂无活动记录"
+    if not log.uploads:
+        return "街道导入的活动记录"
+    if not street:
+        return f"本支部上传的活动记录{uploaded}条"
+    return f"街道导入的活动记录{street}条，本支部上传的{uploaded}条"

@@ -283,7 +283,8 @@ self_assessments = sa.Table(
     ),
 )
 
-# What a branch uploaded on its page (活动记录 or 党员名册), as the validated rows; the latest counts.
+# What a branch uploaded on its page (活动记录 or 党员名册), as the validated rows of the file: one row per
+# upload, the branch's upload history. The branch's log is the street's log with its uploads applied in order.
 branch_uploads = sa.Table(
     "branch_uploads",
     metadata,
@@ -295,6 +296,15 @@ branch_uploads = sa.Table(
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("rows", Payload, nullable=False),
+    # migration 0006: how the upload was applied and what it did (NULL counts: stored before 0006).
+    # merge = the rows join the branch's log, replacing records of the same date and type; replace = the
+    # rows are the whole log (a roster is always replaced). Checked in code (no CHECK: see audit_log).
+    sa.Column("mode", sa.Text, nullable=False, server_default="replace"),
+    sa.Column("added", sa.Integer),
+    sa.Column("replaced", sa.Integer),
+    sa.Column("unchanged", sa.Integer),
+    sa.Column("kept", sa.Integer),
+    sa.Column("removed", sa.Integer),
     sa.CheckConstraint("kind IN ('activities', 'roster')", name="kind"),
     sa.Index(None, "branch_id", "year", "kind"),
 )

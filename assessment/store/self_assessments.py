@@ -8,6 +8,10 @@ Evaluators and reports read it by branch:
     store.self_assessments.current("JD001", 2025)               # the submitted one, or None
     store.self_assessments.current("JD001", 2025, draft=True)   # the draft the branch is typing
     store.self_assessments.uploaded("JD001", 2025, "roster")    # its latest 党员名册, as a frame, or None
+    store.self_assessments.branch_log("JD001", 2025)            # the street's log, the branch's uploads applied
+    store.self_assessments.uploads("JD001", 2025)               # the upload history (who, when, file, counts)
+
+How an upload is applied (merged by date and type, or replacing the whole log) is :mod:`.uploads`.
 
 The branch itself writes only through its :class:`~assessment.store.BranchSession` (made from an access
 code), which calls the ``…_within`` methods inside its own guarded transactions.
@@ -23,17 +27,21 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..inputs.frames import ACTIVITY_COLUMNS
 from ..inputs.payload import check_payload
 from .checks import json_copy
 from .database import Database, now
-from .frames import activity_frame, roster_frame
+from .frames import activity_frame, roster_frame, rows_json
 from .model import ANY_VERSION, AnyVersion, DraftConflict, StoreError, new_draft_version
+from .records import current_activity_log
 from .rubric_versions import RubricVersions
 from .schema import branch_uploads, self_assessments
+from .uploads import MERGE, REPLACE, Displaced, UploadPlan, fold_activities, plan_activities, plan_roster
 
-__all__ = ["UPLOAD_KINDS", "SelfAssessment", "SelfAssessments"]
+__all__ = ["UPLOAD_KINDS", "BranchLog", "SelfAssessment", "SelfAssessments", "UploadRecord"]
 
 UPLOAD_KINDS = ("activities", "roster")
+COUNT_NAMES = ("added", "replaced", "unchanged", "kept", "removed")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,44 @@ class SelfAssessment:
     updated_at: dt.datetime
     actor: str
     version: str = ""  # a draft's: changes at every save (see Records.save_draft)
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """One upload of the branch's history: when, by whom (the access code), which file, how it was
+    applied (merge / replace) and what it did (``counts``: added, replaced, unchanged, kept, removed;
+    None for uploads stored before migration 0008)."""
+
+    id: int
+    kind: str
+    at: dt.datetime
+    actor: str
+    source: str
+    mode: str
+    counts: dict[str, int | None]
+    rows: list[dict] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class BranchLog:
+    """A branch's activity log as its uploads made it: ``street`` (the street's stored log, a frame),
+    ``rows`` (the branch's log; each row's ``origin`` is the id of the upload it came from, None for the
+    street's), ``displaced`` (the street's records the uploads replaced or removed), ``uploads``."""
+
+    street: pd.DataFrame
+    rows: list[dict] = field(repr=False)
+    displaced: list[Displaced]
+    uploads: list[UploadRecord]
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The branch's log as ``Inputs.activities``."""
+        return activity_frame(self.rows)
+
+    @property
+    def uploaded_count(self) -> int:
+        """Records of the branch's log that came from its uploads."""
+        return sum(1 for row in self.rows if row["origin"] is not None)
 
 
 def upload_frame(kind: str, rows: list[dict]) -> pd.DataFrame:
@@ -182,35 +228,111 @@ class SelfAssessments:
         return SelfAssessment(branch_id, year, status, payload, rubric.version, at, actor, version=token)
 
     # ------------------------------------------------------------------ uploads
+    def uploads_within(
+        self, connection: Connection, branch_id: str, year: int, kind: str | None = None
+    ) -> list[UploadRecord]:
+        u = branch_uploads.c
+        query = sa.select(branch_uploads).where(u.branch_id == branch_id, u.year == year).order_by(u.id)
+        if kind is not None:
+            if kind not in UPLOAD_KINDS:
+                raise ValueError(kind)
+            query = query.where(u.kind == kind)
+        return [
+            UploadRecord(
+                row.id,
+                row.kind,
+                row.at,
+                row.actor,
+                row.source,
+                row.mode,
+                {name: getattr(row, name) for name in COUNT_NAMES},
+                row.rows,
+            )
+            for row in connection.execute(query)
+        ]
+
+    def uploads(self, branch_id: str, year: int, kind: str | None = None) -> list[UploadRecord]:
+        """The branch's upload history of ``year`` (of ``kind``, or both), oldest first."""
+        return self._db.read(lambda connection: self.uploads_within(connection, branch_id, year, kind))
+
+    def branch_log_within(self, connection: Connection, branch_id: str, year: int) -> BranchLog:
+        street = current_activity_log(connection, year, [branch_id])
+        street_rows = rows_json(street, ACTIVITY_COLUMNS)
+        uploads = self.uploads_within(connection, branch_id, year, "activities")
+        rows, displaced = fold_activities(street_rows, [(u.mode, u.rows, u.id) for u in uploads])
+        return BranchLog(street, rows, displaced, uploads)
+
+    def branch_log(self, branch_id: str, year: int) -> BranchLog:
+        """The street's log of the branch, the branch's uploads applied to it, and what they displaced
+        (the 考评 page shows them side by side)."""
+        return self._db.read(lambda connection: self.branch_log_within(connection, branch_id, year))
+
+    def with_uploads(self, year: int, kind: str = "activities") -> set[str]:
+        """The branches that uploaded ``kind`` for ``year`` (the 总览 names them)."""
+        u = branch_uploads.c
+        query = sa.select(u.branch_id).where(u.year == year, u.kind == kind).distinct()
+        return self._db.read(lambda connection: {str(b) for b in connection.execute(query).scalars()})
+
     def uploaded_within(self, connection: Connection, branch_id: str, year: int, kind: str) -> pd.DataFrame | None:
         if kind not in UPLOAD_KINDS:
             raise ValueError(kind)
-        rows = connection.execute(
-            sa.select(branch_uploads.c.rows)
-            .where(
-                branch_uploads.c.branch_id == branch_id,
-                branch_uploads.c.year == year,
-                branch_uploads.c.kind == kind,
-            )
-            .order_by(branch_uploads.c.id.desc())
-            .limit(1)
-        ).scalar()
-        return None if rows is None else upload_frame(kind, rows)
+        if kind == "activities":
+            log = self.branch_log_within(connection, branch_id, year)
+            return log.frame if log.uploads else None
+        uploads = self.uploads_within(connection, branch_id, year, kind)
+        return upload_frame(kind, uploads[-1].rows) if uploads else None
 
     def uploaded(self, branch_id: str, year: int, kind: str) -> pd.DataFrame | None:
-        """The latest rows the branch uploaded of ``kind`` (activities or roster), or None."""
+        """The branch's 党员名册 as it last uploaded it, or its activity log with its uploads applied;
+        None when it uploaded nothing of ``kind``."""
         return self._db.read(lambda connection: self.uploaded_within(connection, branch_id, year, kind))
 
+    def plan_within(
+        self, connection: Connection, branch_id: str, year: int, kind: str, rows: list[dict], *, source: str, mode: str
+    ) -> UploadPlan:
+        """What storing ``rows`` would do to the branch's log or roster now (nothing is written)."""
+        if kind == "activities":
+            log = self.branch_log_within(connection, branch_id, year).rows
+            return plan_activities(log, rows, mode=mode, source=source)
+        if kind != "roster":
+            raise ValueError(kind)
+        if mode != REPLACE:
+            raise StoreError("党员名册只能整表替换（名册列出的是现有党员）")
+        uploads = self.uploads_within(connection, branch_id, year, "roster")
+        return plan_roster(uploads[-1].rows if uploads else [], rows, source=source)
+
     def add_upload_within(
-        self, connection: Connection, branch_id: str, year: int, kind: str, rows: list[dict], *, actor: str, source: str
-    ) -> None:
-        """Store checked upload rows (JSON-able, :func:`~assessment.store.frames.rows_json`) in the caller's write."""
+        self,
+        connection: Connection,
+        branch_id: str,
+        year: int,
+        kind: str,
+        rows: list[dict],
+        *,
+        actor: str,
+        source: str,
+        mode: str = MERGE,
+    ) -> UploadPlan:
+        """Store checked upload rows (JSON-able, :func:`~assessment.store.frames.rows_json`) in the caller's
+        write, applied by ``mode`` (an activity log: merge or replace; a roster: replace), with what they did."""
         if kind not in UPLOAD_KINDS:
             raise ValueError(kind)
+        if kind == "roster" and mode == MERGE:
+            mode = REPLACE
+        plan = self.plan_within(connection, branch_id, year, kind, rows, source=source, mode=mode)
         at = now()
+        counts = plan.counts
         connection.execute(
             branch_uploads.insert().values(
-                branch_id=branch_id, year=year, kind=kind, at=at, actor=actor, source=source, rows=rows
+                branch_id=branch_id,
+                year=year,
+                kind=kind,
+                at=at,
+                actor=actor,
+                source=source,
+                rows=rows,
+                mode=mode,
+                **counts,
             )
         )
         Database.audit(
@@ -220,5 +342,6 @@ class SelfAssessments:
             at,
             branch_id=branch_id,
             year=year,
-            detail={"kind": kind, "source": source, "rows": len(rows)},
+            detail={"kind": kind, "source": source, "rows": len(rows), "mode": mode, **counts},
         )
+        return plan

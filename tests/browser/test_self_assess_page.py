@@ -1,7 +1,9 @@
 """The 支部自评 page in a real browser, on its own Voila whose kernels see a temporary database seeded with
 the demo street and two access codes: a secretary opens the link the street sent (``?code=…``), sees only
-their branch, scores an item, uploads a roster with a mistake and sees where it is, applies for
-acceptance; a wrong code and another branch's code get nothing of this branch. The page fits 390 px.
+their branch, scores an item, uploads a roster with a mistake and sees where it is, uploads a missing
+meeting (previewed, then 确认导入: merged, the street's records kept), applies for acceptance (a second
+step shows what is submitted) and then finds the page read-only; a wrong code and another branch's code
+get nothing of this branch. The page fits 390 px.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pagekit import serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo.street import generate_demo
-from assessment.inputs.frames import ROSTER_COLUMNS, Inputs
+from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS, Inputs
 from assessment.rubric import load_rubric
 from assessment.store import REFUSAL, Store
 
@@ -70,6 +72,25 @@ def roster_file(rows) -> bytes:
     return buffer.getvalue()
 
 
+def activities_file(rows) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "活动记录"
+    sheet.append(list(ACTIVITY_COLUMNS.values()))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def choose_file(page, button_text: str, name: str, data: bytes) -> None:
+    # ipywidgets' FileUpload opens a file chooser from its button (the <input> is not in the page).
+    with page.expect_file_chooser() as chooser:
+        page.locator(".widget-upload", has_text=button_text).click()
+    chooser.value.set_files(files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
+
+
 def no_sideways_scroll(page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"page is {width}px wide"
@@ -94,18 +115,46 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
     # A roster with a wrong 身份: the problem names sheet, row and column; nothing is stored.
     paid = ["是"] * 12
     bad = roster_file([["JD001", "李党员", "党员", "党员", "2020-01-01", 12, None, *paid, "是"]])
-    # ipywidgets' FileUpload opens a file chooser from its button (the <input> is not in the page).
-    with page.expect_file_chooser() as chooser:
-        page.locator(".widget-upload", has_text="上传党员名册").click()
-    chooser.value.set_files(files=[{"name": "名册.xlsx", "mimeType": "application/octet-stream", "buffer": bad}])
-    expect(page.get_by_text("党员名册未保存")).to_be_visible(timeout=30_000)
+    choose_file(page, "上传党员名册", "名册.xlsx", bad)
+    expect(page.get_by_text("党员名册有误，未导入任何内容")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("名册.xlsx 工作表“党员名册”第2行“身份”列")).to_be_visible()
+
+    # A missing meeting: the page first says what the upload will do; only 确认导入 stores it.
+    choose_file(page, "上传活动记录", "补录.xlsx", activities_file([["JD001", "2025-12-31", "党课", 30, 28, "是"]]))
+    preview = page.locator(".siping-preview", has_text="补录.xlsx")
+    expect(preview).to_contain_text("将新增 1 条记录（2025年12月的党课）", timeout=30_000)
+    expect(preview).to_contain_text("文件中没有的 75 条原有记录保留不变")
+    preview.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-upload-preview.png"))
+    with Store(self_server.database_url) as store:
+        assert store.self_assessments.uploads("JD001", YEAR) == []
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_text("已导入活动记录（补录.xlsx，合并）：新增1条，替换0条，原有记录保留75条。")).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.locator(".siping-table", has_text="补录.xlsx")).to_contain_text("合并")
 
     page.screenshot(path=str(ARTIFACTS / "self-assess-desktop.png"), full_page=True)
     page.locator(".siping-gap").first.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "self-assess-desktop-gaps.png"))
-    page.get_by_role("button", name="申请考评").click()
+    # 申请考评 asks first, showing what will be submitted; nothing moves until it is confirmed.
+    page.get_by_role("button", name="申请考评", exact=True).click()
+    confirmation = page.locator(".siping-preview", has_text="确认申请考评")
+    expect(confirmation).to_contain_text("组织评定（自评）", timeout=30_000)
+    expect(confirmation).to_contain_text("待补短板")
+    with Store(self_server.database_url) as store:
+        assert store.workflow.status("JD001", YEAR).label == "自评中"
+    confirmation.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-confirm.png"))
+    page.get_by_role("button", name="确认申请考评").click()
     expect(page.get_by_text("已提交自评并申请考评，当前状态：已申请。")).to_be_visible(timeout=30_000)
+    # Read-only now: the page says so and why; the fields and uploads are disabled.
+    expect(page.locator(".siping-locked")).to_contain_text("已提交，只能查看")
+    expect(page.locator(".siping-locked")).to_contain_text("退回自评")
+    expect(card.locator("input")).to_be_disabled()
+    expect(page.locator(".widget-upload", has_text="上传活动记录")).to_be_disabled()
+    page.locator(".siping-locked").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "self-assess-read-only.png"))
 
     # The report downloads from a data: URL link (no server route: standalone Voila serves no kernel files).
     page.get_by_role("button", name="生成自评报告（PDF）").click()
@@ -122,6 +171,15 @@ def test_a_secretary_opens_the_link_scores_uploads_and_applies(self_server, page
         assert store.workflow.status("JD001", YEAR).label == "已申请"
         assert store.self_assessments.current("JD001", YEAR).payload["org"]["items"]["s1"]["value"] == "4"
         assert store.self_assessments.uploaded("JD001", YEAR, "roster") is None
+        (upload,) = store.self_assessments.uploads("JD001", YEAR)
+        assert (upload.source, upload.mode, upload.counts["added"], upload.counts["kept"]) == (
+            "补录.xlsx",
+            "merge",
+            1,
+            75,
+        )
+        assert len(store.self_assessments.uploaded("JD001", YEAR, "activities")) == 76
+        assert store.self_assessments.current("JD001", YEAR, draft=True) is None
         assert store.self_assessments.current("JD002", YEAR) is None
 
 

@@ -36,6 +36,7 @@ from ...store import UNAVAILABLE, DraftConflict, Store, StoreError, StoreUnavail
 from ..components import app_logger, error_html, full_width, guarded, html_box, page_style, section_title, title_html
 from ..drafts import DraftSaver, Schedule, loop_schedule
 from ..identity import NOT_SIGNED_IN, Session
+from .branch_log import branch_log_html
 from .form import EvaluationForm
 from .self_scores import SelfScoreView
 from .state import EvaluateState, scoring_key
@@ -160,6 +161,7 @@ class EvaluateApp(widgets.VBox):
         self.panel = ResultPanel(actions=self.submit_box)
         self.history = html_box()
         self.reconciled = html_box()
+        self.branch_log = html_box()  # the branch's uploaded activity records beside the street's log
         self.self_scores: SelfScoreView | None = None  # built with the form
         self.workflow_panel = WorkflowPanel(store, rubric, self.session_of) if store and who else None
         self.report_download = ReportDownload(store, rubric) if store else None
@@ -175,6 +177,8 @@ class EvaluateApp(widgets.VBox):
             [
                 *([html_box(section_title("考评流程")), self.workflow_panel] if self.workflow_panel else []),
                 *([html_box(section_title("考评报告")), self.report_download] if self.report_download else []),
+                html_box(section_title("活动记录：支部上传与街道记录")),
+                self.branch_log,
                 html_box(section_title("修订记录")),
                 self.history,
                 html_box(section_title("多位考评人")),
@@ -342,6 +346,7 @@ class EvaluateApp(widgets.VBox):
             self.form.fill(start)  # the fields first, then the result derived from them
             self.state.update(payload=start, submitted=mine)
         self._derive()
+        self.branch_log.value = branch_log_html(self.store.self_assessments.branch_log(branch_id, year))
         self.workflow_panel.show(branch_id, year)
         self.report_download.show(branch_id, year)
         self.reason.value = ""

@@ -135,6 +135,7 @@ class OverviewApp(widgets.VBox):
             layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
         )
         self.street_note = html_box()
+        self.activity_note = html_box()  # which activity log the 组织生活 verdicts used
         self.summary = html_box()
         self.by_street = html_box(css="siping-streets")
         self.target_chart = figure_image()
@@ -303,6 +304,7 @@ class OverviewApp(widgets.VBox):
                 self.charts["vetoes"],
                 self.budget,
                 html_box(section_title("各支部考评结果")),
+                self.activity_note,
                 self.table,
                 self.charts["ranking"],
                 html_box(section_title("导出")),
@@ -412,6 +414,8 @@ class OverviewApp(widgets.VBox):
         self.vetoed.value = vetoed_html(view, rubric)
         self.budget.value = budget_html(view, rubric)
         self.table.value = results_html(view, rubric)
+        names = {str(b): str(n) for b, n in view.branches["name"].items()}
+        self.activity_note.value = note_html(ov.activity_basis_note(view, names))
         self._render_charts()
         self._fill_picker()
 
@@ -502,7 +506,15 @@ class OverviewApp(widgets.VBox):
         may = ov.honours(view, rubric)
         honours = may.get(branch_id, "") if may is not None else ""
         note = view.version_note(branch_id, rubric.version)
-        self.detail.value = detail_html(decided, view.results, branch_id, status, honours, note)
+        self.detail.value = detail_html(
+            decided,
+            view.results,
+            branch_id,
+            status,
+            honours,
+            note,
+            activity_basis=ov.branch_activity_basis(view, branch_id),
+        )
 
 
 def _branch_count(street: ov.Street) -> int:

@@ -299,6 +299,8 @@ def detail_html(
     workflow_status: str = "",
     honours: str = "",
     version_note: str = "",
+    *,
+    activity_basis: str = "",
 ) -> Markup:
     """One branch: its results, vetoes, activity log and structure, each as a table. ``rubric``: the
     version the branch's result was scored with; ``version_note`` says which one it is, and why."""
@@ -367,6 +369,7 @@ def detail_html(
         views.subtitle("“最强党支部”否决规则"),
         scroll_box(html_table(veto_frame, nowrap_columns=["结果"])),
         views.subtitle(f"组织生活（{failed_activities}项未达到）" if failed_activities else "组织生活（全部达到）"),
+        note_html(activity_basis) if activity_basis else Markup(""),
         scroll_box(html_table(activity_frame, nowrap_columns=["类型", "结果"])),
         views.subtitle(f"组织设置（{failed_structure}项不符合）" if failed_structure else "组织设置（全部符合）"),
         scroll_box(html_table(structure_frame, nowrap_columns=["结果"])),

@@ -28,7 +28,7 @@ from ...inputs.payload import blank_payload, check_payload
 from ...inputs.workbook import WorkbookError
 from ...outputs import charts
 from ...rubric import Rubric
-from ...store import REFUSAL, AccessDenied, BranchSession, Store, StoreError
+from ...store import REFUSAL, AccessDenied, BranchSession, SelfAssessmentLocked, Store, StoreError
 from ..components import (
     app_logger,
     download_link_html,
@@ -49,13 +49,18 @@ from .access import CodeGate, code_from_query, query_string
 from .form import SelfAssessForm
 from .state import SelfAssessState
 from .views import (
+    apply_confirm_html,
     apply_hint_html,
     findings_html,
     gaps_html,
     hint_html,
     history_html,
+    locked_html,
     status_html,
     summary_html,
+    upload_done_html,
+    upload_history_html,
+    upload_preview_html,
     upload_refused_html,
 )
 
@@ -71,8 +76,12 @@ UPLOAD_TITLES = {"activities": "活动记录", "roster": "党员名册"}
 LOGIN_HINT = "请输入访问码（也可直接点开街道通过微信发来的链接）。"
 SHEET_HELP = (
     "Excel（.xlsx）或 CSV 文件，列与填报模板的“活动记录”“党员名册”工作表相同"
-    "（第1行为表头）；只能包含本支部的数据。上传有误时不会保存任何内容，并指出是哪一行哪一列。"
+    "（第1行为表头）；只能包含本支部的数据。选择文件后先列出导入将做的改动，点击“确认导入”才保存；"
+    "文件有误时不会保存任何内容，并指出是哪个工作表哪一行哪一列。活动记录按“日期＋类型”合并："
+    "文件中的记录新增或替换同一天同一类型的记录，文件中没有的原有记录保留；党员名册整表替换。"
 )
+REPLACE_ALL_LABEL = "整体替换：用文件替换全部活动记录（文件中没有的原有记录将被删除）"
+UPLOAD_CANCELLED = "已取消，未导入任何内容。"
 FORM_HINT = "逐项对照评分说明和所需台账自评打分；每次修改都会自动保存为草稿。"
 REPORT_TITLE = "党支部自评报告"
 REPORT_NOTE = "本报告由支部自评生成（自查分），群众评判、社会评价等由街道党工委考评，结果以考评验收为准。"
@@ -129,8 +138,33 @@ class SelfAssessApp(widgets.VBox):
             description="申请考评", button_style="danger", layout=widgets.Layout(width="10em")
         )
         self.apply_hint = html_box()
+        # 申请考评 asks first: what will be submitted, then 确认 or 返回修改
+        self.apply_confirm_box = html_box()
+        self.confirm_apply_button = widgets.Button(
+            description="确认申请考评", button_style="danger", layout=widgets.Layout(width="12em")
+        )
+        self.cancel_apply_button = widgets.Button(description="返回修改", layout=widgets.Layout(width="8em"))
+        self.apply_confirm = widgets.VBox(
+            [
+                self.apply_confirm_box,
+                widgets.Box(
+                    [self.confirm_apply_button, self.cancel_apply_button],
+                    layout=full_width(display="flex", flex_flow="row wrap"),
+                ),
+            ],
+            layout=full_width(display="none"),
+        )
+        self.locked_box = html_box()  # the banner of a submitted, read-only self-assessment
         self.uploads: dict[str, widgets.FileUpload] = {}
         self.upload_boxes: dict[str, widgets.HTML] = {}
+        self.confirm_upload_buttons: dict[str, widgets.Button] = {}
+        self.cancel_upload_buttons: dict[str, widgets.Button] = {}
+        self.upload_actions: dict[str, widgets.Box] = {}
+        self.replace_all = widgets.Checkbox(
+            value=False, description=REPLACE_ALL_LABEL, indent=False, layout=full_width()
+        )
+        self.upload_history_box = html_box()
+        self._pending: dict[str, tuple[bytes, str]] = {}  # kind → the chosen file, until 确认导入 or 取消
         self.form_box = widgets.VBox(layout=full_width())
         self.summary_box = html_box()
         self.channel_chart = figure_image()
@@ -144,7 +178,10 @@ class SelfAssessApp(widgets.VBox):
 
         # --- wiring: widgets → actions and state.update; state → views
         self.enter_button.on_click(lambda _b: self.enter(self.code_input.value))
-        self.apply_button.on_click(lambda _b: self.apply())
+        self.apply_button.on_click(lambda _b: guarded(ACTION_FAILED, self._report)(self.ask_apply)())
+        self.confirm_apply_button.on_click(lambda _b: self.apply())
+        self.cancel_apply_button.on_click(lambda _b: self.cancel_apply())
+        self.replace_all.observe(lambda _c: guarded(ACTION_FAILED, self._report)(self._repreview)(), names="value")
         self.report_button.on_click(lambda _b: self.make_report())
         self.state.observe(self._render_error, names="error")
         self.state.observe(self._render_notice, names="notice")
@@ -227,6 +264,7 @@ class SelfAssessApp(widgets.VBox):
         self.messages = self.form.messages
         self.form_box = self.form.box
         upload_widgets = []
+        guard = guarded(ACTION_FAILED, self._report)
         for kind, title in UPLOAD_TITLES.items():
             upload = widgets.FileUpload(
                 accept=".xlsx,.csv", multiple=False, description=f"上传{title}", layout=widgets.Layout(width="12em")
@@ -234,16 +272,25 @@ class SelfAssessApp(widgets.VBox):
             upload.observe(lambda change, kind=kind: self._on_upload(kind, change), names="value")
             self.uploads[kind] = upload
             self.upload_boxes[kind] = html_box()
-            upload_widgets += [upload, self.upload_boxes[kind]]
+            confirm = widgets.Button(description="确认导入", button_style="danger", layout=widgets.Layout(width="8em"))
+            cancel = widgets.Button(description="取消", layout=widgets.Layout(width="6em"))
+            confirm.on_click(lambda _b, kind=kind: guard(self.confirm_upload)(kind))
+            cancel.on_click(lambda _b, kind=kind: guard(self.cancel_upload)(kind))
+            self.confirm_upload_buttons[kind] = confirm
+            self.cancel_upload_buttons[kind] = cancel
+            self.upload_actions[kind] = widgets.Box(
+                [confirm, cancel], layout=full_width(display="none", flex_flow="row wrap")
+            )
+            extra = [self.replace_all] if kind == "activities" else []
+            upload_widgets += [upload, *extra, self.upload_boxes[kind], self.upload_actions[kind]]
         self.main.children = [
             self.status_box,
-            html_box(section_title("申请考评")),
-            self.apply_hint,
-            self.apply_button,
-            self.history_box,
+            self.locked_box,
             html_box(section_title("上传台账")),
             html_box(hint_html(SHEET_HELP)),
             *upload_widgets,
+            html_box(section_title("上传记录")),
+            self.upload_history_box,
             html_box(section_title("达标清单自评")),
             html_box(hint_html(FORM_HINT)),
             self.form_box,
@@ -256,6 +303,11 @@ class SelfAssessApp(widgets.VBox):
             self.findings_box,
             html_box(section_title("找不足、补短板")),
             self.gaps_box,
+            html_box(section_title("申请考评")),
+            self.apply_hint,
+            self.apply_button,
+            self.apply_confirm,
+            self.history_box,
             html_box(section_title("下载")),
             self.report_button,
             self.report_link,
@@ -282,9 +334,17 @@ class SelfAssessApp(widgets.VBox):
         except AccessDenied:
             self._lock_out()
             return None
+        except SelfAssessmentLocked as locked:  # applied meanwhile (another device): nothing more is saved
+            self._refused_while_locked(str(locked))
+            return None
 
     def _show_draft_status(self, text: str, warning: bool) -> None:
         self.draft_box.value = draft_status_html(text, warning)
+
+    def _refused_while_locked(self, reason: str) -> None:
+        """The store refused a change of a submitted self-assessment: show why and what was submitted."""
+        self.form.fill(self.state.payload)
+        self.state.update(error=reason, notice="", revision=self.state.revision + 1)
 
     def _lock_out(self) -> None:
         self.saver.stop()
@@ -318,27 +378,94 @@ class SelfAssessApp(widgets.VBox):
         files = change["new"]
         if not files:
             return
-        guarded(ACTION_FAILED, self._report)(self.upload)(kind, bytes(files[0].content), files[0].name)
+        data, name = bytes(files[0].content), files[0].name
+        self.uploads[kind].value = ()  # choosing the same file again (after 取消) is a new choice
+        guarded(ACTION_FAILED, self._report)(self.upload)(kind, data, name)
+
+    def _replace_all(self, kind: str) -> bool:
+        return kind == "activities" and bool(self.replace_all.value)
+
+    def _hide_upload_actions(self, kind: str) -> None:
+        self.upload_actions[kind].layout.display = "none"
 
     def upload(self, kind: str, data: bytes, filename: str) -> bool:
-        """Check and store an uploaded sheet; show the located problems or what was stored."""
+        """Check a chosen file and show what importing it would do (the preview) with 确认导入 and 取消;
+        nothing is stored yet. A file with problems shows them (sheet, row, column)."""
         session: BranchSession = self.state.session
         title = UPLOAD_TITLES[kind]
+        self._pending.pop(kind, None)
+        self._hide_upload_actions(kind)
         try:
-            frame = session.upload(kind, data, filename)
+            plan = session.preview_upload(kind, data, filename, replace_all=self._replace_all(kind))
         except WorkbookError as failure:
             self.upload_boxes[kind].value = upload_refused_html(title, failure.problems)
             return False
         except AccessDenied:
             self._lock_out()
             return False
-        self.upload_boxes[kind].value = notice_html(f"已保存{title}：{filename}，共{len(frame)}行。")
+        except SelfAssessmentLocked as locked:
+            self.upload_boxes[kind].value = error_html(str(locked))
+            self.state.update(revision=self.state.revision + 1)
+            return False
+        self._pending[kind] = (data, filename)
+        self.upload_boxes[kind].value = upload_preview_html(title, filename, plan)
+        self.upload_actions[kind].layout.display = "flex"
+        return True
+
+    def _repreview(self) -> None:
+        """整体替换 was ticked or unticked: the pending activity log's preview follows."""
+        pending = self._pending.get("activities")
+        if pending is not None and self.state.session is not None:
+            self.upload("activities", *pending)
+
+    def confirm_upload(self, kind: str) -> bool:
+        """确认导入: store the previewed file (what it does is worked out again as it is stored)."""
+        pending = self._pending.pop(kind, None)
+        self._hide_upload_actions(kind)
+        if pending is None or self.state.session is None:
+            return False
+        session: BranchSession = self.state.session
+        title = UPLOAD_TITLES[kind]
+        data, filename = pending
+        try:
+            plan = session.upload(kind, data, filename, replace_all=self._replace_all(kind))
+        except WorkbookError as failure:
+            self.upload_boxes[kind].value = upload_refused_html(title, failure.problems)
+            return False
+        except AccessDenied:
+            self._lock_out()
+            return False
+        except SelfAssessmentLocked as locked:
+            self.upload_boxes[kind].value = error_html(str(locked))
+            self.state.update(revision=self.state.revision + 1)
+            return False
+        self.upload_boxes[kind].value = upload_done_html(title, plan)
+        if kind == "activities":
+            self.replace_all.value = False  # a whole replacement is chosen for one file at a time
         self.state.update(revision=self.state.revision + 1)
         self._recheck()
         return True
 
+    def cancel_upload(self, kind: str) -> None:
+        self._pending.pop(kind, None)
+        self._hide_upload_actions(kind)
+        self.upload_boxes[kind].value = hint_html(UPLOAD_CANCELLED)
+
+    def ask_apply(self) -> None:
+        """申请考评, first step: show what will be submitted (and any problem that keeps it from being)."""
+        if self.state.session is None:
+            return
+        problems = check_payload(self.state.payload, self.rubric)
+        self.apply_confirm_box.value = apply_confirm_html(self.state.check, self.rubric, problems)
+        self.confirm_apply_button.disabled = bool(problems)
+        self.apply_confirm.layout.display = None
+
+    def cancel_apply(self) -> None:
+        self.apply_confirm.layout.display = "none"
+        self.apply_confirm_box.value = ""
+
     def apply(self) -> bool:
-        """申请考评: submit the self-assessment and move to the next step."""
+        """申请考评, confirmed: submit the self-assessment and move to the next step (read-only from now on)."""
         session: BranchSession = self.state.session
         if session is None:
             return False
@@ -356,6 +483,7 @@ class SelfAssessApp(widgets.VBox):
             return False
         self.saver.start(None)  # the submission took the draft's place
         label = self.rubric.workflow.state(event.to_status).label
+        self.cancel_apply()
         self.state.update(
             error="", notice=f"已提交自评并申请考评，当前状态：{label}。", revision=self.state.revision + 1
         )
@@ -407,6 +535,8 @@ class SelfAssessApp(widgets.VBox):
         try:
             status = session.status()
             history = session.history()
+            locked = session.locked()
+            uploads = session.uploads()
         except AccessDenied:
             self._lock_out()
             return
@@ -419,6 +549,22 @@ class SelfAssessApp(widgets.VBox):
         self.apply_button.disabled = not can_apply
         self.apply_hint.value = apply_hint_html(can_apply, status.label)
         self.history_box.value = history_html(history, workflow)
+        self.upload_history_box.value = upload_history_html(uploads)
+        self._show_locked(locked)
+
+    def _show_locked(self, reason: str | None) -> None:
+        """A submitted self-assessment: the banner says why, every input is disabled (the store refuses
+        changes as well); editable again when the workflow returns it."""
+        self.state.locked = reason or ""
+        self.locked_box.value = locked_html(reason) if reason else ""
+        editable = reason is None
+        for widget in [*self.inputs.values(), *self.uploads.values(), self.replace_all]:
+            widget.disabled = not editable
+        if not editable:
+            for kind in list(self._pending):
+                self._pending.pop(kind)
+                self._hide_upload_actions(kind)
+            self.cancel_apply()
 
     def _render_check(self, change=None) -> None:
         checked: SelfCheck | None = self.state.check

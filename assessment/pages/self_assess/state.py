@@ -17,3 +17,4 @@ class SelfAssessState(PageState):
     notice = traitlets.Unicode("")
     check = traitlets.Any(None, allow_none=True)  # the SelfCheck of the payload with the branch's uploads
     revision = traitlets.Int(0)  # bumped when the stored data (status, uploads) changed
+    locked = traitlets.Unicode("")  # why the self-assessment is read-only (submitted), "" while editable

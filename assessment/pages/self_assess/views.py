@@ -1,12 +1,14 @@
-"""What the 支部自评 page shows, drawn from the state only: the branch's status and history, what an upload did,
-the self-check (cards, vetoes foreseen, activity log and structure findings) and the gaps (找不足、补短板).
+"""What the 支部自评 page shows, drawn from the state only: the branch's status and history, whether it is
+read-only (submitted), what an upload will do (the preview) and did, the upload history, the self-check
+(cards, vetoes foreseen, activity log and structure findings), the gaps (找不足、补短板) and what 申请考评 submits.
 
 Pure functions returning HTML from ``templates/self_assess/views.html.j2`` (autoescaped).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,17 +21,31 @@ from ..components import VETO_CSS, VETO_STATUS, Markup, format_cell, html_table,
 
 __all__ = [
     "APPLY_HINT",
+    "apply_confirm_html",
     "apply_hint_html",
     "findings_html",
     "gaps_html",
     "hint_html",
     "history_html",
+    "locked_html",
+    "records_text",
     "status_html",
     "summary_html",
+    "upload_done_html",
+    "upload_history_html",
+    "upload_preview_html",
     "upload_refused_html",
 ]
 
-APPLY_HINT = "自评完成、台账上传后，点击“申请考评”：提交本自评，由街道党工委受理考评。"
+APPLY_HINT = (
+    "自评完成、台账上传后，点击“申请考评”：先列出将要提交的内容，确认后提交，由街道党工委受理考评。"
+    "提交后自评只能查看，不能修改。"
+)
+MODE_LABELS = {"merge": "合并", "replace": "整体替换"}
+KIND_TITLES = {"activities": "活动记录", "roster": "党员名册"}
+TYPES_SHOWN = 5  # activity types named in a preview line
+NAMES_SHOWN = 8  # members named in a roster preview line
+GAPS_SHOWN = 5  # gaps named in the 申请考评 confirmation
 PROBLEMS_SHOWN = 20  # of an upload's problems
 
 
@@ -156,3 +172,151 @@ def gaps_html(checked: SelfCheck, decimals: int) -> Markup:
         for number, row in enumerate(checked.gaps.itertuples(), start=1)
     ]
     return _views().gaps(rows)
+
+
+def locked_html(reason: str) -> Markup:
+    """The banner of a submitted, read-only self-assessment."""
+    return _views().locked(reason)
+
+
+# ------------------------------------------------------------------ uploads
+def records_text(rows: Iterable[dict[str, Any]], limit: int = TYPES_SHOWN) -> str:
+    """Activity records by type and month: “2025年3月、6月的支部党员大会；2025年1月的党课”."""
+    months_by_type: dict[str, list[tuple[int, int]]] = {}
+    for row in sorted(rows, key=lambda r: (str(r["date"]), str(r["type"]))):
+        day = dt.date.fromisoformat(str(row["date"])[:10])
+        months = months_by_type.setdefault(str(row["type"]), [])
+        if (day.year, day.month) not in months:
+            months.append((day.year, day.month))
+    parts = []
+    for kind, months in list(months_by_type.items())[:limit]:
+        pieces, last_year = [], None
+        for year, month in months:
+            pieces.append(f"{month}月" if year == last_year else f"{year}年{month}月")
+            last_year = year
+        parts.append(f"{'、'.join(pieces)}的{kind}")
+    return "；".join(parts) + ("等" if len(months_by_type) > limit else "")
+
+
+def _names_text(rows: Sequence[dict[str, Any]]) -> str:
+    names = [str(row["name"]) for row in rows]
+    shown = "、".join(names[:NAMES_SHOWN])
+    return shown + (f"等{len(names)}人" if len(names) > NAMES_SHOWN else "")
+
+
+def _preview_lines(plan: Any) -> list[str]:
+    counts = plan.counts
+    if plan.kind == "roster":
+        lines = [f"将用此名册（{len(plan.rows)}人）整表替换现有党员名册（{plan.before}人）。"]
+        if counts["added"]:
+            lines.append(f"新列入 {counts['added']} 人：{_names_text(plan.added)}。")
+        if counts["replaced"]:
+            lines.append(f"信息有变化 {counts['replaced']} 人：{_names_text(plan.replaced)}。")
+        if counts["removed"]:
+            lines.append(f"不再列入 {counts['removed']} 人：{_names_text(plan.removed)}。")
+        if counts["unchanged"]:
+            lines.append(f"{counts['unchanged']} 人信息不变。")
+        return lines
+    changes = []
+    if counts["added"]:
+        changes.append(f"新增 {counts['added']} 条记录（{records_text(plan.added)}）")
+    if counts["replaced"]:
+        changes.append(f"替换 {counts['replaced']} 条（{records_text(plan.replaced)}）")
+    if plan.mode == "replace":
+        head = f"将用文件中的 {len(plan.rows)} 条记录整体替换全部活动记录（现有 {plan.before} 条）"
+        lines = [head + ("：" + "，".join(changes) if changes else "") + "。"]
+        if counts["removed"]:
+            lines.append(f"文件中没有的 {counts['removed']} 条原有记录将被删除（{records_text(plan.removed)}）。")
+    else:
+        lines = ["将" + "，".join(changes) + "。" if changes else "文件中的记录与现有记录相同，导入后没有变化。"]
+        lines.append(f"文件中没有的 {counts['kept']} 条原有记录保留不变。")
+    if counts["unchanged"]:
+        lines.append(f"另有 {counts['unchanged']} 条与现有记录完全相同。")
+    if plan.mode == "merge":
+        lines.append("按“日期＋类型”对应：同一天同一类型的记录以文件为准。要删除文件中没有的记录，请勾选“整体替换”。")
+    return lines
+
+
+def upload_preview_html(title: str, filename: str, plan: Any) -> Markup:
+    """What confirming the upload will do, before anything is stored."""
+    return _views().upload_preview(title, filename, _preview_lines(plan))
+
+
+def upload_done_html(title: str, plan: Any) -> Markup:
+    counts = plan.counts
+    if plan.kind == "roster":
+        text = f"已导入{title}（{plan.source}）：共{len(plan.rows)}人。"
+    elif plan.mode == "replace":
+        text = (
+            f"已导入{title}（{plan.source}，整体替换）：共{len(plan.rows)}条，"
+            f"新增{counts['added']}条，替换{counts['replaced']}条，删除{counts['removed']}条。"
+        )
+    else:
+        text = (
+            f"已导入{title}（{plan.source}，合并）：新增{counts['added']}条，替换{counts['replaced']}条，"
+            f"原有记录保留{counts['kept']}条。"
+        )
+    return _views().notice_line(text)
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def upload_history_html(uploads: Sequence[Any]) -> Markup:
+    """The branch's uploads of the year: when, what, which file, how, what it did, by whom."""
+    if not uploads:
+        return hint_html("本年度还没有上传过台账。")
+    frame = pd.DataFrame(
+        {
+            "时间": [local_time(u.at) for u in uploads],
+            "内容": [KIND_TITLES[u.kind] for u in uploads],
+            "文件": [u.source for u in uploads],
+            "方式": [MODE_LABELS.get(u.mode, u.mode) for u in uploads],
+            "新增": [_count(u.counts["added"]) for u in uploads],
+            "替换": [_count(u.counts["replaced"]) for u in uploads],
+            "相同": [_count(u.counts["unchanged"]) for u in uploads],
+            "保留": [_count(u.counts["kept"]) for u in uploads],
+            "删除": [_count(u.counts["removed"]) for u in uploads],
+            "操作人": [u.actor for u in uploads],
+        }
+    ).iloc[::-1]
+    return scroll_box(html_table(frame, nowrap_columns=["时间", "内容", "方式"]), max_height="220px")
+
+
+# ------------------------------------------------------------------ 申请考评
+def apply_confirm_html(checked: SelfCheck | None, rubric: Rubric, problems: Sequence[Any]) -> Markup:
+    """What 申请考评 will submit: the self-scores, the composite, what 达标 still needs, the gaps;
+    or the problems that keep it from being submitted."""
+    decimals = rubric.meta.decimals
+    lines: list[str] = []
+    gaps: list[str] = []
+    if checked is not None:
+        b = checked.row
+        base_ids = [i.id for i in rubric.base_items]
+        scored = int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum())
+        org = b["org"]
+        lines.append(
+            f"组织评定（自评）：{'未完成' if pd.isna(org) else f'{org:.{decimals}f}分'}，已评{scored}/{len(base_ids)}项"
+        )
+        composite = b["composite"]
+        lines.append(
+            "综合得分："
+            + (
+                "未完成（群众评判、社会评价等由街道党工委考评后才有）"
+                if pd.isna(composite)
+                else f"{composite:.{decimals}f}"
+            )
+        )
+        lines.append("达标条件：" + ("已全部满足" if b["standardized"] else f"尚未满足——{b['standardized_reasons']}"))
+        lines.append(
+            f"组织生活（{checked.activities_source or '暂无活动记录'}）：{int(b['activity_failures'])}项未达到"
+        )
+        open_gaps = checked.gaps[checked.gaps["kind"] != "bonus"]
+        blocking = int(open_gaps["blocks_standard"].astype(bool).sum())
+        lines.append(f"待补短板：{len(open_gaps)}项，其中影响达标{blocking}项")
+        gaps = [str(label) for label in open_gaps["label"].head(GAPS_SHOWN)]
+        if len(open_gaps) > GAPS_SHOWN:
+            gaps.append(f"……另有{len(open_gaps) - GAPS_SHOWN}项")
+    shown = [format_cell(str(p)) for p in problems[:PROBLEMS_SHOWN]]
+    return _views().apply_confirm(lines, gaps, shown, len(problems))

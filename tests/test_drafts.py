@@ -359,6 +359,9 @@ def test_the_self_assessment_page_retries_after_an_outage(sqlite_store, default_
         assert drafts.RETRYING in app.draft_box.value
         assert app.inputs["org.items.s1.value"].value == "3" and app.state.payload["org"]["items"]["s1"]["value"] == "3"
         assert str(store.file) not in app.error_box.value + app.draft_box.value
+        assert app.state.error  # the self-check could not read the database either
     timers.fire()
     assert store.self_assessments.current(BRANCH, YEAR, draft=True).payload["org"]["items"]["s1"]["value"] == "3"
     assert "数据库已恢复连接，草稿已保存" in app.draft_box.value
+    # the page's failed re-check of the outage is cleared once the database answers again
+    assert app.state.error == ""

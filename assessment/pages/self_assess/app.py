@@ -340,6 +340,11 @@ class SelfAssessApp(widgets.VBox):
 
     def _show_draft_status(self, text: str, warning: bool) -> None:
         self.draft_box.value = draft_status_html(text, warning)
+        if not warning and self.state.error == ACTION_FAILED:
+            # The database answers again: the failed re-check of the outage is done again (and says so
+            # again only if it still fails).
+            self.state.update(error="")
+            self._on_payload()
 
     def _refused_while_locked(self, reason: str) -> None:
         """The store refused a change of a submitted self-assessment: show why and what was submitted."""

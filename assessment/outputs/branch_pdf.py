@@ -301,7 +301,8 @@ def store_branch_report(store, rubric: Rubric, results: Results, branch_id: str,
 
     roster = store.self_assessments.uploaded(branch_id, year, "roster")
     own = store.self_assessments.current(branch_id, year)
-    members = check_members(rubric, roster) if roster is not None and len(roster) else None
+    previous = store.self_assessments.uploaded(branch_id, year - 1, "roster")
+    members = check_members(rubric, roster, previous) if roster is not None and len(roster) else None
     member_rules = members.rules if members is not None else None
     branches = store.records.branches().set_index("branch_id", drop=False)
     document = branch_report_html(

@@ -88,6 +88,8 @@ def self_check(
     if roster is not None and len(roster):
         roster = roster[roster["branch_id"].astype(str) == branch_id].reset_index(drop=True)
     inputs = inputs_for(branch, activities, {branch_id: payload}, rubric)
+    if roster is not None and len(roster):
+        inputs.roster = roster  # 谈心谈话 is checked member by member (activities.yaml scope: per_member)
     results = score(rubric, inputs, year=year)
     if previous_roster is not None and len(previous_roster):
         previous_roster = previous_roster[previous_roster["branch_id"].astype(str) == branch_id].reset_index(drop=True)

@@ -172,6 +172,9 @@ def _items(rubric: Rubric, results: Results, branch_id: str, self_points: pd.Ser
         earned = float(points.get(item.id, np.nan))
         mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
         row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
+        if not results.item_applies(branch_id, item.id):
+            rows.append(row + [g.NOT_APPLICABLE] * (len(headers) - 2))  # applies_to: not this kind of branch
+            continue
         if self_points is not None:
             own = float(self_points.get(item.id, np.nan))
             gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page

@@ -327,7 +327,7 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
     roster = SheetSpec(
         "roster",
         SHEET_NAMES["roster"],
-        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训和党费交纳。",
+        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训、党费交纳和谈心谈话。",
         (
             bid(False),
             Column("name", h["name"], "text", required=True, width=10),
@@ -356,6 +356,13 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
                 "yes_no",
                 optional_column=True,
                 note="是否已加入党员微信群；可不填（此列也可省略）",
+            ),
+            Column(
+                "talks",
+                h["talks"],
+                "count",
+                optional_column=True,
+                note="本年度与该党员谈心谈话的次数（逐人检查“每年与每名党员谈心谈话不少于1次”）；可不填（此列也可省略）",
             ),
         ),
         one_row_per_branch=False,

@@ -84,7 +84,9 @@ def summary_html(checked: SelfCheck, rubric: Rubric) -> Markup:
     """Four cards (组织评定, 关键项, 组织生活, 短板), what 达标 still needs, and the vetoes foreseen."""
     b = checked.row
     org = b["org"]
-    base_ids = [i.id for i in rubric.base_items]  # a blank 加分项 is not 未评
+    base_ids = [  # a blank 加分项 is not 未评, nor an item that does not apply to the branch
+        i.id for i in rubric.base_items if checked.results.item_applies(checked.branch_id, i.id)
+    ]
     scored = int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum())
     key_short = int(
         (checked.gaps["kind"].eq("item") & checked.gaps["id"].isin([i.id for i in rubric.items if i.key])).sum()

@@ -514,30 +514,30 @@ def test_talks_are_checked_member_by_member_by_default(rubric):
     assert heart.scope == "per_member" and heart.scope_choice and heart.requirement == "每名党员每年不少于1次"
     row, branch = _talk_rule(rubric, {"甲": 2, "乙": 1, "丙": 0})
     # One talk logged for the branch would have passed the old per-branch reading; 丙 had none
-    assert row["met"] == False and row["count"] == 2  # noqa: E712
+    assert row["met"] == False and row["count"] == 2
     assert row["missing_periods"] == "全年未谈话：丙"
     assert "谈心谈话" in branch["activity_failed_types"] and not branch["standardized"]
     row, branch = _talk_rule(rubric, {"甲": 1, "乙": 1})
-    assert row["met"] == True and branch["activity_failures"] == 0  # noqa: E712
+    assert row["met"] == True and branch["activity_failures"] == 0
 
 
 def test_a_blank_count_cannot_tell_and_a_short_member_still_fails(rubric):
     row, _ = _talk_rule(rubric, {"甲": 1, "乙": None})
     assert pd.isna(row["met"]) and row["applicable"] and row["missing_periods"] == "名册中1人未填写谈心谈话次数"
     row, _ = _talk_rule(rubric, {"甲": 0, "乙": None})
-    assert row["met"] == False and row["missing_periods"] == "全年未谈话：甲；名册中1人未填写谈心谈话次数"  # noqa: E712
+    assert row["met"] == False and row["missing_periods"] == "全年未谈话：甲；名册中1人未填写谈心谈话次数"
 
 
 def test_without_a_roster_only_a_log_without_talks_fails(rubric):
     row, branch = _talk_rule(rubric, None, log_talks=0)
-    assert row["met"] == False and row["missing_periods"] == "全年没有谈心谈话记录"  # noqa: E712
+    assert row["met"] == False and row["missing_periods"] == "全年没有谈心谈话记录"
     row, branch = _talk_rule(rubric, None, log_talks=1)
     assert pd.isna(row["met"]) and "无法逐人核对" in row["missing_periods"] and branch["activity_failures"] == 0
 
 
 def test_per_branch_stays_available_as_the_lenient_choice(rubric):
-    row, branch = _talk_rule(rubric, {"甲": 1, "丙": 0}, scope="per_branch")
-    assert row["met"] == True and row["requirement"] == "每年不少于1次"  # noqa: E712
+    row, _ = _talk_rule(rubric, {"甲": 1, "丙": 0}, scope="per_branch")
+    assert row["met"] == True and row["requirement"] == "每年不少于1次"
 
 
 def test_per_member_needs_a_yearly_talk_rule():

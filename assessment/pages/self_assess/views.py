@@ -120,7 +120,8 @@ def findings_html(checked: SelfCheck) -> Markup:
             "实有": acts["count"].to_numpy(),
             "缺漏": acts["missing_periods"].to_numpy(),
             "结果": [
-                "不适用" if m is pd.NA else ("达到" if m else "未达到") for m in acts["met"].astype(object).tolist()
+                ("不适用" if not a else "无法判断") if m is pd.NA else ("达到" if m else "未达到")
+                for m, a in zip(acts["met"].astype(object).tolist(), acts["applicable"].tolist())
             ],
         }
     )

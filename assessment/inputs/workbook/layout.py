@@ -152,6 +152,8 @@ def _item_column(item, header: str) -> Column:
     comment = f"{item.input_label}\n{item.description}"
     if item.bonus:
         comment = f"加分项：得分直接加到组织评定上，空白按不加分计\n{comment}"
+    if item.applies_to:
+        comment += f"\n只适用于{'、'.join(item.applies_to)}党支部；其他类型的支部不适用，可留空（不计失分）"
     if item.methods:
         comment += "\n考评方式：" + "、".join(item.methods)
     common = {"key": item.id, "header": header, "comment": comment, "note": item.input_label}

@@ -399,3 +399,28 @@ def test_roster_frames_round_trip_through_the_store(imported):
     stored = imported.self_assessments.uploaded("B01", YEAR, "roster")
     pd.testing.assert_frame_equal(shown, stored)
     assert stored.loc[0, "dues_1"] == False and pd.isna(stored.loc[0, "dues_12"])
+
+
+def test_the_evaluators_results_check_talks_against_the_branchs_uploaded_roster(imported, default_rubric):
+    from assessment.scoring import score
+
+    # Given B01 uploaded a roster where 李党员 had no 谈心谈话 this year
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
+    session.upload(
+        "roster",
+        xlsx_bytes(
+            "党员名册",
+            list(ROSTER_COLUMNS.values()),
+            [roster_row() + [2], roster_row(name="李党员", role="党员", sessions=12) + [0]],
+        ),
+        "名册.xlsx",
+    )
+    # When the street's results are scored from the store
+    inputs, _ = imported.records.current_inputs(YEAR, default_rubric)
+    assert inputs.roster["talks"].tolist() == [2, 0]
+    talks = score(default_rubric, inputs, year=YEAR).activities.set_index(["branch_id", "rule_id"])
+    # Then B01's 谈心谈话 is checked member by member; B02 (no roster) only against its log
+    assert talks.loc[("B01", "heart_talk"), "met"] == False
+    assert talks.loc[("B01", "heart_talk"), "missing_periods"] == "全年未谈话：李党员"
+    assert talks.loc[("B02", "heart_talk"), "missing_periods"] == "全年没有谈心谈话记录"
+    assert imported.records.branch_inputs(YEAR, ["B01"]).roster["name"].tolist() == ["王书记", "李党员"]

@@ -3,8 +3,9 @@
 "per_month" means every month of the year has ``min`` counted activities — twelve
 meetings in eleven months fail; "per_quarter" likewise per quarter; "per_year" is
 a count. A ``scope: per_member`` rule (谈心谈话: 每年与每名党员不少于1次) reads the 党员名册 instead:
-every member must have ``min`` talks; without a roster only a log with none at all fails. Only activities dated in the evaluation year with minutes (有记录=是)
-count; a 支部党员大会 below its voting quorum counts or not as the rule's ``below_quorum`` says
+every member must have ``min`` talks; without a roster (or one whose 谈心谈话次数 is blank throughout)
+only a log with none at all fails. Only activities dated in the evaluation year with minutes
+(有记录=是) count; a 支部党员大会 below its voting quorum counts or not as the rule's ``below_quorum`` says
 (``below_quorum`` counts those meetings either way: they could not vote). What does not count is
 reported as ``not_counted``. Missing months or quarters are named.
 
@@ -66,7 +67,8 @@ def _per_member(
         for branch in np.unique(code[short]):
             short_names[branch] = "、".join(names[short & (code == branch)])
     blank = members - known
-    with_roster = members > 0
+    # A roster that records no talk count at all (e.g. one kept before the column) is as good as none.
+    with_roster = known > 0
     failed = short_names != ""
     met = np.full(n, None, dtype=object)
     met[with_roster & failed] = False
@@ -84,7 +86,11 @@ def _per_member(
         + "人未填写谈心谈话次数"
     )
     text[~with_roster & (logged == 0)] = f"全年没有{rule.type_label}记录"
-    text[~with_roster & (logged > 0)] = "没有党员名册的谈心谈话次数，无法逐人核对"
+    text[~with_roster & (logged > 0)] = np.where(
+        members[~with_roster & (logged > 0)] > 0,
+        "党员名册未填写谈心谈话次数，无法逐人核对",
+        "没有党员名册的谈心谈话次数，无法逐人核对",
+    )
     count = np.where(with_roster, talked, logged)
     return count, met, text
 

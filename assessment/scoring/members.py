@@ -14,7 +14,7 @@ come from members.yaml (``rules``, by the ids below):
 - ``dues_lapse`` 党费: ``lapse_months`` months without dues, consecutive or in total as ``consecutive``
   says (a rubric setting: 000 says consecutive, 002 does not; 党章 第九条 "连续六个月不交纳党费": the
   sixth month counts). A blank month is "not due" (before joining, a month still to come) and
-  interrupts a run. Given last year's roster, a run may start last year (八月至次年一月); a run that
+  interrupts a run. Given last year's roster, a run may start last year (上年9月至本年2月); a run that
   ended last year was last year's finding. Without it, the result says only this year was seen;
 - ``wechat_share`` 党员微信群: share of members who joined, against ``joined_share_at_least`` (000 §二(五)3),
   exactly. The roster knows only members, not the 积极分子 the rule also counts, and not the monthly pushes.
@@ -41,8 +41,9 @@ class MemberFindings:
     """What :func:`check_members` found.
 
     ``members``  one row per roster row: branch_id, name, role, sessions, sessions_required,
-                 sessions_short, secretary_untrained, unpaid_run (longest run of unpaid months reaching into
-                 this year, last year's months included when known), unpaid_total, lapse (bool), lapse_months (text such as "3月至8月"), flagged (bool)
+                 sessions_short, secretary_untrained, unpaid_run (longest run of unpaid months reaching
+                 into this year, last year's months included when known), unpaid_total, lapse (bool),
+                 lapse_months (text such as "3月至8月" or "上年9月至本年2月"), flagged (bool)
     ``rules``    one row per branch and rule: branch_id, rule_id, label, passed (boolean, NA = cannot
                  tell), explanation (Chinese, naming the members), members (names, 、-joined), source
     """

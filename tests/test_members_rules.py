@@ -263,3 +263,22 @@ def test_the_self_check_uses_last_years_roster():
     seen = self_check(*args, year=2025, previous_roster=previous)
     assert not bool(rule(seen.members, "dues_lapse").passed)
     assert bool(rule(self_check(*args, year=2025).members, "dues_lapse").passed)
+
+
+def test_the_self_check_reads_talks_from_the_roster_and_says_when_it_cannot_tell():
+    from assessment.pages.self_assess.views import findings_html
+
+    inputs = build_sample_inputs(RUBRIC)
+    branch = inputs.branches[inputs.branches["branch_id"] == "B01"].reset_index(drop=True)
+    roster = sample_roster([member("王书记", role="书记", sessions=24, upper=True), member("李党员")])
+    args = (RUBRIC, branch, inputs.activities, roster, full_payload(RUBRIC))
+    # B01's log has one 谈心谈话; the roster has no talk counts: the page cannot tell whether everyone had one
+    unknown = self_check(*args, year=2025)
+    talks = unknown.results.activities.set_index("rule_id").loc["heart_talk"]
+    assert pd.isna(talks["met"]) and "无法逐人核对" in talks["missing_periods"]
+    assert "无法判断" in str(findings_html(unknown))
+    # With the counts, 李党员 without a talk fails the rule
+    roster["talks"] = pd.array([1, 0], dtype="Int64")
+    counted = self_check(*args[:3], roster, args[4], year=2025)
+    talks = counted.results.activities.set_index("rule_id").loc["heart_talk"]
+    assert talks["met"] == False and talks["missing_periods"] == "全年未谈话：李党员"

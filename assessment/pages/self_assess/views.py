@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ... import glossary as g
 from ...analysis.self_assessment import SelfCheck
 from ...localtime import local_time
 from ...rubric import Rubric
@@ -120,7 +121,7 @@ def findings_html(checked: SelfCheck) -> Markup:
             "实有": acts["count"].to_numpy(),
             "缺漏": acts["missing_periods"].to_numpy(),
             "结果": [
-                ("不适用" if not a else "无法判断") if m is pd.NA else ("达到" if m else "未达到")
+                (g.NOT_APPLICABLE if not a else g.UNKNOWN) if m is pd.NA else ("达到" if m else "未达到")
                 for m, a in zip(acts["met"].astype(object).tolist(), acts["applicable"].tolist())
             ],
         }

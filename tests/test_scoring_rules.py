@@ -539,7 +539,7 @@ def test_a_roster_without_any_talk_count_is_read_as_no_roster(rubric):
     row, _ = _talk_rule(rubric, {"甲": None, "乙": None}, log_talks=0)
     assert row["met"] == False and row["missing_periods"] == "全年没有谈心谈话记录"
     row, _ = _talk_rule(rubric, {"甲": None, "乙": None}, log_talks=2)
-    assert pd.isna(row["met"]) and row["missing_periods"] == "党员名册未填写谈心谈话次数，无法逐人核对"
+    assert pd.isna(row["met"]) and row["missing_periods"] == "没有党员名册中逐人的谈心谈话次数，无法逐人核对"
 
 
 def test_per_branch_stays_available_as_the_lenient_choice(rubric):

@@ -86,11 +86,9 @@ def _per_member(
         + "人未填写谈心谈话次数"
     )
     text[~with_roster & (logged == 0)] = f"全年没有{rule.type_label}记录"
-    text[~with_roster & (logged > 0)] = np.where(
-        members[~with_roster & (logged > 0)] > 0,
-        "党员名册未填写谈心谈话次数，无法逐人核对",
-        "没有党员名册的谈心谈话次数，无法逐人核对",
-    )
+    # One wording whether the roster is missing or its column blank: the street's import does not keep
+    # a workbook's roster, so results from the database and from the workbook must read the same.
+    text[~with_roster & (logged > 0)] = "没有党员名册中逐人的谈心谈话次数，无法逐人核对"
     count = np.where(with_roster, talked, logged)
     return count, met, text
 

@@ -418,6 +418,38 @@ def test_roster_frames_round_trip_through_the_store(imported):
     assert stored.loc[0, "dues_1"] == False and pd.isna(stored.loc[0, "dues_12"])
 
 
+def test_the_evaluators_results_check_talks_against_the_branchs_uploaded_roster(imported, default_rubric):
+    from assessment.scoring import score
+
+    # Given B01 uploaded a roster where 李党员 had no 谈心谈话 this year
+    session = imported.access.open_session(imported.access.issue("B01", YEAR, by="管理员").code)
+    session.upload(
+        "roster",
+        xlsx_bytes(
+            "党员名册",
+            list(ROSTER_COLUMNS.values()),
+            [roster_row() + [2], roster_row(name="李党员", role="党员", sessions=12) + [0]],
+        ),
+        "名册.xlsx",
+    )
+    # When the street's results are scored from the store
+    inputs, _ = imported.records.current_inputs(YEAR, default_rubric)
+    assert inputs.roster["talks"].tolist() == [2, 0]
+    talks = score(default_rubric, inputs, year=YEAR).activities.set_index(["branch_id", "rule_id"])
+    # Then B01's 谈心谈话 is checked member by member; B02 (no roster) only against its log
+    assert talks.loc[("B01", "heart_talk"), "met"] == False
+    assert talks.loc[("B01", "heart_talk"), "missing_periods"] == "全年未谈话：李党员"
+    assert talks.loc[("B02", "heart_talk"), "missing_periods"] == "全年没有谈心谈话记录"
+    assert imported.records.branch_inputs(YEAR, ["B01"]).roster["name"].tolist() == ["王书记", "李党员"]
+    decided = imported.records.decided_inputs(YEAR)[0].inputs  # the 总览's reading sees the roster too
+    assert decided.roster["name"].tolist() == ["王书记", "李党员"]
+    # And a move that rests on B01's result reads the same roster: a perfect form is 未达标 for the talk
+    record_result(imported, "B01", YEAR)
+    _to_street_review(imported, default_rubric)
+    with pytest.raises(StoreError, match="考评结果未达标"):
+        imported.workflow.move("B01", YEAR, "待区委验收", role="街道", actor="周考评", reason="考评通过")
+
+
 # ------------------------------------------------------------------ moves rest on the recorded result
 def _to_street_review(store, rubric, branch_id="B01"):
     session = store.access.open_session(store.access.issue(branch_id, YEAR, by="管理员").code)

@@ -13,7 +13,8 @@ from fractions import Fraction as F
 import numpy as np
 import pandas as pd
 import pytest
-from factories import YEAR, make_inputs, staff_session, walk
+from factories import YEAR, staff_session, walk
+from factories import make_inputs as _make_inputs
 
 from assessment.analysis import Baseline, rescore
 from assessment.analysis.sensitivity import sensitivity
@@ -24,6 +25,13 @@ from assessment.rubric import RubricError, load_rubric, load_rubric_texts, read_
 from assessment.rubric.settings import adjustable_settings, apply_to_rubric
 from assessment.scoring import score
 from assessment.scoring.gaps import gap_list
+
+
+def make_inputs(rubric, *, branch=None, **parts):
+    """The factory's branch as a 社区 branch: every checklist item applies to it (t5 is for 村/社区 only,
+    and elsewhere the other items weigh more), so the point sums below are the rubric's weights as written."""
+    return _make_inputs(rubric, branch={"kind": "社区", **(branch or {})}, **parts)
+
 
 DEFAULT_BONUS = "bonus:\n  cap: null\n  total_cap: 100\n  groups: []\n"
 

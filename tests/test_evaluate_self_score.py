@@ -419,3 +419,27 @@ def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubr
     side = submitted(points_only)
     assert side.unfilled == len(base_items(rubric)) - len(points_only) > 0
     assert side.total == round(weighted_total(rubric, points_only), rubric.meta.decimals)
+
+
+def test_an_item_that_does_not_apply_to_the_branch_is_not_unfilled_and_the_total_adjusts(default_rubric):
+    import datetime as dt
+
+    from assessment.pages.evaluate.self_scores import self_side
+
+    # Given a self-assessment at full marks but s1 at 0, t5 (for 村/社区 only, 001) left blank
+    rubric = default_rubric
+    s1 = rubric.item("s1")
+    values = {item: full_marks(item) for item in base_items(rubric) if item.id != "t5"}
+    values[s1] = "0"
+    stored = SelfAssessment(
+        "B01", YEAR, "submitted", self_payload(rubric, values), rubric.version, dt.datetime(2025, 3, 1), "支部"
+    )
+    # When the branch is an office branch, t5 is 不适用: not unfilled, and the others weigh the whole
+    office = self_side(rubric, "B01", stored, "机关")
+    assert office.unfilled == 0 and office.values["org.items.t5.value"].text == "不适用"
+    weight = Fraction(s1.weight)
+    assert office.total == round(100 - weight * 100 / (1 - Fraction(rubric.item("t5").weight)), rubric.meta.decimals)
+    # When it is a village, t5 is unfilled and counts 0
+    village = self_side(rubric, "B01", stored, "村")
+    assert village.unfilled == 1
+    assert village.total == 100 - (weight + Fraction(rubric.item("t5").weight)) * 100

@@ -195,3 +195,90 @@ def test_payload_item_points_are_the_self_scores():
     points = payload_item_points(RUBRIC, "B01", full_payload(RUBRIC, s1=4, t3=11))
     assert points["s1"] == 4.0 and points["t3"] == 3.5  # 1 session short of 12: −0.5
     assert payload_item_points(RUBRIC, "B01", None).isna().all()
+
+
+# ------------------------------------------------------------------ dues across the turn of the year
+def last_year(unpaid: list[int], name="王五", branch="B01"):
+    return sample_roster([member(name, dues=with_dues(unpaid), branch=branch)])
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "flagged", "span"),
+    [
+        ([9, 10, 11, 12], [1, 2], True, "上年9月至本年2月，6个月"),  # six months across December–January
+        ([10, 11, 12], [1, 2], False, ""),  # five: 不满六个月
+        ([7, 8, 9, 10, 11, 12], [], False, ""),  # a lapse that ended last year was last year's finding
+        (
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+            [3, 4, 5, 6, 7, 8],
+            True,
+            "3月至8月，6个月",
+        ),  # last year's run is longer
+    ],
+)
+def test_with_last_years_roster_a_lapse_across_the_year_counts(before, now, flagged, span):
+    roster = sample_roster([member("王五", dues=with_dues(now))])
+    findings = check_members(RUBRIC, roster, last_year(before))
+    result = rule(findings, "dues_lapse")
+    assert bool(result.passed) is (not flagged)
+    assert bool(findings.members.loc[0, "lapse"]) is flagged
+    if flagged:
+        assert f"王五（{span}）" in result.explanation
+    assert "已结合上年度名册检查跨年度的连续未交纳" in result.explanation
+
+
+def test_without_last_years_roster_the_result_says_it_saw_only_this_year():
+    roster = sample_roster([member("王五", dues=with_dues([1, 2]))])
+    result = rule(check_members(RUBRIC, roster), "dues_lapse")
+    assert bool(result.passed)  # what it can see passes …
+    assert "只有本年度的党费记录" in result.explanation  # … and it says what it could not see
+    assert "上年12月至本年1月" in result.explanation
+
+
+def test_members_are_matched_by_branch_and_name_and_the_unmatched_are_named():
+    roster = sample_roster(
+        [member("王五", dues=with_dues([1, 2])), member("新党员", dues=with_dues([1])), member("王五", branch="B02")]
+    )
+    # Last year 王五 of B01 did not pay from September; a 王五 of another branch did not either.
+    previous = pd.concat([last_year([9, 10, 11, 12]), last_year([7, 8, 9, 10, 11, 12], branch="B03")])
+    findings = check_members(RUBRIC, roster, previous)
+    assert findings.members["lapse"].tolist() == [True, False, False]
+    result = rule(findings, "dues_lapse")
+    assert "上年度名册中找不到、本年1月未交纳的党员只按本年度检查：新党员" in result.explanation
+    assert bool(rule(findings, "dues_lapse", "B02").passed)
+
+
+def test_a_name_twice_in_a_branch_is_not_matched_to_last_year():
+    roster = sample_roster([member("王五", dues=with_dues([1, 2])), member("王五")])
+    findings = check_members(RUBRIC, roster, last_year([9, 10, 11, 12]))
+    assert not findings.members["lapse"].any()
+
+
+def test_the_self_check_uses_last_years_roster():
+    inputs = build_sample_inputs(RUBRIC)
+    branch = inputs.branches[inputs.branches["branch_id"] == "B01"].reset_index(drop=True)
+    roster = sample_roster([member("王书记", role="书记", sessions=24, upper=True, dues=with_dues([1, 2]))])
+    previous = sample_roster([member("王书记", role="书记", dues=with_dues([9, 10, 11, 12]))])
+    args = (RUBRIC, branch, inputs.activities, roster, full_payload(RUBRIC))
+    seen = self_check(*args, year=2025, previous_roster=previous)
+    assert not bool(rule(seen.members, "dues_lapse").passed)
+    assert bool(rule(self_check(*args, year=2025).members, "dues_lapse").passed)
+
+
+def test_the_self_check_reads_talks_from_the_roster_and_says_when_it_cannot_tell():
+    from assessment.pages.self_assess.views import findings_html
+
+    inputs = build_sample_inputs(RUBRIC)
+    branch = inputs.branches[inputs.branches["branch_id"] == "B01"].reset_index(drop=True)
+    roster = sample_roster([member("王书记", role="书记", sessions=24, upper=True), member("李党员")])
+    args = (RUBRIC, branch, inputs.activities, roster, full_payload(RUBRIC))
+    # B01's log has one 谈心谈话; the roster has no talk counts: the page cannot tell whether everyone had one
+    unknown = self_check(*args, year=2025)
+    talks = unknown.results.activities.set_index("rule_id").loc["heart_talk"]
+    assert pd.isna(talks["met"]) and "无法逐人核对" in talks["missing_periods"]
+    assert "无法判断" in str(findings_html(unknown))
+    # With the counts, 李党员 without a talk fails the rule
+    roster["talks"] = pd.array([1, 0], dtype="Int64")
+    counted = self_check(*args[:3], roster, args[4], year=2025)
+    talks = counted.results.activities.set_index("rule_id").loc["heart_talk"]
+    assert talks["met"] == False and talks["missing_periods"] == "全年未谈话：李党员"

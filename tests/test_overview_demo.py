@@ -92,3 +92,29 @@ def test_cli_demo_year_defaults_to_a_file_per_year_in_the_data_directory(capsys,
     assert not (tmp_path / "data" / "demo" / "demo_street.xlsx").exists()
     assert str(tmp_path / "data" / "demo" / "demo_street_2024.xlsx") in capsys.readouterr().out
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_demo_roster_carries_talks_and_dues_across_the_years(rubric, years):
+    from assessment.analysis.self_assessment import branch_with_roster
+    from assessment.scoring.members import check_members
+
+    # The same members every year, as many as the branch sheet says, with its committee
+    for inputs in years.values():
+        assert inputs.roster[["branch_id", "name"]].equals(years[2025].roster[["branch_id", "name"]])
+        assert inputs.roster["talks"].notna().all()
+    branch = years[2025].branches.iloc[[0]].reset_index(drop=True)
+    counted, _ = branch_with_roster(branch, years[2025].roster, rubric)
+    assert counted[["full_members", "probationary_members", "committee_size"]].equals(
+        branch[["full_members", "probationary_members", "committee_size"]]
+    )
+    # 谈心谈话 is checked member by member: the members without a talk are named
+    results = score(rubric, years[2025], year=2025)
+    talks = results.activities[results.activities["rule_id"] == "heart_talk"]
+    failed = talks[(talks["met"] == False).fillna(False).to_numpy(dtype=bool)]
+    assert len(failed) > 0 and failed["missing_periods"].str.startswith("全年未谈话：").all()
+    # A member unpaid from September to February: seen only with last year's roster
+    alone = check_members(rubric, years[2025].roster)
+    across = check_members(rubric, years[2025].roster, years[2024].roster)
+    new = across.members["lapse"] & ~alone.members["lapse"]
+    assert new.sum() == 1
+    assert across.members.loc[new, "lapse_months"].tolist() == ["上年9月至本年2月"]

@@ -174,6 +174,7 @@ def test_composite_of_exactly_ninety_is_excellent(rubric):
     social = [{"branch_id": "B1", "department": f"部门{i}", "compliant": i < 9, "opinion": None} for i in range(10)]
     result = run(
         rubric,
+        branch={"kind": "社区"},  # every item applies (t5 is for 村/社区 only: elsewhere the others weigh more)
         org={"y1": 0.0},
         member={"participants": 10, "excellent": 9, "qualified": 0, "unqualified": 1},
         public={"satisfied": 9, "basic_satisfied": 0, "unsatisfied": 1},
@@ -189,6 +190,7 @@ def test_composite_just_below_ninety(rubric):
     social = [{"branch_id": "B1", "department": f"部门{i}", "compliant": i < 9, "opinion": None} for i in range(10)]
     result = run(
         rubric,
+        branch={"kind": "社区"},  # every item applies (t5 is for 村/社区 only: elsewhere the others weigh more)
         org={"y1": 0.0},
         member={"participants": 10, "excellent": 9, "qualified": 0, "unqualified": 1},
         public={"satisfied": 358, "basic_satisfied": 3, "unsatisfied": 39},
@@ -435,3 +437,120 @@ def test_the_gap_list_puts_what_blocks_standardized_first(rubric):
     assert gaps.iloc[0]["id"] == "general_meeting"
     items = gaps[gaps["kind"] == "item"]
     assert list(items["points_lost"]) == sorted(items["points_lost"], reverse=True)
+
+
+# ------------------------------------------------------------------ items for some kinds of branch (applies_to)
+def test_t5_applies_to_village_and_community_branches_only_as_the_rubric_says(rubric):
+    t5 = rubric.item("t5")
+    assert t5.applies_to == ("村", "社区") and t5.applies_to_source.startswith("001 §二(二)")
+
+
+@pytest.mark.parametrize("kind", ["机关", "企业"])
+def test_an_item_that_does_not_apply_costs_nothing_and_the_maximum_adjusts(rubric, kind):
+    # When t5 (大专 cadre, 001: villages and communities) is left blank or scored 0 for an office branch
+    blank = run(rubric, branch={"kind": kind}, org={"t5": None})
+    zero = run(rubric, branch={"kind": kind}, org={"t5": 0})
+    for results in (blank, zero):
+        b = only(results)
+        # Then it is neither missing nor lost: full marks elsewhere are still 100
+        assert b["status"] == "已完成" and b["missing"] == ""
+        assert b["org"] == 100
+        assert np.isnan(results.items.loc["B1", "t5"]) and not results.item_applies("B1", "t5")
+        assert (results.dimensions.loc["B1"] == 100).all()
+
+
+def test_the_others_weights_rise_when_an_item_does_not_apply(rubric):
+    # Given s1 (weight 0.05 of 1) at 0: a village loses 5 points; an office branch, for which t5
+    # (weight 0.02) does not apply, loses 0.05 / 0.98 of 100
+    village = only(run(rubric, branch={"kind": "村"}, org={"s1": 0}))
+    office = only(run(rubric, branch={"kind": "机关"}, org={"s1": 0}))
+    assert village["org"] == 95
+    assert office["org"] == pytest.approx(100 - 5 / 0.98, abs=10**-rubric.meta.decimals)
+
+
+@pytest.mark.parametrize("kind", ["村", "社区", None])
+def test_villages_communities_and_branches_of_unknown_kind_are_scored_on_it(rubric, kind):
+    results = run(rubric, branch={"kind": kind}, org={"t5": 0})
+    assert results.items.loc["B1", "t5"] == 0 and results.item_applies("B1", "t5")
+    assert only(results)["org"] == 98
+    missing = only(run(rubric, branch={"kind": kind}, org={"t5": None}))
+    assert "t5 班子学历结构" in missing["missing"]
+
+
+def test_applies_to_needs_its_source(rubric):
+    from pydantic import ValidationError
+
+    data = rubric.item("t5").model_dump() | {"applies_to_source": None}
+    with pytest.raises(ValidationError, match="applies_to_source"):
+        type(rubric.item("t5")).model_validate(data)
+
+
+# ------------------------------------------------------------------ 谈心谈话: every member, from the roster
+def _talks_roster(talks: dict[str, int | None], branch="B1"):
+    from samples import sample_roster
+
+    frame = sample_roster([(branch, name, "正式党员", "党员", None, 12, None, [True] * 12, True) for name in talks])
+    frame["talks"] = pd.array(list(talks.values()), dtype="Int64")
+    return frame
+
+
+def _talk_rule(rubric, talks, *, log_talks=1, scope=None):
+    if scope is not None:
+        rules = tuple(
+            r.model_copy(update={"scope": scope}) if r.id == "heart_talk" else r for r in rubric.activities.rules
+        )
+        rubric = rubric.model_copy(update={"activities": rubric.activities.model_copy(update={"rules": rules})})
+    log = [r for r in full_year_log("B1") if r["type"] != "谈心谈话"]  # every other rule met
+    log += [activity_row("谈心谈话", f"{YEAR}-05-0{d + 1}") for d in range(log_talks)]
+    inputs = make_inputs(rubric, activities=log)
+    if talks is not None:
+        inputs.roster = _talks_roster(talks)
+    results = score(rubric, inputs, year=YEAR)
+    return rule_row(results, "heart_talk"), only(results)
+
+
+def test_talks_are_checked_member_by_member_by_default(rubric):
+    heart = next(r for r in rubric.activities.rules if r.id == "heart_talk")
+    assert heart.scope == "per_member" and heart.scope_choice and heart.requirement == "每名党员每年不少于1次"
+    row, branch = _talk_rule(rubric, {"甲": 2, "乙": 1, "丙": 0})
+    # One talk logged for the branch would have passed the old per-branch reading; 丙 had none
+    assert row["met"] == False and row["count"] == 2
+    assert row["missing_periods"] == "全年未谈话：丙"
+    assert "谈心谈话" in branch["activity_failed_types"] and not branch["standardized"]
+    row, branch = _talk_rule(rubric, {"甲": 1, "乙": 1})
+    assert row["met"] == True and branch["activity_failures"] == 0
+
+
+def test_a_blank_count_cannot_tell_and_a_short_member_still_fails(rubric):
+    row, _ = _talk_rule(rubric, {"甲": 1, "乙": None})
+    assert pd.isna(row["met"]) and row["applicable"] and row["missing_periods"] == "名册中1人未填写谈心谈话次数"
+    row, _ = _talk_rule(rubric, {"甲": 0, "乙": None})
+    assert row["met"] == False and row["missing_periods"] == "全年未谈话：甲；名册中1人未填写谈心谈话次数"
+
+
+def test_without_a_roster_only_a_log_without_talks_fails(rubric):
+    row, branch = _talk_rule(rubric, None, log_talks=0)
+    assert row["met"] == False and row["missing_periods"] == "全年没有谈心谈话记录"
+    row, branch = _talk_rule(rubric, None, log_talks=1)
+    assert pd.isna(row["met"]) and "无法逐人核对" in row["missing_periods"] and branch["activity_failures"] == 0
+
+
+def test_a_roster_without_any_talk_count_is_read_as_no_roster(rubric):
+    row, _ = _talk_rule(rubric, {"甲": None, "乙": None}, log_talks=0)
+    assert row["met"] == False and row["missing_periods"] == "全年没有谈心谈话记录"
+    row, _ = _talk_rule(rubric, {"甲": None, "乙": None}, log_talks=2)
+    assert pd.isna(row["met"]) and row["missing_periods"] == "没有党员名册中逐人的谈心谈话次数，无法逐人核对"
+
+
+def test_per_branch_stays_available_as_the_lenient_choice(rubric):
+    row, _ = _talk_rule(rubric, {"甲": 1, "丙": 0}, scope="per_branch")
+    assert row["met"] == True and row["requirement"] == "每年不少于1次"
+
+
+def test_per_member_needs_a_yearly_talk_rule():
+    from pydantic import ValidationError
+
+    from assessment.rubric.model import ActivityRule
+
+    with pytest.raises(ValidationError, match="per_member"):
+        ActivityRule(id="x", type_label="谈心谈话", frequency="per_month", min=1, scope="per_member", source="s")

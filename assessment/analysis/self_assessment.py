@@ -77,8 +77,10 @@ def self_check(
     *,
     year: int,
     activities_source: str = "",
+    previous_roster: pd.DataFrame | None = None,
 ) -> SelfCheck:
-    """Score the branch's own payload with its activity log and (optional) roster."""
+    """Score the branch's own payload with its activity log and (optional) roster; ``previous_roster``
+    (last year's, if uploaded) lets the dues rule see a lapse across the turn of the year."""
     branch_id = str(branch["branch_id"].iloc[0])
     branch, note = branch_with_roster(branch, roster, rubric)
     if len(activities):
@@ -86,8 +88,12 @@ def self_check(
     if roster is not None and len(roster):
         roster = roster[roster["branch_id"].astype(str) == branch_id].reset_index(drop=True)
     inputs = inputs_for(branch, activities, {branch_id: payload}, rubric)
+    if roster is not None and len(roster):
+        inputs.roster = roster  # 谈心谈话 is checked member by member (activities.yaml scope: per_member)
     results = score(rubric, inputs, year=year)
-    members = check_members(rubric, roster) if roster is not None and len(roster) else None
+    if previous_roster is not None and len(previous_roster):
+        previous_roster = previous_roster[previous_roster["branch_id"].astype(str) == branch_id].reset_index(drop=True)
+    members = check_members(rubric, roster, previous_roster) if roster is not None and len(roster) else None
     gaps = gap_list(rubric, results, branch_id, members.rules if members is not None else None)
     return SelfCheck(
         branch_id=branch_id,

@@ -134,15 +134,22 @@ def sensitivity(
         item_pw = perturbed_weights(item_w, np.ones(len(items), dtype=bool), item_f)
 
     points = {i.id: baseline.items[i.id].to_numpy(dtype="float64") for i in items}
+    applicable = baseline.applicable
+    not_applicable = {
+        i.id: ~applicable[i.id].to_numpy(dtype=bool)
+        for i in items
+        if i.applies_to and applicable is not None and not applicable[i.id].all()
+    }
     fixed_scores = baseline.channel_raw
     bonus = ch.org_bonus(rubric, baseline.items) if rubric.bonus_items else None
     total_cap = rubric.checklist.bonus.total_cap
     current_units = {
-        "org": quantize(ch.org_score(rubric, baseline.items, bonus), decimals),
+        "org": quantize(ch.org_score(rubric, baseline.items, bonus, baseline.applicable), decimals),
         **{k: quantize(v, decimals) for k, v in fixed_scores.items()},
     }
     current_units["composite"] = quantize(
-        ch.composite(rubric, {"org": ch.org_score(rubric, baseline.items, bonus), **fixed_scores}), decimals
+        ch.composite(rubric, {"org": ch.org_score(rubric, baseline.items, bonus, baseline.applicable), **fixed_scores}),
+        decimals,
     )
     fixed_ok = _fixed_standardized(baseline, rubric, current_units)
     moving_conditions = [
@@ -177,10 +184,20 @@ def sensitivity(
         # org_score and five_strong, term by term in the rubric's order (see module docstring)
         org = np.zeros((nb, stop - start))
         by_dim: dict[str, np.ndarray] = {}
+        left_out = np.zeros((nb, stop - start))  # weight of the items that do not apply (applies_to)
+        dim_left_out: dict[str, np.ndarray] = {}
         for j, item in enumerate(items):
             term = wi[:, j][None, :] * points[item.id][:, None] / float(item.max)
+            if item.id in not_applicable:
+                off = not_applicable[item.id][:, None]
+                term = np.where(off, 0.0, term)
+                left_out = left_out + off * wi[:, j][None, :]
+                dim_left_out[item.strength] = dim_left_out.get(item.strength, 0) + off * wi[:, j][None, :]
             org = org + term
             by_dim[item.strength] = by_dim.get(item.strength, 0) + term
+        if not_applicable:
+            everything = wi.sum(axis=1)[None, :]
+            org = np.where(left_out > 0, org * (everything / (everything - left_out)), org)
         org = org * 100.0
         if bonus is not None:
             org = org + bonus[:, None]
@@ -203,8 +220,11 @@ def sensitivity(
             total_weight = 0
             for j in members:
                 total_weight = total_weight + wi[:, j]
+            total_weight = total_weight[None, :] - dim_left_out.get(dim_id, 0)
             with np.errstate(invalid="ignore", divide="ignore"):  # a dimension weighing 0: NaN, as in scoring
-                share_units = quantize(by_dim[dim_id] / total_weight[None, :] * 100, decimals)
+                share_units = quantize(
+                    by_dim[dim_id] / np.where(total_weight > 0, total_weight, np.nan) * 100, decimals
+                )
             known &= ~np.isnan(share_units)
             strong &= share_units >= five_threshold
         strong &= known

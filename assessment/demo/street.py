@@ -26,6 +26,7 @@ import pandas as pd
 from ..inputs.frames import (
     ACTIVITY_COLUMNS,
     BRANCH_COLUMNS,
+    ROSTER_DTYPES,
     SOCIAL_COLUMNS,
     Inputs,
     member_columns,
@@ -662,6 +663,100 @@ def _activity_rows(
     return rows
 
 
+# ------------------------------------------------------------------ the 党员名册
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国红梅文斌志刚海燕玉兰春梅德胜晓东建华淑珍凤英"
+
+
+def _member_names(rng: np.random.Generator, count: int) -> list[str]:
+    """``count`` distinct Chinese names (a surname and one or two given characters)."""
+    names: list[str] = []
+    while len(names) < count:
+        surname = _SURNAMES[int(rng.integers(len(_SURNAMES)))]
+        given = "".join(_GIVEN[int(i)] for i in rng.integers(len(_GIVEN), size=int(rng.integers(1, 3))))
+        if surname + given not in names:
+            names.append(surname + given)
+    return names
+
+
+def _lapse_member(seed: int, branches: list[_Branch]) -> tuple[str, int]:
+    """The one member (branch id, row) who pays no dues from September to February every year: six
+    months across the turn of the year that no single year's roster shows (4 + 2)."""
+    rng = np.random.default_rng([seed, 9])
+    pool = [b for b in branches if b.members >= 10]
+    b = pool[int(rng.integers(len(pool)))]
+    return b.branch_id, int(rng.integers(b.committee + 1, b.members))
+
+
+def _roster_rows(seed: int, branches: list[_Branch], year: int, rubric: Rubric) -> list[dict]:
+    """One year's 党员名册 of the street: the same members every year (names drawn from ``seed`` only),
+    roles matching the branch's committee, this year's study sessions, dues, WeChat and 谈心谈话.
+
+    Planted on purpose: in weak branches a few members without a 谈心谈话 and a six-month dues lapse
+    within the year; in one branch a member unpaid from September to February every year (a lapse that
+    only last year's roster shows); here and there a member short of study sessions or outside the group.
+    """
+    members_spec = rubric.members
+    full_status = members_spec.full_statuses[0]
+    probationary = (members_spec.probationary_statuses or members_spec.full_statuses)[0]
+    secretary = members_spec.secretary_role
+    others = [r for r in members_spec.committee_roles if r != secretary]
+    plain = next(r.label for r in members_spec.roles if not r.committee)
+    lapse_branch, lapse_row = _lapse_member(seed, branches)
+    names_rng = np.random.default_rng([seed, 5])
+    rng = np.random.default_rng([seed, year, 3])
+    rows: list[dict] = []
+    for b in branches:
+        names = _member_names(names_rng, b.members)
+        joined_years = names_rng.integers(1975, year - 1, size=b.members)
+        joined_days = names_rng.integers(0, 365, size=b.members)
+        committee = max(b.committee, 1)  # a branch without a committee still has its 书记
+        weak = b.tier == "weak"
+        no_talk = (
+            set(rng.choice(np.arange(1, b.members), size=min(3, b.members - 1), replace=False).tolist())
+            if weak
+            else set()
+        )
+        lapsed = int(rng.integers(committee, b.members)) if weak else -1
+        for i, name in enumerate(names):
+            in_committee = i < committee
+            role = secretary if i == 0 else (others[0] if in_committee and others else plain)
+            if in_committee and i > 1 and len(others) > 1:
+                role = others[-1]
+            is_full = i < b.full
+            joined = (
+                pd.Timestamp(int(joined_years[i]), 1, 1) + pd.Timedelta(days=int(joined_days[i]))
+                if is_full
+                else pd.Timestamp(year - 1, int(rng.integers(1, 13)), 1)
+            )
+            required = 24 if in_committee else 12
+            sessions = required + int(rng.integers(0, 6))
+            if b.tier in ("fair", "weak") and rng.random() < (0.08 if b.tier == "fair" else 0.2):
+                sessions = required - int(rng.integers(1, 5))
+            dues = [True] * 12
+            if i == lapsed:
+                start = int(rng.integers(1, 7))
+                dues[start - 1 : start + 5] = [False] * 6
+            if b.branch_id == lapse_branch and i == lapse_row:
+                for month in (1, 2, 9, 10, 11, 12):
+                    dues[month - 1] = False
+            rows.append(
+                {
+                    "branch_id": b.branch_id,
+                    "name": name,
+                    "status": full_status if is_full else probationary,
+                    "role": role,
+                    "joined": joined,
+                    "sessions": sessions,
+                    "upper_training": (not weak or rng.random() < 0.5) if i == 0 else None,
+                    **{f"dues_{m}": paid for m, paid in zip(range(1, 13), dues)},
+                    "wechat": bool(rng.random() < (0.98 if b.tier in ("strong", "good") else 0.85)),
+                    "talks": 0 if i in no_talk else int(rng.integers(1, 4)),
+                }
+            )
+    return rows
+
+
 def _planned_street(rng: np.random.Generator, n_branches: int, year: int) -> list[_Branch]:
     """The street's branches with their tiers, planted edge cases and planned activity failures."""
     branches = _build_branches(rng, n_branches, year)
@@ -678,11 +773,12 @@ def generate_demo(rubric: Rubric, *, seed: int = 2025, n_branches: int = 60, yea
     if n_branches < 20:
         raise ValueError("示例街道至少需要20个党支部，才能包含全部典型情形")
     rng = np.random.default_rng(seed)
-    return _street_inputs(rng, rubric, _planned_street(rng, n_branches, year), year)
+    return _street_inputs(rng, rubric, _planned_street(rng, n_branches, year), year, seed)
 
 
-def _street_inputs(rng: np.random.Generator, rubric: Rubric, branches: list[_Branch], year: int) -> Inputs:
-    """The six frames of one year of the street, drawn from ``rng``."""
+def _street_inputs(rng: np.random.Generator, rubric: Rubric, branches: list[_Branch], year: int, seed: int) -> Inputs:
+    """The seven frames of one year of the street, drawn from ``rng`` (the 党员名册 from ``seed`` and
+    ``year``, so that it does not move any other draw)."""
     # Make sure the well-run branches have at least one surplus entry without a record and an
     # entry from last December (realistic noise that must not change their result).
     good = [b for b in branches if b.tier in ("strong", "good")]
@@ -732,6 +828,7 @@ def _street_inputs(rng: np.random.Generator, rubric: Rubric, branches: list[_Bra
         public=_typed(_columns(public_rows, _public_dtypes(rubric)), _public_dtypes(rubric)),
         social=_typed(_columns(social_rows, _SOCIAL_DTYPES), _SOCIAL_DTYPES),
         activities=activities,
+        roster=_typed(_columns(_roster_rows(seed, branches, year, rubric), ROSTER_DTYPES), ROSTER_DTYPES),
     )
 
 
@@ -811,5 +908,5 @@ def generate_demo_years(
             continue
         branches = _planned_street(np.random.default_rng(seed), n_branches, final)
         earlier = _earlier_branches(branches, year, final, seed)
-        out[year] = _street_inputs(np.random.default_rng([seed, year]), rubric, earlier, year)
+        out[year] = _street_inputs(np.random.default_rng([seed, year]), rubric, earlier, year, seed)
     return out

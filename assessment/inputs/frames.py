@@ -20,8 +20,9 @@ Frames and columns (dtypes after reading):
               has_record (boolean)
 ``roster``    branch_id, name (str), status (str: a 身份 of members.yaml), role (str: a 职务 of members.yaml),
               joined (datetime64[ns]), sessions (Int64), upper_training (boolean), dues_1 … dues_12
-              (boolean: 是 paid, 否 unpaid, NA not due), wechat (boolean) — one row per member; optional
-              (the 党员名册 sheet may be left out: an empty frame)
+              (boolean: 是 paid, 否 unpaid, NA not due), wechat (boolean), talks (Int64: 谈心谈话 with the
+              member in the year, NA not recorded) — one row per member; optional (the 党员名册 sheet may
+              be left out: an empty frame)
 
 A branch may be absent from ``org``/``member``/``public``/``social``: that channel is then
 missing and the branch is scored as 未完成.
@@ -66,6 +67,7 @@ ROSTER_COLUMNS = {
     "upper_training": "参加上级培训",
     **{f"dues_{month}": f"{month}月党费" for month in MONTHS},
     "wechat": "加入微信群",
+    "talks": "谈心谈话次数",
 }
 ROSTER_DTYPES = {
     "branch_id": "str",
@@ -77,6 +79,7 @@ ROSTER_DTYPES = {
     "upper_training": "boolean",
     **{f"dues_{month}": "boolean" for month in MONTHS},
     "wechat": "boolean",
+    "talks": "Int64",
 }
 # The values of the roster's 身份 and 职务 columns, and which of them count as 正式党员, 支委 and 书记,
 # are rules: rubrics/members.yaml (``statuses``, ``roles``).

@@ -177,6 +177,9 @@ def _items(rubric: Rubric, results: Results, branch_id: str, self_points: pd.Ser
         earned = float(points.get(item.id, np.nan))
         mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
         row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
+        if not results.item_applies(branch_id, item.id):
+            rows.append(row + [g.NOT_APPLICABLE] * (len(headers) - 2))  # applies_to: not this kind of branch
+            continue
         if self_points is not None:
             own = float(self_points.get(item.id, np.nan))
             gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page
@@ -312,7 +315,8 @@ def store_branch_report(
 
     roster = store.self_assessments.uploaded(branch_id, year, "roster")
     own = store.self_assessments.current(branch_id, year)
-    members = check_members(rubric, roster) if roster is not None and len(roster) else None
+    previous = store.self_assessments.uploaded(branch_id, year - 1, "roster")
+    members = check_members(rubric, roster, previous) if roster is not None and len(roster) else None
     member_rules = members.rules if members is not None else None
     branches = store.records.branches().set_index("branch_id", drop=False)
     document = branch_report_html(

@@ -303,7 +303,9 @@ def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
     points = results.items.loc[branch_id]
     shares = []
     for area in areas:
-        items = [i for i in rubric.base_items if i.area == area.id]  # 加分项 are not part of a share
+        items = [  # 加分项 are not part of a share, nor items that do not apply to the branch (applies_to)
+            i for i in rubric.base_items if i.area == area.id and results.item_applies(branch_id, i.id)
+        ]
         weight = sum(float(i.weight) for i in items)
         earned = [float(points.get(i.id, np.nan)) for i in items]
         if not items or any(math.isnan(e) for e in earned):

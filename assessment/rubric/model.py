@@ -253,6 +253,17 @@ class ChecklistItem(Frozen):
     per: Positive | None = None
     step: Positive | None = None
     partial: Literal["floor", "ceil", "prorate"] | None = None
+    # Only branches of these kinds (支部类型) are scored on the item; for the others it is 不适用: not
+    # counted as lost, and the 组织评定 and 五强 shares are taken over the applicable items' weights.
+    # Empty = every branch; a branch whose kind is blank is scored (the kit cannot tell).
+    applies_to: tuple[Text, ...] = ()
+    applies_to_source: Text | None = None
+
+    def applies(self, kind) -> bool:
+        """Whether a branch of ``kind`` (NA/None: not known) is scored on this item."""
+        if not self.applies_to or not isinstance(kind, str) or not kind.strip():
+            return True
+        return kind.strip() in self.applies_to
 
     @model_validator(mode="before")
     @classmethod
@@ -283,6 +294,10 @@ class ChecklistItem(Frozen):
                     raise ValueError(
                         f"档次“{lv.label}”的分值 {format_fraction(lv.points)} 超过满分 {format_fraction(self.max)}"
                     )
+        if self.applies_to and not self.applies_to_source:
+            raise ValueError("写了 applies_to（适用的支部类型）时须写 applies_to_source（来源）")
+        if len(set(self.applies_to)) != len(self.applies_to):
+            raise ValueError("applies_to 中支部类型重复")
         if self.kind == "rate_steps" and self.target > 100:
             raise ValueError(f"比例目标应在0到100之间，实际为 {format_fraction(self.target)}")
         return self
@@ -724,6 +739,10 @@ class EligibilityFile(Frozen):
 
 
 # ---------------------------------------------------------- activities.yaml
+# The one activity type the 党员名册 records per member (its 谈心谈话次数 column).
+PER_MEMBER_TYPE = "谈心谈话"
+
+
 class ActivityRule(Frozen):
     id: Ident
     type_label: Text
@@ -738,12 +757,26 @@ class ActivityRule(Frozen):
     below_quorum: Literal["counts", "not_counted"] = "not_counted"
     below_quorum_choice: bool = False
     applies_when: Literal["has_party_groups", "has_committee"] | None = None
+    # per_branch: the branch's activity log has ``min`` activities of the type; per_member: every member of
+    # the 党员名册 had ``min`` of them in the year (the roster's 谈心谈话次数 column; only per_year, and only
+    # for a type the roster records: 谈心谈话). Without a roster the per-member rule can only fail a branch
+    # whose log has none at all; otherwise it cannot tell.
+    scope: Literal["per_branch", "per_member"] = "per_branch"
+    scope_choice: bool = False
     choice: bool = False
     source: Text
+
+    @model_validator(mode="after")
+    def _per_member(self):
+        if self.scope == "per_member" and self.frequency != "per_year":
+            raise ValueError("scope: per_member（逐人检查）只能与 frequency: per_year（每年次数）一起使用")
+        return self
 
     @property
     def requirement(self) -> str:
         unit = {"per_month": "每月", "per_quarter": "每季度", "per_year": "每年"}[self.frequency]
+        if self.scope == "per_member":
+            return f"每名党员{unit}不少于{self.min}次"
         if self.frequency == "per_year":
             return f"{unit}不少于{self.min}次"
         return f"{unit}{self.min}次以上" if self.min > 1 else f"{unit}1次"
@@ -756,6 +789,14 @@ class ActivitiesFile(Frozen):
 
     def problems(self) -> Problems:
         found = _duplicate_problems(self.rules, "rules", "组织生活规则")
+        for index, rule in enumerate(self.rules):
+            if rule.scope == "per_member" and rule.type_label != PER_MEMBER_TYPE:
+                found.append(
+                    (
+                        ("rules", index, "scope"),
+                        f"党员名册只记录每名党员的{PER_MEMBER_TYPE}次数，规则 {rule.id}（{rule.type_label}）不能逐人检查",
+                    )
+                )
         if len(set(self.activity_types)) != len(self.activity_types):
             found.append((("activity_types",), "活动类型重复"))
         for index, rule in enumerate(self.rules):

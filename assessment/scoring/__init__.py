@@ -51,6 +51,14 @@ class Results:
     vetoes: pd.DataFrame
     activities: pd.DataFrame
     structure: pd.DataFrame
+    # Per branch and checklist item: whether it applies (checklist.yaml applies_to); an item that does
+    # not is NaN in ``items`` and shown as 不适用. None: every item applies to every branch.
+    applicable: pd.DataFrame | None = None
+
+    def item_applies(self, branch_id: str, item_id: str) -> bool:
+        if self.applicable is None or branch_id not in self.applicable.index:
+            return True
+        return bool(self.applicable.at[branch_id, item_id])
 
 
 def _join_labels(frame: pd.DataFrame, labels: dict[str, str]) -> np.ndarray:
@@ -94,6 +102,8 @@ class Fixed:
     any_fired: np.ndarray
     any_unknown: np.ndarray
     unknown_text: np.ndarray
+    # Per branch and checklist item: whether the item applies (checklist.yaml applies_to).
+    applicable: pd.DataFrame
 
     @property
     def n(self) -> int:
@@ -117,7 +127,9 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     n = len(index)
 
     # --- channels that weights do not touch
-    items = ch.org_items(rubric, inputs.org, index)
+    kinds = branches["kind"].to_numpy(dtype=object) if "kind" in branches else np.full(n, None, dtype=object)
+    applicable = ch.item_applicability(rubric, kinds, index)
+    items = ch.org_items(rubric, inputs.org, index, applicable)
     member_score, member = ch.member_score(rubric, inputs.member, index)
     public_score, public = ch.public_score(rubric, inputs.public, index)
     social = ch.social_counts(inputs.social, index)
@@ -126,7 +138,8 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     # --- what is missing (未完成 lists it; the rest is still evaluated)
     org_rows = inputs.org.set_index("branch_id").reindex(index) if len(inputs.org) else pd.DataFrame(index=index)
     # A bonus item left blank adds nothing: it is not missing.
-    item_missing = _join_labels(items, {i.id: f"{i.id} {i.label}" for i in rubric.base_items})
+    # An item that does not apply to the branch (applies_to) is not missing either.
+    item_missing = _join_labels(items.where(applicable, 0.0), {i.id: f"{i.id} {i.label}" for i in rubric.base_items})
     labels = {c.id: c.label for c in rubric.channels.channels}
     no_org_row = ~index.isin(inputs.org["branch_id"]) if len(inputs.org) else np.ones(n, dtype=bool)
     member_base = member["participants"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
@@ -149,7 +162,7 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     )
 
     # --- rule checks
-    activities = check_activities(rubric, inputs.activities, branches, year)
+    activities = check_activities(rubric, inputs.activities, branches, year, inputs.roster)
     activity_failed, activity_names = failed_rules(activities, n)
     structure = check_structure(rubric, branches, year)
     blocking = structure["blocking"].to_numpy() & (structure["passed"] == False).fillna(False).to_numpy()
@@ -221,6 +234,7 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
         any_fired=any_fired,
         any_unknown=any_unknown,
         unknown_text=unknown_text,
+        applicable=applicable,
     )
 
 
@@ -231,7 +245,7 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
     decimals = rubric.meta.decimals
     items = fixed.items
     bonus = ch.org_bonus(rubric, items) if rubric.bonus_items else np.zeros(n)
-    raw = {"org": ch.org_score(rubric, items, bonus), **fixed.channel_raw}
+    raw = {"org": ch.org_score(rubric, items, bonus, fixed.applicable), **fixed.channel_raw}
     raw["composite"] = ch.composite(rubric, raw)
     units = {key: quantize(value, decimals) for key, value in raw.items()}
     scores = {key: value / 10**decimals for key, value in units.items()}
@@ -241,9 +255,16 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
     )
 
     is_standardized, standardized_reasons = el.standardized(
-        rubric, units, items, fixed.activity_failed, fixed.structure_blocked, fixed.structure_reasons, decimals
+        rubric,
+        units,
+        items,
+        fixed.activity_failed,
+        fixed.structure_blocked,
+        fixed.structure_reasons,
+        decimals,
+        fixed.applicable,
     )
-    dimensions, strong, weak_dimensions = el.five_strong(rubric, items, decimals)
+    dimensions, strong, weak_dimensions = el.five_strong(rubric, items, decimals, fixed.applicable)
     is_weak, weak_reasons = el.weak(rubric, units, items, fixed.activity_failed, decimals)
 
     spec = rubric.eligibility.strongest
@@ -299,4 +320,5 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
         vetoes=fixed.vetoes,
         activities=fixed.activities,
         structure=fixed.structure,
+        applicable=fixed.applicable,
     )

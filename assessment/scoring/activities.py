@@ -2,8 +2,10 @@
 
 "per_month" means every month of the year has ``min`` counted activities — twelve
 meetings in eleven months fail; "per_quarter" likewise per quarter; "per_year" is
-a count. Only activities dated in the evaluation year with minutes (有记录=是)
-count; a 支部党员大会 below its voting quorum counts or not as the rule's ``below_quorum`` says
+a count. A ``scope: per_member`` rule (谈心谈话: 每年与每名党员不少于1次) reads the 党员名册 instead:
+every member must have ``min`` talks; without a roster (or one whose 谈心谈话次数 is blank throughout)
+only a log with none at all fails. Only activities dated in the evaluation year with minutes
+(有记录=是) count; a 支部党员大会 below its voting quorum counts or not as the rule's ``below_quorum`` says
 (``below_quorum`` counts those meetings either way: they could not vote). What does not count is
 reported as ``not_counted``. Missing months or quarters are named.
 
@@ -39,8 +41,65 @@ _MISSING_MONTHS = _mask_names(MONTH_NAMES)
 _MISSING_QUARTERS = _mask_names(QUARTER_NAMES)
 
 
-def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per branch and rule: counts, missing periods, met (NA when not applicable)."""
+def _per_member(
+    rule, roster: pd.DataFrame | None, index: pd.Index, logged: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``scope: per_member`` rule over the roster's 谈心谈话次数: per branch (count, met, text).
+
+    count: members with ``min`` talks or more (or, without a roster, the talks in the log); met: NA where
+    it cannot tell (a member's count left blank; no roster but talks logged); text names who is short."""
+    n = len(index)
+    members = np.zeros(n, dtype=np.int64)
+    known = np.zeros(n, dtype=np.int64)
+    talked = np.zeros(n, dtype=np.int64)
+    short_names = np.full(n, "", dtype=object)
+    if roster is not None and len(roster) and "talks" in roster:
+        code = pd.Categorical(roster["branch_id"].astype(str), categories=index).codes.astype(np.int64)
+        mine = code >= 0
+        talks = roster["talks"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)[mine]
+        code = code[mine]
+        names = roster["name"].astype(str).to_numpy(dtype=object)[mine]
+        members = np.bincount(code, minlength=n)
+        known = np.bincount(code[~np.isnan(talks)], minlength=n)
+        enough = ~np.isnan(talks) & (talks >= rule.min)  # 不少于: the number itself passes
+        talked = np.bincount(code[enough], minlength=n)
+        short = ~np.isnan(talks) & ~enough
+        for branch in np.unique(code[short]):
+            short_names[branch] = "、".join(names[short & (code == branch)])
+    blank = members - known
+    # A roster that records no talk count at all (e.g. one kept before the column) is as good as none.
+    with_roster = known > 0
+    failed = short_names != ""
+    met = np.full(n, None, dtype=object)
+    met[with_roster & failed] = False
+    met[with_roster & ~failed & (blank == 0)] = True
+    met[~with_roster & (logged == 0)] = False
+    text = np.full(n, "", dtype=object)
+    unit = f"不足{rule.min}次" if rule.min > 1 else "全年未谈话"
+    text[failed] = unit + "：" + short_names[failed]
+    partly = with_roster & (blank > 0)
+    text[partly] = (
+        text[partly]
+        + np.where(failed[partly], "；", "")
+        + "名册中"
+        + blank[partly].astype(str)
+        + "人未填写谈心谈话次数"
+    )
+    text[~with_roster & (logged == 0)] = f"全年没有{rule.type_label}记录"
+    # One wording whether the roster is missing or its column blank: the street's import does not keep
+    # a workbook's roster, so results from the database and from the workbook must read the same.
+    text[~with_roster & (logged > 0)] = "没有党员名册中逐人的谈心谈话次数，无法逐人核对"
+    count = np.where(with_roster, talked, logged)
+    return count, met, text
+
+
+def check_activities(
+    rubric: Rubric, activities: pd.DataFrame, branches: pd.DataFrame, year: int, roster: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per branch and rule: counts, missing periods, met (NA when not applicable or, for a
+    ``per_member`` rule, when the roster cannot tell; ``applicable`` says which).
+
+    ``roster``: the 党员名册 (``Inputs.roster``) that a ``scope: per_member`` rule reads."""
     index = branches.index
     n = len(index)
     rules = rubric.activities.rules
@@ -81,7 +140,9 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
         count = np.bincount(codes, minlength=n)
         not_counted = np.bincount(branch_code[of_type & ~counted], minlength=n)
         below_quorum = np.bincount(branch_code[below], minlength=n)
-        if rule.frequency == "per_year":
+        if rule.scope == "per_member":
+            count, met, missing = _per_member(rule, roster, index, count)
+        elif rule.frequency == "per_year":
             met = count >= rule.min
             missing = render("全年差{gap}次", n, mask=~met, gap=rule.min - count)
         else:
@@ -107,11 +168,10 @@ def check_activities(rubric: Rubric, activities: pd.DataFrame, branches: pd.Data
                     "below_quorum": below_quorum,
                     "missing_periods": np.where(applicable, missing, "").astype(object),
                     "applicable": applicable,
-                    "met": pd.array(np.where(applicable, met, False), dtype="boolean"),
+                    "met": pd.array(np.where(applicable, met, None), dtype="boolean"),
                 }
             )
         )
-        pieces[-1].loc[~applicable, "met"] = pd.NA
     frame = pd.concat(pieces, ignore_index=True)
     return frame
 

@@ -46,14 +46,59 @@ def item_points(item: ChecklistItem, column: pd.Series) -> np.ndarray:
     raise AssertionError(f"unknown item kind {item.kind}")  # the rubric loader refuses these
 
 
-def org_items(rubric: Rubric, org: pd.DataFrame, index: pd.Index) -> pd.DataFrame:
-    """Points per checklist item, one row per branch of ``index`` (NaN: not scored or no row)."""
+def item_applicability(rubric: Rubric, kinds, index: pd.Index) -> pd.DataFrame:
+    """Per branch of ``index`` (its 支部类型 in ``kinds``, NA if not known) and checklist item: whether the
+    item applies (``applies_to``, checklist.yaml). A branch of unknown kind is scored on every item."""
+    kind = pd.Series(kinds, index=index, dtype="object")
+    known = kind.notna().to_numpy() & (kind.astype(str).str.strip() != "").to_numpy()
+    text = kind.astype(str).str.strip().to_numpy(dtype=object)
+    data = {}
+    for item in rubric.items:
+        data[item.id] = ~known | np.isin(text, list(item.applies_to)) if item.applies_to else np.ones(len(index), bool)
+    return pd.DataFrame(data, index=index, dtype=bool)
+
+
+def org_items(
+    rubric: Rubric, org: pd.DataFrame, index: pd.Index, applicable: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Points per checklist item, one row per branch of ``index`` (NaN: not scored, no row, or not
+    applicable to the branch per ``applicable`` — :func:`item_applicability` — whatever was entered)."""
     frame = org.set_index("branch_id").reindex(index) if len(org) else pd.DataFrame(index=index)
     data = {}
     for item in rubric.items:
         column = frame[item.id] if item.id in frame.columns else pd.Series(np.nan, index=index)
-        data[item.id] = item_points(item, column)
+        points = item_points(item, column)
+        if applicable is not None:
+            points = np.where(applicable[item.id].to_numpy(dtype=bool), points, np.nan)
+        data[item.id] = points
     return pd.DataFrame(data, index=index)
+
+
+def applicable_weight_scale(rubric: Rubric, applicable: pd.DataFrame | None, n: int) -> np.ndarray:
+    """Per branch: all base items' weight ÷ the applicable ones' weight (1 exactly where every item
+    applies), so that a 不适用 item neither costs points nor caps the 组织评定 below 100."""
+    scale = np.ones(n)
+    if applicable is None:
+        return scale
+    limited = [i for i in rubric.base_items if i.applies_to]
+    if not limited:
+        return scale
+    everything = sum(float(i.weight) for i in rubric.base_items)
+    left_out = sum(float(i.weight) * ~applicable[i.id].to_numpy(dtype=bool) for i in limited)
+    rows = left_out > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale[rows] = everything / (everything - left_out[rows])
+    return scale
+
+
+def weighted_points(
+    item: ChecklistItem, items: pd.DataFrame, applicable: pd.DataFrame | None, weight: float | None = None
+) -> np.ndarray:
+    """weight × points/max per branch; 0 where the item does not apply (its NaN is not a gap)."""
+    term = float(item.weight if weight is None else weight) * items[item.id].to_numpy(dtype="float64") / float(item.max)
+    if applicable is not None and item.applies_to:
+        term = np.where(applicable[item.id].to_numpy(dtype=bool), term, 0.0)
+    return term
 
 
 def org_bonus(rubric: Rubric, items: pd.DataFrame) -> np.ndarray:
@@ -74,13 +119,17 @@ def org_bonus(rubric: Rubric, items: pd.DataFrame) -> np.ndarray:
     return total if cap is None else np.minimum(total, float(cap))
 
 
-def org_score(rubric: Rubric, items: pd.DataFrame, bonus: np.ndarray | None = None) -> np.ndarray:
+def org_score(
+    rubric: Rubric, items: pd.DataFrame, bonus: np.ndarray | None = None, applicable: pd.DataFrame | None = None
+) -> np.ndarray:
     """Σ weight × points/max × 100 over the base items, plus 加分, within ``bonus.total_cap``;
-    NaN when any base item is missing (the branch is then 未完成). ``bonus``: :func:`org_bonus`, if known."""
+    NaN when any base item is missing (the branch is then 未完成). ``bonus``: :func:`org_bonus`, if known.
+    Items that do not apply to a branch (``applicable``, see :func:`item_applicability`) are left out and
+    the others' weights scaled up to the full weight (the maximum adjusts)."""
     total = np.zeros(len(items))
     for item in rubric.base_items:
-        total = total + float(item.weight) * items[item.id].to_numpy() / float(item.max)
-    total = total * 100.0
+        total = total + weighted_points(item, items, applicable)
+    total = total * applicable_weight_scale(rubric, applicable, len(items)) * 100.0
     if not rubric.bonus_items:
         return total
     total = total + (org_bonus(rubric, items) if bonus is None else bonus)

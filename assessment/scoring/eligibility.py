@@ -18,6 +18,7 @@ from ..rubric.model import (
     StructureOk,
     VetoFired,
 )
+from . import channels as ch
 from .numbers import at_least, quantize, share_at_least, threshold_units
 from .text import join_where, render
 
@@ -33,8 +34,11 @@ def band_index(units: np.ndarray, bands: tuple[Band, ...], decimals: int) -> np.
     return np.select(conditions, list(range(len(bands))), default=-1)
 
 
-def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Each dimension's weighted share of points (%, rounded), whether all reach the threshold, and why not."""
+def five_strong(
+    rubric: Rubric, items: pd.DataFrame, decimals: int, applicable: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Each dimension's weighted share of points (%, rounded), whether all reach the threshold, and why not.
+    An item that does not apply to a branch (``applicable``) is left out of its dimension's share."""
     spec = rubric.checklist.five_strong
     threshold = threshold_units(spec.threshold * 100, decimals)
     shares = {}
@@ -50,7 +54,13 @@ def five_strong(rubric: Rubric, items: pd.DataFrame, decimals: int) -> tuple[pd.
             strong[:] = False
             short.append((np.ones(len(items), dtype=bool), dim.label + "（指标权重均为0，无法评定）"))
             continue
-        value = sum(float(i.weight) * items[i.id].to_numpy() / float(i.max) for i in members) / total_weight
+        earned = sum(ch.weighted_points(i, items, applicable) for i in members)
+        weight = np.full(len(items), float(total_weight))
+        for i in members:
+            if applicable is not None and i.applies_to:
+                weight = weight - float(i.weight) * ~applicable[i.id].to_numpy(dtype=bool)
+        with np.errstate(divide="ignore", invalid="ignore"):  # no applicable item in the dimension: NaN
+            value = earned / np.where(weight > 0, weight, np.nan) if applicable is not None else earned / total_weight
         units = quantize(value * 100, decimals)
         shares[dim.id] = units / 10**decimals
         ok = units >= threshold
@@ -69,6 +79,7 @@ def standardized(
     structure_blocked: np.ndarray,
     structure_reasons: np.ndarray,
     decimals: int,
+    applicable: pd.DataFrame | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """达标 = every condition of eligibility.yaml's ``standardized`` holds; the unmet ones, named."""
     n = len(items)
@@ -88,6 +99,8 @@ def standardized(
                 item_ok = ~np.isnan(earned) & share_at_least(
                     np.nan_to_num(earned), np.full(n, top), cond.share, cond.inclusive
                 )
+                if applicable is not None and item.applies_to:  # 不适用: not a key item for this branch
+                    item_ok |= ~applicable[item.id].to_numpy(dtype=bool)
                 short.append((~item_ok, item.label))
                 met &= item_ok
             text = render(cond.label + "（{items}）", n, mask=~met, items=join_where(short, "、", n))

@@ -28,7 +28,7 @@ from ..rubric.model import (
     TermRule,
 )
 from . import Results
-from .channels import org_bonus, org_score
+from .channels import applicable_weight_scale, org_bonus, org_score
 
 __all__ = ["GAP_COLUMNS", "gap_list"]
 
@@ -57,13 +57,16 @@ def _structure_advice(rule) -> str:
     return "对照规则整改。"
 
 
-def _bonus_rows(rubric: Rubric, points: pd.Series) -> list[dict]:
+def _bonus_rows(rubric: Rubric, points: pd.Series, applicable: pd.DataFrame | None = None) -> list[dict]:
     """Bonus items that could still add to the 组织评定, with how much (groups and caps considered)."""
     if not rubric.bonus_items:
         return []
     now = pd.DataFrame([{i.id: float(points.get(i.id, np.nan)) for i in rubric.items}])
-    base_known = not now[[i.id for i in rubric.base_items]].isna().any(axis=None)
-    score_now = org_score(rubric, now)[0] if base_known else org_bonus(rubric, now)[0]
+    if applicable is not None:
+        applicable = applicable.reset_index(drop=True)
+    base = now[[i.id for i in rubric.base_items]]
+    base_known = not (base.isna() & (applicable[base.columns] if applicable is not None else True)).any(axis=None)
+    score_now = org_score(rubric, now, None, applicable)[0] if base_known else org_bonus(rubric, now)[0]
     groups = {grp.id: grp.label for grp in rubric.checklist.bonus.groups}
     decimals = rubric.meta.decimals
     rows = []
@@ -72,7 +75,7 @@ def _bonus_rows(rubric: Rubric, points: pd.Series) -> list[dict]:
         top = float(item.top)
         best = now.copy()
         best[item.id] = top
-        score_best = org_score(rubric, best)[0] if base_known else org_bonus(rubric, best)[0]
+        score_best = org_score(rubric, best, None, applicable)[0] if base_known else org_bonus(rubric, best)[0]
         gain = round(float(score_best - score_now), decimals + 2)
         if gain <= 0:
             continue
@@ -100,11 +103,19 @@ def gap_list(
     points lost (largest first), then the other failed rules, then bonus items."""
     rows: list[dict] = []
     points = results.items.loc[branch_id] if branch_id in results.items.index else pd.Series(dtype="float64")
+    applicable = (
+        results.applicable.loc[[branch_id]]
+        if results.applicable is not None and branch_id in results.applicable.index
+        else None
+    )
+    scale = float(applicable_weight_scale(rubric, applicable, 1)[0])  # 不适用 items raise the others' weight
     for order, item in enumerate(rubric.base_items):
+        if not results.item_applies(branch_id, item.id):
+            continue  # 不适用 (applies_to): nothing to make up
         earned = float(points.get(item.id, np.nan))
         top = float(item.max)
         scored = not np.isnan(earned)
-        lost = float(item.weight) * (top - (earned if scored else 0.0)) / top * 100
+        lost = float(item.weight) * scale * (top - (earned if scored else 0.0)) / top * 100
         if scored and earned >= top:
             continue
         finding = (
@@ -184,7 +195,7 @@ def gap_list(
                     _order=(2, 0, 200 + order),
                 )
             )
-    rows += _bonus_rows(rubric, points)
+    rows += _bonus_rows(rubric, points, applicable)
     rows.sort(key=lambda r: r["_order"])
     frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS, "_order"]).drop(columns="_order")
     frame["points_lost"] = frame["points_lost"].astype("float64")

@@ -12,8 +12,10 @@ come from members.yaml (``rules``, by the ids below):
   (001 §二(二)), when ``upper_training_per_year`` is 1 (0: not checked);
 - ``secretary_present``: exactly one 书记 in the roster;
 - ``dues_lapse`` 党费: ``lapse_months`` months without dues, consecutive or in total as ``consecutive``
-  says (a rubric setting: 000 says consecutive, 002 does not). A blank month is "not due" (before
-  joining, a month still to come) and interrupts a run;
+  says (a rubric setting: 000 says consecutive, 002 does not; 党章 第九条 "连续六个月不交纳党费": the
+  sixth month counts). A blank month is "not due" (before joining, a month still to come) and
+  interrupts a run. Given last year's roster, a run may start last year (上年9月至本年2月); a run that
+  ended last year was last year's finding. Without it, the result says only this year was seen;
 - ``wechat_share`` 党员微信群: share of members who joined, against ``joined_share_at_least`` (000 §二(五)3),
   exactly. The roster knows only members, not the 积极分子 the rule also counts, and not the monthly pushes.
 
@@ -39,8 +41,9 @@ class MemberFindings:
     """What :func:`check_members` found.
 
     ``members``  one row per roster row: branch_id, name, role, sessions, sessions_required,
-                 sessions_short, secretary_untrained, unpaid_run (longest run of unpaid months),
-                 unpaid_total, lapse (bool), lapse_months (text such as "3月至8月"), flagged (bool)
+                 sessions_short, secretary_untrained, unpaid_run (longest run of unpaid months reaching
+                 into this year, last year's months included when known), unpaid_total, lapse (bool),
+                 lapse_months (text such as "3月至8月" or "上年9月至本年2月"), flagged (bool)
     ``rules``    one row per branch and rule: branch_id, rule_id, label, passed (boolean, NA = cannot
                  tell), explanation (Chinese, naming the members), members (names, 、-joined), source
     """
@@ -69,17 +72,58 @@ def _bools(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return values.fillna(False).to_numpy(dtype=bool), values.notna().to_numpy(dtype=bool)
 
 
-def _unpaid_runs(unpaid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per row: the longest run of consecutive True months and the month (0-based) it ends in."""
+def _unpaid_runs(unpaid: np.ndarray, ending_from: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the longest run of consecutive True months that ends in month ``ending_from`` or later
+    (it may start earlier), and the month (0-based) it ends in (-1: none)."""
     run = np.zeros(len(unpaid), dtype=np.int64)
     longest = np.zeros(len(unpaid), dtype=np.int64)
     end = np.full(len(unpaid), -1, dtype=np.int64)
     for month in range(unpaid.shape[1]):
         run = np.where(unpaid[:, month], run + 1, 0)
+        if month < ending_from:
+            continue
         longer = run > longest
         longest = np.where(longer, run, longest)
         end = np.where(longer, month, end)
     return longest, end
+
+
+def _unpaid(roster: pd.DataFrame) -> np.ndarray:
+    """Per row and month: dues recorded as not paid (否). A blank month is not due."""
+    if not len(roster):
+        return np.zeros((0, 12), dtype=bool)
+    paid = np.column_stack([_bools(roster, f"dues_{m}")[0] for m in MONTHS])
+    known = np.column_stack([_bools(roster, f"dues_{m}")[1] for m in MONTHS])
+    return known & ~paid
+
+
+def _member_keys(roster: pd.DataFrame) -> pd.Series:
+    return roster["branch_id"].astype(str) + "\x1f" + roster["name"].astype(str).str.strip()
+
+
+def _previous_unpaid(roster: pd.DataFrame, previous: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Last year's unpaid months of each member of ``roster`` (by branch and name) and whether the member
+    was found there. A name that appears twice in a branch in either year cannot be matched."""
+    n = len(roster)
+    if previous is None or not len(previous) or not n:
+        return np.zeros((n, 12), dtype=bool), np.zeros(n, dtype=bool)
+    keys = _member_keys(roster)
+    earlier = _member_keys(previous)
+    unique = earlier[~earlier.duplicated(keep=False)]
+    position = pd.Series(np.arange(len(previous)), index=earlier.to_numpy())[unique.to_numpy()]
+    found = keys.isin(unique).to_numpy() & ~keys.duplicated(keep=False).to_numpy()
+    rows = np.full(n, -1, dtype=np.int64)
+    rows[found] = position.reindex(keys[found].to_numpy()).to_numpy()
+    before = np.zeros((n, 12), dtype=bool)
+    before[found] = _unpaid(previous)[rows[found]]
+    return before, found
+
+
+def _month_span(start: int, end: int) -> str:
+    """A run of months over last year (0–11) and this year (12–23), e.g. 上年11月至本年4月."""
+    if start >= 12:
+        return f"{MONTH_LABELS[start - 12]}至{MONTH_LABELS[end - 12]}"
+    return f"上年{MONTH_LABELS[start]}至本年{MONTH_LABELS[end - 12]}"
 
 
 def roster_counts(roster: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
@@ -101,8 +145,13 @@ def roster_counts(roster: pd.DataFrame, rubric: Rubric) -> pd.DataFrame:
     return frame.groupby("branch_id", sort=False).sum().astype("int64")
 
 
-def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
-    """The members.yaml rules over a roster (one or many branches)."""
+def check_members(rubric: Rubric, roster: pd.DataFrame, previous: pd.DataFrame | None = None) -> MemberFindings:
+    """The members.yaml rules over a roster (one or many branches).
+
+    ``previous``: last year's roster of the same branches, if known. With it a run of unpaid dues
+    across the turn of the year counts (last year's months are matched by branch and name); without
+    it the dues rule says it could see only this year.
+    """
     spec = rubric.members
     rules = spec.rules
     dues = rules.dues_lapse
@@ -127,18 +176,19 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
     untrained = is_secretary & trained_known & ~trained & checks_training
     secretary_unknown = is_secretary & ~trained_known
 
-    paid = np.column_stack([_bools(roster, f"dues_{m}")[0] for m in MONTHS]) if n else np.zeros((0, 12), bool)
-    known = np.column_stack([_bools(roster, f"dues_{m}")[1] for m in MONTHS]) if n else np.zeros((0, 12), bool)
-    unpaid = known & ~paid
-    run, run_end = _unpaid_runs(unpaid)
+    unpaid = _unpaid(roster)
+    # Last year's months in front of this year's, for a run across the turn of the year (12月至次年1月).
+    before, found_before = _previous_unpaid(roster, previous)
+    # Runs that ended last year were last year's finding; only runs reaching into this year count.
+    run, run_end = _unpaid_runs(np.concatenate([before, unpaid], axis=1), ending_from=12)
     total = unpaid.sum(axis=1)
     counted = run if dues.consecutive else total
-    lapse = counted >= dues.lapse_months
+    lapse = counted >= dues.lapse_months  # 连续六个月: the sixth month itself lapses
     start = run_end - run + 1
     if dues.consecutive:
         months_text = np.where(
             lapse,
-            [f"{MONTH_LABELS[s]}至{MONTH_LABELS[e]}" if e >= 0 else "" for s, e in zip(start, run_end)],
+            [_month_span(s, e) if e >= 0 else "" for s, e in zip(start, run_end)],
             "",
         ).astype(object)
     else:
@@ -260,14 +310,28 @@ def check_members(rubric: Rubric, roster: pd.DataFrame) -> MemberFindings:
 
     run_text = np.array([f"{nm}（{mt}，{c}个月）" for nm, mt, c in zip(names, months_text, counted)], dtype=object)
     listed = names_where(lapse, run_text)
-    kind = "连续" if dues.consecutive else "累计"
+    kind = "连续" if dues.consecutive else "本年度累计"
     explanation = np.where(
         count(lapse) > 0,
         f"{kind}{dues.lapse_months}个月以上未交纳党费："
         + listed
         + "。按规定无正当理由的按自行脱党处理，由支部研究决定（本工具只提示）。",
         f"没有党员{kind}{dues.lapse_months}个月未交纳党费。",
-    )
+    ).astype(object)
+    if dues.consecutive:
+        # Say what the run could not see: last year's months, for everyone or for members not found there.
+        if previous is None or not len(previous):
+            explanation = explanation + "（只有本年度的党费记录：跨年度的连续未交纳，如上年12月至本年1月，无法检查。）"
+        else:
+            unseen = ~found_before & unpaid[:, 0] & ~lapse
+            unseen_names = names_where(unseen, names.astype(object))
+            explanation = explanation + np.where(
+                count(unseen) > 0,
+                "（已结合上年度名册检查跨年度的连续未交纳；上年度名册中找不到、本年1月未交纳的党员只按本年度检查："
+                + unseen_names
+                + "。）",
+                "（已结合上年度名册检查跨年度的连续未交纳。）",
+            )
     add("dues_lapse", count(lapse) == 0, explanation.astype(object), listed)
 
     joined, joined_known = _bools(roster, "wechat")

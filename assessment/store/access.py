@@ -353,9 +353,12 @@ class BranchSession:
             lambda connection: self._self_assessments.uploads_within(connection, self.branch_id, self.year)
         )
 
-    def roster(self) -> pd.DataFrame | None:
+    def roster(self, *, year: int | None = None) -> pd.DataFrame | None:
+        """The branch's latest uploaded 党员名册 of the session's year, or of ``year`` (e.g. the year before,
+        for dues unpaid across the turn of the year)."""
+        chosen = self.year if year is None else year
         return self._read(
-            lambda connection: self._self_assessments.uploaded_within(connection, self.branch_id, self.year, "roster")
+            lambda connection: self._self_assessments.uploaded_within(connection, self.branch_id, chosen, "roster")
         )
 
     def self_assessment(self, *, draft: bool = False) -> SelfAssessment | None:

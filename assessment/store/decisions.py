@@ -8,7 +8,8 @@ branch row is locked, so the result it records is exactly the one the move was c
 - the current (latest, not superseded) submitted revision of each evaluator, merged as channels.yaml's
   ``reconciliation`` says when there are several;
 - scored with the rubric version those revisions were submitted with (never with a newer current
-  version), with the branch's register entry and its current activity log;
+  version), with the branch's register entry, its current activity log and its uploaded 党员名册 (as the
+  总览 scores it);
 - summarised as a :class:`Basis`: revisions, rubric version, composite, 达标, 最强资格, fired vetoes.
 
 The basis is stored with the move (``workflow_events.basis``) and shown in the history, the branch
@@ -30,8 +31,8 @@ from ..inputs.merge import reconcile
 from ..inputs.payload import inputs_for
 from ..rubric import Rubric
 from .frames import branch_frame
-from .records import current_activity_log
-from .schema import SUBMITTED, activity_logs, branches, evaluations
+from .records import current_activity_log, current_rosters
+from .schema import SUBMITTED, activity_logs, branch_uploads, branches, evaluations
 
 __all__ = ["Basis", "RecordedResults"]
 
@@ -163,8 +164,12 @@ class RecordedResults:
         logs = sa.select(activity_logs.c.branch_id, sa.func.max(activity_logs.c.id).label("log_id")).where(
             activity_logs.c.year == year
         )
+        rosters = sa.select(branch_uploads.c.branch_id, sa.func.max(branch_uploads.c.id).label("upload_id")).where(
+            branch_uploads.c.year == year, branch_uploads.c.kind == "roster"
+        )
         register = sa.select(*(branches.c[name] for name in BRANCH_COLUMNS))
         if branch_ids is not None:
+            rosters = rosters.where(branch_uploads.c.branch_id.in_(branch_ids))
             query = query.where(evaluations.c.branch_id.in_(branch_ids))
             logs = logs.where(activity_logs.c.branch_id.in_(branch_ids))
             register = register.where(branches.c.branch_id.in_(branch_ids))
@@ -172,6 +177,9 @@ class RecordedResults:
         for row in connection.execute(query):
             current.setdefault(row.branch_id, {})[row.evaluator] = row  # the latest per evaluator
         log_ids = {row.branch_id: row.log_id for row in connection.execute(logs.group_by(activity_logs.c.branch_id))}
+        roster_ids = {
+            row.branch_id: row.upload_id for row in connection.execute(rosters.group_by(branch_uploads.c.branch_id))
+        }
         rows = {row.branch_id: row._asdict() for row in connection.execute(register)}
 
         found: dict[str, Basis] = {}
@@ -190,6 +198,7 @@ class RecordedResults:
                 year,
                 tuple((row.id, row.rubric_version) for row in ordered),
                 log_ids.get(branch_id),
+                roster_ids.get(branch_id),
                 tuple(rows[branch_id].items()),
             )
             keys[branch_id] = key
@@ -202,7 +211,9 @@ class RecordedResults:
             payloads = self._payloads(connection, {b: current[b] for b in wanted}, rubric)
             log = current_activity_log(connection, year, wanted)
             frame = branch_frame(rows[b] for b in sorted(wanted))
-            results = score(rubric, inputs_for(frame, log, payloads, rubric), year=year)
+            inputs = inputs_for(frame, log, payloads, rubric)
+            inputs.roster = current_rosters(connection, year, wanted)  # 谈心谈话 member by member, as the 总览
+            results = score(rubric, inputs, year=year)
             for branch_id in wanted:
                 basis = _basis(results, branch_id, current[branch_id], rubric)
                 found[branch_id] = basis

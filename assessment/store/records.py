@@ -37,7 +37,7 @@ from ..inputs.payload import check_payload, inputs_for, payload_from_inputs
 from ..rubric import Rubric, RubricError
 from .checks import checked_year, json_copy, required_text
 from .database import Database, insert_for, now
-from .frames import activity_frame, branch_frame, plain_value
+from .frames import activity_frame, branch_frame, plain_value, roster_frame
 from .model import (
     ANY_VERSION,
     AnyVersion,
@@ -58,6 +58,7 @@ from .schema import (
     activities,
     activity_logs,
     audit_log,
+    branch_uploads,
     branches,
     drafts,
     evaluations,
@@ -106,6 +107,21 @@ def current_activity_log(connection: Connection, year: int, branch_ids: Iterable
     if branch_ids is not None:
         query = query.where(activity_logs.c.branch_id.in_(list(branch_ids)))
     return activity_frame(row._asdict() for row in connection.execute(query))
+
+
+def current_rosters(connection: Connection, year: int, branch_ids: Iterable[str] | None) -> pd.DataFrame:
+    """Each branch's (all, or those named) latest uploaded 党员名册 of ``year``, as ``Inputs.roster`` (the
+    per-member rules, such as 谈心谈话 for every member, read it); empty where none was uploaded."""
+    latest = (
+        sa.select(sa.func.max(branch_uploads.c.id))
+        .where(branch_uploads.c.year == year, branch_uploads.c.kind == "roster")
+        .group_by(branch_uploads.c.branch_id)
+        .scalar_subquery()
+    )
+    query = sa.select(branch_uploads.c.rows).where(branch_uploads.c.id.in_(latest)).order_by(branch_uploads.c.branch_id)
+    if branch_ids is not None:
+        query = query.where(branch_uploads.c.branch_id.in_(list(branch_ids)))
+    return roster_frame([row for (rows,) in connection.execute(query) for row in rows])
 
 
 def _add_revision(
@@ -352,22 +368,32 @@ class Records:
         )
         return branch_frame(rows)
 
-    def _branch_and_log_frames(self, year: int, branch_ids: list[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def _branch_and_log_frames(
+        self, year: int, branch_ids: list[str] | None
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         def work(connection: Connection):
             columns = [branches.c[name] for name in BRANCH_COLUMNS]
             query = sa.select(*columns).order_by(branches.c.branch_id)
             if branch_ids is not None:
                 query = query.where(branches.c.branch_id.in_(branch_ids))
             rows = [row._asdict() for row in connection.execute(query)]
-            return branch_frame(rows), current_activity_log(connection, year, branch_ids)
+            return (
+                branch_frame(rows),
+                current_activity_log(connection, year, branch_ids),
+                current_rosters(connection, year, branch_ids),
+            )
 
         return self._db.read(work)
 
     def branch_inputs(self, year: int, branch_ids: list[str] | None = None) -> Inputs:
-        """Branches (all, or those named) with their current activity log of ``year``; the evaluation
-        frames are empty, with the store rubric's columns."""
-        frame, log = self._branch_and_log_frames(checked_year(year), None if branch_ids is None else list(branch_ids))
-        return inputs_for(frame, log, {}, self._rubrics.rubric)
+        """Branches (all, or those named) with their current activity log of ``year`` and the rosters they
+        uploaded; the evaluation frames are empty, with the store rubric's columns."""
+        frame, log, rosters = self._branch_and_log_frames(
+            checked_year(year), None if branch_ids is None else list(branch_ids)
+        )
+        inputs = inputs_for(frame, log, {}, self._rubrics.rubric)
+        inputs.roster = rosters
+        return inputs
 
     def years(self) -> list[int]:
         """Years with an activity log or a submitted evaluation, ascending."""
@@ -556,14 +582,15 @@ class Records:
             columns = [branches.c[name] for name in BRANCH_COLUMNS]
             rows = [row._asdict() for row in connection.execute(sa.select(*columns).order_by(branches.c.branch_id))]
             log = current_activity_log(connection, year, None)
+            rosters = current_rosters(connection, year, None)
             submitted = connection.execute(
                 sa.select(evaluations.c.branch_id, evaluations.c.evaluator, evaluations.c.payload)
                 .where(evaluations.c.year == year, evaluations.c.status == SUBMITTED)
                 .order_by(evaluations.c.branch_id, evaluations.c.revision_no)
             ).all()
-            return branch_frame(rows), log, submitted
+            return branch_frame(rows), log, rosters, submitted
 
-        frame, log, submitted = self._db.read(work)
+        frame, log, rosters, submitted = self._db.read(work)
         grouped: dict[str, dict[str, dict]] = {}
         for row in submitted:
             grouped.setdefault(row.branch_id, {})[row.evaluator] = row.payload
@@ -574,7 +601,9 @@ class Records:
                 payloads[branch_id], disagreements[branch_id] = next(iter(by_evaluator.values())), []
             else:
                 payloads[branch_id], disagreements[branch_id] = reconcile(by_evaluator, rubric)
-        return inputs_for(frame, log, payloads, rubric), disagreements
+        inputs = inputs_for(frame, log, payloads, rubric)
+        inputs.roster = rosters  # the branches' uploaded 党员名册: 谈心谈话 is checked member by member
+        return inputs, disagreements
 
     def decided_inputs(self, year: int, branch_ids: Iterable[str] | None = None) -> list[DecidedInputs]:
         """What to score for ``year`` as it was decided: the branches (all, or those named) grouped by the
@@ -613,10 +642,11 @@ class Records:
             return (
                 branch_frame(rows),
                 current_activity_log(connection, year, wanted),
+                current_rosters(connection, year, wanted),
                 connection.execute(submitted_query).all(),
             )
 
-        frame, log, submitted = self._db.read(work)
+        frame, log, rosters, submitted = self._db.read(work)
         grouped: dict[str, dict[str, Any]] = {}  # branch → evaluator → row (latest revision last)
         for row in submitted:
             grouped.setdefault(row.branch_id, {})[row.evaluator] = row
@@ -669,6 +699,8 @@ class Records:
             keep = frame["branch_id"].astype(str).isin(ids).to_numpy()
             part_log = log[log["branch_id"].astype(str).isin(ids).to_numpy()].reset_index(drop=True)
             inputs = inputs_for(frame[keep].reset_index(drop=True), part_log, payloads, rubric)
+            # the branches' uploaded 党员名册: 谈心谈话 is checked member by member
+            inputs.roster = rosters[rosters["branch_id"].astype(str).isin(ids).to_numpy()].reset_index(drop=True)
             parts.append(
                 DecidedInputs(
                     rubric,

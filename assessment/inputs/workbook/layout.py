@@ -152,6 +152,8 @@ def _item_column(item, header: str) -> Column:
     comment = f"{item.input_label}\n{item.description}"
     if item.bonus:
         comment = f"加分项：得分直接加到组织评定上，空白按不加分计\n{comment}"
+    if item.applies_to:
+        comment += f"\n只适用于{'、'.join(item.applies_to)}党支部；其他类型的支部不适用，可留空（不计失分）"
     if item.methods:
         comment += "\n考评方式：" + "、".join(item.methods)
     common = {"key": item.id, "header": header, "comment": comment, "note": item.input_label}
@@ -327,7 +329,7 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
     roster = SheetSpec(
         "roster",
         SHEET_NAMES["roster"],
-        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训和党费交纳。",
+        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训、党费交纳和谈心谈话。",
         (
             bid(False),
             Column("name", h["name"], "text", required=True, width=10),
@@ -356,6 +358,13 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
                 "yes_no",
                 optional_column=True,
                 note="是否已加入党员微信群；可不填（此列也可省略）",
+            ),
+            Column(
+                "talks",
+                h["talks"],
+                "count",
+                optional_column=True,
+                note="本年度与该党员谈心谈话的次数（逐人检查“每年与每名党员谈心谈话不少于1次”）；可不填（此列也可省略）",
             ),
         ),
         one_row_per_branch=False,

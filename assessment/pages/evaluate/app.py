@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 
 from ...inputs.frames import Inputs
 from ...inputs.merge import reconcile
@@ -245,6 +246,11 @@ class EvaluateApp(widgets.VBox):
         branches = branches.loc[within]
         self._branch_labels = {
             str(branch_id): f"{branch_id} {name}" for branch_id, name in zip(branches["branch_id"], branches["name"])
+        }
+        # 支部类型 decides which checklist items apply (checklist.yaml applies_to), for the 自查分 too
+        self._branch_kinds = {
+            str(branch_id): (None if pd.isna(kind) else str(kind))
+            for branch_id, kind in zip(branches["branch_id"], branches["kind"])
         }
         self.branch_picker.options = tuple(self._branch_labels.values())
         if not self._branch_labels:
@@ -608,6 +614,7 @@ class EvaluateApp(widgets.VBox):
             state.self_assessment,
             state.results if current else None,
             state.parsed if current else None,
+            kind=getattr(self, "_branch_kinds", {}).get(str(state.branch_id)),
         )
 
     def _render_session(self, change=None) -> None:

@@ -33,7 +33,7 @@ from ...inputs.workbook.layout import sheet_specs
 from ...localtime import local_time
 from ...rubric import ChecklistItem, Rubric, format_fraction
 from ...scoring import Results
-from ...scoring.channels import org_bonus, org_score
+from ...scoring.channels import item_applicability, org_bonus, org_score
 from ...scoring.numbers import quantize
 from ...store import SelfAssessment
 from ..components import format_cell, html_box, input_text, macros
@@ -118,8 +118,11 @@ def _unscorable(raw: Any) -> str:
     return f"“{input_text(raw)}”（无法计分）"
 
 
-def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | None) -> SelfSide | None:
-    """The branch's values and 自查分 per field, or None without a submitted self-assessment."""
+def self_side(
+    rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | None, kind: str | None = None
+) -> SelfSide | None:
+    """The branch's values and 自查分 per field, or None without a submitted self-assessment. ``kind``: the
+    branch's 支部类型; an item that does not apply to it (applies_to) is 不适用, neither unfilled nor counted."""
     if self_assessment is None or self_assessment.status != "submitted":
         return None
     payload = self_assessment.payload or {}
@@ -129,8 +132,13 @@ def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | 
     values: dict[str, SelfValue] = {}
     counted = points.copy()  # what 自查总分 adds up: a blank or unscorable item counts 0
     unfilled = 0
+    applicable = item_applicability(rubric, [kind], pd.Index([branch_id]))
     for item in rubric.items:
         path = f"org.items.{item.id}.value"
+        if not item.applies(kind):
+            counted[item.id] = float("nan")
+            values[path] = SelfValue(path, g.NOT_APPLICABLE)
+            continue
         own = exact_points(points.get(item.id), decimals)
         value = parsed["org"].get(item.id)
         if own is None or value is None:
@@ -145,7 +153,8 @@ def self_side(rubric: Rubric, branch_id: str, self_assessment: SelfAssessment | 
     # groups and caps, the total cap), rounded as scoring rounds it; the 加分 in it, shown apart.
     frame = counted.to_frame().T
     bonus = org_bonus(rubric, frame) if rubric.bonus_items else None
-    total = exact_points(org_score(rubric, frame, bonus)[0], decimals)
+    frame.index = applicable.index
+    total = exact_points(org_score(rubric, frame, bonus, applicable)[0], decimals)
     extra = exact_points(bonus[0], decimals) if bonus is not None else Fraction(0)
     # The review grade and the tallies only where the branch gave them (its page says 可不填).
     grade = parsed["org"].get("annual_review_grade")
@@ -204,6 +213,7 @@ class SelfScoreView:
         self_assessment: SelfAssessment | None,
         results: Results | None = None,
         parsed: Mapping[str, Any] | None = None,
+        kind: str | None = None,
     ) -> None:
         """Another branch or year is open: its submitted self-assessment (None: it has none), compared
         with the evaluator's ``results`` and ``parsed`` values if they are already those of this branch."""
@@ -211,7 +221,7 @@ class SelfScoreView:
             self.rubric = rubric
             self.open = branch_id is not None
             self._loaded = (branch_id, self_assessment)
-            self.side = self_side(rubric, branch_id, self_assessment) if branch_id is not None else None
+            self.side = self_side(rubric, branch_id, self_assessment, kind) if branch_id is not None else None
         self.compare(results, parsed or {}, branch_id)
 
     def compare(self, results: Results | None, parsed: Mapping[str, Any], branch_id: str | None) -> None:

@@ -369,12 +369,20 @@ class SelfAssessApp(widgets.VBox):
             branch = session.branch()
             activities, source = session.activities()
             roster = session.roster()
+            previous_roster = session.roster(year=session.year - 1)
         except AccessDenied:
             self._lock_out()
             return
         self.form.show_problems(check_payload(self.state.payload, self.rubric))
         checked = self_check(
-            self.rubric, branch, activities, roster, self.state.payload, year=session.year, activities_source=source
+            self.rubric,
+            branch,
+            activities,
+            roster,
+            self.state.payload,
+            year=session.year,
+            activities_source=source,
+            previous_roster=previous_roster,
         )
         self.state.update(check=checked)
 

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ... import glossary as g
 from ...analysis.self_assessment import SelfCheck
 from ...localtime import local_time
 from ...rubric import Rubric
@@ -101,7 +102,9 @@ def summary_html(checked: SelfCheck, rubric: Rubric) -> Markup:
     """Four cards (组织评定, 关键项, 组织生活, 短板), what 达标 still needs, and the vetoes foreseen."""
     b = checked.row
     org = b["org"]
-    base_ids = [i.id for i in rubric.base_items]  # a blank 加分项 is not 未评
+    base_ids = [  # a blank 加分项 is not 未评, nor an item that does not apply to the branch
+        i.id for i in rubric.base_items if checked.results.item_applies(checked.branch_id, i.id)
+    ]
     scored = int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum())
     key_short = int(
         (checked.gaps["kind"].eq("item") & checked.gaps["id"].isin([i.id for i in rubric.items if i.key])).sum()
@@ -135,7 +138,8 @@ def findings_html(checked: SelfCheck) -> Markup:
             "实有": acts["count"].to_numpy(),
             "缺漏": acts["missing_periods"].to_numpy(),
             "结果": [
-                "不适用" if m is pd.NA else ("达到" if m else "未达到") for m in acts["met"].astype(object).tolist()
+                (g.NOT_APPLICABLE if not a else g.UNKNOWN) if m is pd.NA else ("达到" if m else "未达到")
+                for m, a in zip(acts["met"].astype(object).tolist(), acts["applicable"].tolist())
             ],
         }
     )

@@ -1,9 +1,9 @@
 """Results stay pinned to the rubric version they were decided with (issue 11, item 2).
 
-An analyst saves version 2026.2 — other channel weights and a stricter 达标 line (综合得分90分以上) — and
+An analyst saves version 2026.3 — other channel weights and a stricter 达标 line (综合得分90分以上) — and
 makes it current. The 总览 (its rows, its page, its Excel export) and the branch report of 2023 must
 still show 2023 as it was decided under the built-in version: composite, 达标 and version. Only the
-audited ``rescore`` command decides 2023 anew with 2026.2. On SQLite and PostgreSQL (store_support).
+audited ``rescore`` command decides 2023 anew with 2026.3. On SQLite and PostgreSQL (store_support).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ pytest_plugins = ["store_support"]  # fixtures: database_url, store
 
 OLD_YEAR, NEW_YEAR = 2023, 2025
 BUILT_IN = load_rubric().version
-NEW = "2026.2"
+NEW = "2026.3"
 F = Fraction
 STRICTER = [
     Change("channels.yaml", ("channels", 0, "weight"), F(1, 2)),
@@ -62,7 +62,7 @@ def new_texts():
 @pytest.fixture
 def switched(database_url, demo, new_texts):
     """2023 (and a first 2025) imported under the built-in version, 2023 moved through the workflow to its
-    end; then 2026.2 saved and made current, and 2025 imported again under it. Yields the store and the
+    end; then 2026.3 saved and made current, and 2025 imported again under it. Yields the store and the
     总览 as it was before the switch."""
     with Store(database_url) as store:
         for year, source in ((OLD_YEAR, "2023.xlsx"), (NEW_YEAR, "2025.xlsx")):
@@ -80,7 +80,7 @@ def switched(database_url, demo, new_texts):
 
 
 def _flipped(demo, new_texts) -> list[str]:
-    """Branches of 2023 that were 达标 under the built-in version and would not be under 2026.2."""
+    """Branches of 2023 that were 达标 under the built-in version and would not be under 2026.3."""
     old = score(load_rubric(), demo[OLD_YEAR], year=OLD_YEAR).branches
     new = score(load_rubric_texts(new_texts), demo[OLD_YEAR], year=OLD_YEAR).branches
     return sorted(old.index[old["standardized"].astype(bool) & ~new["standardized"].astype(bool)])
@@ -93,12 +93,12 @@ def _rows(table: pd.DataFrame) -> pd.DataFrame:
 def test_the_overview_keeps_each_year_as_decided_after_a_new_version_is_made_current(switched, demo, new_texts):
     store, before = switched
     flipped = _flipped(demo, new_texts)
-    assert flipped, "2026.2 must change some 2023 branch's 达标 for this test to mean anything"
-    # When the 总览 is loaded with 2026.2 current
+    assert flipped, "2026.3 must change some 2023 branch's 达标 for this test to mean anything"
+    # When the 总览 is loaded with 2026.3 current
     after = ov.load_street(store, store.rubrics.current())
     assert after.rubric.version == NEW
     old_view, new_view = after.years[OLD_YEAR], after.years[NEW_YEAR]
-    # Then 2023 is scored with the built-in version, every branch; 2025 with 2026.2
+    # Then 2023 is scored with the built-in version, every branch; 2025 with 2026.3
     assert old_view.version_list == [BUILT_IN] and set(old_view.versions) == {BUILT_IN}
     assert new_view.version_list == [NEW]
     rescored = score(load_rubric_texts(new_texts), demo[OLD_YEAR], year=OLD_YEAR).branches
@@ -168,7 +168,7 @@ def test_the_export_and_the_report_keep_the_decided_result(switched, demo, new_t
 
 def test_a_year_with_versions_mixed_names_each_branchs_version(switched, demo):
     store, _ = switched
-    # 王五 corrects one 2023 branch on a form opened under 2026.2 (the current version)
+    # 王五 corrects one 2023 branch on a form opened under 2026.3 (the current version)
     current = store.rubrics.current()
     branch = "JD002"
     store.records.submit(
@@ -201,7 +201,7 @@ def test_rescore_is_explicit_and_audited(switched, demo, new_texts, database_url
     out = capsys.readouterr().out
     assert "试算，未保存" in out and f"{flipped[0]} " in out and "达标 是 → 否" in out
     assert len(store.records.revisions()) == revisions
-    # With a reason: one new revision per 2023 submission, under 2026.2, audited with who and why
+    # With a reason: one new revision per 2023 submission, under 2026.3, audited with who and why
     assert main([*base, "--reason", "统一按2026.2口径"]) == 0
     out = capsys.readouterr().out
     assert f"已按评分标准版本 {NEW} 重新评定 {OLD_YEAR}年度 20 个支部" in out
@@ -216,7 +216,7 @@ def test_rescore_is_explicit_and_audited(switched, demo, new_texts, database_url
     assert len(entry.detail["revisions"]) == 20
     corrections = [e for e in store.records.audit() if e.action == "correct" and e.year == OLD_YEAR]
     assert len(corrections) == 20 and {e.actor for e in corrections} == {"王五"}
-    # Now 2023 is decided with 2026.2: the flipped branches are no longer 达标
+    # Now 2023 is decided with 2026.3: the flipped branches are no longer 达标
     view = ov.load_street(store, store.rubrics.current()).years[OLD_YEAR]
     assert view.version_list == [NEW]
     assert not view.branches.loc[flipped, "standardized"].any()

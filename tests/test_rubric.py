@@ -50,7 +50,7 @@ def problems_of(directory: Path) -> list:
 
 def test_shipped_rubric_loads_with_version_and_fixed_veto_order():
     rubric = load_rubric()
-    assert rubric.version == "2026.1"
+    assert rubric.version == "2026.2"
     assert tuple(rule.id for rule in rubric.veto_rules) == VETO_IDS
     assert sum(c.weight for c in rubric.channels.channels) == 1
     assert sum(i.weight for i in rubric.items) == 1

@@ -111,9 +111,9 @@ def test_a_fraction_that_is_not_a_decimal_is_written_quoted_and_read_back_exactl
 
 
 def test_version_string_stays_a_string(texts):
-    new = apply_changes(texts, [Change("meta.yaml", ("version",), "2026.2")])
-    assert 'version: "2026.2"' in new["meta.yaml"]
-    assert load_rubric_texts(new).version == "2026.2"
+    new = apply_changes(texts, [Change("meta.yaml", ("version",), "2026.3")])
+    assert 'version: "2026.3"' in new["meta.yaml"]
+    assert load_rubric_texts(new).version == "2026.3"
 
 
 def test_a_change_that_breaks_validation_is_refused_with_the_chinese_error(texts, by_id):
@@ -233,9 +233,9 @@ def test_next_version(old, new):
 
 def test_prepare_version_stamps_the_next_version_and_needs_author_and_note(texts, by_id):
     version = prepare_version(texts, by_id["five_strong.threshold"].changes(F(9, 10)), author="张三", note="五强从严")
-    assert (version.version, version.based_on, version.author, version.note) == ("2026.2", "2026.1", "张三", "五强从严")
+    assert (version.version, version.based_on, version.author, version.note) == ("2026.3", "2026.2", "张三", "五强从严")
     meta = load_rubric_texts(version.texts).meta
-    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.2", "张三", "五强从严", "2026.1")
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.3", "张三", "五强从严", "2026.2")
     assert [d.path for d in version.diff] == ["version", "author", "note", "based_on", "five_strong.threshold"]
     assert [d.label for d in version.diff[:4]] == ["版本", "修改人", "修改说明", "基于版本"]
     with pytest.raises(RubricError, match="请填写修改人"):
@@ -243,13 +243,13 @@ def test_prepare_version_stamps_the_next_version_and_needs_author_and_note(texts
 
 
 def test_prepare_version_writes_author_note_and_based_on_into_meta_keeping_its_comments(texts, by_id):
-    # Given a note with characters YAML would otherwise read differently, and 2026.2 already stored
+    # Given a note with characters YAML would otherwise read differently, and 2026.3 already stored
     note = '五强从严: 见 #12 号文件\n"第二行"'
     version = prepare_version(
-        texts, by_id["five_strong.threshold"].changes(F(9, 10)), author="张三", note=note, taken={"2026.2"}
+        texts, by_id["five_strong.threshold"].changes(F(9, 10)), author="张三", note=note, taken={"2026.3"}
     )
     # Then the next free number is used and the note reads back exactly
-    assert version.version == "2026.3"
+    assert version.version == "2026.4"
     assert load_rubric_texts(version.texts).meta.note == note
     # And meta.yaml only gained three lines after version: every comment and other line is kept
     old_lines = texts["meta.yaml"].splitlines()
@@ -257,15 +257,15 @@ def test_prepare_version_writes_author_note_and_based_on_into_meta_keeping_its_c
     at = next(i for i, line in enumerate(old_lines) if line.startswith("version:"))
     assert new_lines[:at] == old_lines[:at] and new_lines[at + 4 :] == old_lines[at + 1 :]
     assert new_lines[at : at + 4] == [
-        'version: "2026.3"',
+        'version: "2026.4"',
         'author: "张三"',
         f"note: {json.dumps(note, ensure_ascii=False)}",
-        'based_on: "2026.1"',
+        'based_on: "2026.2"',
     ]
     # And a version made from that one replaces the fields where they stand
     again = prepare_version(version.texts, by_id["five_strong.threshold"].changes(F(8, 10)), author="李四", note="放宽")
     meta = load_rubric_texts(again.texts).meta
-    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.4", "李四", "放宽", "2026.3")
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.5", "李四", "放宽", "2026.4")
     assert len(again.texts["meta.yaml"].splitlines()) == len(new_lines)
 
 

@@ -31,7 +31,7 @@ pytest_plugins = ["store_support"]  # fixtures: database_url, store
 
 YEAR = 2025
 F = Fraction
-BUILT_IN = load_rubric().version  # 2026.1
+BUILT_IN = load_rubric().version  # 2026.2
 # Channel weights of the new version: 组织评定 0.1, 党员评议 0.5 (was 0.4, 0.2).
 NEW_WEIGHTS = [
     Change("channels.yaml", ("channels", 0, "weight"), F(1, 10)),
@@ -46,7 +46,7 @@ def texts() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def new_version(texts):
-    """2026.2: the built-in rubric with other channel weights, by 李四."""
+    """2026.3: the built-in rubric with other channel weights, by 李四."""
     return prepare_version(texts, NEW_WEIGHTS, author="李四", note="提高党员评议的权重")
 
 
@@ -87,11 +87,11 @@ def test_save_list_read_and_switch(database_url, texts, new_version):
         # When 李四 saves the new version
         saved = store.rubrics.save(new_version.texts, author="李四", note="提高党员评议的权重")
         # Then it is stored after the built-in one, based on it, and current
-        assert (saved.version, saved.based_on, saved.current) == ("2026.2", BUILT_IN, True)
-        assert [(v.version, v.current) for v in store.rubrics.versions()] == [(BUILT_IN, False), ("2026.2", True)]
-        assert store.rubrics.texts("2026.2") == new_version.texts  # byte for byte, comments and all
+        assert (saved.version, saved.based_on, saved.current) == ("2026.3", BUILT_IN, True)
+        assert [(v.version, v.current) for v in store.rubrics.versions()] == [(BUILT_IN, False), ("2026.3", True)]
+        assert store.rubrics.texts("2026.3") == new_version.texts  # byte for byte, comments and all
         current = store.rubrics.current()
-        assert current.version == "2026.2" and current.channel("member").weight == F(1, 2)
+        assert current.version == "2026.3" and current.channel("member").weight == F(1, 2)
         assert (current.meta.author, current.meta.based_on) == ("李四", BUILT_IN)
         assert store.rubrics.stored(BUILT_IN).channel("member").weight == F(1, 5)
 
@@ -101,15 +101,15 @@ def test_save_list_read_and_switch(database_url, texts, new_version):
         assert store.rubrics.current().version == BUILT_IN
         (switch, *_) = [e for e in store.records.audit() if e.action == "rubric_current"]
         assert switch.actor == "管理员" and switch.action_label == "切换当前评分标准"
-        assert switch.detail == {"from": "2026.2", "to": BUILT_IN, "reason": "新权重暂缓执行"}
+        assert switch.detail == {"from": "2026.3", "to": BUILT_IN, "reason": "新权重暂缓执行"}
         # Making the current version current again changes nothing
         store.rubrics.set_current(BUILT_IN, by="管理员", reason="再次确认")
         assert len([e for e in store.records.audit() if e.action == "rubric_current"]) == 2
         # An unknown version, an empty reason: refused in Chinese
-        with pytest.raises(StoreError, match="数据库中没有评分标准版本“2030.1”，已保存的版本：2026.1、2026.2"):
+        with pytest.raises(StoreError, match="数据库中没有评分标准版本“2030.1”，已保存的版本：2026.2、2026.3"):
             store.rubrics.set_current("2030.1", by="管理员", reason="x")
         with pytest.raises(StoreError, match="原因不能为空"):
-            store.rubrics.set_current("2026.2", by="管理员", reason=" ")
+            store.rubrics.set_current("2026.3", by="管理员", reason=" ")
         with pytest.raises(StoreError, match="没有评分标准版本"):
             store.rubrics.texts("2030.1")
 
@@ -121,9 +121,9 @@ def test_a_store_keeps_the_version_it_started_with_until_it_reads_again(database
         # A page already open goes on with its version (its forms were built for it) …
         assert page.rubric.version == BUILT_IN
         # … and the next page (a new store, or asking again) gets the new current one
-        assert page.rubrics.current().version == "2026.2" and page.rubric.version == "2026.2"
+        assert page.rubrics.current().version == "2026.3" and page.rubric.version == "2026.3"
         with Store(database_url) as next_page:
-            assert next_page.rubric.version == "2026.2"
+            assert next_page.rubric.version == "2026.3"
 
 
 def test_saving_without_making_current(database_url, new_version):
@@ -137,7 +137,7 @@ def test_saving_without_making_current(database_url, new_version):
 def test_a_version_that_exists_is_refused_and_never_overwritten(database_url, new_version):
     with Store(database_url) as store:
         store.rubrics.save(new_version.texts, author="李四", note="第一次")
-        # Another draft that also calls itself 2026.2 (different weights, different author)
+        # Another draft that also calls itself 2026.3 (different weights, different author)
         other = prepare_version(
             read_rubric_texts()[0],
             [
@@ -147,12 +147,12 @@ def test_a_version_that_exists_is_refused_and_never_overwritten(database_url, ne
             author="王五",
             note="另一种调整",
         )
-        assert other.version == "2026.2"
+        assert other.version == "2026.3"
         with pytest.raises(
-            StoreError, match=r"评分标准版本“2026.2”已经保存过（李四 于 .* 保存），已保存的版本不能覆盖"
+            StoreError, match=r"评分标准版本“2026.3”已经保存过（李四 于 .* 保存），已保存的版本不能覆盖"
         ):
             store.rubrics.save(other.texts, author="王五", note="另一种调整")
-        assert store.rubrics.texts("2026.2") == new_version.texts
+        assert store.rubrics.texts("2026.3") == new_version.texts
         assert [v.author for v in store.rubrics.versions()] == ["系统", "李四"]
         # The built-in number too, once stored
         with pytest.raises(StoreError, match="已经保存过"):
@@ -184,11 +184,11 @@ def test_an_invalid_rubric_is_refused_with_file_and_line(database_url, new_versi
 def test_a_save_made_from_a_version_no_longer_current_is_refused(database_url, texts, new_version):
     with Store(database_url) as store:
         store.rubrics.save(new_version.texts, author="李四", note="x")
-        # A page opened on 2026.1 before 李四 saved tries to save its own 2026.3 made from 2026.1
-        late = prepare_version(texts, NEW_WEIGHTS, author="王五", note="y", taken={"2026.2"})
-        with pytest.raises(StoreError, match="当前评分标准版本已由 2026.1 变为 2026.2"):
+        # A page opened on 2026.2 before 李四 saved tries to save its own 2026.4 made from 2026.2
+        late = prepare_version(texts, NEW_WEIGHTS, author="王五", note="y", taken={"2026.3"})
+        with pytest.raises(StoreError, match="当前评分标准版本已由 2026.2 变为 2026.3"):
             store.rubrics.save(late.texts, author="王五", note="y", expect_current=BUILT_IN)
-        assert [v.version for v in store.rubrics.versions()] == [BUILT_IN, "2026.2"]
+        assert [v.version for v in store.rubrics.versions()] == [BUILT_IN, "2026.3"]
 
 
 # ------------------------------------------------------------------ results keep their version
@@ -206,12 +206,12 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     store = imported
     before = {r.id: r.rubric_version for r in store.records.revisions()}
     assert set(before.values()) == {BUILT_IN}
-    # When 2026.2 is saved and made current
+    # When 2026.3 is saved and made current
     store.rubrics.save(new_version.texts, author="李四", note="x")
     new = store.rubrics.current()
     # Then nothing stored changes version
     assert {r.id: r.rubric_version for r in store.records.revisions()} == before
-    # A correction made now names 2026.2; one made on a form still open under 2026.1 names 2026.1 —
+    # A correction made now names 2026.3; one made on a form still open under 2026.2 names 2026.2 —
     # accepted with the old version's Rubric or its number, as long as that version is stored
     payload = payload_from_inputs(sample_inputs, "B01", new)
     now = store.records.submit("B01", YEAR, "张三", payload, new, reason="按新版本复核")
@@ -221,13 +221,13 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     old_object = store.records.submit(
         "003", YEAR, "张三", payload_from_inputs(sample_inputs, "003", load_rubric()), load_rubric(), reason="旧表单"
     )
-    assert (now.rubric_version, old_form.rubric_version, old_object.rubric_version) == ("2026.2", BUILT_IN, BUILT_IN)
+    assert (now.rubric_version, old_form.rubric_version, old_object.rubric_version) == ("2026.3", BUILT_IN, BUILT_IN)
     versions = {(r.branch_id, r.revision_no): r.rubric_version for r in store.records.revisions()}
     assert versions == {
         ("B01", 1): BUILT_IN,
         ("B02", 1): BUILT_IN,
         ("003", 1): BUILT_IN,
-        ("B01", 2): "2026.2",
+        ("B01", 2): "2026.3",
         ("B02", 2): BUILT_IN,
         ("003", 2): BUILT_IN,
     }
@@ -237,14 +237,14 @@ def test_revisions_keep_their_version_when_a_new_one_becomes_current(imported, s
     unstored = new.model_copy(update={"meta": new.meta.model_copy(update={"version": "1999.1"})})
     with pytest.raises(StoreError, match="评分标准版本“1999.1”没有保存在数据库中"):
         store.records.submit("B01", YEAR, "李四", payload, unstored)
-    # So is a rubric that says it is 2026.2 but weighs otherwise (edited without a new version number)
+    # So is a rubric that says it is 2026.3 but weighs otherwise (edited without a new version number)
     swapped = [
         Change("channels.yaml", ("channels", 0, "weight"), F(1, 2)),
         Change("channels.yaml", ("channels", 1, "weight"), F(1, 10)),
     ]
     same_number = load_rubric_texts(apply_changes(new_version.texts, swapped))
-    assert same_number.version == new.version == "2026.2"
-    with pytest.raises(StoreError, match="评分标准版本“2026.2”已保存在数据库中，但所用评分标准的内容与之不同"):
+    assert same_number.version == new.version == "2026.3"
+    with pytest.raises(StoreError, match="评分标准版本“2026.3”已保存在数据库中，但所用评分标准的内容与之不同"):
         store.records.submit("B01", YEAR, "李四", payload, same_number)
     assert max(r.revision_no for r in store.records.revisions() if r.branch_id == "B01") == 2
 
@@ -258,7 +258,7 @@ def test_export_scores_each_result_with_the_version_it_was_decided_with(
     decided = score(old, inputs, year=YEAR).branches["composite"]
     assert not decided.equals(score(new, inputs, year=YEAR).branches["composite"])
 
-    # When exported from the command line (no --rubric) with 2026.2 current
+    # When exported from the command line (no --rubric) with 2026.3 current
     out_file = tmp_path / "导出.xlsx"
     code, out, err = run(capsys, "export", "--out", out_file, "--database", database_url)
     assert code == 0, err
@@ -279,7 +279,7 @@ def test_export_scores_each_result_with_the_version_it_was_decided_with(
         (folder / name).write_text(text, encoding="utf-8")
     code, out, err = run(capsys, "export", "--out", out_file, "--database", database_url, "--rubric", folder)
     assert code == 0, err
-    assert "假设评分：按 --rubric 的评分标准版本 2026.2 重新评分" in out
+    assert "假设评分：按 --rubric 的评分标准版本 2026.3 重新评分" in out
     results = pd.read_excel(out_file, sheet_name="结果", dtype=object).set_index("支部编号")
     expected = result_tables(score(new, inputs, year=YEAR), new)["结果"].set_index("支部编号")
     assert list(results["综合得分"].astype(float).fillna(-1)) == list(expected["综合得分"].astype(float).fillna(-1))
@@ -291,9 +291,9 @@ def test_import_without_rubric_uses_the_current_version(capsys, database_url, sa
         store.rubrics.save(new_version.texts, author="李四", note="x")
     code, out, err = run(capsys, "import", sample_workbook, "--database", database_url)
     assert code == 0, err
-    assert "评分标准 版本 2026.2" in out
+    assert "评分标准 版本 2026.3" in out
     with Store(database_url) as store:
-        assert {r.rubric_version for r in store.records.revisions()} == {"2026.2"}
+        assert {r.rubric_version for r in store.records.revisions()} == {"2026.3"}
 
 
 # ------------------------------------------------------------------ two processes at once
@@ -352,7 +352,7 @@ def test_two_processes_saving_the_same_version_at_once_exactly_one_wins(database
     assert "已经保存过" in next(o for o in outputs if o.startswith("refused"))
     with Store(database_url) as store:
         versions = store.rubrics.versions()
-        assert [v.version for v in versions] == [BUILT_IN, "2026.2"]
+        assert [v.version for v in versions] == [BUILT_IN, "2026.3"]
         assert versions[1].current and versions[1].author in ("甲", "乙")
         assert [e.action for e in store.records.audit()].count("rubric_save") == 2
 
@@ -377,9 +377,9 @@ def test_report_and_overview_export_show_the_decided_version(imported, capsys, d
     out_file = tmp_path / "总览.xlsx"
     code, out, err = run(capsys, "overview-export", "--out", out_file, "--database", database_url)
     assert code == 0, err
-    assert f"按评定时的评分标准版本 {BUILT_IN}，当前版本 2026.2" in out
+    assert f"按评定时的评分标准版本 {BUILT_IN}，当前版本 2026.3" in out
     notes = pd.read_excel(out_file, sheet_name="说明", dtype=str).set_index("项目")["内容"]
-    assert notes["评分标准版本"] == BUILT_IN and "当前版本 2026.2" in notes["版本说明"]
+    assert notes["评分标准版本"] == BUILT_IN and "当前版本 2026.3" in notes["版本说明"]
     # --rubric still chooses a folder instead, as a labelled what-if
     code, out, err = run(
         capsys, "overview-export", "--out", out_file, "--database", database_url, "--rubric", default_rubric_dir()
@@ -397,7 +397,7 @@ def test_report_and_overview_export_show_the_decided_version(imported, capsys, d
     assert code == 0, err
     assert f"评分标准版本 {BUILT_IN}，按评定时的版本" in out
     (html_file,) = folder.glob("*.html")
-    assert f"评分标准版本 {BUILT_IN}（评定时的版本；当前版本为 2026.2" in html_file.read_text(encoding="utf-8")
+    assert f"评分标准版本 {BUILT_IN}（评定时的版本；当前版本为 2026.3" in html_file.read_text(encoding="utf-8")
 
 
 # ------------------------------------------------------------------ the command line
@@ -406,7 +406,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
     code, out, _ = run(capsys, "rubric", "versions", "--database", database_url)
     assert code == 0 and f"首次使用时将保存程序自带的版本（{BUILT_IN}）" in out
 
-    # Export the current version, edit it, save it as 2026.2
+    # Export the current version, edit it, save it as 2026.3
     folder = tmp_path / "新标准"
     code, out, err = run(capsys, "rubric", "export", "current", "--out", folder, "--database", database_url)
     assert code == 0, err
@@ -423,7 +423,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
     )
     meta = folder / "meta.yaml"
     meta.write_text(
-        meta.read_text(encoding="utf-8").replace(f'version: "{BUILT_IN}"', 'version: "2026.2"'), encoding="utf-8"
+        meta.read_text(encoding="utf-8").replace(f'version: "{BUILT_IN}"', 'version: "2026.3"'), encoding="utf-8"
     )
     code, out, err = run(
         capsys, "rubric", "save", folder, "--author", "李四", "--note", "提高组织评定权重", "--database", database_url
@@ -431,7 +431,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
     assert code == 0, err
     assert f"与当前版本 {BUILT_IN} 相比有 3 处不同" in out
     assert "channels.yaml · 四评通道权重 · 组织评定：0.4 → 0.5" in out
-    assert "已保存评分标准版本 2026.2" in out and "并设为当前版本" in out
+    assert "已保存评分标准版本 2026.3" in out and "并设为当前版本" in out
 
     # Saving it again is refused; so is a broken rubric, with file and line
     code, _, err = run(
@@ -447,13 +447,13 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
     lines = out.splitlines()
     assert lines[0].startswith("版本\t当前")
     assert lines[1].startswith(f"{BUILT_IN}\t\t") and "系统" in lines[1]
-    assert lines[2].startswith("2026.2\t是\t") and "李四" in lines[2] and "提高组织评定权重" in lines[2]
+    assert lines[2].startswith("2026.3\t是\t") and "李四" in lines[2] and "提高组织评定权重" in lines[2]
 
     # Switch back, then an unknown version
     code, out, _ = run(
         capsys, "rubric", "use", BUILT_IN, "--by", "管理员", "--reason", "暂缓执行", "--database", database_url
     )
-    assert code == 0 and f"当前评分标准版本：2026.2 → {BUILT_IN}" in out
+    assert code == 0 and f"当前评分标准版本：2026.3 → {BUILT_IN}" in out
     code, out, _ = run(capsys, "rubric", "use", BUILT_IN, "--by", "管理员", "--reason", "x", "--database", database_url)
     assert code == 0 and "已是当前版本" in out
     code, _, err = run(capsys, "rubric", "use", "2030.1", "--by", "管理员", "--reason", "x", "--database", database_url)
@@ -465,7 +465,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
 # ------------------------------------------------------------------ the pages start from the current version
 @pytest.fixture
 def street_url(database_url):
-    """The demo street's branches and log (no evaluation), and 2026.2 (other channel weights) current."""
+    """The demo street's branches and log (no evaluation), and 2026.3 (other channel weights) current."""
     from assessment.demo.street import generate_demo
 
     rubric = load_rubric()
@@ -506,18 +506,18 @@ def test_the_evaluator_page_scores_and_submits_with_the_current_version(street_u
     # When the page opens
     app = EvaluateApp.from_env()
     assert app.error.value == ""
-    assert app.rubric.version == "2026.2"
+    assert app.rubric.version == "2026.3"
     open_branch(app)
     fill_everything(app, app.rubric)
-    # Then the composite uses 2026.2's weights: full marks, 党员评议 99, 群众评判 (4000+120)/42 ≈ 98.10,
-    # 0.1×100 + 0.5×99 + 0.2×98.095 + 0.2×100 = 99.12 (under 2026.1's 0.4/0.2 it is 99.42)
+    # Then the composite uses 2026.3's weights: full marks, 党员评议 99, 群众评判 (4000+120)/42 ≈ 98.10,
+    # 0.1×100 + 0.5×99 + 0.2×98.095 + 0.2×100 = 99.12 (under 2026.2's 0.4/0.2 it is 99.42)
     assert app.panel.composite == "99.12"
-    assert "评分标准版本 2026.2" in app.session.value
-    # And the submission names 2026.2
+    assert "评分标准版本 2026.3" in app.session.value
+    # And the submission names 2026.3
     app.submit_button.click()
     with Store(street_url) as store:
         (revision,) = store.records.revisions("JD001", YEAR)
-        assert revision.rubric_version == "2026.2"
+        assert revision.rubric_version == "2026.3"
 
 
 @pytest.mark.usefixtures("signed_in")
@@ -527,12 +527,12 @@ def test_the_self_assessment_and_overview_pages_use_the_current_version(street_u
 
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
     with Store(street_url) as store:
-        assert SelfAssessApp(store).rubric.version == "2026.2"
+        assert SelfAssessApp(store).rubric.version == "2026.3"
         issued = store.access.issue("JD001", YEAR, by="管理员")
     app = SelfAssessApp.from_env()
-    assert app.enter(issued.code) and app.rubric.version == "2026.2"
+    assert app.enter(issued.code) and app.rubric.version == "2026.3"
     overview = OverviewApp.from_env()
-    assert overview.rubric.version == "2026.2" and "评分标准版本 2026.2" in overview.title.value
+    assert overview.rubric.version == "2026.3" and "评分标准版本 2026.3" in overview.title.value
 
 
 @pytest.mark.usefixtures("signed_in")
@@ -542,16 +542,16 @@ def test_the_weights_page_starts_from_the_current_version(street_url, monkeypatc
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", street_url)
     app = WeightsApp.from_source()
     assert app.ready and app.error.value == ""
-    assert "当前评分标准版本 2026.2" in app.title.value
+    assert "当前评分标准版本 2026.3" in app.title.value
     assert app.state.values["channels.member"] == F(1, 2)
-    assert load_rubric_texts(app.texts).version == "2026.2"
+    assert load_rubric_texts(app.texts).version == "2026.3"
 
 
 def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(imported, sample_inputs):
     store = imported
     texts = store.rubrics.texts(BUILT_IN)
     checklist = texts["checklist.yaml"]
-    # 2026.2 splits s1's weight with a new indicator s9
+    # 2026.3 splits s1's weight with a new indicator s9
     assert "    weight: 0.05\n    key: true\n" in checklist
     checklist = checklist.replace("    weight: 0.05\n    key: true\n", "    weight: 0.025\n    key: true\n", 1)
     checklist = checklist.rstrip("\n") + (
@@ -560,7 +560,7 @@ def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(importe
         "    advice: 制定议事规则并报上级党组织备案。\n    source: 测试\n"
     )
     changed = dict(texts, **{"checklist.yaml": checklist})
-    changed["meta.yaml"] = changed["meta.yaml"].replace(f'version: "{BUILT_IN}"', 'version: "2026.2"')
+    changed["meta.yaml"] = changed["meta.yaml"].replace(f'version: "{BUILT_IN}"', 'version: "2026.3"')
     store.rubrics.save(changed, author="李四", note="增加议事规则指标")
     new = store.rubrics.current()
     assert [i.id for i in new.items][-1] == "s9"

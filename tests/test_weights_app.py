@@ -152,7 +152,7 @@ def test_lowering_the_standardized_line_changes_the_totals(app):
     app.controls["standardized.0.threshold"].value = 70
     totals = {t.key: t for t in app.shown.totals}
     assert totals["standardized"].after > before
-    assert "当前版本（2026.1）" in app.totals.value
+    assert "当前版本（2026.2）" in app.totals.value
     assert "2025年目标 90%以上" in app.totals.value and "<td class=nw>90%以上</td>" in app.totals.value
     # the condition's label follows its number, so reasons stay true
     assert app.shown.rubric.eligibility.standardized.conditions[0].label == "综合得分70分以上"
@@ -220,11 +220,11 @@ def test_without_a_database_the_page_previews_the_new_version_but_cannot_save_it
     app.note.value = "提高组织评定的权重"
     app.save_button.click()
     assert html.escape(NO_STORE) in app.save_messages.value
-    assert "新版本 <b>2026.2</b>（基于 2026.1）" in app.diff.value
+    assert "新版本 <b>2026.3</b>（基于 2026.2）" in app.diff.value
     # the change list speaks the rubric's words, not the YAML's paths
     assert "<b>组织评定 权重</b>" in app.diff.value and "40% → 50%" in app.diff.value
     assert "channels[" not in app.diff.value and "weight" not in app.diff.value
-    assert app.draft is not None and load_rubric_texts(app.draft.texts).version == "2026.2"
+    assert app.draft is not None and load_rubric_texts(app.draft.texts).version == "2026.3"
     assert app.confirm_button.layout.display == "none"
 
 
@@ -262,39 +262,39 @@ def test_save_shows_the_diff_first_then_stores_the_new_current_version(stored_ap
     app.note.value = "提高组织评定的权重"
     # When 保存为新版本 is clicked, Then the diff against the current version is shown and nothing is stored yet
     app.save_button.click()
-    assert "新版本 <b>2026.2</b>（基于 2026.1）" in app.diff.value
+    assert "新版本 <b>2026.3</b>（基于 2026.2）" in app.diff.value
     assert "<b>组织评定 权重</b>" in app.diff.value and "40% → 50%" in app.diff.value
     assert "修改说明：提高组织评定的权重" in app.diff.value
     assert "确认保存" in app.save_messages.value and app.confirm_button.layout.display is None
-    assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2026.2"]
     # When 确认保存 is clicked, Then the version is stored, current, and its number shown
     app.confirm_button.click()
-    assert "已保存为新版本 2026.2，并设为当前版本" in app.save_messages.value
+    assert "已保存为新版本 2026.3，并设为当前版本" in app.save_messages.value
     assert app.confirm_button.layout.display == "none"
     saved = db.rubrics.versions()[-1]
     assert (saved.version, saved.author, saved.note, saved.based_on, saved.current) == (
-        "2026.2",
+        "2026.3",
         "王分析",
         "提高组织评定的权重",
-        "2026.1",
+        "2026.2",
         True,
     )
     current = db.rubrics.current()
     assert current.channel("org").weight == F(1, 2) and sum(c.weight for c in current.channels.channels) == 1
-    meta = load_rubric_texts(db.rubrics.texts("2026.2")).meta
-    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.2", "王分析", "提高组织评定的权重", "2026.1")
+    meta = load_rubric_texts(db.rubrics.texts("2026.3")).meta
+    assert (meta.version, meta.author, meta.note, meta.based_on) == ("2026.3", "王分析", "提高组织评定的权重", "2026.2")
     # And the version it started from is kept as it was
-    assert db.rubrics.texts("2026.1") == read_rubric_texts()[0]
-    # And the page now stands on 2026.2: the title, the comparison and the controls
-    assert "当前评分标准版本 2026.2" in app.title.value and "2026.1" not in app.title.value
-    assert app.rubric.version == "2026.2" and app.changes() == []
-    assert "与当前版本（2026.2）相比，所有支部的排名和结果都没有变化" in app.summary.value
-    assert "当前版本（2026.2）" in app.totals.value and app.edited.value == ""
+    assert db.rubrics.texts("2026.2") == read_rubric_texts()[0]
+    # And the page now stands on 2026.3: the title, the comparison and the controls
+    assert "当前评分标准版本 2026.3" in app.title.value and "2026.2" not in app.title.value
+    assert app.rubric.version == "2026.3" and app.changes() == []
+    assert "与当前版本（2026.3）相比，所有支部的排名和结果都没有变化" in app.summary.value
+    assert "当前版本（2026.3）" in app.totals.value and app.edited.value == ""
     assert app.controls["channels.org"].value == pytest.approx(0.5) and app.note.value == ""
     assert app.controls["channels.org"] in shown_widgets(app)
     # and a further move is measured against it
     app.controls["channels.org"].value = 0.6
-    assert "与当前版本 2026.2 相比" in app.edited.value and "50% → 60%" in app.edited.value
+    assert "与当前版本 2026.3 相比" in app.edited.value and "50% → 60%" in app.edited.value
 
 
 def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, db):
@@ -306,7 +306,7 @@ def test_editing_the_note_after_the_preview_asks_for_a_new_preview(stored_app, d
     app.note.value = "改过的说明"
     assert app.confirm_button.layout.display == "none" and app.diff.value == ""
     assert "请重新点击" in app.save_messages.value
-    assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2026.2"]
 
 
 def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(stored_app, db, texts):
@@ -314,7 +314,7 @@ def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(s
     app.controls["channels.org"].value = 0.5
     app.note.value = "提高组织评定的权重"
     app.save_button.click()
-    # Meanwhile another analyst saves 2026.2 from 2026.1 and makes it current
+    # Meanwhile another analyst saves 2026.3 from 2026.2 and makes it current
     other = prepare_version(
         texts,
         [
@@ -326,17 +326,17 @@ def test_a_version_saved_meanwhile_by_someone_else_is_shown_as_a_chinese_error(s
     )
     db.rubrics.save(other.texts, author="王五", note="另一种调整")
     app.confirm_button.click()
-    assert "当前评分标准版本已由 2026.1 变为 2026.2" in app.save_messages.value
+    assert "当前评分标准版本已由 2026.2 变为 2026.3" in app.save_messages.value
     assert 'role="alert"' in app.save_messages.value
     assert [v.author for v in db.rubrics.versions()] == ["系统", "王五"]
-    # And the page moves to 2026.2, the version now current, and says so
-    assert "当前评分标准版本 2026.2" in app.title.value and "评分标准的当前版本已变为 2026.2" in app.notice.value
+    # And the page moves to 2026.3, the version now current, and says so
+    assert "当前评分标准版本 2026.3" in app.title.value and "评分标准的当前版本已变为 2026.3" in app.notice.value
     assert app.controls["channels.org"].value == pytest.approx(0.3) and app.changes() == []
     # A new preview, from there, takes the next free number
     app.controls["channels.org"].value = 0.5
     app.note.value = "再提高组织评定的权重"
     app.save_button.click()
-    assert "新版本 <b>2026.3</b>（基于 2026.2）" in app.diff.value and "30% → 50%" in app.diff.value
+    assert "新版本 <b>2026.4</b>（基于 2026.3）" in app.diff.value and "30% → 50%" in app.diff.value
 
 
 def test_save_without_changes_says_so(app):
@@ -463,11 +463,11 @@ def test_an_account_without_the_rubric_permission_may_try_settings_but_not_save(
     app.save_button.click()
     assert refused in app.save_messages.value and app.draft is None
     # Even with a draft put in place, 确认保存 stores nothing
-    app.draft = prepare_version(texts, app.changes(), author=name, note="绕过预览", taken={"2026.1"})
+    app.draft = prepare_version(texts, app.changes(), author=name, note="绕过预览", taken={"2026.2"})
     app.confirm_button.click()
     assert refused in app.save_messages.value
-    assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
-    assert db.rubrics.current().version == "2026.1"
+    assert [v.version for v in db.rubrics.versions()] == ["2026.2"]
+    assert db.rubrics.current().version == "2026.2"
 
 
 def test_a_session_ended_before_confirming_saves_nothing(stored_app, db):
@@ -481,7 +481,7 @@ def test_a_session_ended_before_confirming_saves_nothing(stored_app, db):
     app.confirm_button.click()
     assert html.escape(SIGNED_OUT) in app.save_messages.value
     assert app.confirm_button.layout.display == "none"
-    assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2026.2"]
 
 
 def test_an_account_losing_the_permission_before_confirming_saves_nothing(stored_app, db, monkeypatch):
@@ -495,4 +495,4 @@ def test_an_account_losing_the_permission_before_confirming_saves_nothing(stored
     monkeypatch.setattr(app.session_of, "check", lambda max_age=0.0: identity)
     app.confirm_button.click()
     assert html.escape(MAY_NOT_SAVE.format(role="分析")) in app.save_messages.value
-    assert [v.version for v in db.rubrics.versions()] == ["2026.1"]
+    assert [v.version for v in db.rubrics.versions()] == ["2026.2"]

@@ -81,8 +81,8 @@ def test_no_change_no_line(texts):
 def test_the_page_lists_the_lines_escaped(by_id):
     line = setting_change(by_id["channels.org"], F(2, 5), F(1, 3))
     assert line.text == "组织评定 权重 40% → 约33.33%"  # a weight without a finite decimal, rounded and said so
-    html = draft_changes_html([line], "2026.1")
-    assert "已调整1项设置（与当前版本 2026.1 相比）" in html and "<b>组织评定 权重</b>" in html
-    assert draft_changes_html([], "2026.1") == ""
-    diff = diff_html([line], "2026.2", "2026.1", "<b>x</b>")
+    html = draft_changes_html([line], "2026.2")
+    assert "已调整1项设置（与当前版本 2026.2 相比）" in html and "<b>组织评定 权重</b>" in html
+    assert draft_changes_html([], "2026.2") == ""
+    diff = diff_html([line], "2026.3", "2026.2", "<b>x</b>")
     assert "修改说明：&lt;b&gt;x&lt;/b&gt;" in diff and 'class="siping-diff"' in diff

@@ -73,7 +73,7 @@ def test_the_page_scores_the_current_submissions_of_the_latest_year(monkeypatch,
     assert app.ready and app.error.value == "" and app.warning.value == ""
     # The title names the year, the whole district, the version, the branches and the database as source
     title = html.unescape(app.title.value)
-    assert f"{YEAR}年度" in title and ALL_STREETS in title and "当前评分标准版本 2026.1" in title
+    assert f"{YEAR}年度" in title and ALL_STREETS in title and "当前评分标准版本 2026.2" in title
     assert f"{len(demo.branches)}个支部（{len(demo.branches)}个有提交的考评结果）" in title
     assert DATABASE_SOURCE in title and "演示" not in title
     # JD001 is scored from its corrected submission, as the 总览 scores it — not from the demo workbook
@@ -152,10 +152,10 @@ def test_saving_keeps_the_year_and_street_and_shows_the_new_version(monkeypatch,
     app.save_button.click()
     assert "<b>组织评定 权重</b>" in app.diff.value
     app.confirm_button.click()
-    assert filled.rubrics.current().version == "2026.2"
+    assert filled.rubrics.current().version == "2026.3"
     title = html.unescape(app.title.value)
-    assert "当前评分标准版本 2026.2" in title and f"{YEAR}年度 · {EAST}" in title
-    assert streets_shown(app) == {EAST} and app.rubric.version == "2026.2"
+    assert "当前评分标准版本 2026.3" in title and f"{YEAR}年度 · {EAST}" in title
+    assert streets_shown(app) == {EAST} and app.rubric.version == "2026.3"
     assert app.before.branches["composite"].equals(app.shown.results.branches["composite"])
 
 
@@ -163,7 +163,7 @@ def test_a_version_made_current_elsewhere_is_picked_up_on_the_next_choice(monkey
     from assessment.rubric.settings import Change, prepare_version
 
     app = open_page(monkeypatch, filled, database_url, "王分析", "分析")
-    texts = filled.rubrics.texts("2026.1")
+    texts = filled.rubrics.texts("2026.2")
     other = prepare_version(
         texts,
         [
@@ -174,11 +174,11 @@ def test_a_version_made_current_elsewhere_is_picked_up_on_the_next_choice(monkey
         note="另一种调整",
     )
     filled.rubrics.save(other.texts, author="王五", note="另一种调整")
-    filled.rubrics.set_current("2026.1", by="王五", reason="先不用")
-    filled.rubrics.set_current("2026.2", by="王五", reason="启用")
-    # When the analyst picks another street, Then the page moves to 2026.2 and says so
+    filled.rubrics.set_current("2026.2", by="王五", reason="先不用")
+    filled.rubrics.set_current("2026.3", by="王五", reason="启用")
+    # When the analyst picks another street, Then the page moves to 2026.3 and says so
     app.street_picker.value = WEST
-    assert "当前评分标准版本 2026.2" in app.title.value and "评分标准的当前版本已变为 2026.2" in app.notice.value
+    assert "当前评分标准版本 2026.3" in app.title.value and "评分标准的当前版本已变为 2026.3" in app.notice.value
     assert app.controls["channels.org"].value == pytest.approx(0.3) and streets_shown(app) == {WEST}
 
 

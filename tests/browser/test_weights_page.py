@@ -154,21 +154,21 @@ def test_saving_a_version_shows_the_diff_then_its_number(page, weights_server, o
     diff = page.locator(".siping-diff")
     assert diff.get_by_text("组织评定 权重").first.is_visible() and "40% → 50%" in diff.inner_text()
     assert "channels[" not in diff.inner_text()
-    assert page.get_by_text("当前评分标准版本 2026.1").first.is_visible()
+    assert page.get_by_text("当前评分标准版本 2026.2").first.is_visible()
     with Store(weights_server.database_url) as store:
-        assert [v.version for v in store.rubrics.versions()] == ["2026.1"]
+        assert [v.version for v in store.rubrics.versions()] == ["2026.2"]
     page.get_by_role("button", name="确认保存").click()
     # Then the page names the new version, which is now the database's current one
-    page.get_by_text("已保存为新版本 2026.2").first.wait_for(state="visible", timeout=20_000)
+    page.get_by_text("已保存为新版本 2026.3").first.wait_for(state="visible", timeout=20_000)
     # And the header names it, and the comparison is against it
-    page.get_by_text("当前评分标准版本 2026.2").first.wait_for(state="visible", timeout=20_000)
-    assert page.get_by_text("当前评分标准版本 2026.1").count() == 0
-    assert page.get_by_text("与当前版本（2026.2）相比").first.is_visible()
+    page.get_by_text("当前评分标准版本 2026.3").first.wait_for(state="visible", timeout=20_000)
+    assert page.get_by_text("当前评分标准版本 2026.2").count() == 0
+    assert page.get_by_text("与当前版本（2026.3）相比").first.is_visible()
     with Store(weights_server.database_url) as store:
-        assert store.rubrics.current().version == "2026.2"
+        assert store.rubrics.current().version == "2026.3"
         assert store.rubrics.versions()[-1].author == ANALYST
-        # (back to 2026.1, so that the other tests of this module open the page as they expect)
-        store.rubrics.set_current("2026.1", by="测试", reason="还原")
+        # (back to 2026.2, so that the other tests of this module open the page as they expect)
+        store.rubrics.set_current("2026.2", by="测试", reason="还原")
     assert page.locator(STDERR).count() == 0
     assert page_problems(page) == []
 
@@ -181,7 +181,7 @@ def test_a_district_account_may_try_settings_but_not_save(page, weights_server, 
     assert page.get_by_role("button", name="保存为新版本").count() == 0
     assert page.get_by_label("修改说明").count() == 0
     with Store(weights_server.database_url) as store:
-        assert store.rubrics.current().version == "2026.1"
+        assert store.rubrics.current().version == "2026.2"
     assert page_problems(page) == []
 
 

@@ -8,11 +8,14 @@ import json
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 SMOKE = "smoke.ipynb"
 BUTTON_TEXT = "四评冒烟"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IDLE = "长时间未操作，本页已暂停以释放服务器资源"
 
 
@@ -52,6 +55,7 @@ def test_closing_a_tab_ends_its_kernel_within_seconds(browser, voila_smoke, open
         page = context.new_page()
         kernel_id = open_smoke(page, voila_smoke, open_page)
         assert any(c["name"] == "_xsrf" for c in context.cookies()), "the page set no _xsrf cookie"
+        assert "var IDLE_MINUTES = 60.0;" in page.content()  # SipingVoila.idle_minutes' default reached it
         # When the tab is closed as a person closes it (the page's unload handlers run)
         page.close(run_before_unload=True)
         # Then its kernel ends within seconds, not at the idle cull half an hour later
@@ -68,5 +72,41 @@ def test_leaving_a_page_for_another_address_ends_its_kernel(browser, voila_smoke
         kernel_id = open_smoke(page, voila_smoke, open_page)
         page.goto(voila_smoke.url, wait_until="load")  # the start page, in the same tab
         wait_for_end(voila_smoke, kernel_id, 15)
+    finally:
+        context.close()
+
+
+def test_a_page_left_without_input_stops_itself_and_ends_its_kernel(browser, voila_server, open_page):
+    # 60 minutes by default; here the server's setting is 6 s, and the page's heartbeat (which would keep
+    # the kernel in use for good) beats every second
+    server = voila_server(
+        FIXTURES, "voila-idle.log", ["--SipingVoila.extra_pages=smoke.ipynb", "--SipingVoila.idle_minutes=0.1"]
+    )
+    context = browser.new_context(locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.add_init_script("window.sipingHeartbeat = {every: 1000, timeout: 5000};")
+        kernel_id = open_smoke(page, server, open_page)
+        notice = page.get_by_role("alertdialog").filter(has_text=IDLE)
+        # Input postpones the pause: pressed keys every 2 s for 8 s keep the page going
+        for _ in range(4):
+            page.wait_for_timeout(2000)
+            page.keyboard.press("Shift")
+        expect(notice).to_be_hidden()
+        assert kernel_alive(server, kernel_id)
+        # When nobody touches the page for longer than the limit
+        expect(notice).to_be_visible(timeout=30_000)
+        # Then it says so over the whole page, its kernel ends, and no "connection lost" bar competes with it
+        assert "已保存的草稿不会丢失，请刷新页面继续" in notice.inner_text()
+        wait_for_end(server, kernel_id, 15)
+        page.wait_for_timeout(6000)  # longer than the heartbeat's timeout: it was stopped, no red bar
+        expect(page.get_by_text("连接已断开")).to_be_hidden()
+        expect(notice).to_be_visible()
+        box = page.locator("#siping-idle").bounding_box()
+        assert box and box["width"] >= 1200 and box["height"] >= 600  # covers the page
+        # And 刷新页面 brings the page back with a new kernel
+        page.get_by_role("button", name="刷新页面").click()
+        page.get_by_text(BUTTON_TEXT).first.wait_for(state="visible", timeout=90_000)
+        page.wait_for_function(f"() => window.sipingKernel && window.sipingKernel.id !== '{kernel_id}'")
     finally:
         context.close()

@@ -110,3 +110,63 @@ def test_a_page_left_without_input_stops_itself_and_ends_its_kernel(browser, voi
         page.wait_for_function(f"() => window.sipingKernel && window.sipingKernel.id !== '{kernel_id}'")
     finally:
         context.close()
+
+
+BURST = 10  # secretaries opening the link the street sent them, at the same moment
+
+
+@pytest.mark.slow
+def test_ten_secretaries_opening_their_pages_at_once_all_get_them(browser, voila_server, tmp_path_factory):
+    from pagekit import serve_with_database
+
+    from assessment.demo.street import generate_demo
+    from assessment.rubric import load_rubric
+    from assessment.store import Store
+
+    root = tmp_path_factory.mktemp("burst")
+    url = f"sqlite:///{root}/burst.sqlite"
+    rubric = load_rubric()
+    demo = generate_demo(rubric, year=2025, n_branches=20)
+    with Store(url, rubric=rubric) as store:
+        store.records.import_inputs(
+            demo, year=2025, evaluator="数据管理员", rubric_version=rubric.version, source="示例"
+        )
+        branches = list(demo.branches["branch_id"][:BURST])
+        codes = [store.access.issue(branch, 2025, by="管理员").code for branch in branches]
+    server = serve_with_database(voila_server, root, "self_assess.ipynb", url, "voila-burst.log")
+
+    contexts = [browser.new_context(locale="zh-CN") for _ in range(BURST)]
+    pages = [context.new_page() for context in contexts]
+    try:
+        started = time.monotonic()
+        for page, code in zip(pages, codes, strict=True):  # all requests leave before any page is answered
+            page.evaluate(
+                "address => { window.location.href = address; }",
+                server.render_url("self_assess.ipynb") + f"?code={code}",
+            )
+        usable: dict[int, float] = {}
+        blank: list[int] = []
+        for number, page in enumerate(pages):
+            remaining = max(1.0, 300 - (time.monotonic() - started))
+            try:
+                page.get_by_text("当前状态：").first.wait_for(state="visible", timeout=remaining * 1000)
+                usable[number] = time.monotonic() - started
+            except Exception:  # noqa: BLE001 - counted, then reported with every page's fate
+                blank.append(number)
+        # Then every page came up (none blank, none a busy page), each with its own kernel
+        assert not blank, f"pages {blank} not usable within 300 s; usable after {usable}; log:\n{server.log_tail(40)}"
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "Timeout waiting for IOPub" not in log and "busy:" not in log  # (busy: a 503 page was sent)
+        for page in pages:
+            page.wait_for_function("() => window.sipingKernel !== undefined", timeout=30_000)
+        kernels = [page.evaluate("() => window.sipingKernel.id") for page in pages]
+        assert len(set(kernels)) == BURST and all(kernel_alive(server, kernel) for kernel in kernels)
+        print(f"{BURST} pages at once: usable after " + ", ".join(f"{usable[n]:.0f}" for n in sorted(usable)) + " s")
+        # And closing the tabs ends every kernel
+        for page in pages:
+            page.close(run_before_unload=True)
+        for kernel in kernels:
+            wait_for_end(server, kernel, 30)
+    finally:
+        for context in contexts:
+            context.close()

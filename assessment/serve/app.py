@@ -17,6 +17,8 @@ Settings of its own, on the command line or in ``voila.json`` under ``SipingVoil
   the branch page (the link sent to secretaries), every other page answers 404;
 - ``max_kernels`` — live kernels (open pages) at most; past it a page gets "服务器繁忙，请稍后再试" (503);
 - ``max_starting`` / ``queue_timeout`` — pages starting at once, and how long a page waits for its turn;
+- ``idle_minutes`` — a page left open without input this long stops itself and ends its kernel (the page
+  template's idle timer; 0: never);
 - ``trust_xheaders`` — behind nginx (deploy/): take the client's address and scheme from ``X-Real-IP`` /
   ``X-Forwarded-For`` / ``X-Forwarded-Proto``, so that sign-in throttling counts per visitor, not per proxy,
   and the session cookie is ``Secure`` under https. Only for a server that nothing but the proxy can reach.
@@ -76,6 +78,11 @@ class SipingVoila(Voila):
     max_kernels = Int(40, config=True, help="同时打开的页面（内核）上限；超过时新页面显示“服务器繁忙”（HTTP 503）。")
     max_starting = Int(2, config=True, help="同时启动的页面数；其余按先后排队。")
     queue_timeout = Float(120.0, config=True, help="页面排队等待启动的最长秒数；超过时显示“服务器繁忙”。")
+    idle_minutes = Float(
+        60.0,
+        config=True,
+        help="页面打开后多少分钟无人操作即暂停并结束其内核（释放内存）；0 表示不暂停。",
+    )
     trust_xheaders = Bool(
         False,
         config=True,
@@ -108,6 +115,10 @@ class SipingVoila(Voila):
                 self.mode, self.max_kernels, self.max_starting, self.queue_timeout, tuple(self.extra_pages)
             ),
         }
+        # The page template reads its settings from the template's resources (VoilaConfiguration.resources,
+        # which Voila reads from the config on every page).
+        resources = {**self.voila_configuration.resources, "siping_idle_minutes": self.idle_minutes}
+        self.voila_configuration.config.VoilaConfiguration.resources = resources
         hide_access_codes(self.log, logging.getLogger())
 
     def listen(self):

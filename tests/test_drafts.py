@@ -261,14 +261,16 @@ def test_the_self_assessment_page_saves_while_typing(imported, default_rubric):
     stored = imported.self_assessments.current(BRANCH, YEAR, draft=True)
     assert stored.payload["org"]["items"]["s1"]["value"] == "4.5"
     assert f"草稿已自动保存（{local_time(stored.updated_at, seconds=True)}）" in app.draft_box.value
-    # After 申请考评 (the draft becomes the submission) typing goes on saving, with no false conflict
+    # After 申请考评 (the draft becomes the submission) the form is read-only: a change that reaches the
+    # kernel anyway is refused by the store, and the form shows what was submitted
     app.inputs["org.items.s1.value"].value = "5"
     for item_id, value in full_marks(default_rubric).items():
         app.inputs[f"org.items.{item_id}.value"].value = value if isinstance(value, str) else f"{value:g}"
     assert app.apply(), app.state.error
+    assert imported.self_assessments.current(BRANCH, YEAR, draft=True) is None
     app.inputs["org.items.s1.value"].value = "4"
-    assert "草稿已自动保存" in app.draft_box.value
-    assert imported.self_assessments.current(BRANCH, YEAR, draft=True).payload["org"]["items"]["s1"]["value"] == "4"
+    assert imported.self_assessments.current(BRANCH, YEAR, draft=True) is None
+    assert app.inputs["org.items.s1.value"].value == "5" and "只能查看" in app.state.error + app.error_box.value
 
 
 # ------------------------------------------------------------------ a database outage

@@ -8,6 +8,7 @@ audited ``rescore`` command decides 2023 anew with 2026.3. On SQLite and Postgre
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from fractions import Fraction
 
@@ -60,16 +61,21 @@ def new_texts():
 
 
 @pytest.fixture
-def switched(database_url, demo, new_texts):
+def switched(database_url, demo, new_texts, monkeypatch):
     """2023 (and a first 2025) imported under the built-in version, 2023 moved through the workflow to its
-    end; then 2026.3 saved and made current, and 2025 imported again under it. Yields the store and the
-    总览 as it was before the switch."""
+    end (on 1 March 2024, when every 2023 designation still had its term to run); then 2026.3 saved and
+    made current, and 2025 imported again under it. Yields the store and the 总览 as it was before the
+    switch."""
     with Store(database_url) as store:
         for year, source in ((OLD_YEAR, "2023.xlsx"), (NEW_YEAR, "2025.xlsx")):
             store.records.import_inputs(
                 demo[year], year=year, evaluator=DEMO_ACTOR, rubric_version=store.rubric, source=source
             )
-        seed_demo_workflow(store, store.rubric, years=[OLD_YEAR])
+        with monkeypatch.context() as early:
+            spring = lambda: dt.datetime(2024, 3, 1, 2, tzinfo=dt.UTC)
+            early.setattr("assessment.store.workflow.now", spring)
+            early.setattr("assessment.demo.workflow.now", spring)
+            seed_demo_workflow(store, store.rubric, years=[OLD_YEAR])
         before = ov.load_street(store, store.rubrics.current())
         store.rubrics.save(new_texts, author="李四", note="提高达标分数线")
         assert store.rubrics.current().version == NEW

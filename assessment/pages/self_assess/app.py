@@ -408,22 +408,29 @@ class SelfAssessApp(widgets.VBox):
         title = UPLOAD_TITLES[kind]
         self._pending.pop(kind, None)
         self._hide_upload_actions(kind)
-        try:
-            plan = session.preview_upload(kind, data, filename, replace_all=self._replace_all(kind))
-        except WorkbookError as failure:
-            self.upload_boxes[kind].value = upload_refused_html(title, failure.problems)
-            return False
-        except AccessDenied:
-            self._lock_out()
-            return False
-        except SelfAssessmentLocked as locked:
-            self.upload_boxes[kind].value = error_html(str(locked))
-            self.state.update(revision=self.state.revision + 1)
+        plan = self._planned(
+            kind, lambda: session.preview_upload(kind, data, filename, replace_all=self._replace_all(kind))
+        )
+        if plan is None:
             return False
         self._pending[kind] = (data, filename)
         self.upload_boxes[kind].value = upload_preview_html(title, filename, plan)
         self.upload_actions[kind].layout.display = "flex"
         return True
+
+    def _planned(self, kind: str, call):
+        """The upload plan ``call`` returns (a preview, or what was stored), or None after showing why not: the
+        file's problems (sheet, row, column), a code that no longer opens the branch, a locked self-assessment."""
+        try:
+            return call()
+        except WorkbookError as failure:
+            self.upload_boxes[kind].value = upload_refused_html(UPLOAD_TITLES[kind], failure.problems)
+        except AccessDenied:
+            self._lock_out()
+        except SelfAssessmentLocked as locked:
+            self.upload_boxes[kind].value = error_html(str(locked))
+            self.state.update(revision=self.state.revision + 1)
+        return None
 
     def _repreview(self) -> None:
         """整体替换 was ticked or unticked: the pending activity log's preview follows."""
@@ -440,17 +447,8 @@ class SelfAssessApp(widgets.VBox):
         session: BranchSession = self.state.session
         title = UPLOAD_TITLES[kind]
         data, filename = pending
-        try:
-            plan = session.upload(kind, data, filename, replace_all=self._replace_all(kind))
-        except WorkbookError as failure:
-            self.upload_boxes[kind].value = upload_refused_html(title, failure.problems)
-            return False
-        except AccessDenied:
-            self._lock_out()
-            return False
-        except SelfAssessmentLocked as locked:
-            self.upload_boxes[kind].value = error_html(str(locked))
-            self.state.update(revision=self.state.revision + 1)
+        plan = self._planned(kind, lambda: session.upload(kind, data, filename, replace_all=self._replace_all(kind)))
+        if plan is None:
             return False
         self.upload_boxes[kind].value = upload_done_html(title, plan)
         if kind == "activities":

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
 from assessment.pages.self_assess.app import CodeGate, SelfAssessApp, code_from_query
 from assessment.store import REFUSAL, Store
+from tests.factories import full_marks
 
 pytest_plugins = ["store_support"]
 
@@ -223,6 +224,30 @@ def test_apply_asks_first_then_submits_and_the_page_is_read_only_until_sent_back
     assert again.inputs["org.items.s1.value"].value == "5"
     again.inputs["org.items.s1.value"].value = "4"
     assert imported.self_assessments.current("B01", YEAR, draft=True).payload["org"]["items"]["s1"]["value"] == "4"
+    assert again.restart_button.layout.display == "none"  # nothing to go back from
+
+
+def test_after_failing_the_branch_starts_again_itself(imported, default_rubric):
+    code = imported.access.issue("B01", YEAR, by="管理员").code
+    app = SelfAssessApp(imported)
+    assert app.enter(code)
+    for item_id, value in full_marks(default_rubric).items():
+        app.inputs[f"org.items.{item_id}.value"].value = value if isinstance(value, str) else f"{value:g}"
+    assert app.apply(), app.state.error
+    imported.workflow.move("B01", YEAR, "街道考评中", role="街道", actor="周考评", reason="受理")
+    imported.workflow.move("B01", YEAR, "未通过", role="街道", actor="周考评", reason="组织生活不足")
+    # Given the street's 考评未通过, the branch's page offers its own way back (workflow.yaml: 重新自评)
+    again = SelfAssessApp(imported)
+    assert again.enter(code)
+    assert "未通过" in again.status_box.value and "只能查看" in again.locked_box.value
+    assert again.restart_button.layout.display is None and again.restart_button.description == "重新自评"
+    # When it starts again, Then the self-assessment is editable and the move is the branch's, with its reason
+    again.restart_button.click()
+    assert again.state.notice == "已重新自评，当前状态：自评中，可以修改自评。"
+    assert again.locked_box.value == "" and not any(w.disabled for w in again.inputs.values())
+    assert again.restart_button.layout.display == "none"
+    last = imported.workflow.history("B01", YEAR)[-1]
+    assert (last.to_status, last.role, last.reason) == ("self_assessing", "branch", "支部重新自评")
 
 
 def test_a_revoked_code_locks_the_page(imported):

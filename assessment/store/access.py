@@ -455,6 +455,29 @@ class BranchSession:
 
         return self._write(work)
 
+    def own_moves(self) -> list[tuple[str, str]]:
+        """The branch's own moves from its current state other than 申请考评 — (target state, label), e.g.
+        重新自评 after 未通过, 开始新一轮建设 after 撤销 (workflow.yaml: the branch role may make them)."""
+        workflow = self.rubric.workflow
+        current = self.status()
+        return [
+            (t.to, t.label)
+            for t in workflow.moves_from(current.status)
+            if workflow.branch_role.id in t.roles and "self_assessment" not in t.requires
+        ]
+
+    def move(self, to: str, reason: str) -> WorkflowEvent:
+        """One of :meth:`own_moves`, made as the branch (the store checks it like any move)."""
+        reason = required_text(reason, "变更原因")
+        workflow = self.rubric.workflow
+
+        def work(connection: Connection) -> WorkflowEvent:
+            return self._workflow.move_within(
+                connection, self.branch_id, self.year, to, role=workflow.branch_role.id, actor=self.actor, reason=reason
+            )
+
+        return self._write(work)
+
     def _read_upload(self, kind: str, data: bytes, filename: str) -> tuple[list[dict], str]:
         from ..inputs.workbook.reader import read_sheet_upload
 

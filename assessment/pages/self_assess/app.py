@@ -138,6 +138,11 @@ class SelfAssessApp(widgets.VBox):
             description="申请考评", button_style="danger", layout=widgets.Layout(width="10em")
         )
         self.apply_hint = html_box()
+        # The branch's own way back after 未通过 or 撤销 (重新自评, 开始新一轮建设: workflow.yaml), when there is one
+        self.restart_button = widgets.Button(
+            button_style="warning", layout=widgets.Layout(width="auto", display="none")
+        )
+        self._restart_to: str | None = None
         # 申请考评 asks first: what will be submitted, then 确认 or 返回修改
         self.apply_confirm_box = html_box()
         self.confirm_apply_button = widgets.Button(
@@ -181,6 +186,7 @@ class SelfAssessApp(widgets.VBox):
         self.apply_button.on_click(lambda _b: guarded(ACTION_FAILED, self._report)(self.ask_apply)())
         self.confirm_apply_button.on_click(lambda _b: self.apply())
         self.cancel_apply_button.on_click(lambda _b: self.cancel_apply())
+        self.restart_button.on_click(lambda _b: guarded(ACTION_FAILED, self._report)(self.restart)())
         self.replace_all.observe(lambda _c: guarded(ACTION_FAILED, self._report)(self._repreview)(), names="value")
         self.report_button.on_click(lambda _b: self.make_report())
         self.state.observe(self._render_error, names="error")
@@ -306,6 +312,7 @@ class SelfAssessApp(widgets.VBox):
             html_box(section_title("申请考评")),
             self.apply_hint,
             self.apply_button,
+            self.restart_button,
             self.apply_confirm,
             self.history_box,
             html_box(section_title("下载")),
@@ -500,6 +507,26 @@ class SelfAssessApp(widgets.VBox):
         )
         return True
 
+    def restart(self) -> bool:
+        """The branch's own move back to self-assessment (重新自评 / 开始新一轮建设): editable again."""
+        session: BranchSession | None = self.state.session
+        if session is None or self._restart_to is None:
+            return False
+        label = self.restart_button.description
+        try:
+            event = session.move(self._restart_to, f"支部{label}")
+        except AccessDenied:
+            self._lock_out()
+            return False
+        except StoreError as refused:
+            self.state.update(error=str(refused), notice="")
+            return False
+        state = self.rubric.workflow.state(event.to_status).label
+        self.state.update(
+            error="", notice=f"已{label}，当前状态：{state}，可以修改自评。", revision=self.state.revision + 1
+        )
+        return True
+
     def make_report(self) -> bool:
         """The self-assessment report as a PDF download link."""
         from ...outputs.branch_pdf import branch_report_html, branch_report_pdf
@@ -548,6 +575,7 @@ class SelfAssessApp(widgets.VBox):
             history = session.history()
             locked = session.locked()
             uploads = session.uploads()
+            own = session.own_moves()
         except AccessDenied:
             self._lock_out()
             return
@@ -559,6 +587,9 @@ class SelfAssessApp(widgets.VBox):
         )
         self.apply_button.disabled = not can_apply
         self.apply_hint.value = apply_hint_html(can_apply, status.label)
+        self._restart_to, label = own[0] if own else (None, "")
+        self.restart_button.description = label
+        self.restart_button.layout.display = None if own else "none"
         self.history_box.value = history_html(history, workflow)
         self.upload_history_box.value = upload_history_html(uploads)
         self._show_locked(locked)

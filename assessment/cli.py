@@ -1171,9 +1171,9 @@ def _label(value) -> str:
 
 
 def _number(value) -> str:
-    import pandas as pd
+    from . import display
 
-    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
+    return display.number(value, trim=True)
 
 
 _COMMANDS = {

@@ -72,9 +72,9 @@ def test_each_street_is_measured_against_the_years_target_with_its_own_branches(
     assert east.strongest_qualified == west.strongest_qualified == 1 and east.strongest_met is False
     table = ov.street_table(district, 2025)
     assert table["街道"].tolist() == ["东城街道", "西城街道", "全区合计"]
-    assert table["达标"].tolist() == ["5/5（100.0%）", "4/5（80.0%）", "9/10（90.0%）"]
+    assert table["达标"].tolist() == ["5/5（100%）", "4/5（80%）", "9/10（90%）"]
     assert table["达标目标是否达到"].tolist() == ["已达到", "未达到", "已达到"]
-    assert table["具备最强资格（达到标准）"].tolist() == ["1/5（20.0%）", "1/5（20.0%）", "2/10（20.0%）"]
+    assert table["具备最强资格（达到标准）"].tolist() == ["1/5（20%）", "1/5（20%）", "2/10（20%）"]
 
 
 def test_a_branch_without_a_street_is_listed_apart_and_without_any_there_is_one_street(rubric):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import display
 from .. import glossary as g
 from ..inputs.frames import Inputs
 from ..outputs.tables import results_table
@@ -491,9 +492,7 @@ def target_progress(street: Street) -> list[TargetYear]:
 def _count_share(count: int | None, total: int) -> str:
     if count is None:
         return NO_WORKFLOW
-    if not total:
-        return "—"
-    return f"{count}/{total}（{count / total:.1%}）"
+    return display.count_share(count, total)
 
 
 def met_text(met: bool | None) -> str:

@@ -28,7 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from .. import glossary
+from .. import display, glossary
 from ..outputs.charts import to_png
 from ..rubric import format_fraction
 
@@ -83,7 +83,7 @@ def format_cell(value: Any, decimals: int = 2) -> str:
         number = float(value)
         if math.isnan(number):
             return EMPTY
-        return f"{number:.{decimals}f}"
+        return display.number(number, decimals)
     text = str(value)
     return text if text else EMPTY
 

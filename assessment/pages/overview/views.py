@@ -5,9 +5,12 @@ the visitor's choice: HTML from ``templates/overview/views.html.j2`` (autoescape
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
+from ... import display
 from ... import glossary as g
 from ...analysis import overview as ov
 from ...outputs.tables import results_table, summary
@@ -86,17 +89,17 @@ def _target_lines(row: ov.TargetYear) -> list[str]:
     total = row.total
     if not total:
         return []
-    standardized = f"达标率 {row.standardized / total:.1%}（{row.standardized}/{total}）"
+    standardized = f"达标率 {display.percent(Fraction(row.standardized, total))}（{row.standardized}/{total}）"
     if row.standardized_target is not None:
         standardized += (
             f"，{row.year}年目标 {format_percent(row.standardized_target)}以上（{ov.met_text(row.standardized_met)}）"
         )
     designated = (
-        f"已评定最强 {row.strongest_designated / total:.1%}（{row.strongest_designated}/{total}）"
+        f"已评定最强 {display.percent(Fraction(row.strongest_designated, total))}（{row.strongest_designated}/{total}）"
         if row.strongest_designated is not None
         else f"已评定最强：{ov.NO_WORKFLOW}"
     )
-    qualified = f"达到最强标准（最强资格）{row.strongest_qualified / total:.1%}（{row.strongest_qualified}/{total}）"
+    qualified = f"达到最强标准（最强资格）{display.percent(Fraction(row.strongest_qualified, total))}（{row.strongest_qualified}/{total}）"
     strongest = f"{designated}；{qualified}"
     if row.strongest_target is not None:
         strongest += f"；目标 {ov.strongest_target_text(row)}（{ov.met_text(row.strongest_met)}）"

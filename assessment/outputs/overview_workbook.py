@@ -21,7 +21,7 @@ from .. import glossary as g
 from ..analysis import overview as ov
 from ..localtime import local_now
 from . import charts
-from .excel import append_row, atomic_write, cell_value, display_width, style_header
+from .excel import append_row, apply_number_formats, atomic_write, cell_value, display_width, style_header
 
 __all__ = [
     "CHART_TITLES",
@@ -127,11 +127,12 @@ def _column_widths(frame: pd.DataFrame) -> dict[int, int]:
     return widths
 
 
-def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame, decimals: int) -> None:
     sheet = book.create_sheet(name[:31])
     append_row(sheet, [str(c) for c in frame.columns])
     for row in frame.astype(object).itertuples(index=False, name=None):
         append_row(sheet, [cell_value(v) for v in row])
+    apply_number_formats(sheet, decimals)
     style_header(sheet, _column_widths(frame))
 
 
@@ -143,9 +144,10 @@ def build_overview_workbook(street: ov.Street, year: int, pngs: Mapping[str, byt
         pngs = {name: charts.to_png(fig) for name, fig in overview_charts(street, year).items()}
     book = Workbook()
     book.remove(book.active)
-    _add_sheet(book, NOTES_SHEET, notes_table(street, year))
+    decimals = street.rubric.meta.decimals
+    _add_sheet(book, NOTES_SHEET, notes_table(street, year), decimals)
     for name, frame in ov.overview_tables(street, year).items():
-        _add_sheet(book, name, frame)
+        _add_sheet(book, name, frame, decimals)
     sheet = book.create_sheet(CHARTS_SHEET)
     row = 1
     for name, title in CHART_TITLES.items():

@@ -156,7 +156,7 @@ def test_choosing_a_street_filters_every_view_and_the_district_shows_the_street_
         "designated": "1",
     }
     assert app.by_street.value == ""
-    assert "东城街道" in app.title.value and "比例的分母为东城街道党支部总数" in html.unescape(app.targets.value)
+    assert "东城街道" in app.title.value and "比例按东城街道党支部总数计算" in html.unescape(app.targets.value)
     assert {value for _, value in app.branch_picker.options} == set(east.branches.index)
     table = html.unescape(app.table.value)
     assert all(f'data-branch="{b}"' in table for b in east.branches.index) and 'data-branch="JD002"' not in table
@@ -210,7 +210,7 @@ def test_a_street_account_sees_only_its_own_street(rubric, demo_years):
     assert shown_counts(app) == EAST_2025
     assert "东城街道" in app.title.value and overview_page.DISTRICT not in app.title.value
     assert app.by_street.value == "" and "西城街道" not in app.by_street.value
-    assert "比例的分母为东城街道党支部总数" in html.unescape(app.targets.value)
+    assert "比例按东城街道党支部总数计算" in html.unescape(app.targets.value)
     assert {value for _, value in app.branch_picker.options} == east[2025]
     # And the page holds no other branch at all, in any year
     for year, view in app.district.years.items():

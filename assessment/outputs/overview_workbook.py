@@ -83,7 +83,7 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         (g.RUBRIC_VERSION, view.versions_text(rubric.version)),
         ("版本说明", _versions_note(view, rubric.version)),
         ("生成时间", local_now().strftime("%Y-%m-%d %H:%M")),
-        ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
+        ("比例怎么算", "按全街道党支部总数计算（001 §一）；“以上”含本数" + _example(rubric) + "。"),
         ("本年度“最强”目标", ov.strongest_target_text(row)),
         (
             "“最强”的两种口径",
@@ -96,6 +96,11 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
     if view.disputed:
         rows.append(("提示", f"{view.disputed}个支部的考评人意见不一致，已按评分标准合并后评分。"))
     return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def _example(rubric) -> str:
+    example = ov.share_example(rubric)
+    return f"（{example}）" if example else ""
 
 
 def _versions_note(view: ov.YearView, current: str) -> str:

@@ -126,7 +126,7 @@ def targets_html(progress: list[ov.TargetYear], scope: str, rubric: Rubric) -> M
     example = ov.share_example(rubric)
     years = [row.year for row in progress]
     notes = [
-        f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较" + (f"（{example}）。" if example else "。"),
+        f"比例按{scope}党支部总数计算；“以上”含本数" + (f"（{example}）。" if example else "。"),
         (
             "“最强”有两种口径：已评定最强 = 考评验收流程中本年度评定为“已评定最强”，或以往年度的评定在本年末仍在有效期内"
             "（支委会任期内）且未撤销；达到最强标准（最强资格）= 按评分标准"

@@ -16,7 +16,7 @@ from ...analysis import overview as ov
 from ...outputs.tables import results_table, summary
 from ...rubric import Rubric, format_percent
 from ...scoring import Results
-from ..components import Markup, html_table, macros, scroll_box, section_title
+from ..components import WIDE_TABLE_HINT, Markup, html_table, macros, scroll_box, section_title
 
 __all__ = [
     "SUMMARY_LABELS",
@@ -139,7 +139,11 @@ def targets_html(progress: list[ov.TargetYear], scope: str, rubric: Rubric) -> M
     views = _views()
     return (
         views.column_min_widths("siping-targets", {list(table.columns).index(wrapping) + 1: "13em"})
-        + scroll_box(html_table(table, nowrap_columns=[c for c in table.columns if c != wrapping]))
+        + scroll_box(
+            html_table(table, nowrap_columns=[c for c in table.columns if c != wrapping]),
+            css_class="siping-targets",
+            hint=WIDE_TABLE_HINT,
+        )
         + views.notes(notes)
     )
 
@@ -229,7 +233,7 @@ def budget_html(view: ov.YearView, rubric: Rubric) -> Markup:
             "以及按考评结果符合条件的支部如全部评定时的金额。经费上浮按本年末仍有效的评定（含以往年度）计；"
             "一次性专项绩效奖励只计本年度新评定的支部。"
         ),
-        f"测算用的金额（rubrics/targets.yaml，来源未给出，须按实际填写）：{amounts}。",
+        f"测算用的金额（文件没有规定，是评分标准中的示例数值，须按本街道实际填写）：{amounts}。",
         (
             "“待定”：来源只说“适当”，比例未定，或金额未填写。已评定最强的支部按最强的规定享受，不再叠加达标的待遇（选择）。"
             "市委评定的“最强党支部”另由市委组织部一次性奖补（金额未定），无法由考评结果预计。"
@@ -239,7 +243,9 @@ def budget_html(view: ov.YearView, rubric: Rubric) -> Markup:
     return (
         section_title("待遇保障测算（001 §四）")
         + views.column_min_widths("siping-budget", {1: "11em", 2: "8em", 4: "15em", 10: "18em"})
-        + scroll_box(html_table(table, nowrap_columns=["比例", "已评定支部数"]))
+        + scroll_box(
+            html_table(table, nowrap_columns=["比例", "已评定支部数"]), css_class="siping-budget", hint=WIDE_TABLE_HINT
+        )
         + views.notes(notes)
     )
 

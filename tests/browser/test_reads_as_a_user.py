@@ -15,8 +15,12 @@ from test_overview_page import _open as open_overview
 from test_overview_page import overview_server  # noqa: F401
 from test_self_assess_page import NOTEBOOK as SELF_NOTEBOOK
 from test_self_assess_page import self_server  # noqa: F401
+from test_weights_page import (
+    ORG,
+    _set_slider,
+    weights_server,  # noqa: F401
+)
 from test_weights_page import _open as open_weights
-from test_weights_page import weights_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -97,6 +101,19 @@ def test_the_overview_reads_as_a_user(page, overview_server, open_page, page_pro
     read_at_each_width(page, "overview", ready)
 
 
+def cut_lines(page, selector: str) -> list[str]:
+    """Boxes of ``selector`` that scroll down and whose height is not a whole number of lines."""
+    return page.evaluate(
+        """selector => [...document.querySelectorAll(selector)].filter(box => {
+                if (box.scrollHeight <= box.clientHeight + 1) return false;
+                const line = parseFloat(getComputedStyle(box).lineHeight);
+                const lines = box.clientHeight / line;
+                return Math.abs(lines - Math.round(lines)) > 0.05;
+            }).map(box => `${box.className} ${box.clientHeight}px / ${getComputedStyle(box).lineHeight}`)""",
+        selector,
+    )
+
+
 def test_the_weights_page_reads_as_a_user(page, weights_server, open_page, page_problems, sign_in):  # noqa: F811
     open_weights(page, weights_server, open_page, page_problems, sign_in)
 
@@ -104,3 +121,16 @@ def test_the_weights_page_reads_as_a_user(page, weights_server, open_page, page_
         page.locator(".siping-ranking table").wait_for(state="visible", timeout=30_000)
 
     read_at_each_width(page, "weights", ready)
+
+    # With a weight moved, the lists of changes and of changed branches read the same way, and a list that
+    # scrolls shows whole lines
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _set_slider(page, ORG, "0.70")
+
+    def changed(page):
+        page.locator(".siping-ranking tr.siping-changed").first.wait_for(state="visible", timeout=20_000)
+        page.locator(".siping-change-list").first.wait_for(state="visible", timeout=20_000)
+
+    read_at_each_width(page, "weights-changed", changed)
+    assert page.locator(".siping-changed-list li").count() > 12  # enough branches for the list to scroll
+    assert cut_lines(page, ".siping-changed-list, .siping-hangs") == []

@@ -12,7 +12,10 @@ import pytest
 from pagekit import sideways_scrollers
 from test_evaluate_page import EVALUATOR, evaluate_server, open_branch, open_evaluate  # noqa: F401
 from test_overview_page import _open as open_overview
-from test_overview_page import overview_server  # noqa: F401
+from test_overview_page import (
+    _pick_branch,
+    overview_server,  # noqa: F401
+)
 from test_self_assess_page import NOTEBOOK as SELF_NOTEBOOK
 from test_self_assess_page import self_server  # noqa: F401
 from test_weights_page import (
@@ -99,6 +102,21 @@ def test_the_overview_reads_as_a_user(page, overview_server, open_page, page_pro
         page.locator(".siping-results table").wait_for(state="visible", timeout=30_000)
 
     read_at_each_width(page, "overview", ready)
+    # On the phone the budget table scrolls in its own box, and a hint above it says so
+    budget = page.locator(".siping-scroll.siping-budget")
+    assert budget.evaluate("box => box.scrollWidth > box.clientWidth && getComputedStyle(box).overflowX === 'auto'")
+    assert page.locator(".siping-scroll-hint").first.is_visible()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.wait_for_timeout(300)
+    assert not page.locator(".siping-scroll-hint").first.is_visible()
+
+    # A branch's detail reads the same way
+    _pick_branch(page, "JD001")
+
+    def detail(page):
+        page.locator(".siping-detail").wait_for(state="visible", timeout=30_000)
+
+    read_at_each_width(page, "overview-detail", detail)
 
 
 def cut_lines(page, selector: str) -> list[str]:

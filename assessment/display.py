@@ -13,7 +13,7 @@ rubric's ``decimals``. What a person reads is rounded here, half up, in one plac
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from numbers import Real
 
@@ -70,13 +70,14 @@ def _exact(value) -> Fraction | None:
     return Fraction(value)
 
 
-def rounded(value, decimals: int) -> Decimal | None:
-    """``value`` rounded half up to ``decimals`` places (None for None/NaN/NA)."""
+def rounded(value, decimals: int, *, down: bool = False) -> Decimal | None:
+    """``value`` rounded half up (``down``: towards zero) to ``decimals`` places (None for None/NaN/NA)."""
     exact = _exact(value)
     if exact is None:
         return None
     quantum = Decimal(1).scaleb(-decimals)
-    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(quantum, rounding=ROUND_HALF_UP)
+    mode = ROUND_DOWN if down else ROUND_HALF_UP
+    return (Decimal(exact.numerator) / Decimal(exact.denominator)).quantize(quantum, rounding=mode)
 
 
 def _places(value: Fraction, decimals: int) -> int | None:
@@ -100,17 +101,25 @@ def number(value, decimals: int = SCORE_DECIMALS, *, trim: bool = False) -> str:
     return text
 
 
-def percent(share, decimals: int = SHARE_DECIMALS) -> str:
+def percent(share, decimals: int = SHARE_DECIMALS, *, threshold=None) -> str:
     """A share (0–1) as a percentage: 33/36 → ``91.7%``, 9/10 → ``90%``, 1/8 → ``12.5%``; None/NaN → —.
 
     A share exact at ``decimals`` places or fewer is shown with just the places it needs; any other is
-    rounded half up and shown with all ``decimals`` places (0.8999… → ``90.0%``: rounded, not exact)."""
+    rounded half up and shown with all ``decimals`` places (0.9166… → ``91.7%``). Beside a ``threshold``
+    (a share the decision compares with), a share below it is never shown as reaching it: 8999/10000 under
+    90%以上 reads ``89.9%``, not ``90.0%``."""
     exact = _exact(share)
     if exact is None:
         return EMPTY
     pct = exact * 100
     places = _places(pct, decimals)
-    return f"{rounded(pct, decimals if places is None else places):f}%"
+    if places is not None:
+        return f"{rounded(pct, places):f}%"
+    shown = rounded(pct, decimals)
+    limit = _exact(threshold)
+    if limit is not None and exact < limit and Fraction(shown) >= limit * 100:
+        shown = rounded(pct, decimals, down=True)
+    return f"{shown:f}%"
 
 
 def percent_points(value, decimals: int = SHARE_DECIMALS) -> str:

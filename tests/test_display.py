@@ -71,3 +71,14 @@ def test_excel_formats_match_the_display_rounding():
     assert display.EXCEL_SHARE_FORMAT == "0.0%"
     assert display.excel_score_format(2) == "0.00"
     assert display.excel_score_format(0) == "0"
+
+
+def test_a_share_below_its_threshold_is_never_shown_as_reaching_it():
+    # 8999/10000 rounds to 90.0%, beside 90%以上 that reads as met: it is shown 89.9%
+    assert display.percent(Fraction(8999, 10000)) == "90.0%"
+    assert display.percent(Fraction(8999, 10000), threshold=Fraction(9, 10)) == "89.9%"
+    # a share at or above the threshold rounds as usual
+    assert display.percent(Fraction(33, 36), threshold=Fraction(9, 10)) == "91.7%"
+    assert display.percent(Fraction(9, 10), threshold=Fraction(9, 10)) == "90%"
+    # below, but not rounding up to it: as usual
+    assert display.percent(Fraction(2, 3), threshold=Fraction(9, 10)) == "66.7%"

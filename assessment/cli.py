@@ -625,7 +625,7 @@ def _cmd_score(args) -> int:
         print(f"提示：活动记录中没有{args.year}年的活动（只有{years}年），请确认 --year 是否正确。", file=sys.stderr)
     results = score(rubric, inputs, year=args.year)
     tables = result_tables(results, rubric)
-    written = write_tables(tables, args.out)
+    written = write_tables(tables, args.out, decimals=rubric.meta.decimals)
     print(f"{args.year}年度评分完成：{_summary(tables)}。")
     print(f"结果已写入：{written}（评分标准 版本 {rubric.version}）")
     return EXIT_OK
@@ -895,7 +895,7 @@ def _cmd_export(args) -> int:
         revisions = store.records.revisions(year=year)
     tables = result_tables(decided.results, decided.main)
     tables[REVISIONS_SHEET] = revisions_table(revisions)
-    written = write_tables(tables, args.out)
+    written = write_tables(tables, args.out, decimals=decided.main.meta.decimals)
     print(f"{year}年度评分完成：{_summary(tables)}，修订记录 {len(revisions)} 条。")
     disputed = {branch: found for branch, found in decided.disagreements.items() if found}
     if disputed:
@@ -1171,9 +1171,9 @@ def _label(value) -> str:
 
 
 def _number(value) -> str:
-    import pandas as pd
+    from . import display
 
-    return "—" if value is None or pd.isna(value) else f"{float(value):g}"
+    return display.number(value, trim=True)
 
 
 _COMMANDS = {

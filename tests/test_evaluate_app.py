@@ -440,6 +440,9 @@ def test_submit_then_correct_with_a_reason(app, rubric, store):
     assert app.submit_button.description == "提交更正"
     assert app.reason.layout.display is None
     app.inputs["org.items.s1.value"].value = "4"
+    # Once the form changes, the message about the submission gives way to the draft status
+    assert "号修订" not in app.submit_message.value
+    assert "草稿" in app.draft_status.value and "已提交；草稿已清除" not in app.draft_status.value
     app.submit_button.click()
     assert "请填写更正原因" in app.submit_message.value
     assert len(store.records.revisions(BRANCH, YEAR)) == 1
@@ -473,6 +476,9 @@ def test_the_submission_and_history_survive_a_new_app(app, rubric, store):
     assert again.panel.composite == FULL_COMPOSITE
     assert "第1号" in again.history.value
     assert again.draft_offer.layout.display == "none"
+    # When the form changes, the message about the submission goes
+    again.inputs["org.items.s1.value"].value = "3"
+    assert "号修订" not in again.submit_message.value
 
 
 def test_two_evaluators_are_reconciled_and_their_disagreement_flagged(app, rubric, store):

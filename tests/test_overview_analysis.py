@@ -101,14 +101,14 @@ def test_target_table_reads_in_chinese_over_the_years(rubric):
     )
     table = ov.target_table(ov.target_progress(street))
     assert table["年度"].tolist() == [2023, 2024, 2025]
-    assert table["达标"].tolist() == ["6/10（60.0%）", "7/10（70.0%）", "9/10（90.0%）"]
+    assert table["达标"].tolist() == ["6/10（60%）", "7/10（70%）", "9/10（90%）"]
     assert table["达标目标是否达到"].tolist() == ["已达到", "未达到", "已达到"]
     assert table["最强目标"].tolist() == [
         "力争40%以上（评定为“最强党支部”）",
         "本年度无目标",
         "50%以上（达到“最强党支部”标准）",
     ]
-    assert table["已评定最强"].tolist() == ["4/10（40.0%）", "0/10（0.0%）", "2/10（20.0%）"]
+    assert table["已评定最强"].tolist() == ["4/10（40%）", "0/10（0%）", "2/10（20%）"]
     assert table["软弱涣散目标"].tolist() == ["动态清零", "—", "—"]
 
 

@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import pytest
 from openpyxl import load_workbook
 
+from assessment import display
 from assessment.demo.street import generate_demo_years
 from assessment.outputs import charts
 from assessment.pages.identity import NOT_SIGNED_IN, SESSION_ENV, SIGNED_OUT, Session
@@ -125,7 +126,7 @@ def test_targets_over_the_years_are_a_chart_and_a_table_with_the_aim_and_the_bas
     targets = html.unescape(app.targets.value)
     for year in (2023, 2024, 2025):
         standardized = int(DEMO_COUNTS[year]["standardized"])
-        assert f"{standardized}/60（{standardized / 60:.1%}）" in targets
+        assert display.count_share(standardized, 60) in targets
     assert "力争40%以上（评定为“最强党支部”）" in targets
     assert "50%以上（达到“最强党支部”标准）" in targets
     assert "“力争”目标" in targets

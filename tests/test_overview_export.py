@@ -83,6 +83,36 @@ def test_workbook_has_every_table_and_the_chart_images(street):
     assert notes["年度"] == "2025年度" and "力争" in notes["“最强”的两种口径"]
 
 
+def test_numbers_carry_number_formats_so_no_cell_shows_a_long_float(street):
+    book = load_workbook(io.BytesIO(build_overview_workbook(street, 2025)))
+    averages = book["四评平均分"]
+    header = [cell.value for cell in averages[1]]
+    mean = header.index("平均分") + 1
+    count = header.index("有得分的支部数") + 1
+    means = [row[mean - 1] for row in averages.iter_rows(min_row=2)]
+    # Some average is a long float (the demo's 党员评议 mean is 92.9718333…): Excel shows it at 0.00
+    assert any(len(repr(cell.value)) > 8 for cell in means)
+    assert {cell.number_format for cell in means} == {"0.00"}
+    assert {row[count - 1].number_format for row in averages.iter_rows(min_row=2)} == {"0"}
+    results = book["各支部结果"]
+    header = [cell.value for cell in results[1]]
+    composite = header.index("综合得分")
+    assert {
+        row[composite].number_format for row in results.iter_rows(min_row=2) if row[composite].value is not None
+    } == {"0.00"}
+    budget = book["待遇保障测算"]
+    header = [cell.value for cell in budget[1]]
+    total = header.index("合计（元）")
+    money = [row[total] for row in budget.iter_rows(min_row=2) if isinstance(row[total].value, (int, float))]
+    assert money and {cell.number_format for cell in money} <= {"#,##0", "#,##0.00"}
+    # Every numeric cell of every table has a format other than General
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if cell.data_type == "n" and cell.value is not None:
+                    assert cell.number_format != "General", (sheet.title, cell.coordinate, cell.value)
+
+
 def test_without_workflow_statuses_the_funnel_chart_is_left_out(rubric, demo_years):
     street = ov.street_from_inputs(rubric, {2024: demo_years[2024]})
     book = load_workbook(io.BytesIO(build_overview_workbook(street, 2024)))

@@ -72,9 +72,9 @@ def test_each_street_is_measured_against_the_years_target_with_its_own_branches(
     assert east.strongest_qualified == west.strongest_qualified == 1 and east.strongest_met is False
     table = ov.street_table(district, 2025)
     assert table["街道"].tolist() == ["东城街道", "西城街道", "全区合计"]
-    assert table["达标"].tolist() == ["5/5（100.0%）", "4/5（80.0%）", "9/10（90.0%）"]
+    assert table["达标"].tolist() == ["5/5（100%）", "4/5（80%）", "9/10（90%）"]
     assert table["达标目标是否达到"].tolist() == ["已达到", "未达到", "已达到"]
-    assert table["具备最强资格（达到标准）"].tolist() == ["1/5（20.0%）", "1/5（20.0%）", "2/10（20.0%）"]
+    assert table["具备最强资格（达到标准）"].tolist() == ["1/5（20%）", "1/5（20%）", "2/10（20%）"]
 
 
 def test_a_branch_without_a_street_is_listed_apart_and_without_any_there_is_one_street(rubric):
@@ -156,7 +156,7 @@ def test_choosing_a_street_filters_every_view_and_the_district_shows_the_street_
         "designated": "1",
     }
     assert app.by_street.value == ""
-    assert "东城街道" in app.title.value and "比例的分母为东城街道党支部总数" in html.unescape(app.targets.value)
+    assert "东城街道" in app.title.value and "比例按东城街道党支部总数计算" in html.unescape(app.targets.value)
     assert {value for _, value in app.branch_picker.options} == set(east.branches.index)
     table = html.unescape(app.table.value)
     assert all(f'data-branch="{b}"' in table for b in east.branches.index) and 'data-branch="JD002"' not in table
@@ -210,7 +210,7 @@ def test_a_street_account_sees_only_its_own_street(rubric, demo_years):
     assert shown_counts(app) == EAST_2025
     assert "东城街道" in app.title.value and overview_page.DISTRICT not in app.title.value
     assert app.by_street.value == "" and "西城街道" not in app.by_street.value
-    assert "比例的分母为东城街道党支部总数" in html.unescape(app.targets.value)
+    assert "比例按东城街道党支部总数计算" in html.unescape(app.targets.value)
     assert {value for _, value in app.branch_picker.options} == east[2025]
     # And the page holds no other branch at all, in any year
     for year, view in app.district.years.items():

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
 from assessment.pages.self_assess.app import CodeGate, SelfAssessApp, code_from_query
-from assessment.store import REFUSAL, Store
+from assessment.store import REFUSAL, BranchSession, Store, StoreError
 from tests.factories import full_marks
 
 pytest_plugins = ["store_support"]
@@ -114,6 +114,26 @@ def test_edits_are_saved_as_a_draft_and_the_result_follows(imported, default_rub
     again = SelfAssessApp(imported)
     assert again.enter(imported.access.issue("B01", YEAR, by="管理员").code)
     assert again.inputs["org.items.s1.value"].value == "4"
+
+
+def test_the_counter_follows_each_keystroke_before_the_store_and_scoring(imported, default_rubric, monkeypatch):
+    app = SelfAssessApp(imported)
+    assert app.enter(imported.access.issue("B01", YEAR, by="管理员").code)
+    total = len(default_rubric.base_items)
+    before = int(re.search(rf"已评(\d+)/{total}项", app.summary_box.value).group(1))
+
+    # Given the store and scoring are slow to answer (here: not at all)
+    def unavailable(*args, **kwargs):
+        raise StoreError("数据库暂时无法连接，请稍后重试")
+
+    monkeypatch.setattr(BranchSession, "branch", unavailable)
+    # When an item is scored, Then the counter already counts it
+    app.inputs["org.items.s1.value"].value = "4"
+    assert f"已评{before + 1}/{total}项" in app.summary_box.value
+    # And a wrong value is not counted
+    app.inputs["org.items.s2.value"].value = "9"
+    assert f"已评{before + 1}/{total}项" in app.summary_box.value
+    app.store.close()
 
 
 def test_uploads_good_and_bad(imported):

@@ -43,6 +43,12 @@ def test_xlsx_has_one_sheet_per_table_with_a_bold_frozen_header(tmp_path, tables
     assert rows[0][:5] == ("B01", 91.25, "是", 5, 0.9)
     assert rows[0][5].date().isoformat() == "2025-03-05"
     assert rows[1][1:6] == (None, "否", None, pytest.approx(1 / 3), None)
+    # Numbers keep their exact value and show as the pages round them: a score at 0.00, a count as 0,
+    # a share as 0.0%; the date keeps its date format
+    assert [sheet.cell(row=2, column=c).number_format for c in (2, 4, 5, 6)] == ["0.00", "0", "0.0%", "yyyy-mm-dd"]
+    assert sheet.cell(row=3, column=5).number_format == "0.0%"
+    one_place = load_workbook(write_tables(tables, tmp_path / "一位.xlsx", decimals=1))["结果"]
+    assert one_place.cell(row=2, column=2).number_format == "0.0"
 
 
 def test_csv_directory_is_utf8_with_bom(tmp_path, tables):

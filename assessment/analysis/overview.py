@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from .. import display
 from .. import glossary as g
 from ..inputs.frames import Inputs
 from ..outputs.tables import results_table
@@ -530,9 +531,7 @@ def target_progress(street: Street) -> list[TargetYear]:
 def _count_share(count: int | None, total: int) -> str:
     if count is None:
         return NO_WORKFLOW
-    if not total:
-        return "—"
-    return f"{count}/{total}（{count / total:.1%}）"
+    return display.count_share(count, total)
 
 
 def met_text(met: bool | None) -> str:
@@ -574,12 +573,12 @@ def target_notes(rubric: Rubric, years) -> list[str]:
 
 
 def share_example(rubric: Rubric) -> str:
-    """How a share meets a target, with the latest target's own figure: “如 9/10 恰好达到90%”; "" without
-    targets."""
+    """How a share meets a target, with the latest target's own figure, in words a leader reads:
+    “如10个支部中9个达标，恰好是90%，算达到目标”; "" without targets."""
     if not rubric.targets.targets:
         return ""
     share = max(rubric.targets.targets, key=lambda t: t.year).standardized_share
-    return f"如 {share.numerator}/{share.denominator} 恰好达到{format_percent(share)}"
+    return f"如{share.denominator}个支部中{share.numerator}个达标，恰好是{format_percent(share)}，算达到目标"
 
 
 def target_table(progress: list[TargetYear]) -> pd.DataFrame:

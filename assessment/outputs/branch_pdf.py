@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .. import display
 from .. import glossary as g
 from ..localtime import local_now, local_time
 from ..rubric import Rubric
@@ -91,7 +92,7 @@ def _text(value: Any) -> str:
     if isinstance(value, (bool, np.bool_)):
         return g.YES if value else g.NO
     if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
+        return display.number(value, trim=True)
     return str(value)
 
 
@@ -262,7 +263,7 @@ def branch_report_html(
             (
                 str(i),
                 _text(r.label),
-                _text(round(r.points_lost, decimals)) if not np.isnan(r.points_lost) else "—",
+                display.number(r.points_lost, decimals, trim=True),
                 g.YES if r.blocks_standard else "",
                 _text(r.finding),
                 _text(r.advice),

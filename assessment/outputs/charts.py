@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from .. import display
 from .. import glossary as g
 from ..rubric import Rubric
 from ..scoring import Results
@@ -115,7 +116,7 @@ def channel_scores(results: Results, rubric: Rubric) -> Figure:
         ax.scatter(position + jitter, values, s=10, color=COLOURS["point"], alpha=0.6, zorder=3, linewidths=0)
         ax.scatter([position], [values.mean()], marker="D", s=28, color=COLOURS["threshold"], zorder=4)
     tick_labels = [
-        f"{label}\n平均{c.mean():.1f}（{len(c)}个）" if len(c) else f"{label}\n无数据"
+        f"{label}\n平均{display.number(c.mean(), rubric.meta.decimals)}（{len(c)}个）" if len(c) else f"{label}\n无数据"
         for label, c in zip(labels, columns)
     ]
     ax.set_xticks(positions, tick_labels, fontsize=9)
@@ -237,11 +238,18 @@ def five_strong_radar(results: Results, rubric: Rubric, branch_id: str) -> Figur
     ax.set_theta_offset(math.pi / 2)
     ax.set_theta_direction(-1)
     ring = np.full(len(closed), threshold)
-    ax.plot(closed, ring, color=COLOURS["threshold"], linestyle="--", linewidth=1.2, label=f"达到线{threshold:g}%")
+    ax.plot(
+        closed,
+        ring,
+        color=COLOURS["threshold"],
+        linestyle="--",
+        linewidth=1.2,
+        label=f"达到线{display.percent(five.threshold, display.RULE_DECIMALS)}",
+    )
     known = np.nan_to_num(values, nan=0.0)
     ax.plot(closed, np.append(known, known[0]), color=COLOURS["strongest"], linewidth=2, label="本支部得分率")
     ax.fill(closed, np.append(known, known[0]), color=COLOURS["strongest"], alpha=0.18)
-    tick_labels = [f"{d.label}\n{'无数据' if np.isnan(v) else f'{v:.1f}%'}" for d, v in zip(dims, values)]
+    tick_labels = [f"{d.label}\n{'无数据' if np.isnan(v) else display.percent_points(v)}" for d, v in zip(dims, values)]
     ax.set_xticks(angles, tick_labels, fontsize=9)
     ax.tick_params(axis="x", pad=12)
     ax.set_ylim(0, 100)
@@ -282,7 +290,7 @@ def branch_channels(results: Results, rubric: Rubric, branch_id: str, *, live: b
     ax.barh(y, [0.0 if v is None else v for v in values], color=colours, height=0.62)
     scale_max = float(rubric.meta.scale_max)
     for row_no, value in enumerate(values):
-        text = "无数据" if value is None else f"{value:.{rubric.meta.decimals}f}"
+        text = "无数据" if value is None else display.number(value, rubric.meta.decimals)
         ax.text((value or 0.0) + scale_max * 0.01, row_no, text, va="center", fontsize=9)
     threshold = standardized_threshold(rubric)
     if threshold is not None:
@@ -317,7 +325,13 @@ def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
     y = np.arange(len(areas))
     ax.barh(y, [0.0 if s is None else s for s in shares], color=COLOURS["standardized"], height=0.6)
     for row_no, share in enumerate(shares):
-        ax.text((share or 0.0) + 1, row_no, "未评完" if share is None else f"{share:.1f}%", va="center", fontsize=9)
+        ax.text(
+            (share or 0.0) + 1,
+            row_no,
+            "未评完" if share is None else display.percent_points(share),
+            va="center",
+            fontsize=9,
+        )
     ax.set_yticks(y, [a.label for a in areas], fontsize=9)
     ax.set_ylim(len(areas) - 0.5, -0.5)
     ax.set_xlim(0, 118)
@@ -350,7 +364,7 @@ def _percent_axis(ax) -> None:
 
 def _share_label(ax, x: float, value: float, width: float) -> None:
     if not math.isnan(value):
-        ax.text(x, value + 0.015, f"{value:.0%}", ha="center", va="bottom", fontsize=7.5)
+        ax.text(x, value + 0.015, display.percent(value), ha="center", va="bottom", fontsize=7.5)
 
 
 def _target_marks(ax, x: np.ndarray, targets: np.ndarray, notes: list[str], label: str, width: float) -> None:
@@ -383,7 +397,10 @@ def targets_over_years(progress: pd.DataFrame) -> Figure:
     for position, value in zip(x, standardized):
         _share_label(top, position, value, 0.5)
     std_targets = progress["standardized_target"].astype("float64").to_numpy()
-    notes = [f"目标{target:.0%}以上" if not math.isnan(target) else "" for target in std_targets]
+    notes = [
+        f"目标{display.percent(target, display.RULE_DECIMALS)}以上" if not math.isnan(target) else ""
+        for target in std_targets
+    ]
     _target_marks(top, x, std_targets, notes, "年度目标", 0.32)
     top.set_xticks(x, labels, fontsize=9)
     _percent_axis(top)
@@ -406,7 +423,7 @@ def targets_over_years(progress: pd.DataFrame) -> Figure:
         ""
         if math.isnan(target)
         else ("力争" if aim else "目标")
-        + f"{target:.0%}以上"
+        + f"{display.percent(target, display.RULE_DECIMALS)}以上"
         + ("（按达到标准计）" if basis == "meets_standard" else "（按评定计）")
         for target, aim, basis in zip(targets, progress["strongest_is_aim"], progress["strongest_basis"])
     ]

@@ -13,7 +13,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .. import display
 from ..glossary import yes_no
 from ..localtime import local
 
@@ -152,6 +153,42 @@ def cell_value(value: object) -> object:
     return str(value)
 
 
+# Headers whose numbers are money (待遇保障测算) or shares 0–1 (a column named …比例/…率 holding fractions).
+MONEY_MARKS = ("元",)
+SHARE_MARKS = ("比例", "率")
+
+
+def number_format(header: str, values: Iterable[object], decimals: int = display.SCORE_DECIMALS) -> str | None:
+    """The Excel number format of a column of cell values (after :func:`cell_value`), so that a reader sees
+    ``69.08`` and not ``69.08333333333333``: counts and other whole numbers ``0``, money ``#,##0``/``#,##0.00``,
+    shares (0–1, in a column named …比例/…率) as the pages round them (``0.0%``), any other number — a score,
+    an average — with the rubric's decimals (``0.00``). None for a column without numbers."""
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool) and not math.isnan(v)]
+    if not numbers:
+        return None
+    whole = all(float(v).is_integer() for v in numbers)
+    if any(mark in header for mark in MONEY_MARKS):
+        return "#,##0" if whole else "#,##0.00"
+    if any(mark in header for mark in SHARE_MARKS) and all(0 <= v <= 1 for v in numbers) and not whole:
+        return display.EXCEL_SHARE_FORMAT
+    if whole:
+        return display.EXCEL_COUNT_FORMAT
+    return display.excel_score_format(decimals)
+
+
+def apply_number_formats(sheet: Worksheet, decimals: int = display.SCORE_DECIMALS) -> None:
+    """Give every numeric cell below the header the number format of its column (:func:`number_format`)."""
+    for column in sheet.iter_cols(min_row=1):
+        header = str(column[0].value or "")
+        cells = [cell for cell in column[1:] if cell.data_type == "n" and cell.value is not None]
+        fmt = number_format(header, [cell.value for cell in cells], decimals)
+        if fmt is None:
+            continue
+        for cell in cells:
+            if not cell.is_date:
+                cell.number_format = fmt
+
+
 def _csv_value(value: object) -> object:
     value = cell_value(value)
     # A date without a time reads better as 2025-03-05 than 2025-03-05 00:00:00.
@@ -161,7 +198,11 @@ def _csv_value(value: object) -> object:
 
 
 def _export_frame(frame: pd.DataFrame, convert: Callable[[object], object] = cell_value) -> pd.DataFrame:
-    return frame.astype(object).map(convert) if len(frame.columns) else frame
+    if not len(frame.columns):
+        return frame
+    # map() infers dtypes again (a column of 5 and None becomes 5.0 and NaN): keep objects, empty as None
+    converted = frame.astype(object).map(convert).astype(object)
+    return converted.where(converted.notna(), None)
 
 
 def _clean_name(name: str, limit: int) -> str:
@@ -177,7 +218,7 @@ def _column_widths(frame: pd.DataFrame, sample: int = 200) -> dict[int, int]:
     return widths
 
 
-def _write_xlsx(tables: Mapping[str, pd.DataFrame], temporary: Path) -> None:
+def _write_xlsx(tables: Mapping[str, pd.DataFrame], temporary: Path, decimals: int) -> None:
     book = Workbook()
     book.remove(book.active)
     used: set[str] = set()
@@ -195,6 +236,7 @@ def _write_xlsx(tables: Mapping[str, pd.DataFrame], temporary: Path) -> None:
             if frame[column].dtype.kind == "M":
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=column_index, max_col=column_index):
                     cell.number_format = "yyyy-mm-dd"
+        apply_number_formats(sheet, decimals)
         style_header(sheet, _column_widths(exported))
     if not used:
         book.create_sheet("结果")
@@ -240,13 +282,16 @@ def _write_csv_dir(tables: Mapping[str, pd.DataFrame], directory: Path) -> Path:
     return directory
 
 
-def write_tables(tables: Mapping[str, pd.DataFrame], out: str | os.PathLike) -> Path:
-    """Write result tables: ``out`` ending in ``.xlsx`` → one sheet per table; else a
-    directory of ``<name>.csv`` files (UTF-8 with BOM). Returns the path written.
+def write_tables(
+    tables: Mapping[str, pd.DataFrame], out: str | os.PathLike, *, decimals: int = display.SCORE_DECIMALS
+) -> Path:
+    """Write result tables: ``out`` ending in ``.xlsx`` → one sheet per table, numbers with formats that
+    show scores with ``decimals`` places (:func:`number_format`); else a directory of ``<name>.csv`` files
+    (UTF-8 with BOM). Returns the path written.
 
     Raises :class:`OutputError` with a Chinese message when the place cannot be written.
     """
     target = Path(out)
     if target.suffix.lower() == ".xlsx":
-        return atomic_write(target, lambda temporary: _write_xlsx(tables, temporary))
+        return atomic_write(target, lambda temporary: _write_xlsx(tables, temporary, decimals))
     return _write_csv_dir(tables, target)

@@ -21,7 +21,7 @@ from .. import glossary as g
 from ..analysis import overview as ov
 from ..localtime import local_now
 from . import charts
-from .excel import append_row, atomic_write, cell_value, display_width, style_header
+from .excel import append_row, apply_number_formats, atomic_write, cell_value, display_width, style_header
 
 __all__ = [
     "CHART_TITLES",
@@ -83,7 +83,7 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
         (g.RUBRIC_VERSION, view.versions_text(rubric.version)),
         ("版本说明", _versions_note(view, rubric.version)),
         ("生成时间", local_now().strftime("%Y-%m-%d %H:%M")),
-        ("比例的分母", "全街道党支部总数（001 §一）；“以上”含本数，比例按分数精确比较"),
+        ("比例怎么算", "按全街道党支部总数计算（001 §一）；“以上”含本数" + _example(rubric) + "。"),
         ("本年度“最强”目标", ov.strongest_target_text(row)),
         (
             "“最强”的两种口径",
@@ -96,6 +96,11 @@ def notes_table(street: ov.Street, year: int) -> pd.DataFrame:
     if view.disputed:
         rows.append(("提示", f"{view.disputed}个支部的考评人意见不一致，已按评分标准合并后评分。"))
     return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def _example(rubric) -> str:
+    example = ov.share_example(rubric)
+    return f"（{example}）" if example else ""
 
 
 def _versions_note(view: ov.YearView, current: str) -> str:
@@ -127,11 +132,12 @@ def _column_widths(frame: pd.DataFrame) -> dict[int, int]:
     return widths
 
 
-def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame) -> None:
+def _add_sheet(book: Workbook, name: str, frame: pd.DataFrame, decimals: int) -> None:
     sheet = book.create_sheet(name[:31])
     append_row(sheet, [str(c) for c in frame.columns])
     for row in frame.astype(object).itertuples(index=False, name=None):
         append_row(sheet, [cell_value(v) for v in row])
+    apply_number_formats(sheet, decimals)
     style_header(sheet, _column_widths(frame))
 
 
@@ -143,9 +149,10 @@ def build_overview_workbook(street: ov.Street, year: int, pngs: Mapping[str, byt
         pngs = {name: charts.to_png(fig) for name, fig in overview_charts(street, year).items()}
     book = Workbook()
     book.remove(book.active)
-    _add_sheet(book, NOTES_SHEET, notes_table(street, year))
+    decimals = street.rubric.meta.decimals
+    _add_sheet(book, NOTES_SHEET, notes_table(street, year), decimals)
     for name, frame in ov.overview_tables(street, year).items():
-        _add_sheet(book, name, frame)
+        _add_sheet(book, name, frame, decimals)
     sheet = book.create_sheet(CHARTS_SHEET)
     row = 1
     for name, title in CHART_TITLES.items():

@@ -28,7 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 from matplotlib.figure import Figure
 
-from .. import glossary
+from .. import display, glossary
 from ..outputs.charts import to_png
 from ..rubric import format_fraction
 
@@ -83,7 +83,7 @@ def format_cell(value: Any, decimals: int = 2) -> str:
         number = float(value)
         if math.isnan(number):
             return EMPTY
-        return f"{number:.{decimals}f}"
+        return display.number(number, decimals)
     text = str(value)
     return text if text else EMPTY
 
@@ -169,9 +169,13 @@ def html_table(
     return _components().table([str(c) for c in frame.columns], rows)
 
 
-def scroll_box(inner_html: Markup, *, max_height: str | None = None, css_class: str = "") -> Markup:
-    """A box that scrolls its own content sideways (and down, with ``max_height``): the page never does."""
-    return _components().scroll_box(inner_html, max_height, css_class)
+WIDE_TABLE_HINT = "表格较宽，可在表格内左右滑动查看。"
+
+
+def scroll_box(inner_html: Markup, *, max_height: str | None = None, css_class: str = "", hint: str = "") -> Markup:
+    """A box that scrolls its own content sideways (and down, with ``max_height``): the page never does.
+    ``hint`` (e.g. :data:`WIDE_TABLE_HINT`) is shown above it on narrow screens."""
+    return _components().scroll_box(inner_html, max_height, css_class, hint)
 
 
 def section_title(text: str) -> Markup:

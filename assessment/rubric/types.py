@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer, PlainValidator
 
+from .. import display
+
 
 def to_fraction(value: object) -> Fraction:
     """Parse ``0.9``, ``"9/10"``, ``"90%"`` or ``3`` into an exact fraction."""
@@ -69,11 +71,8 @@ def format_fraction(value: Fraction) -> str:
 
 
 def format_percent(value: Fraction) -> str:
-    """9/10 → '90%'; 1/3 → '33.33%'."""
-    pct = value * 100
-    if pct.denominator == 1:
-        return f"{pct.numerator}%"
-    return f"{float(pct):.2f}%"
+    """A rubric's percentage (threshold, target): 9/10 → '90%'; 1/3 → '33.33%' (assessment.display)."""
+    return display.percent(value, display.RULE_DECIMALS)
 
 
 _serialize = PlainSerializer(format_fraction, return_type=str)

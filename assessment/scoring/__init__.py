@@ -275,7 +275,7 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
         strongest &= strong
     reasons = join_where(
         [
-            (~complete, "评分未完成（缺少的指标见“缺项”）"),
+            (~complete, "评分未完成（还有指标没有评分）"),
             (spec.requires_standardized & ~is_standardized & complete, "未达标：" + standardized_reasons),
             (spec.requires_five_strong & ~strong & (weak_dimensions != ""), "五强未全部达到：" + weak_dimensions),
             (fixed.any_fired, "否决：" + fixed.veto_text),

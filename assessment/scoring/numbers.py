@@ -13,6 +13,8 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from .. import display
+
 
 def quantize(values, decimals: int) -> np.ndarray:
     """Round half-up to ``decimals`` and return float units of 10**-decimals (NaN kept).
@@ -41,16 +43,17 @@ def share_at_least(numerator, denominator, share: Fraction, inclusive: bool) -> 
     return num >= den if inclusive else num > den
 
 
-def percent_text(numerator, denominator) -> np.ndarray:
-    """'89.99%' — truncated, never rounded up past a threshold; '—' where the base is 0 or missing."""
+def percent_text(numerator, denominator, threshold=None) -> np.ndarray:
+    """Shares as people read them (assessment.display): 33/36 → '91.7%', 9/10 → '90%'; below ``threshold``
+    never shown as reaching it (8999/10000 under 90% → '89.9%'); '—' where the base is 0 or missing."""
     num = np.asarray(pd.array(numerator, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
     den = np.asarray(pd.array(denominator, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
     valid = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
-    basis = np.zeros(len(num), dtype=np.int64)
-    basis[valid] = (num[valid].astype(np.int64) * 10000) // den[valid].astype(np.int64)
-    frac = np.char.rstrip(np.char.zfill((basis % 100).astype(str), 2), "0")
-    text = np.char.add((basis // 100).astype(str), np.where(frac == "", "", np.char.add(".", frac)))
-    return np.where(valid, np.char.add(text, "%"), "—").astype(object)
+    out = np.full(len(num), "—", dtype=object)
+    for index in np.flatnonzero(valid):
+        share = Fraction(int(num[index]), int(den[index]))
+        out[index] = display.percent(share, threshold=threshold)
+    return out
 
 
 def number_text(values) -> np.ndarray:
@@ -58,5 +61,5 @@ def number_text(values) -> np.ndarray:
     arr = np.asarray(values, dtype="float64")
     out = np.full(len(arr), "—", dtype=object)
     ok = ~np.isnan(arr)
-    out[ok] = [f"{v:.2f}".rstrip("0").rstrip(".") for v in arr[ok]]
+    out[ok] = [display.number(v, 2, trim=True) for v in arr[ok]]
     return out

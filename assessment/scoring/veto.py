@@ -58,7 +58,7 @@ def min_share(rule: MinShareRule, member: pd.DataFrame) -> dict:
         "numerator": member[rule.numerator].astype(object).to_numpy(),
         "denominator": member[rule.denominator].astype(object).to_numpy(),
     }
-    observed = percent_text(excellent, participants)
+    observed = percent_text(excellent, participants, rule.threshold)
     return _outcome(
         rule, passed, known, observed, format_percent(rule.threshold), fields, extra_fail=(nobody, rule.zero_text)
     )

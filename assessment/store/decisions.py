@@ -26,6 +26,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .. import display
 from ..inputs.frames import BRANCH_COLUMNS
 from ..inputs.merge import reconcile
 from ..inputs.payload import inputs_for
@@ -86,7 +87,7 @@ class Basis:
         """One line for the history, the report and the 总览."""
         if self.mixed_versions:
             return f"依据 {self.revisions_text()}；评分标准版本不一致（{'、'.join(self.mixed_versions)}）"
-        composite = "—" if self.composite is None else f"{self.composite:.2f}"
+        composite = display.number(self.composite)
         parts = [
             f"依据 {self.revisions_text()}",
             f"评分标准 {self.rubric_version}",

@@ -487,6 +487,10 @@ class EvaluateApp(widgets.VBox):
 
     # ------------------------------------------------------------------ state observers (derived work)
     def _on_payload(self, change) -> None:
+        if not self._loading and self.state.notice:
+            # "已提交第 N 号修订" described the form as submitted; once it changes, the draft status says
+            # what is saved (and the button still offers 提交更正)
+            self.state.update(notice="")
         self._derive()
         if not self._loading:
             self._save_draft()

@@ -5,15 +5,18 @@ the visitor's choice: HTML from ``templates/overview/views.html.j2`` (autoescape
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pandas as pd
 
+from ... import display
 from ... import glossary as g
 from ...analysis import overview as ov
 from ...outputs.tables import results_table, summary
 from ...rubric import Rubric, format_percent
 from ...scoring import Results
-from ..components import Markup, html_table, macros, scroll_box, section_title
+from ..components import WIDE_TABLE_HINT, Markup, html_table, macros, scroll_box, section_title
 
 __all__ = [
     "SUMMARY_LABELS",
@@ -86,17 +89,17 @@ def _target_lines(row: ov.TargetYear) -> list[str]:
     total = row.total
     if not total:
         return []
-    standardized = f"达标率 {row.standardized / total:.1%}（{row.standardized}/{total}）"
+    standardized = f"达标率 {display.percent(Fraction(row.standardized, total))}（{row.standardized}/{total}）"
     if row.standardized_target is not None:
         standardized += (
             f"，{row.year}年目标 {format_percent(row.standardized_target)}以上（{ov.met_text(row.standardized_met)}）"
         )
     designated = (
-        f"已评定最强 {row.strongest_designated / total:.1%}（{row.strongest_designated}/{total}）"
+        f"已评定最强 {display.percent(Fraction(row.strongest_designated, total))}（{row.strongest_designated}/{total}）"
         if row.strongest_designated is not None
         else f"已评定最强：{ov.NO_WORKFLOW}"
     )
-    qualified = f"达到最强标准（最强资格）{row.strongest_qualified / total:.1%}（{row.strongest_qualified}/{total}）"
+    qualified = f"达到最强标准（最强资格）{display.percent(Fraction(row.strongest_qualified, total))}（{row.strongest_qualified}/{total}）"
     strongest = f"{designated}；{qualified}"
     if row.strongest_target is not None:
         strongest += f"；目标 {ov.strongest_target_text(row)}（{ov.met_text(row.strongest_met)}）"
@@ -123,7 +126,7 @@ def targets_html(progress: list[ov.TargetYear], scope: str, rubric: Rubric) -> M
     example = ov.share_example(rubric)
     years = [row.year for row in progress]
     notes = [
-        f"比例的分母为{scope}党支部总数；“以上”含本数，按分数精确比较" + (f"（{example}）。" if example else "。"),
+        f"比例按{scope}党支部总数计算；“以上”含本数" + (f"（{example}）。" if example else "。"),
         (
             "“最强”有两种口径：已评定最强 = 考评验收流程中本年度评定为“已评定最强”，或以往年度的评定在本年末仍在有效期内"
             "（支委会任期内）且未撤销；达到最强标准（最强资格）= 按评分标准"
@@ -136,7 +139,11 @@ def targets_html(progress: list[ov.TargetYear], scope: str, rubric: Rubric) -> M
     views = _views()
     return (
         views.column_min_widths("siping-targets", {list(table.columns).index(wrapping) + 1: "13em"})
-        + scroll_box(html_table(table, nowrap_columns=[c for c in table.columns if c != wrapping]))
+        + scroll_box(
+            html_table(table, nowrap_columns=[c for c in table.columns if c != wrapping]),
+            css_class="siping-targets",
+            hint=WIDE_TABLE_HINT,
+        )
         + views.notes(notes)
     )
 
@@ -226,7 +233,7 @@ def budget_html(view: ov.YearView, rubric: Rubric) -> Markup:
             "以及按考评结果符合条件的支部如全部评定时的金额。经费上浮按本年末仍有效的评定（含以往年度）计；"
             "一次性专项绩效奖励只计本年度新评定的支部。"
         ),
-        f"测算用的金额（rubrics/targets.yaml，来源未给出，须按实际填写）：{amounts}。",
+        f"测算用的金额（文件没有规定，是评分标准中的示例数值，须按本街道实际填写）：{amounts}。",
         (
             "“待定”：来源只说“适当”，比例未定，或金额未填写。已评定最强的支部按最强的规定享受，不再叠加达标的待遇（选择）。"
             "市委评定的“最强党支部”另由市委组织部一次性奖补（金额未定），无法由考评结果预计。"
@@ -236,7 +243,9 @@ def budget_html(view: ov.YearView, rubric: Rubric) -> Markup:
     return (
         section_title("待遇保障测算（001 §四）")
         + views.column_min_widths("siping-budget", {1: "11em", 2: "8em", 4: "15em", 10: "18em"})
-        + scroll_box(html_table(table, nowrap_columns=["比例", "已评定支部数"]))
+        + scroll_box(
+            html_table(table, nowrap_columns=["比例", "已评定支部数"]), css_class="siping-budget", hint=WIDE_TABLE_HINT
+        )
         + views.notes(notes)
     )
 

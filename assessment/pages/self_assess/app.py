@@ -24,7 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ...analysis.self_assessment import SelfCheck, self_check
-from ...inputs.payload import blank_payload, check_payload
+from ...inputs.payload import blank_payload, check_payload, parse_payload
 from ...inputs.workbook import WorkbookError
 from ...outputs import charts
 from ...rubric import Rubric
@@ -56,6 +56,7 @@ from .views import (
     hint_html,
     history_html,
     locked_html,
+    org_progress,
     status_html,
     summary_html,
     upload_done_html,
@@ -172,6 +173,8 @@ class SelfAssessApp(widgets.VBox):
         self._pending: dict[str, tuple[bytes, str]] = {}  # kind → the chosen file, until 确认导入 or 取消
         self.form_box = widgets.VBox(layout=full_width())
         self.summary_box = html_box()
+        self._progress: tuple[int, int] | None = None  # the 已评 counter of the form as it is now
+        self._kind: str | None = None  # the branch's 支部类型 (which items apply), once read
         self.channel_chart = figure_image()
         self.area_chart = figure_image()
         self.radar = figure_image()
@@ -372,6 +375,13 @@ class SelfAssessApp(widgets.VBox):
         session: BranchSession | None = self.state.session
         if session is None:
             return
+        # First what is cheap (parsing the form): the fields' problems and the 已评 counter follow every
+        # keystroke at once; the store, scoring and charts come after.
+        parsed, problems = parse_payload(self.state.payload, self.rubric)
+        self.form.show_problems(problems)
+        self._progress = org_progress(parsed, self.rubric, self._kind)
+        if self.state.check is not None:
+            self.summary_box.value = summary_html(self.state.check, self.rubric, self._progress)
         try:
             branch = session.branch()
             activities, source = session.activities()
@@ -380,7 +390,12 @@ class SelfAssessApp(widgets.VBox):
         except AccessDenied:
             self._lock_out()
             return
-        self.form.show_problems(check_payload(self.state.payload, self.rubric))
+        kind = branch["kind"].iloc[0] if len(branch) else None
+        if not isinstance(kind, str):
+            kind = None
+        if kind != self._kind:  # the counter counts the items that apply to this kind of branch
+            self._kind = kind
+            self._progress = org_progress(parse_payload(self.state.payload, self.rubric)[0], self.rubric, kind)
         checked = self_check(
             self.rubric,
             branch,
@@ -614,7 +629,7 @@ class SelfAssessApp(widgets.VBox):
             self.summary_box.value = self.findings_box.value = self.gaps_box.value = ""
             return
         rubric = self.rubric
-        self.summary_box.value = summary_html(checked, rubric)
+        self.summary_box.value = summary_html(checked, rubric, self._progress)
         results = checked.results
         set_figure(self.channel_chart, charts.branch_channels(results, rubric, checked.branch_id))
         set_figure(self.area_chart, charts.area_shares(results, rubric, checked.branch_id))

@@ -8,7 +8,7 @@ Pure functions returning HTML from ``templates/self_assess/views.html.j2`` (auto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -98,21 +98,35 @@ def upload_refused_html(title: str, problems: Sequence[Any]) -> Markup:
     return _views().upload_refused(title, shown, more)
 
 
-def summary_html(checked: SelfCheck, rubric: Rubric) -> Markup:
-    """Four cards (组织评定, 关键项, 组织生活, 短板), what 达标 still needs, and the vetoes foreseen."""
+def org_progress(parsed: Mapping[str, Any], rubric: Rubric, kind: str | None = None) -> tuple[int, int]:
+    """How many checklist items have a valid score in the parsed payload, of how many (a blank 加分项 is
+    not 未评, nor an item that does not apply to a branch of ``kind``). Cheap — no scoring, no store — so
+    the counter follows every keystroke."""
+    org = parsed.get("org") or {}
+    base_ids = [i.id for i in rubric.base_items if i.applies(kind)]
+    return sum(org.get(item_id) is not None for item_id in base_ids), len(base_ids)
+
+
+def summary_html(checked: SelfCheck, rubric: Rubric, progress: tuple[int, int] | None = None) -> Markup:
+    """Four cards (组织评定, 关键项, 组织生活, 短板), what 达标 still needs, and the vetoes foreseen.
+
+    ``progress`` (:func:`org_progress` of the form as it is now) gives the 已评 counter while ``checked``
+    may still be the check of an earlier keystroke; while items are missing the card shows the counter."""
     b = checked.row
-    org = b["org"]
     base_ids = [  # a blank 加分项 is not 未评, nor an item that does not apply to the branch
         i.id for i in rubric.base_items if checked.results.item_applies(checked.branch_id, i.id)
     ]
-    scored = int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum())
+    if progress is None:
+        progress = (int(checked.results.items.loc[checked.branch_id, base_ids].notna().sum()), len(base_ids))
+    scored, total = progress
+    org = b["org"] if scored == total else float("nan")
     key_short = int(
         (checked.gaps["kind"].eq("item") & checked.gaps["id"].isin([i.id for i in rubric.items if i.key])).sum()
     )
     cards = [
         (
             "组织评定（自评）",
-            f"已评{scored}/{len(base_ids)}项" if pd.isna(org) else f"{org:.{rubric.meta.decimals}f}",
+            f"已评{scored}/{total}项" if pd.isna(org) else format_cell(org, rubric.meta.decimals),
         ),
         ("关键项未满分", f"{key_short}项"),
         ("组织生活未达到", f"{int(b['activity_failures'])}项"),

@@ -12,6 +12,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from ... import display
 from ... import glossary as g
 from ...analysis import Totals
 from ...outputs.charts import rank_moves_chart
@@ -123,9 +124,7 @@ def zero_dimensions_html(rubric: Rubric) -> Markup:
 
 
 def _share(count: int, total: int) -> str:
-    if not total:
-        return "—"
-    return f"{count}/{total}（{format_percent(Fraction(count, total))}）"
+    return display.count_share(count, total)
 
 
 def _met(value: bool | None) -> str:
@@ -185,7 +184,7 @@ def _grade(value) -> str:
 
 
 def _score(value: float) -> str:
-    return "—" if np.isnan(value) else f"{value:.2f}"
+    return display.number(value)
 
 
 def _move(move: int) -> str:
@@ -315,7 +314,8 @@ def sensitivity_html(table: pd.DataFrame) -> str:
                 row["name"],
                 (
                     f"{format_cell(row['hangs_on'])}"
-                    f"（达标 {row['standardized_share']:.0%}，最强资格 {row['strongest_share']:.0%} 的模拟中成立）"
+                    f"（达标 {display.percent(row['standardized_share'])}，"
+                    f"最强资格 {display.percent(row['strongest_share'])} 的模拟中成立）"
                 ),
             )
             for branch, row in hangs.head(LIST_LIMIT).iterrows()
@@ -333,9 +333,9 @@ def sensitivity_html(table: pd.DataFrame) -> str:
             "当前排名": ordered["rank"].to_numpy(),
             "排名区间": [f"{a}–{b}" for a, b in zip(ordered["rank_min"], ordered["rank_max"])],
             "90%模拟的排名": [f"{a}–{b}" for a, b in zip(ordered["rank_p05"], ordered["rank_p95"])],
-            "达标比例": [f"{v:.0%}" for v in ordered["standardized_share"]],
-            "最强资格比例": [f"{v:.0%}" for v in ordered["strongest_share"]],
-            "保持等次比例": [f"{v:.0%}" for v in ordered["grade_kept_share"]],
+            "达标比例": [display.percent(v) for v in ordered["standardized_share"]],
+            "最强资格比例": [display.percent(v) for v in ordered["strongest_share"]],
+            "保持等次比例": [display.percent(v) for v in ordered["grade_kept_share"]],
             "取决于权重": [v or "—" for v in ordered["hangs_on"]],
         }
     )

@@ -191,7 +191,7 @@ def test_rubric_check_a_bad_single_file_names_file_and_line(capsys, tmp_path):
     edited.write_text("".join(lines), encoding="utf-8")
     code, out, err = run(capsys, "rubric", "check", edited)
     assert code == 2
-    assert f"checklist.yaml:{line_number}" in err
+    assert f"checklist.yaml 第{line_number}行" in err
     assert "1.4" in err
     assert "Traceback" not in out + err
 

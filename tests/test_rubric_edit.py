@@ -121,7 +121,7 @@ def test_a_change_that_breaks_validation_is_refused_with_the_chinese_error(texts
         apply_changes(texts, by_id["channels.org"].changes(F(1, 2)))  # the others not rebalanced
     message = str(caught.value)
     line = next(n for n, text in enumerate(texts["channels.yaml"].splitlines(), 1) if text.startswith("channels:"))
-    assert f"channels.yaml:{line}" in message
+    assert f"channels.yaml 第{line}行" in message
     assert "四个通道的权重之和应为1，实际为 1.1" in message
 
 

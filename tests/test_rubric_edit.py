@@ -364,3 +364,14 @@ def test_equalize_properties(case):
     if free and sum(weights[k] for k in locked) <= 1:
         on_grid = [v - (v % DEFAULT_STEP) for v in free]
         assert max(on_grid) - min(on_grid) <= DEFAULT_STEP
+
+
+def test_a_refused_change_names_the_item_by_its_id_both_ways(texts, rubric):
+    # A negative maximum of the first item: from the texts (with a line) and from the rubric (without).
+    first = rubric.items[0].id
+    change = [Change("checklist.yaml", ("items", 0, "max"), F(-1))]
+    for refuse in (lambda: apply_changes(texts, change), lambda: apply_to_rubric(rubric, change)):
+        with pytest.raises(RubricError) as caught:
+            refuse()
+        fields = [p.field for p in caught.value.problems]
+        assert fields and all(f.startswith(f"items[{first}]") for f in fields), fields

@@ -167,9 +167,8 @@ def test_an_invalid_rubric_is_refused_with_file_and_line(database_url, new_versi
             store.rubrics.save(broken, author="李四", note="x")
         (problem,) = refused.value.problems
         assert problem.file == "channels.yaml" and problem.line is not None
-        assert f"channels.yaml 第{problem.line}行" in str(refused.value) and "四个通道的权重之和应为1，实际为 1.1" in str(
-            refused.value
-        )
+        report = str(refused.value)
+        assert f"channels.yaml 第{problem.line}行" in report and "四个通道的权重之和应为1，实际为 1.1" in report
         with pytest.raises(RubricError, match="缺少评分标准文件"):
             store.rubrics.save(
                 {k: v for k, v in new_version.texts.items() if k != "targets.yaml"}, author="李四", note="x"

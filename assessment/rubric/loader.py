@@ -88,13 +88,13 @@ def _line_of(node: Any, loc: tuple) -> int | None:
     return line
 
 
-def _element_name(element: Any, index: int) -> str:
+def element_name(element: Any, index: int) -> str:
     """How a list element is named in a path: its ``id``, a transition's ``from→to``, else its position."""
-    if isinstance(element, CommentedMap):
+    if isinstance(element, dict):
         ident = element.get("id")
         if isinstance(ident, str) and ident.strip():
             return ident.strip()
-        start, end = element.get("from"), element.get("to")
+        start, end = element.get("from", element.get("from_")), element.get("to")
         if isinstance(start, str) and isinstance(end, str) and start.strip() and end.strip():
             return f"{start.strip()}→{end.strip()}"
     return str(index)
@@ -108,7 +108,7 @@ def _field_path(node: Any, loc: tuple) -> str:
             node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int):
             inside = 0 <= part < len(node)
-            text += f"[{_element_name(node[part], part) if inside else part}]"
+            text += f"[{element_name(node[part], part) if inside else part}]"
             node = node[part] if inside else None
         elif isinstance(part, str) and not isinstance(node, (CommentedMap, CommentedSeq)) and node is None:
             text += f".{part}" if text else part

@@ -332,7 +332,7 @@ def test_bonus_item_with_a_weight_is_refused_at_its_weight_line(default_texts):
     assert (p.file, p.line, p.field) == (
         "checklist.yaml",
         line_of(texts["checklist.yaml"], "weight: 0.025"),
-        "items[22].weight（权重）",
+        "items[b1].weight（权重）",
     )
     assert "加分项 b1 不参与权重" in p.message and "weight 应为0或不写" in p.message
 
@@ -341,10 +341,10 @@ def test_unknown_grade_cap_label_and_veto_rule_are_refused_with_their_lines(defa
     caps = GRADE_CAPS.replace("max_grade: 良好", "max_grade: 一类").replace("rule: annual_review", "rule: annual")
     texts = bonus_texts(default_texts, items="", caps=caps)
     problems = {p.field: p for p in refusals(texts)}
-    label = problems["grade_caps[0].max_grade（最高等次）"]
+    label = problems["grade_caps[review_not_top].max_grade（最高等次）"]
     assert label.file == "eligibility.yaml" and label.line == line_of(texts["eligibility.yaml"], "max_grade: 一类")
     assert label.message == "等次限制 review_not_top 的最高等次“一类”不是 grades 中的等次，可选：优秀、良好、一般、较差"
-    rule = problems["grade_caps[0].any_of[0].rule（否决规则）"]
+    rule = problems["grade_caps[review_not_top].any_of[0].rule（否决规则）"]
     assert rule.line == line_of(texts["eligibility.yaml"], "rule: annual,")
     assert "否决规则“annual”未在 veto_rules 中定义" in rule.message
 
@@ -360,12 +360,12 @@ def test_other_bonus_mistakes_are_refused(default_texts):
         1,
     )
     messages = {p.field: p.message for p in refusals(texts)}
-    assert messages["items[23].bonus_group（加分组）"].startswith(
+    assert messages["items[b2].bonus_group（加分组）"].startswith(
         "加分项 b2 的加分组“medals”未在 bonus.groups 中定义，可选：honours"
     )
-    assert messages["items[24].key"] == "加分项 b3 不能是关键项（key）"
+    assert messages["items[b3].key"] == "加分项 b3 不能是关键项（key）"
     assert "total_cap 应不低于 100" in messages["bonus.total_cap（总分上限）"]
-    assert messages["items[19].strength（五强维度）"].startswith("指标 r1 缺少 strength（五强维度）")
+    assert messages["items[r1].strength（五强维度）"].startswith("指标 r1 缺少 strength（五强维度）")
 
 
 def test_a_base_item_cannot_join_a_bonus_group(default_texts):
@@ -374,7 +374,7 @@ def test_a_base_item_cannot_join_a_bonus_group(default_texts):
         "    key: true\n", "    key: true\n    bonus_group: honours\n", 1
     )
     (problem,) = refusals(texts)
-    assert problem.field == "items[0].bonus_group（加分组）" and "s1 不是加分项" in problem.message
+    assert problem.field == "items[s1].bonus_group（加分组）" and "s1 不是加分项" in problem.message
 
 
 # ------------------------------------------------------------------ downstream: gaps, five 强, forms, workbook

@@ -191,9 +191,27 @@ def test_rubric_check_a_bad_single_file_names_file_and_line(capsys, tmp_path):
     edited.write_text("".join(lines), encoding="utf-8")
     code, out, err = run(capsys, "rubric", "check", edited)
     assert code == 2
-    assert f"checklist.yaml:{line_number}" in err
+    assert f"checklist.yaml 第{line_number}行" in err
     assert "1.4" in err
     assert "Traceback" not in out + err
+
+
+def test_rubric_check_lists_the_problems_of_every_file_at_once(capsys, tmp_path):
+    copy = tmp_path / "rubrics"
+    shutil.copytree(DEFAULT_RUBRIC_DIR, copy)
+    meta = copy / "meta.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8") + "oops: a: b\n", encoding="utf-8")
+    meta_line = len(meta.read_text(encoding="utf-8").splitlines())
+    checklist = copy / "checklist.yaml"
+    checklist.write_text(
+        checklist.read_text(encoding="utf-8").replace("weight: 0.05", "weight: 1.4", 1), encoding="utf-8"
+    )
+    code, out, err = run(capsys, "rubric", "check", copy)
+    assert code == 2 and not out
+    assert err.startswith("评分标准有 2 处问题，请修改后重试：")
+    assert f"meta.yaml 第{meta_line}行第8列：YAML 格式错误" in err
+    assert "checklist.yaml 第" in err and "字段 items[" in err and "1.4" in err
+    assert "Traceback" not in err and "mapping values" not in err
 
 
 def test_rubric_check_an_unknown_file_or_path(capsys, tmp_path):

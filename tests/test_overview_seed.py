@@ -208,5 +208,5 @@ def test_a_duplicate_honour_id_is_refused_with_its_line():
 
     texts, _ = read_rubric_texts()
     texts["targets.yaml"] = texts["targets.yaml"].replace("{id: region_and_above,", "{id: street_and_above,")
-    with pytest.raises(RubricError, match=r"targets.yaml:\d+.*评先评优编号“street_and_above”重复"):
+    with pytest.raises(RubricError, match=r"targets.yaml 第\d+行.*评先评优编号“street_and_above”重复"):
         load_rubric_texts(texts)

@@ -42,6 +42,12 @@ def line_of(path: Path, needle: str, occurrence: int = 1) -> int:
     raise AssertionError(needle)
 
 
+def id_above(path: Path, line: int) -> str:
+    """The id of the list element (``- id: …``) that holds ``line``."""
+    lines = path.read_text(encoding="utf-8").splitlines()[:line]
+    return next(text.split("id:", 1)[1].strip() for text in reversed(lines) if text.strip().startswith("- id:"))
+
+
 def problems_of(directory: Path) -> list:
     with pytest.raises(RubricError) as caught:
         load_rubric(directory)
@@ -110,11 +116,14 @@ def test_fractions_are_exact(text, expected):
 def test_weight_outside_unit_interval_names_file_line_and_field(rubric_copy):
     path = rubric_copy / "checklist.yaml"
     line = line_of(path, "weight: 0.05")
+    item = id_above(path, line)
     edit(path, "weight: 0.05", "weight: 1.4")
     problems = problems_of(rubric_copy)
     first = problems[0]
     assert first.file.endswith("checklist.yaml") and first.line == line
-    assert "items[0].weight" in first.field and "权重" in first.field
+    # the item is named by its id, not by its position in the list
+    assert first.field == f"items[{item}].weight（权重）"
+    assert f"第{line}行 字段 items[{item}].weight" in str(first)
     assert "0到1之间" in first.message and "1.4" in first.message
 
 
@@ -210,3 +219,111 @@ def test_a_rubric_kept_as_texts_loads_and_is_checked_the_same_way():
     with pytest.raises(RubricError) as caught:
         load_rubric_texts(broken)
     assert caught.value.problems[0].file == "channels.yaml" and "1.05" in caught.value.problems[0].message
+
+
+# ------------------------------------------------------------------ load errors: Chinese, located, all at once
+def test_yaml_syntax_errors_in_two_files_are_one_chinese_report_with_lines_and_columns(rubric_copy):
+    checklist, targets = rubric_copy / "checklist.yaml", rubric_copy / "targets.yaml"
+    tab_line = line_of(checklist, "weight: 0.05")
+    text = checklist.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[tab_line - 1] = "\t" + text[tab_line - 1].lstrip(" ")
+    checklist.write_text("".join(text), encoding="utf-8")
+    quote_line = 1 + targets.read_text(encoding="utf-8").splitlines().index("targets:")
+    edit(targets, "\ntargets:\n", '\ntargets: "unclosed\n')
+    with pytest.raises(RubricError) as caught:
+        load_rubric(rubric_copy)
+    problems = caught.value.problems
+    assert [(Path(p.file).name, p.line, p.column) for p in problems] == [
+        ("checklist.yaml", tab_line, 1),
+        ("targets.yaml", quote_line, len("targets: ") + 1),
+    ]
+    report = str(caught.value)
+    assert report.startswith("评分标准有 2 处问题")
+    assert f"checklist.yaml 第{tab_line}行第1列：YAML 格式错误：使用了制表符（Tab）" in report
+    assert f"targets.yaml 第{quote_line}行第{len('targets: ') + 1}列：YAML 格式错误：引号没有闭合" in report
+    # plain Chinese, not ruamel's English
+    assert "found" not in report and "scanning" not in report
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "expected"),
+    [
+        ("a: 1\nb: c: d\n", 2, 5, "此处不能出现“键: 值”"),
+        ("a: 1\nb\nc: 2\n", 2, 1, "缺少冒号"),
+        ("a: 1\na: 2\n", 2, 1, "键“a”在同一层级重复出现"),
+        ("a: [1, 2\nb: 2\n", 2, 2, "括号没有闭合：第1行第4列的“[”缺少对应的“]”"),
+        ("a: {x: 1\nb: 2\n", 2, 2, "括号没有闭合：第1行第4列的“{”缺少对应的“}”"),
+        ("items:\n  - id: a\n  weight: 1\n", 3, 3, "缩进不一致"),
+        ("a: @x\n", 1, 4, "取值不能以字符“@”开头"),
+        ("a: b\x01c\n", 1, 5, "不允许的控制字符"),
+    ],
+)
+def test_common_yaml_mistakes_read_in_chinese(text, line, column, expected):
+    texts, _ = read_rubric_texts()
+    with pytest.raises(RubricError) as caught:
+        load_rubric_texts({**texts, "meta.yaml": text})
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.line, problem.column) == ("meta.yaml", line, column)
+    assert problem.message.startswith("YAML 格式错误：") and expected in problem.message
+    assert "原文" not in problem.message
+
+
+def test_an_unknown_yaml_error_keeps_the_original_only_as_a_hint():
+    texts, _ = read_rubric_texts()
+    with pytest.raises(RubricError) as caught:
+        load_rubric_texts({**texts, "meta.yaml": "a: 1\n--- \nb: 2\n"})
+    (problem,) = caught.value.problems
+    assert problem.message.startswith("YAML 格式错误：") and problem.line == 2
+
+
+def test_an_invalid_value_in_an_item_is_named_by_the_item_id(rubric_copy):
+    path = rubric_copy / "checklist.yaml"
+    line = line_of(path, "- id: t5")
+    edit(path, "- id: t5\n", "- id: t5\n    frequency_of_nothing: 3\n")
+    (problem,) = problems_of(rubric_copy)
+    assert problem.field == "items[t5].frequency_of_nothing" and problem.line == line + 1
+    assert "items[t5]" in str(problem) and "未知字段" in problem.message
+
+
+def test_a_transition_is_named_by_from_and_to(rubric_copy):
+    path = rubric_copy / "workflow.yaml"
+    texts = path.read_text(encoding="utf-8")
+    from ruamel.yaml import YAML
+
+    first = YAML(typ="safe").load(texts)["transitions"][0]
+    line = line_of(path, f"{{from: {first['from']}, to: {first['to']},")
+    edit(
+        path,
+        f"{{from: {first['from']}, to: {first['to']},",
+        f"{{from: {first['from']}, to: {first['to']}, label_typo: x,",
+    )
+    (problem,) = problems_of(rubric_copy)
+    assert problem.field == f"transitions[{first['from']}→{first['to']}].label_typo" and problem.line == line
+
+
+def test_several_problems_in_several_files_are_one_report(rubric_copy):
+    (rubric_copy / "members.yaml").unlink()
+    edit(rubric_copy / "meta.yaml", "\n", "\n\tbroken: 1\n", 1)
+    edit(rubric_copy / "activities.yaml", "frequency: per_month", "frequncy: per_month")
+    edit(rubric_copy / "channels.yaml", "weight: 0.4", "weight: 0.5")
+    problems = problems_of(rubric_copy)
+    by_file = {Path(p.file).name for p in problems}
+    assert {"members.yaml", "meta.yaml", "activities.yaml", "channels.yaml"} <= by_file
+    assert any(p.message == "缺少评分标准文件" for p in problems)
+    assert any("制表符" in p.message for p in problems)
+    assert any("未知字段" in p.message for p in problems)
+
+
+def test_cross_file_problems_come_with_a_files_own_problems(rubric_copy):
+    # workflow.yaml's designation term names a structure rule that does not exist (a cross-file problem),
+    # while activities.yaml has a problem of its own (a rule of a type it does not list): both at once.
+    workflow = rubric_copy / "workflow.yaml"
+    from ruamel.yaml import YAML
+
+    rule = YAML(typ="safe").load(workflow.read_text(encoding="utf-8"))["designation_term"]["structure_rule"]
+    edit(workflow, f"structure_rule: {rule}", "structure_rule: no_such_rule")
+    edit(rubric_copy / "activities.yaml", "type_label: 支委会", "type_label: 支委例会")
+    problems = problems_of(rubric_copy)
+    assert any(Path(p.file).name == "activities.yaml" and "支委例会" in p.message for p in problems)
+    assert any(p.field.startswith("rules[committee_meeting]") for p in problems)
+    assert any(Path(p.file).name == "workflow.yaml" and "no_such_rule" in p.message for p in problems)

@@ -121,7 +121,7 @@ def test_a_change_that_breaks_validation_is_refused_with_the_chinese_error(texts
         apply_changes(texts, by_id["channels.org"].changes(F(1, 2)))  # the others not rebalanced
     message = str(caught.value)
     line = next(n for n, text in enumerate(texts["channels.yaml"].splitlines(), 1) if text.startswith("channels:"))
-    assert f"channels.yaml:{line}" in message
+    assert f"channels.yaml 第{line}行" in message
     assert "四个通道的权重之和应为1，实际为 1.1" in message
 
 
@@ -364,3 +364,14 @@ def test_equalize_properties(case):
     if free and sum(weights[k] for k in locked) <= 1:
         on_grid = [v - (v % DEFAULT_STEP) for v in free]
         assert max(on_grid) - min(on_grid) <= DEFAULT_STEP
+
+
+def test_a_refused_change_names_the_item_by_its_id_both_ways(texts, rubric):
+    # A negative maximum of the first item: from the texts (with a line) and from the rubric (without).
+    first = rubric.items[0].id
+    change = [Change("checklist.yaml", ("items", 0, "max"), F(-1))]
+    for refuse in (lambda: apply_changes(texts, change), lambda: apply_to_rubric(rubric, change)):
+        with pytest.raises(RubricError) as caught:
+            refuse()
+        fields = [p.field for p in caught.value.problems]
+        assert fields and all(f.startswith(f"items[{first}]") for f in fields), fields

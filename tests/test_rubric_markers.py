@@ -46,7 +46,7 @@ def test_a_role_without_its_kind_names_the_line(rubric_copy):
     edit(path, "label: 街道, kind: staff,", "label: 街道,")
     problem = only_problem(rubric_copy)
     assert problem.file.endswith("workflow.yaml") and problem.line == line
-    assert problem.field.startswith("roles[1]") and problem.message == "缺少必填字段"
+    assert problem.field.startswith("roles[street]") and problem.message == "缺少必填字段"
 
 
 def test_an_unknown_kind_or_holds_lists_the_known_ones(rubric_copy):

@@ -167,9 +167,8 @@ def test_an_invalid_rubric_is_refused_with_file_and_line(database_url, new_versi
             store.rubrics.save(broken, author="李四", note="x")
         (problem,) = refused.value.problems
         assert problem.file == "channels.yaml" and problem.line is not None
-        assert f"channels.yaml:{problem.line}" in str(refused.value) and "四个通道的权重之和应为1，实际为 1.1" in str(
-            refused.value
-        )
+        report = str(refused.value)
+        assert f"channels.yaml 第{problem.line}行" in report and "四个通道的权重之和应为1，实际为 1.1" in report
         with pytest.raises(RubricError, match="缺少评分标准文件"):
             store.rubrics.save(
                 {k: v for k, v in new_version.texts.items() if k != "targets.yaml"}, author="李四", note="x"
@@ -440,7 +439,7 @@ def test_rubric_commands_export_save_list_use(capsys, database_url, tmp_path):
     assert code == 2 and "已经保存过" in err
     channels.write_text(channels.read_text(encoding="utf-8").replace("weight: 0.5", "weight: 0.6", 1), encoding="utf-8")
     code, _, err = run(capsys, "rubric", "save", folder, "--author", "李四", "--note", "x", "--database", database_url)
-    assert code == 2 and "channels.yaml:" in err and "权重之和应为1" in err
+    assert code == 2 and "channels.yaml 第" in err and "权重之和应为1" in err
 
     # The list shows both, the new one current
     code, out, _ = run(capsys, "rubric", "versions", "--database", database_url)

@@ -1400,8 +1400,30 @@ class Rubric(Frozen):
         tops["org"] = self.checklist.org_max()
         return sum((c.weight * tops[c.id] for c in self.channels.channels), Fraction(0))
 
-    def cross_file_problems(self) -> list[tuple[str, tuple, str]]:
-        """Checks that span files: (file, location path, Chinese message)."""
+    def cross_file_problems(self, doubtful: frozenset[str] = frozenset()) -> list[tuple[str, tuple, str]]:
+        """Checks that span files: (file, location path, Chinese message).
+
+        ``doubtful`` names files that have problems of their own: a check that reads one of them is
+        skipped, so a mistake in one file (channel weights summing to 1.1) is not reported again as
+        its consequence in another (a top band that no longer reaches the highest score).
+        """
+        problems: list[tuple[str, tuple, str]] = []
+
+        def runs(*files: str) -> bool:
+            return not doubtful.intersection(files)
+
+        scores = ("meta.yaml", "channels.yaml", "checklist.yaml", "eligibility.yaml")
+        if runs(*scores):
+            problems += self._score_problems()
+        if runs("channels.yaml", "eligibility.yaml"):
+            problems += self._veto_problems()
+        if runs("targets.yaml", "workflow.yaml"):
+            problems += self._benefit_problems()
+        if runs("workflow.yaml", "structure.yaml"):
+            problems += self._term_problems()
+        return problems
+
+    def _score_problems(self) -> list[tuple[str, tuple, str]]:
         problems: list[tuple[str, tuple, str]] = []
         lo, hi = self.meta.scale_min, self.meta.scale_max
         reachable = self.composite_max()
@@ -1410,6 +1432,15 @@ class Rubric(Frozen):
                 check_bands(bands, lo, hi, "等次" if name == "grades" else "星级", reachable=reachable)
             except ValueError as exc:
                 problems.append(("eligibility.yaml", (name, "bands"), str(exc)))
+        for index, cond in enumerate(self.eligibility.standardized.conditions):
+            if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= max(hi, reachable):
+                problems.append(
+                    ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
+                )
+        return problems
+
+    def _veto_problems(self) -> list[tuple[str, tuple, str]]:
+        problems: list[tuple[str, tuple, str]] = []
         grades = self.channels.annual_review_grades.levels
         public_levels = [level.id for level in self.channels.channel("public").method.levels]
         for index, rule in enumerate(self.eligibility.veto_rules):
@@ -1429,11 +1460,10 @@ class Rubric(Frozen):
                         f"等次“{rule.at_least}”不在年度述职评议等次（{'/'.join(grades)}）中",
                     )
                 )
-        for index, cond in enumerate(self.eligibility.standardized.conditions):
-            if isinstance(cond, ScoreAtLeast) and not lo <= cond.threshold <= max(hi, reachable):
-                problems.append(
-                    ("eligibility.yaml", ("standardized", "conditions", index, "threshold"), "阈值超出分数范围")
-                )
+        return problems
+
+    def _benefit_problems(self) -> list[tuple[str, tuple, str]]:
+        problems: list[tuple[str, tuple, str]] = []
         for index, benefit in enumerate(self.targets.benefits):
             if benefit.designation is not None and not self.workflow.holding(benefit.designation):
                 problems.append(
@@ -1446,6 +1476,10 @@ class Rubric(Frozen):
                         ),
                     )
                 )
+        return problems
+
+    def _term_problems(self) -> list[tuple[str, tuple, str]]:
+        problems: list[tuple[str, tuple, str]] = []
         term_rule = self.workflow.designation_term.structure_rule
         if not any(isinstance(r, TermRule) and r.id == term_rule for r in self.structure.rules):
             terms = "、".join(r.id for r in self.structure.rules if isinstance(r, TermRule)) or "无"

@@ -42,7 +42,7 @@ from ruamel.yaml.events import (
 
 from .. import glossary as g
 from ..glossary import FIELD_LABELS
-from .loader import RubricError, RubricProblem, load_rubric_texts
+from .loader import RubricError, RubricProblem, element_name, load_rubric_texts
 from .model import FILES, Band, Rubric
 from .types import format_fraction, format_percent, to_fraction
 
@@ -124,6 +124,21 @@ def path_text(path: Path) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _named_path(data: Any, path: Path) -> str:
+    """Like :func:`path_text` for messages, but a list element with an ``id`` is named by it:
+    ('items', 3, 'weight') → 'items[t5].weight'."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            inside = isinstance(data, list) and 0 <= part < len(data)
+            text += f"[{element_name(data[part], part) if inside else part}]"
+            data = data[part] if inside else None
+        else:
+            text += f".{part}" if text else str(part)
+            data = data.get(part) if isinstance(data, dict) else None
     return text
 
 
@@ -789,17 +804,22 @@ def apply_to_rubric(rubric: Rubric, changes: Iterable[Change]) -> Rubric:
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
                 loc = tuple(p for p in error["loc"] if isinstance(p, int) or p in _fields_of(data, error["loc"]))
-                problems.append(RubricProblem(file, None, path_text(loc), str(error.get("msg", ""))))
+                problems.append(RubricProblem(file, None, _named_path(data, loc), str(error.get("msg", ""))))
             continue
         for loc, message in section.problems():
-            problems.append(RubricProblem(file, None, path_text(loc), message))
+            problems.append(RubricProblem(file, None, _named_path(data, loc), message))
         updates[attr] = section
     if problems:
         raise RubricError(problems)
     new = rubric.model_copy(update=updates)
     cross = new.cross_file_problems()
     if cross:
-        raise RubricError([RubricProblem(file, None, path_text(loc), message) for file, loc, message in cross])
+        raise RubricError(
+            [
+                RubricProblem(file, None, _named_path(_raw(getattr(new, _section_attr(file))), loc), message)
+                for file, loc, message in cross
+            ]
+        )
     return new
 
 

@@ -129,7 +129,8 @@ class RecordedResults:
     """Recorded results, scored once per unchanged input.
 
     :meth:`within` reads, in the caller's transaction, what a branch's result is made of — the ids and
-    rubric versions of its current revisions, its current activity log and its register entry — and
+    rubric versions of its current revisions, its current activity log, its uploaded roster and its
+    register entry — and
     scores it unless exactly those inputs were scored before (scoring is a pure function of them).
     :meth:`prepare` scores a whole year at once (one scoring run), so that a batch of moves (the demo,
     a street's whole list) does not score branch by branch. ``rubric_of(connection, version)`` gives a

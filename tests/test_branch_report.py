@@ -167,8 +167,9 @@ def test_a_workflow_file_with_an_unknown_state_is_refused_with_file_and_line(tmp
     line = next(i for i, row in enumerate(workflow.read_text(encoding="utf-8").splitlines(), 1) if "to: faild" in row)
     with pytest.raises(Exception) as refused:
         load_rubric(tmp_path)
-    assert f"workflow.yaml:{line} 字段 transitions[4].to：状态变更中的状态“faild”未在 states 中定义" in str(
-        refused.value
+    assert (
+        f"workflow.yaml 第{line}行 字段 transitions[street_review→faild].to：状态变更中的状态“faild”未在 states 中定义"
+        in str(refused.value)
     )
 
 

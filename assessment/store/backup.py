@@ -44,12 +44,19 @@ def _stamp() -> str:
 
 
 def _target(given: str | Path, url: URL, label: str = "") -> Path:
-    """``given`` itself, or a new dated file in it when it is a directory (or a text ending in a slash)."""
+    """``given`` itself, or a new dated file in it when it is a directory (or a text ending in a slash).
+    A dated file never replaces one made earlier in the same second (e.g. the backup a restore makes of
+    what it replaces, while restoring a file of that very name): it gets -2, -3, …"""
     suffix = SQLITE_SUFFIX if is_sqlite(url) else DUMP_SUFFIX
     out = Path(given)
     if out.is_dir() or str(given).endswith(("/", os.sep)):
         out.mkdir(parents=True, exist_ok=True)
-        return out / f"siping-{_stamp()}{label}{suffix}"
+        stem = f"siping-{_stamp()}{label}"
+        target, number = out / f"{stem}{suffix}", 1
+        while target.exists():
+            number += 1
+            target = out / f"{stem}-{number}{suffix}"
+        return target
     out.parent.mkdir(parents=True, exist_ok=True)
     return out
 

@@ -27,6 +27,21 @@ def full_marks(rubric: Rubric) -> dict:
     return values
 
 
+def full_form(rubric: Rubric) -> dict:
+    """The evaluator's form as typed (text in the fields) for full marks: 优秀, 20 members (19 优秀),
+    40 满意 + 2 基本满意, one compliant department."""
+    from assessment.inputs.payload import blank_payload
+
+    payload = blank_payload(rubric)
+    payload["org"]["annual_review_grade"] = "优秀"
+    for item_id, value in full_marks(rubric).items():
+        payload["org"]["items"][item_id]["value"] = value if isinstance(value, str) else f"{value:g}"
+    payload["member"] = {"participants": "20", "excellent": "19", "qualified": "1", "basic": "0", "unqualified": "0"}
+    payload["public"] = {"satisfied": "40", "basic_satisfied": "2", "unsatisfied": "0", "unsatisfied_verified": False}
+    payload["social"] = [{"department": "街道综治办", "compliant": True, "opinion": ""}]
+    return payload
+
+
 def full_year_log(branch_id: str, year: int = YEAR, *, members: int = 20, committee: int = 5) -> list[dict]:
     rows = []
     for month in range(1, 13):

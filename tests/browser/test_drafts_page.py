@@ -19,11 +19,10 @@ import pytest
 from playwright.sync_api import expect
 
 from assessment.demo.street import generate_demo
-from assessment.inputs.payload import blank_payload
 from assessment.pages.drafts import TEST_DELAY_ENV
 from assessment.rubric import load_rubric
 from assessment.store import Store
-from tests.factories import STAFF_PASSWORD, add_staff, full_marks
+from tests.factories import STAFF_PASSWORD, add_staff, full_form
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +34,6 @@ DRAFT_DELAY = "1.0"  # seconds each draft write waits in the kernel (test-only):
 SUBMIT_BRANCH = "JD005"  # has a complete draft to restore and submit
 TWO_TABS_BRANCH = "JD003"
 SELF_BRANCH = "JD002"
-
-
-def complete_draft(rubric) -> dict:
-    payload = blank_payload(rubric)
-    payload["org"]["annual_review_grade"] = "优秀"
-    for item_id, value in full_marks(rubric).items():
-        payload["org"]["items"][item_id]["value"] = value if isinstance(value, str) else f"{value:g}"
-    payload["member"] = {"participants": "20", "excellent": "19", "qualified": "1", "basic": "0", "unqualified": "0"}
-    payload["public"] = {"satisfied": "40", "basic_satisfied": "2", "unsatisfied": "0", "unsatisfied_verified": False}
-    payload["social"] = [{"department": "街道综治办", "compliant": True, "opinion": ""}]
-    return payload
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +52,7 @@ def drafts_server(voila_server, tmp_path_factory):
             source="示例",
         )
         add_staff(store, EVALUATOR, "区委")
-        store.records.save_draft(SUBMIT_BRANCH, YEAR, EVALUATOR, complete_draft(rubric), rubric.version)
+        store.records.save_draft(SUBMIT_BRANCH, YEAR, EVALUATOR, full_form(rubric), rubric.version)
         code = store.access.issue(SELF_BRANCH, YEAR, by="管理员").code
     pages = root / "pages"
     pages.mkdir()

@@ -18,7 +18,7 @@ from assessment.demo.street import generate_demo
 from assessment.inputs.payload import blank_payload
 from assessment.rubric import load_rubric
 from assessment.store import Store
-from tests.factories import STAFF_PASSWORD, add_staff, full_marks
+from tests.factories import STAFF_PASSWORD, add_staff, full_form
 
 pytestmark = pytest.mark.browser
 
@@ -34,21 +34,9 @@ IMPORTER = "示例考评组"
 BRANCH_LABEL = "JD001 东风社区党支部"
 STDERR = '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
 PHONE = {"width": 390, "height": 844}
-# The draft below: full marks, 20 members (19 优秀), 40 满意 + 2 基本满意, one compliant department.
+# The draft left on an earlier visit (tests.factories.full_form): full marks, 20 members (19 优秀), 40 满意 + 2 基本满意, one compliant department.
 FULL_COMPOSITE = "99.42"
 S1_AT_4_COMPOSITE = "99.02"
-
-
-def left_draft(rubric) -> dict:
-    """What the evaluator had typed on an earlier visit (saved as a draft, never submitted)."""
-    payload = blank_payload(rubric)
-    payload["org"]["annual_review_grade"] = "优秀"
-    for item_id, value in full_marks(rubric).items():
-        payload["org"]["items"][item_id]["value"] = value if isinstance(value, str) else f"{value:g}"
-    payload["member"] = {"participants": "20", "excellent": "19", "qualified": "1", "basic": "0", "unqualified": "0"}
-    payload["public"] = {"satisfied": "40", "basic_satisfied": "2", "unsatisfied": "0", "unsatisfied_verified": False}
-    payload["social"] = [{"department": "街道综治办", "compliant": True, "opinion": ""}]
-    return payload
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +57,7 @@ def evaluate_server(voila_server, tmp_path_factory):
         store.records.import_inputs(
             demo, year=YEAR, evaluator=IMPORTER, rubric_version=rubric.version, source="示例街道"
         )
-        store.records.save_draft("JD001", YEAR, EVALUATOR, left_draft(rubric), rubric.version)
+        store.records.save_draft("JD001", YEAR, EVALUATOR, full_form(rubric), rubric.version)
         # The evaluators' accounts (区委: every branch), passwords chosen at their first sign-in
         add_staff(store, EVALUATOR, "区委")
         add_staff(store, PHONE_EVALUATOR, "区委")

@@ -1336,6 +1336,14 @@ class WorkflowFile(Frozen):
     def moves_from(self, state_id: str) -> tuple[WorkflowTransition, ...]:
         return tuple(t for t in self.transitions if t.from_ == state_id)
 
+    def branch_moves(self, state_id: str, *, applying: bool) -> tuple[WorkflowTransition, ...]:
+        """The branch's own moves from ``state_id``: 申请考评 (``applying``: those that require its submitted
+        self-assessment), or the others (重新自评, 开始新一轮建设 …)."""
+        branch = self.branch_role.id
+        return tuple(
+            t for t in self.moves_from(state_id) if branch in t.roles and ("self_assessment" in t.requires) == applying
+        )
+
 
 # ------------------------------------------------------------------ rubric
 FILES: dict[str, type[Frozen]] = {

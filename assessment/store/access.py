@@ -389,11 +389,7 @@ class BranchSession:
         )
 
     def _may_apply(self, state_id: str) -> bool:
-        workflow = self.rubric.workflow
-        return any(
-            workflow.branch_role.id in t.roles and "self_assessment" in t.requires
-            for t in workflow.moves_from(state_id)
-        )
+        return bool(self.rubric.workflow.branch_moves(state_id, applying=True))
 
     def _require_editable(self, connection: Connection) -> None:
         reason = self._lock_reason(connection)
@@ -435,11 +431,7 @@ class BranchSession:
 
         def work(connection: Connection) -> WorkflowEvent:
             current = self._workflow.status_within(connection, self.branch_id, self.year)
-            moves = [
-                t
-                for t in workflow.moves_from(current.status)
-                if workflow.branch_role.id in t.roles and "self_assessment" in t.requires
-            ]
+            moves = workflow.branch_moves(current.status, applying=True)
             if not moves:
                 raise StoreError(f"本支部{self.year}年度的状态是“{current.label}”，现在不能申请考评")
             self._self_assessments.save_within(connection, self.branch_id, self.year, payload, self.actor, submit=True)
@@ -458,13 +450,7 @@ class BranchSession:
     def own_moves(self) -> list[tuple[str, str]]:
         """The branch's own moves from its current state other than 申请考评 — (target state, label), e.g.
         重新自评 after 未通过, 开始新一轮建设 after 撤销 (workflow.yaml: the branch role may make them)."""
-        workflow = self.rubric.workflow
-        current = self.status()
-        return [
-            (t.to, t.label)
-            for t in workflow.moves_from(current.status)
-            if workflow.branch_role.id in t.roles and "self_assessment" not in t.requires
-        ]
+        return [(t.to, t.label) for t in self.rubric.workflow.branch_moves(self.status().status, applying=False)]
 
     def move(self, to: str, reason: str) -> WorkflowEvent:
         """One of :meth:`own_moves`, made as the branch (the store checks it like any move)."""

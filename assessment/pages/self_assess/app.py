@@ -596,10 +596,7 @@ class SelfAssessApp(widgets.VBox):
             return
         workflow = self.rubric.workflow
         self.status_box.value = status_html(session.branch_id, session.name, session.year, status)
-        can_apply = any(
-            workflow.branch_role.id in t.roles and "self_assessment" in t.requires
-            for t in workflow.moves_from(status.status)
-        )
+        can_apply = bool(workflow.branch_moves(status.status, applying=True))
         self.apply_button.disabled = not can_apply
         self.apply_hint.value = apply_hint_html(can_apply, status.label)
         self._restart_to, label = own[0] if own else (None, "")

@@ -272,15 +272,7 @@ def result_rubric(view: YearView, rubric: Rubric) -> Rubric:
 
 def _bases(listed) -> dict[str, str]:
     """branch_id → the result its current status rests on, marked 例外 where the move went against it."""
-    out = {}
-    for branch_id, _name, status in listed:
-        result = status.result
-        text = result.summary() if result is not None else ""
-        if status.exception:
-            text = "例外：" + text if text else "例外"
-        if text:
-            out[branch_id] = text
-    return out
+    return {branch_id: text for branch_id, _name, status in listed if (text := status.basis_text())}
 
 
 def _carried(standing: dict[str, Any], listed, year: int, revoking: frozenset[str]) -> pd.Series:

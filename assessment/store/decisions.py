@@ -80,6 +80,10 @@ class Basis:
         reasons = self.reasons.removeprefix(f"{what}：")
         return f"考评结果{what}" + (f"（{reasons}）" if reasons else "") + f"；{self.summary()}"
 
+    def shortfalls(self, requirements) -> str:
+        """Why the result does not meet ``requirements`` (each reason once), '' when it meets them all."""
+        return "；".join(dict.fromkeys(self.shortfall(need) for need in requirements if not self.meets(need)))
+
     def revisions_text(self) -> str:
         return "、".join(f"{evaluator}第{number}号修订" for evaluator, number in self.revisions)
 

@@ -61,9 +61,13 @@ class WorkflowEvent:
 
     def basis_text(self) -> str:
         """The result the move rested on and whether it was an exception, for the history ('' if none)."""
-        result = self.result
-        text = result.summary() if result is not None else ""
-        return ("例外：" + text if text else "例外") if self.exception else text
+        return basis_text(self.result, self.exception)
+
+
+def basis_text(result: Basis | None, exception: bool) -> str:
+    """A move's (or a status's) result in one line, “例外：…” when the move went against it ('' if neither)."""
+    text = result.summary() if result is not None else ""
+    return ("例外：" + text if text else "例外") if exception else text
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,10 @@ class WorkflowStatus:
     @property
     def result(self) -> Basis | None:
         return Basis.from_json(self.basis)
+
+    def basis_text(self) -> str:
+        """The result the status rests on, “例外：…” when the move into it went against it ('' if neither)."""
+        return basis_text(self.result, self.exception)
 
     def expired(self, today: dt.date | None = None) -> bool:
         """A designation whose committee term has ended (001 §四(四): a new round is due)."""
@@ -251,13 +259,9 @@ class Workflow:
             why = "" if allowed else f"只能由{'或'.join(labels)}操作"
             note, supported, exception = "", True, False
             if t.result_requirements:
-                short = (
-                    ["还没有已提交的考评结果"]
-                    if basis is None
-                    else [basis.shortfall(need) for need in t.result_requirements if not basis.meets(need)]
-                )
+                short = "还没有已提交的考评结果" if basis is None else basis.shortfalls(t.result_requirements)
                 supported = not short
-                note = basis.summary() if supported else "；".join(dict.fromkeys(short))
+                note = basis.summary() if supported else short
                 exception = (
                     not supported
                     and basis is not None
@@ -302,12 +306,11 @@ class Workflow:
             raise StoreError(
                 f"“{transition.label}”须以考评结果为依据，但支部 {branch_id} {year}年度还没有已提交的考评结果：请先在考评页提交"
             )
-        short = [basis.shortfall(need) for need in needs if not basis.meets(need)]
-        if not short:
+        why = basis.shortfalls(needs)
+        if not why:
             if exception:
                 raise StoreError(f"考评结果支持“{transition.label}”，无需按例外办理")
             return False
-        why = "；".join(dict.fromkeys(short))
         if basis.mixed_versions or not transition.exception_roles:
             raise StoreError(f"不能“{transition.label}”：{why}")
         allowed = "或".join(workflow.role(r).label for r in transition.exception_roles)

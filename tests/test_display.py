@@ -82,3 +82,88 @@ def test_a_share_below_its_threshold_is_never_shown_as_reaching_it():
     assert display.percent(Fraction(9, 10), threshold=Fraction(9, 10)) == "90%"
     # below, but not rounding up to it: as usual
     assert display.percent(Fraction(2, 3), threshold=Fraction(9, 10)) == "66.7%"
+
+
+def test_column_texts_equal_one_by_one_formatting():
+    """percent_text/number_text format each distinct value once (the 1M-branch benchmark): the column must
+    read exactly as formatting every row by itself, NA and zero bases included."""
+    from assessment.scoring.numbers import number_text, percent_text
+
+    rng = np.random.default_rng(7)
+    num = rng.integers(0, 40, 2000).astype("float64")
+    den = rng.integers(0, 40, 2000).astype("float64")
+    num[::37] = np.nan
+    den[::53] = np.nan
+    threshold = Fraction(9, 10)
+    expected = [
+        "—" if np.isnan(a) or np.isnan(b) or b == 0 else display.percent(Fraction(int(a), int(b)), threshold=threshold)
+        for a, b in zip(num, den)
+    ]
+    assert list(percent_text(num, den, threshold)) == expected
+    assert list(percent_text([np.nan], [3])) == ["—"]
+
+    scores = np.round(rng.uniform(0, 100, 2000), 3)
+    scores[::41] = np.nan
+    assert list(number_text(scores)) == [display.number(v, 2, trim=True) if not np.isnan(v) else "—" for v in scores]
+
+
+def test_rendered_templates_equal_filling_every_row():
+    """render fills a template once per distinct combination of values: every row must read as if it had
+    been filled by itself (numbers, NA, booleans, dates, text and scalars alike)."""
+    from assessment.scoring.text import _positional, column_text, render
+
+    rng = np.random.default_rng(3)
+    n = 500
+    fields = {
+        "count": pd.array(rng.integers(0, 5, n), dtype="Int64"),
+        "share": np.round(rng.uniform(0, 3, n), 1),
+        "flag": pd.array(rng.choice([True, False, None], n), dtype="boolean"),
+        "day": pd.Series(pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D")),
+        "name": np.array(rng.choice(["甲", "乙", None], n), dtype=object),
+        "fixed": 7,
+    }
+    fields["count"][::9] = pd.NA
+    fields["share"][::11] = np.nan
+    template = "{name}：{count}次，{share}分，{flag}，{day}，{fixed}{{注}}"
+    mask = rng.random(n) < 0.7
+    rows = np.flatnonzero(mask)
+    positional, names = _positional(template)
+    for shares in (fields["share"], rng.uniform(0, 3, n)):  # few combinations (a table) or many (a sort)
+        fields["share"] = shares
+        expected = np.full(n, "", dtype=object)
+        expected[rows] = list(map(positional.format, *(column_text(fields[name], rows) for name in names)))
+        assert render(template, n, mask=mask, **fields).tolist() == expected.tolist()
+        assert "{注}" in expected[rows[0]]
+
+
+def test_joined_reasons_equal_joining_every_row():
+    """join_where joins each distinct combination once: every row must read as joined by itself, with
+    scalar and per-row texts, empty texts skipped, in the order given."""
+    from assessment.scoring.text import join_where
+
+    rng = np.random.default_rng(5)
+    n = 800
+    per_row = np.array(rng.choice(["缺一", "缺二", ""], n), dtype=object)
+    parts = [
+        (rng.random(n) < 0.6, "甲"),
+        (rng.random(n) < 0.5, per_row),
+        (rng.random(n) < 0.4, np.array([f"第{i % 7}项" for i in range(n)], dtype=object)),
+        (True, "总是"),
+    ]
+    expected = []
+    for row in range(n):
+        texts = []
+        for mask, text in parts:
+            hit = mask if np.ndim(mask) == 0 else mask[row]
+            value = text if np.ndim(text) == 0 else text[row]
+            if hit and value:
+                texts.append(value)
+        expected.append("；".join(texts))
+    assert join_where(parts, "；", n).tolist() == expected
+    scalars = [(mask, text) for mask, text in parts if np.ndim(text) == 0] + [(rng.random(n) < 0.5, "")]
+    expected = ["、".join(text for mask, text in scalars if text and (mask is True or mask[row])) for row in range(n)]
+    assert join_where(scalars, "、", n).tolist() == expected
+    # Many combinations (more than are joined group by group): row by row, same reading.
+    many = [(rng.random(5000) < 0.5, np.array(rng.choice(["子", "丑", ""], 5000), dtype=object)) for _ in range(16)]
+    expected = ["，".join(t[row] for m, t in many if m[row] and t[row]) for row in range(5000)]
+    assert join_where(many, "，", 5000).tolist() == expected

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import display
+from .text import distinct_codes
 
 
 def quantize(values, decimals: int) -> np.ndarray:
@@ -50,9 +51,18 @@ def percent_text(numerator, denominator, threshold=None) -> np.ndarray:
     den = np.asarray(pd.array(denominator, dtype="Float64").to_numpy(dtype="float64", na_value=np.nan))
     valid = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
     out = np.full(len(num), "—", dtype=object)
-    for index in np.flatnonzero(valid):
-        share = Fraction(int(num[index]), int(den[index]))
-        out[index] = display.percent(share, threshold=threshold)
+    if not valid.any():
+        return out
+    # Branches share few distinct (numerator, denominator) pairs: format each pair once.
+    top, bottom = num[valid].astype("int64"), den[valid].astype("int64")
+    low = int(min(top.min(), 0))
+    width = int(bottom.max()) + 1
+    distinct, inverse = distinct_codes((top - low) * width + bottom)
+    texts = np.array(
+        [display.percent(Fraction(int(k // width) + low, int(k % width)), threshold=threshold) for k in distinct],
+        dtype=object,
+    )
+    out[valid] = texts[inverse]
     return out
 
 
@@ -61,5 +71,8 @@ def number_text(values) -> np.ndarray:
     arr = np.asarray(values, dtype="float64")
     out = np.full(len(arr), "—", dtype=object)
     ok = ~np.isnan(arr)
-    out[ok] = [display.number(v, 2, trim=True) for v in arr[ok]]
+    if ok.any():
+        codes, values = pd.factorize(arr[ok])
+        texts = np.array([display.number(v, 2, trim=True) for v in values], dtype=object)
+        out[ok] = texts[codes]
     return out

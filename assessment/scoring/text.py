@@ -55,8 +55,34 @@ def render(template: str, length: int, mask=None, **fields) -> np.ndarray:
     if not names:
         out[rows] = template
         return out
-    out[rows] = list(map(positional.format, *(column_text(fields[name], rows) for name in names)))
+    # Rows share few distinct combinations of values: fill the template once per combination.
+    coded = [_distinct_texts(fields[name], rows) for name in names]
+    key = np.zeros(len(rows), dtype=np.int64)
+    combinations = 1
+    for codes, texts in coded:
+        combinations *= len(texts)
+        if combinations > 2**62:
+            out[rows] = list(map(positional.format, *(texts[codes] for codes, texts in coded)))
+            return out
+        key = key * len(texts) + codes
+    distinct, inverse = distinct_codes(key)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(rows) - 1, -1, -1)  # the first row of each combination
+    filled = np.empty(len(distinct), dtype=object)
+    filled[:] = [positional.format(*(texts[codes[row]] for codes, texts in coded)) for row in first]
+    out[rows] = filled[inverse]
     return out
+
+
+def _distinct_texts(value, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``value`` at ``rows`` as codes into its distinct display texts (:func:`column_text` of each)."""
+    if not isinstance(value, (pd.Series, pd.Index, np.ndarray, list, pd.api.extensions.ExtensionArray)):
+        return np.zeros(len(rows), dtype=np.int64), np.array(list(column_text(value, rows[:1])), dtype=object)
+    series = pd.Series(value, copy=False).iloc[rows]
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    texts = np.empty(len(uniques), dtype=object)
+    texts[:] = column_text(pd.Series(uniques, dtype=series.dtype), np.arange(len(uniques)))
+    return codes.astype(np.int64), texts
 
 
 def join_where(parts: list[tuple[np.ndarray, object]], sep: str, length: int) -> np.ndarray:
@@ -73,6 +99,57 @@ def join_where(parts: list[tuple[np.ndarray, object]], sep: str, length: int) ->
         out[single] = text[single]
     rows = np.flatnonzero(hits > 1)
     if len(rows):
-        columns = [np.where(mask[rows], text[rows], "").tolist() for mask, text in zip(masks, texts)]
-        out[rows] = [sep.join([t for t in row if t]) for row in zip(*columns)]
+        out[rows] = _join_rows(masks[:, rows], [text[rows] for text in texts], sep)
     return out
+
+
+def _join_rows(masks: np.ndarray, texts: list[np.ndarray], sep: str) -> np.ndarray:
+    """``join_where`` for rows with several texts. Rows with the same parts present are joined together,
+    column by column (a row's empty or missing texts are skipped, as if their part were absent); when
+    every text is the same on all rows, each such combination is joined once."""
+    n = masks.shape[1]
+    scalar = [len(text) == 0 or (text == text[0]).all() for text in texts]
+    present = np.vstack(
+        [
+            mask & (bool(text[0]) if one else (pd.notna(text) & (text != "")))
+            for mask, text, one in zip(masks, texts, scalar)
+        ]
+    )
+    key = None
+    if len(masks) <= 62:
+        key = (present.astype(np.int64) << np.arange(len(masks), dtype=np.int64)[:, None]).sum(axis=0)
+        distinct, inverse = distinct_codes(key)
+    if key is None or len(distinct) > 2000:  # too many combinations: row by row
+        columns = [np.where(mask, text, "").tolist() for mask, text in zip(present, texts)]
+        out = np.empty(n, dtype=object)
+        out[:] = [sep.join([t for t in row if t]) for row in zip(*columns)]
+        return out
+    order = np.argsort(inverse, kind="stable")
+    groups = np.split(order, np.cumsum(np.bincount(inverse, minlength=len(distinct)))[:-1])
+    out = np.empty(n, dtype=object)
+    for bits, rows in zip(distinct, groups):
+        parts = [j for j in range(len(masks)) if int(bits) >> j & 1]
+        if not parts:
+            out[rows] = ""
+        elif all(scalar[j] for j in parts):
+            out[rows] = sep.join(texts[j][0] for j in parts)
+        else:
+            joined = texts[parts[0]][rows].astype(object)
+            for j in parts[1:]:
+                joined = joined + sep + texts[j][rows]
+            out[rows] = joined
+    return out
+
+
+def distinct_codes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a non-negative integer ``key`` and each row's position among them (a table
+    lookup when the values are small, else a sort)."""
+    if len(key) == 0:
+        return key, key
+    if key.max() > 4 * len(key) + 4096:
+        distinct, inverse = np.unique(key, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    present = np.bincount(key) > 0
+    distinct = np.flatnonzero(present)
+    position = np.cumsum(present) - 1
+    return distinct, position[key]

@@ -54,9 +54,8 @@ def normalise(text: str) -> str:
     """NFKC, no blanks, Chinese numerals before a measure word as digits."""
     text = unicodedata.normalize("NFKC", text or "")
     text = re.sub(r"\s+", "", text)
-    return re.sub(rf"([一两二三四五六七八九十])(?=[{_MEASURE}])", lambda m: str(_CN_DIGITS[m.group(1)]), text).replace(
-        "百分点", "%"
-    )
+    text = text.replace("个百分点", "%").replace("百分点", "%")
+    return re.sub(rf"([一两二三四五六七八九十])(?=[{_MEASURE}])", lambda m: str(_CN_DIGITS[m.group(1)]), text)
 
 
 def number(text: str) -> Fraction:
@@ -89,7 +88,7 @@ def _flag(text: str, content: str) -> Recognised | None:
 # ------------------------------------------------------------------ stepped bonuses
 _AWARD = re.compile(rf"(?:奖|加|记|计)\s*{NUM}\s*分")
 _STEP = re.compile(rf"(\d+)(?:[{_MEASURE}])?(?:以上|及以上)?(?:的)?(?:奖|加|记|计)\s*{NUM}\s*分")
-_PER_STEP = re.compile(rf"每(\d*)[{_MEASURE}]?[^,;。]{{0,6}}?(?:奖|加)\s*{NUM}\s*分")
+_PER_STEP = re.compile(rf"每(\d*)[{_MEASURE}]?[^,;。]{{0,10}}?(?:奖|加)\s*{NUM}\s*分")
 _CAP = re.compile(rf"(?:最高|封顶|最多|上限)(?:加|奖|为)?\s*{NUM}\s*分|{NUM}\s*分封顶")
 
 

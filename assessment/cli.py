@@ -818,12 +818,15 @@ def _rubric_import(args) -> int:
     from .rubric import DEFAULT_RUBRIC_DIR
     from .rubric.importer import REPORT_NAME, SheetImportError, import_sheet
 
-    base = args.base if args.base is not None else DEFAULT_RUBRIC_DIR
+    base = Path(args.base if args.base is not None else DEFAULT_RUBRIC_DIR)
     if not base.is_dir():
         raise UserError(f"--base 评分标准目录不存在：{base}")
+    missing = [name for name in RUBRIC_FILES if not (base / name).is_file()]
+    if missing:
+        raise UserError(f"--base 评分标准目录 {base} 缺少文件：{'、'.join(missing)}")
     version = f"导入草稿-{dt.date.today():%Y%m%d}"
     try:
-        result = import_sheet(args.workbook, args.out, base_dir=Path(base), version=version)
+        result = import_sheet(args.workbook, args.out, base_dir=base, version=version)
     except SheetImportError as error:
         raise UserError(str(error)) from None
     print((args.out / REPORT_NAME).read_text(encoding="utf-8"))

@@ -170,10 +170,34 @@ def points_merged_above(path: Path) -> Path:
     return path
 
 
+def two_row_header(path: Path) -> Path:
+    """A header over two rows (得分 split into 自查分 / 考核分), no level columns, synonyms for every
+    column name, points as text in the 分值 column, and the header repeated on a later page."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "考核表"
+    _put(
+        sheet,
+        {
+            1: ["机关党支部年度考核评分表"],
+            2: ["序号", "考核要点", "分数", "评分办法", "检查方法", "得分"],
+            3: [None, None, None, None, None, "自查分", "考核分"],
+            4: [1, "党员花名册、组织关系介绍信存根、党费收缴台账齐全", "3分", "每缺一项扣1分", "查阅台账"],
+            5: [2, "党员先锋作用发挥", "３分", "好的得3分，一般的得2分，差的得1分", "走访群众"],
+            6: ["序号", "考核要点", "分数", "评分办法", "检查方法", "得分"],
+            7: [3, "党员志愿服务参与率", 4, "参与率100%，每低20%扣1分，不足20%的按比例扣分", "查阅资料"],
+        },
+        ("A1:G1", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:E3", "F2:G2"),
+    )
+    book.save(path)
+    return path
+
+
 SHEETS = {
     "merged_levels": merged_levels,
     "points_in_text": points_in_text,
     "word_like": word_like,
     "two_sheets": two_sheets,
     "points_merged_above": points_merged_above,
+    "two_row_header": two_row_header,
 }

@@ -152,6 +152,33 @@ def test_points_merged_over_the_project(tmp_path):
     assert {a.label: result.area_sum(a.id) for a in result.areas} == {"规范组织生活": 6, "作风建设": 2}
 
 
+def test_two_row_header_without_levels(tmp_path):
+    result = read_sheets(rubric_sheets.two_row_header(tmp_path / "考核表.xlsx"))
+
+    assert result.sheets == [("考核表", 2)]
+    # No level columns: the sheet is the one area; the sub-header and the repeated header are not items.
+    assert [(a.label, a.points) for a in result.areas] == [("考核表", None)]
+    assert [(i.label, i.kind, i.points, i.fields, i.methods) for i in result.items] == [
+        (
+            "党员花名册、组织关系介绍信存根、党费收缴台账齐全",
+            "evidence_deduction",
+            3,
+            {"per": 1, "evidence": ["党员花名册", "组织关系介绍信存根", "党费收缴台账"]},
+            ["查阅台账"],
+        ),
+        ("党员先锋作用发挥", "level", 3, _levels(("好", 3), ("一般", 2), ("差", 1)), ["走访群众"]),
+        (
+            "党员志愿服务参与率",
+            "rate_steps",
+            4,
+            {"target": 100, "step": 20, "per": 1, "partial": "prorate"},
+            ["查阅资料"],
+        ),
+    ]
+    assert [i.source for i in result.items] == [f"考核表.xlsx 工作表 考核表 第{row}行" for row in (4, 5, 7)]
+    assert result.total_points() == 10 and result.unread == [] and result.mismatches() == []
+
+
 # ------------------------------------------------------------------ phrasings one by one
 @pytest.mark.parametrize(
     ("criteria", "content", "points", "kind", "fields"),
@@ -288,6 +315,18 @@ def test_command_refuses_what_is_not_a_sheet(capsys, tmp_path):
     broken.write_text("不是工作簿", encoding="utf-8")
     code, _, err = run(capsys, "rubric", "import", broken, "--out", tmp_path / "草稿")
     assert code == 2 and "无法作为 .xlsx 工作簿打开" in err
+    assert not (tmp_path / "草稿").exists()
+
+
+def test_command_refuses_an_incomplete_base(capsys, tmp_path):
+    base = tmp_path / "底本"
+    base.mkdir()
+    (base / "meta.yaml").write_text('version: "1"\nname: 底本\n', encoding="utf-8")
+    sheet = rubric_sheets.merged_levels(tmp_path / "细则.xlsx")
+
+    code, _, err = run(capsys, "rubric", "import", sheet, "--out", tmp_path / "草稿", "--base", base)
+
+    assert code == 2 and "--base" in err and "checklist.yaml" in err
     assert not (tmp_path / "草稿").exists()
 
 

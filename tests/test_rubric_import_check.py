@@ -13,7 +13,7 @@ from assessment.rubric.importer import read_sheets
 
 pytestmark = pytest.mark.skip(reason="needs the points/kinds format; merger enables")
 
-FULLY_READ = ("merged_levels", "points_in_text", "two_sheets")
+FULLY_READ = ("merged_levels", "points_in_text", "two_sheets", "two_row_header")
 
 
 def _import(capsys, tmp_path, name: str):

@@ -16,6 +16,7 @@ draft is built in a temporary directory beside ``--out`` and moved into place.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import re
@@ -167,7 +168,7 @@ class DraftArea:
     points: Fraction | None
     parent: str | None
     source: str
-    bonus: bool = False
+    outside_sums: bool = False  # a 加分项 or 否决项 heading: its items add to no sum
 
 
 @dataclass
@@ -221,7 +222,7 @@ class SheetImport:
         """Points of the area's base items and child areas (a child without points: its own sum)."""
         total = sum((i.points for i in self.items if i.area == area_id and not i.bonus and i.points), Fraction(0))
         for child in self.children(area_id):
-            if not child.bonus:
+            if not child.outside_sums:
                 total += child.points if child.points is not None else self.area_sum(child.id)
         return total
 
@@ -230,7 +231,7 @@ class SheetImport:
 
     def top_total(self) -> Fraction | None:
         """The top-level areas' declared points added up, when every top-level base area declares them."""
-        tops = [a for a in self.children(None) if not a.bonus]
+        tops = [a for a in self.children(None) if not a.outside_sums]
         if not tops or any(a.points is None for a in tops):
             return None
         return sum((a.points for a in tops), Fraction(0))
@@ -244,7 +245,7 @@ class SheetImport:
     def mismatches(self) -> list[str]:
         found = []
         for area in self.areas:
-            if area.points is None or area.bonus:
+            if area.points is None or area.outside_sums:
                 continue
             summed = self.area_sum(area.id)
             if summed != area.points:
@@ -399,6 +400,18 @@ class _Merged:
         return self.rows.get((r, c), (r, r))
 
 
+@dataclass(frozen=True)
+class _Level:
+    """One level above the items: a level column's cell (merged or repeated) or a numbered heading row."""
+
+    identity: tuple  # where it was written: (sheet, column, first row) or (sheet, "h", row, depth)
+    label: str
+    points: Fraction | None
+    row: int
+    outside_sums: bool
+    text: str
+
+
 class _Reader:
     def __init__(self, file_name: str):
         self.result = SheetImport(file_name)
@@ -407,24 +420,24 @@ class _Reader:
     def source(self, sheet: str, row: int) -> str:
         return f"{self.result.file_name} 工作表 {sheet} 第{row}行"
 
-    def area_for(self, path: tuple, sheet: str) -> str:
-        """The id of the area at ``path`` (tuple of (identity, label, points, row, bonus)), created as needed."""
+    def area_for(self, path: list[_Level], sheet: str) -> str:
+        """The id of the innermost area of ``path`` (outermost first), creating the areas as needed."""
         parent = None
-        for depth in range(1, len(path) + 1):
-            key = tuple(p[0] for p in path[:depth])
-            _, label, points, row, bonus = path[depth - 1]
+        for depth, level in enumerate(path, start=1):
+            key = tuple(p.identity for p in path[:depth])
             if key not in self._area_ids:
                 if parent is None:
                     area_id = f"a{len(self.result.children(None)) + 1}"
                 else:
                     area_id = f"{parent}_{len(self.result.children(parent)) + 1}"
-                inherited = bonus or (parent is not None and self.result.area(parent).bonus)
-                self.result.areas.append(DraftArea(area_id, label, points, parent, self.source(sheet, row), inherited))
+                outside = level.outside_sums or (parent is not None and self.result.area(parent).outside_sums)
+                source = self.source(sheet, level.row)
+                self.result.areas.append(DraftArea(area_id, level.label, level.points, parent, source, outside))
                 self._area_ids[key] = area_id
-            elif points is not None:
+            elif level.points is not None:
                 area = self.result.area(self._area_ids[key])
                 if area.points is None:
-                    area.points = points
+                    area.points = level.points
             parent = self._area_ids[key]
         return parent
 
@@ -443,8 +456,8 @@ class _Reader:
                     number = next((g for g in match.groups() if g), None)
                     self.result.declared_total = Fraction(number) if number else Fraction(100)
         merged = _Merged(sheet)
-        headings: list[tuple] = []  # the numbered heading rows above, outermost first
-        last: dict[int, tuple] = {}  # per level column: (identity, label, points, row, bonus)
+        headings: list[_Level] = []  # the numbered heading rows above, outermost first
+        last: dict[int, _Level] = {}  # per level column: the level it shows (down merged or repeated cells)
         all_columns = [*cols.levels, cols.content, cols.points, cols.criteria, *cols.methods]
         for r in range(header_row + 1, sheet.max_row + 1):
             own = {}
@@ -456,8 +469,10 @@ class _Reader:
                 continue  # blank, or only the continuation of merged cells above
             if all(header_role(t) is not None for t in texts):
                 continue  # the header repeated (a sheet printed across pages)
-            if _TOTAL_ROW.match(texts[0]):
-                total = _points_cell(own[cols.points][1]) if cols.points else points_in_text(texts[0])
+            row_texts = [_text(cell.value) for cell in sheet[r]]
+            if any(_TOTAL_ROW.match(t) for t in row_texts):
+                label = next(t for t in row_texts if _TOTAL_ROW.match(t))
+                total = _points_cell(own[cols.points][1]) if cols.points else points_in_text(label)
                 if total is not None and self.result.declared_total is None:
                     self.result.declared_total = total
                 continue
@@ -481,15 +496,15 @@ class _Reader:
             (single,) = only
             level = _heading_level(single)
             if level is not None and not _deducts(single):
-                while headings and headings[-1][0][3] >= level:
+                while headings and headings[-1].identity[3] >= level:
                     headings.pop()
-                bonus = _outside_sums(single)
                 points = points_in_text(single) if points_in_text(single) is not None else points_value
-                headings.append(((sheet_name, "h", r, level), clean_label(single), points, r, bonus, single))
+                identity = (sheet_name, "h", r, level)
+                headings.append(_Level(identity, clean_label(single), points, r, _outside_sums(single), single))
                 last.clear()
                 return
 
-        # The level columns, merged or repeated down the rows: (identity, label, points, row, bonus).
+        # The level columns, merged or repeated down the rows.
         path = list(headings)
         row_label_cell = None
         for depth, c in enumerate(cols.levels):
@@ -501,48 +516,40 @@ class _Reader:
                 continue
             previous = last.get(c)
             entry = None
-            if previous is not None and (not is_own or previous[5] == text):
+            if previous is not None and (not is_own or previous.text == text):
                 entry = previous
             created = entry is None
             if created:
                 span = merged.span(r, c)
                 pts = points_in_text(text)
                 if pts is None and points_spans_more and merged.span(r, cols.points) == span:
-                    pts = _points_cell(sheet_cell_value(own, cols.points))
-                entry = (
-                    (sheet_name, c, top_row),
-                    clean_label(text),
-                    pts,
-                    top_row,
-                    _outside_sums(text),
-                    text,
-                )
+                    pts = _points_cell(own[cols.points][1])  # the 分值 cell merged over this level's rows
+                entry = _Level((sheet_name, c, top_row), clean_label(text), pts, top_row, _outside_sums(text), text)
                 for deeper in cols.levels[depth + 1 :]:
                     last.pop(deeper, None)
             last[c] = entry
             path.append(entry)
             alone = created and merged.span(r, c) == (r, r) and not continues(c, text)
-            if c == cols.levels[-1] and alone and not entry[4]:
+            if c == cols.levels[-1] and alone and not entry.outside_sums:
                 row_label_cell = entry
 
         # A row with a level cell and points but no content or criteria: the level's subtotal row.
         if not content and not criteria and cols.levels and any(own[c][0] and own[c][1] for c in cols.levels):
-            if path and points_value is not None and path[-1][2] is None:
-                identity, label, _, row, bonus, text = path[-1]
-                path[-1] = (identity, label, points_value, row, bonus, text)
+            if path and points_value is not None and path[-1].points is None:
+                path[-1] = dataclasses.replace(path[-1], points=points_value)
                 for c in cols.levels:
-                    if last.get(c) is not None and last[c][0] == identity:
+                    if last.get(c) is not None and last[c].identity == path[-1].identity:
                         last[c] = path[-1]
             if path:
-                self.area_for(tuple(p[:5] for p in path), sheet_name)
+                self.area_for(path, sheet_name)
             return
 
         if row_label_cell is not None and (content or criteria) and path and path[-1] is row_label_cell:
             # The deepest level column names this row only: it is the item's label, not an area.
             path.pop()
-            label = row_label_cell[1]
+            label = row_label_cell.label
             if points_value is None:
-                points_value = row_label_cell[2]
+                points_value = row_label_cell.points
         else:
             label = clean_label(content or criteria)
         if points_value is None:
@@ -550,17 +557,18 @@ class _Reader:
                 if points_value is None and text:
                     parts = re.split(r"[：:]", text, maxsplit=1)
                     points_value = points_in_text(parts[0], parenthesised=len(parts) == 1)
-        if not cols.content and not criteria.strip():
+        row_text = "；".join(t for t in (content, criteria) if t)
+        if not row_text:
+            texts = "；".join(t for (is_own, t) in own.values() if is_own and t)
+            self.result.unread.append(UnreadRow(sheet_name, r, texts, "没有考核内容和评分标准", points_value))
             return
         if not content and _after_colon(criteria):
             criteria_text = _after_colon(criteria)
         else:
             criteria_text = criteria
         if not path:
-            path = [((sheet_name, "sheet"), sheet_name, None, r, False, sheet_name)]
-        area_id = self.area_for(tuple(p[:5] for p in path), sheet_name)
-        area = self.result.area(area_id)
-        row_text = "；".join(t for t in (content, criteria) if t)
+            path = [_Level((sheet_name, "sheet"), sheet_name, None, r, False, sheet_name)]
+        area = self.result.area(self.area_for(path, sheet_name))
         found = recognise(criteria_text or content, content if criteria_text else "", points_value)
         if isinstance(found, Unreadable):
             self.result.unread.append(UnreadRow(sheet_name, r, row_text, found.reason, points_value))
@@ -568,12 +576,10 @@ class _Reader:
         self._add_item(found, sheet_name, r, label, area, points_value, content, criteria_text, own, cols)
 
     def _add_item(self, found: Recognised, sheet_name, r, label, area, points_value, content, criteria, own, cols):
-        bonus = found.bonus or (area.bonus and found.kind != "flag")
+        bonus = found.bonus or (area.outside_sums and found.kind != "flag")
         if found.kind == "flag" and not content:
             label = found.fields["flag_label"][:30]
         points = found.points if found.points is not None else points_value
-        if found.kind == "stepped" and points_value is not None and found.points is not None:
-            points = max(points_value, found.points) if points_value < found.points else points_value
         methods: list[str] = []
         for c in cols.methods:
             methods += [m for m in _METHOD_SPLIT.split(own[c][1]) if m]
@@ -617,10 +623,6 @@ def _continues(sheet, merged: _Merged, cols: _Columns, r: int):
 def _outside_sums(label: str) -> bool:
     """A 加分项 or 否决项 heading: its items are outside the sums (bonus points, flags)."""
     return bool(_BONUS_AREA.search(label) or _VETO_AREA.search(label))
-
-
-def sheet_cell_value(own, column):
-    return own[column][1]
 
 
 def _deducts(text: str) -> bool:
@@ -708,7 +710,7 @@ def checklist_text(result: SheetImport, base_checklist: dict) -> str:
         entry = {"id": area.id, "label": area.label}
         if area.parent is not None:
             entry["parent"] = area.parent
-        if area.points is not None and not area.bonus:
+        if area.points is not None and not area.outside_sums:
             entry["points"] = area.points
         entry["source"] = DoubleQuotedScalarString(area.source)
         tree["areas"].append(_plain(entry))
@@ -840,7 +842,7 @@ def report_text(result: SheetImport, out: Path) -> str:
             depth += 1
             parent = result.area(parent).parent
         declared = f"标{format_fraction(area.points)}分" if area.points is not None else "未标分值"
-        tag = "（加分项或否决项，不计入合计）" if area.bonus else ""
+        tag = "（加分项或否决项，不计入合计）" if area.outside_sums else ""
         lines.append(
             f"{'  ' * depth}- {area.label}{tag}：{declared}，下级合计{format_fraction(result.area_sum(area.id))}分"
         )

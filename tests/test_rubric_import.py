@@ -195,6 +195,8 @@ def test_two_row_header_without_levels(tmp_path):
         ("每报送1篇信息加0.5分，最高加2分", "", None, "stepped",
          {"steps": [{"at": n, "points": F(n, 2)} for n in range(1, 5)]}),
         ("酌情扣分", "", 3, "points", {}),
+        ("未建立党员联系群众制度的不得分", "", 2, "level",
+         {"levels": [{"label": "达到要求", "points": 2}, {"label": "未建立党员联系群众制度", "points": 0}]}),
     ],
 )  # fmt: skip
 def test_phrasings(criteria, content, points, kind, fields):
@@ -211,6 +213,11 @@ def test_phrasings(criteria, content, points, kind, fields):
         ("每发现一处问题扣1分", None, "扣分项，但没有找到本项分值"),
         ("工作有特色，群众认可", 2, "没有识别出计分方式"),
         ("每加入1个志愿队加1分", None, "按次数累计加分，但没有写明最高加几分（封顶）"),
+        (
+            "发生安全事故的扣2分，情节严重的一票否决",
+            4,
+            "同一格中既有否决又有扣分或加分，请拆成一个否决项和一个计分的指标",
+        ),
     ],
 )
 def test_unreadable_phrasings_say_why(criteria, points, reason):

@@ -67,7 +67,7 @@ _VETO = re.compile(r"一票否决|取消.{0,8}资格")
 _NOT_RATED = re.compile(r"不得(?:评为|评定为|评选为|确定为|定为|评)(?:\"|“)?([^,;。\"”]{1,8})")
 
 
-def _flag(text: str, content: str) -> Recognised | None:
+def _flag(text: str, content: str) -> Recognised | Unreadable | None:
     veto = _VETO.search(text)
     not_rated = _NOT_RATED.search(text)
     if not veto and not not_rated:
@@ -81,6 +81,8 @@ def _flag(text: str, content: str) -> Recognised | None:
         condition = _head(normalise(content)) if content else ""
     if not condition:
         return None
+    if _DEDUCT.search(text) or _AWARD.search(text):
+        return Unreadable("同一格中既有否决又有扣分或加分，请拆成一个否决项和一个计分的指标")
     cap = "veto" if veto else not_rated.group(1)
     return Recognised("flag", {"flag_label": condition}, points=Fraction(0), cap=cap)
 
@@ -295,6 +297,7 @@ def _counted(text: str, content: str, criteria: str, points: Fraction | None) ->
 
 
 # ------------------------------------------------------------------ plain points
+_NOT_DONE = re.compile(r"^((?:未|没有|无|不)[^,;。]{1,20}?)(?:的|者)?,?(?:不得分|得0分)$")
 _PLAIN = re.compile(r"酌情|视情|视.{0,8}情况|根据.{0,12}情况|综合评定|综合评价|综合打分|按.{0,6}质量")
 _PASS_FAIL = re.compile(
     rf"(?:达到|完成|符合|做到|按要求|按时)[^,;。]{{0,12}}?得(?:满分|\s*{NUM}\s*分)[^;。]*?(?:否则|未)[^;。]*?不得分"
@@ -306,6 +309,12 @@ def _plain(text: str, points: Fraction | None) -> Recognised | Unreadable | None
         if points is None:
             return Unreadable("达到得分、否则不得分，但没有找到本项分值")
         levels = [{"label": "达到要求", "points": points}, {"label": "未达到", "points": Fraction(0)}]
+        return Recognised("level", {"levels": levels})
+    clauses = _clauses(text)
+    if len(clauses) == 1 and (match := _NOT_DONE.match(clauses[0])):
+        if points is None:
+            return Unreadable("未做到不得分，但没有找到本项分值")
+        levels = [{"label": "达到要求", "points": points}, {"label": match.group(1), "points": Fraction(0)}]
         return Recognised("level", {"levels": levels})
     if _PLAIN.search(text) and not _DEDUCT.search(re.sub(_PLAIN, "", text)):
         if points is None:

@@ -10,6 +10,8 @@ from fractions import Fraction
 
 import pytest
 import rubric_sheets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from assessment.cli import main
@@ -346,3 +348,40 @@ def test_a_workbook_without_a_header_is_refused(tmp_path):
     book.save(tmp_path / "名单.xlsx")
     with pytest.raises(SheetImportError, match="工作表 “名单” 的前30行中都没有找到表头"):
         read_sheets(tmp_path / "名单.xlsx")
+
+
+# ------------------------------------------------------------------ any text
+_PIECES = st.sampled_from(
+    [
+        "每缺", "一项", "0项", "扣", "1分", "0.5分", "0分", "少", "一次", "每月", "1次", "每季度", "全年", "4次",
+        "90%", "以下", "每低", "10%", "一般的", "不好的", "不得分", "得满分", "奖", "加", "5篇", "最高", "封顶",
+        "不累计", "一票否决", "不得评为", "优秀", "的", "，", "；", "。", "（2分）", "：", "酌情", "未", "否则",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_PIECES, max_size=12).map("".join),
+    st.sampled_from([None, Fraction(0), Fraction(1, 2), Fraction(4)]),
+)
+def test_any_text_is_read_or_explained(text, points):
+    """Whatever the cell says, the reader answers with a kind or a reason, and the kind's numbers hold."""
+    found = recognise(text, "", points)
+    assert isinstance(found, Recognised | Unreadable)
+    if isinstance(found, Unreadable):
+        assert found.reason
+        return
+    top = found.points if found.points is not None else points
+    if found.kind != "flag":
+        assert top is not None and top > 0
+    for level in found.fields.get("levels", ()):
+        assert 0 <= level["points"] <= top
+    for name in ("per", "step", "target"):
+        if name in found.fields:
+            assert found.fields[name] > 0
+    for rule in found.fields.get("rules", ()):
+        assert rule["per"] > 0
+    steps = found.fields.get("steps", ())
+    assert [s["at"] for s in steps] == sorted({s["at"] for s in steps})
+    assert all(s["at"] > 0 and s["points"] > 0 for s in steps)

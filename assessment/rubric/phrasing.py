@@ -118,6 +118,8 @@ def _stepped(text: str, points: Fraction | None) -> Recognised | Unreadable | No
         steps = [{"at": 1, "points": award}]
         notes.append("加分条件达到1次即加分（按次数计，选择）")
     steps.sort(key=lambda s: s["at"])
+    if any(s["at"] <= 0 or s["points"] <= 0 for s in steps):
+        return Unreadable("加分的次数和分值应大于0")
     if any(b["points"] <= a["points"] for a, b in itertools.pairwise(steps)):
         return Unreadable("加分档次的分值没有随次数增加")
     top = cap if cap is not None else (points if points is not None else steps[-1]["points"])
@@ -135,6 +137,8 @@ def _rate_steps(text: str) -> Recognised | None:
     if not match:
         return None
     target, step, per = (number(g) for g in match.groups())
+    if not (0 < target <= 100 and step > 0 and per > 0):
+        return Unreadable("按比例扣分，但比例、每档或扣分为0或超过100%")
     notes: list[str] = []
     if re.search(r"按比例|按实际", text):
         partial = "prorate"
@@ -237,17 +241,23 @@ class _Deduction:
     count_unit: str = ""
 
 
+def _each(amount: str, count: str) -> Fraction:
+    """扣 ``amount`` 分 per ``count`` things (每缺2项扣1分 → 1/2); 0 when the text says 0 of either."""
+    things = int(count or 1)
+    return number(amount) / things if things else Fraction(0)
+
+
 def _deductions(text: str) -> list[_Deduction]:
     found: list[_Deduction] = []
     for clause in _clauses(text):
         if not _DEDUCT.search(clause):
             continue
         if m := _SHORT_TIMES.search(clause):
-            found.append(_Deduction(clause, number(m.group(2)) / int(m.group(1) or 1), "times", "次"))
+            found.append(_Deduction(clause, _each(m.group(2), m.group(1)), "times", "次"))
         elif m := _MISSING.search(clause):
-            found.append(_Deduction(clause, number(m.group(3)) / int(m.group(1) or 1), "missing", m.group(2)))
+            found.append(_Deduction(clause, _each(m.group(3), m.group(1)), "missing", m.group(2)))
         elif m := _EVERY.search(clause):
-            found.append(_Deduction(clause, number(m.group(3)) / int(m.group(1) or 1), "every", m.group(2)))
+            found.append(_Deduction(clause, _each(m.group(3), m.group(1)), "every", m.group(2)))
         else:
             m = _DEDUCT.search(clause)
             found.append(_Deduction(clause, number(m.group(1)), "condition"))
@@ -267,6 +277,8 @@ def _counted(text: str, content: str, criteria: str, points: Fraction | None) ->
         return None
     if points is None:
         return Unreadable("扣分项，但没有找到本项分值")
+    if any(r.per <= 0 for r in rules):
+        return Unreadable("扣分为0，或按0件、0次扣分")
     if len(rules) > 1:
         labels = [_rule_label(r.clause) for r in rules]
         if len(set(labels)) != len(labels):
@@ -280,6 +292,7 @@ def _counted(text: str, content: str, criteria: str, points: Fraction | None) ->
     rule = rules[0]
     if rule.what == "times":
         targets = _annual_targets(normalise(content) + ";" + text)
+        targets.discard(0)
         if len(targets) != 1:
             why = "没有写明应有次数（如 每季度1次、全年4次）" if not targets else "写了几种次数，无法确定应有次数"
             return Unreadable(f"按次数扣分，但{why}")
@@ -328,6 +341,8 @@ def recognise(criteria: str, content: str = "", points: Fraction | None = None) 
     """The kind of one row: ``criteria`` is its 评分标准 (or the whole text of a Word-like row),
     ``content`` its 考核内容, ``points`` its 分值 when known."""
     text = normalise(criteria)
+    if points is not None and points <= 0:
+        points = None  # a 分值 of 0 is no points at all
     if not text:
         return Unreadable("评分标准为空")
     flag = _flag(text, content)

@@ -6,6 +6,7 @@ numbers, unread rows listed with their sheet, row and text, points added up per 
 
 from __future__ import annotations
 
+import shutil
 from fractions import Fraction
 
 import pytest
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from assessment.cli import main
+from assessment.rubric import DEFAULT_RUBRIC_DIR
 from assessment.rubric.importer import REPORT_NAME, SheetImportError, read_sheets
 from assessment.rubric.phrasing import Recognised, Unreadable, recognise
 
@@ -272,6 +274,7 @@ def test_command_writes_the_draft_and_the_report(capsys, tmp_path):
     assert "第8行" in (out / "checklist.yaml").read_text(encoding="utf-8")  # the unread row as a comment
     meta = yaml.load((out / "meta.yaml").read_text(encoding="utf-8"))
     assert meta["name"] == "细则（导入草稿）" and meta["version"].startswith("导入草稿-")
+    assert f"（草稿为 {meta['version']}）" in report
     assert sorted(p.name for p in tmp_path.iterdir()) == ["新标准", "细则.xlsx"]  # no temporary left
 
 
@@ -325,6 +328,26 @@ def test_command_refuses_what_is_not_a_sheet(capsys, tmp_path):
     code, _, err = run(capsys, "rubric", "import", broken, "--out", tmp_path / "草稿")
     assert code == 2 and "无法作为 .xlsx 工作簿打开" in err
     assert not (tmp_path / "草稿").exists()
+
+
+def test_command_copies_the_other_files_from_base(capsys, tmp_path):
+    base = tmp_path / "底本"
+    shutil.copytree(DEFAULT_RUBRIC_DIR, base)
+    meta = (base / "meta.yaml").read_text(encoding="utf-8")
+    (base / "meta.yaml").write_text(meta + 'author: 李四\nnote: 调整权重\nbased_on: "2026.1"\n', encoding="utf-8")
+    targets = (base / "targets.yaml").read_text(encoding="utf-8") + "# 本区的目标\n"
+    (base / "targets.yaml").write_text(targets, encoding="utf-8")
+    out = tmp_path / "草稿"
+
+    code, _, _ = run(
+        capsys, "rubric", "import", rubric_sheets.merged_levels(tmp_path / "细则.xlsx"), "--out", out, "--base", base
+    )
+
+    assert code == 0
+    assert (out / "targets.yaml").read_text(encoding="utf-8") == targets
+    draft_meta = YAML(typ="safe").load((out / "meta.yaml").read_text(encoding="utf-8"))
+    assert {"author", "note", "based_on"}.isdisjoint(draft_meta)  # not true of the draft
+    assert draft_meta["decimals"] == 2
 
 
 def test_command_refuses_an_incomplete_base(capsys, tmp_path):

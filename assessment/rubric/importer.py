@@ -817,10 +817,12 @@ def meta_text(text: str, *, name: str, version: str) -> str:
             return re.sub(rf"(?m)^{key}:.*$", lambda _: line, text, count=1)
         return text.rstrip("\n") + "\n" + line + "\n"
 
+    # Who made the base version and why is not true of the draft (prepare_version writes them on save).
+    text = re.sub(r"(?m)^(?:author|note|based_on):.*\n?", "", text)
     return put("name", name, put("version", version, text))
 
 
-def report_text(result: SheetImport, out: Path) -> str:
+def report_text(result: SheetImport, out: Path, *, version: str) -> str:
     kinds: dict[str, int] = {}
     for item in result.items:
         kinds[item.kind] = kinds.get(item.kind, 0) + 1
@@ -864,7 +866,8 @@ def report_text(result: SheetImport, out: Path) -> str:
         "",
         f"1. 按上面的清单修改 {out}/checklist.yaml（必要时也改 eligibility.yaml 等文件）。",
         f"2. 检查：python -m assessment rubric check {out}",
-        f"3. 检查通过后保存为新版本：python -m assessment rubric save {out} --author 姓名 --note 导入街道评分细则",
+        f"3. 把 {out}/meta.yaml 的 version 改为正式的版本号（草稿为 {version}），name 改为本街道评分标准的名称。",
+        f"4. 检查通过后保存为新版本：python -m assessment rubric save {out} --author 姓名 --note 导入街道评分细则",
     ]
     return "\n".join(lines) + "\n"
 
@@ -904,7 +907,7 @@ def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str)
     ]
     if dropped and len(dropped) < len(checklist["five_strong"]["dimensions"]):
         result.notes.append(f"细则中没有对应指标的五强维度已从草稿的 five_strong 中删去：{'、'.join(dropped)}")
-    report = report_text(result, out)
+    report = report_text(result, out, version=version)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.导入中-", dir=out.parent))
     try:

@@ -318,6 +318,17 @@ def test_command_fills_an_empty_out(capsys, tmp_path):
     assert code == 0 and (out / "checklist.yaml").is_file() and (out / REPORT_NAME).is_file()
 
 
+def test_command_says_where_it_cannot_write(capsys, tmp_path):
+    blocker = tmp_path / "文件.txt"
+    blocker.write_text("", encoding="utf-8")
+    sheet = rubric_sheets.merged_levels(tmp_path / "细则.xlsx")
+
+    code, _, err = run(capsys, "rubric", "import", sheet, "--out", blocker / "草稿")
+
+    assert code == 2 and "无法在" in err and "文件.txt" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["文件.txt", "细则.xlsx"]
+
+
 def test_command_refuses_what_is_not_a_sheet(capsys, tmp_path):
     old = tmp_path / "细则.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")

@@ -908,8 +908,11 @@ def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str)
     if dropped and len(dropped) < len(checklist["five_strong"]["dimensions"]):
         result.notes.append(f"细则中没有对应指标的五强维度已从草稿的 five_strong 中删去：{'、'.join(dropped)}")
     report = report_text(result, out, version=version)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.导入中-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temporary = Path(tempfile.mkdtemp(prefix=f".{out.name}.导入中-", dir=out.parent))
+    except OSError as error:
+        raise SheetImportError(f"无法在 {out.parent} 中写入草稿目录（{error.strerror or error}）") from None
     try:
         for name, text in texts.items():
             (temporary / name).write_text(text, encoding="utf-8")
@@ -917,6 +920,9 @@ def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str)
         if out.is_dir():
             out.rmdir()  # empty (checked above)
         os.replace(temporary, out)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise SheetImportError(f"无法写入草稿目录 {out}（{error.strerror or error}），未留下任何文件") from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

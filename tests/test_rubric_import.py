@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 
 from assessment.cli import main
 from assessment.rubric import DEFAULT_RUBRIC_DIR
-from assessment.rubric.importer import REPORT_NAME, SheetImportError, read_sheets
+from assessment.rubric.importer import REPORT_NAME, SheetImportError, header_role, read_sheets
 from assessment.rubric.phrasing import Recognised, Unreadable, recognise
 
 F = Fraction
@@ -181,6 +181,25 @@ def test_two_row_header_without_levels(tmp_path):
     ]
     assert [i.source for i in result.items] == [f"考核表.xlsx 工作表 考核表 第{row}行" for row in (4, 5, 7)]
     assert result.total_points() == 10 and result.unread == [] and result.mismatches() == []
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("考核内容", "content"),
+        ("考核 项目", "level"),
+        ("分值（分）", "points"),
+        ("分数", "points"),
+        ("评分标准及扣分办法", "criteria"),
+        ("扣分标准", "criteria"),
+        ("检查方式", "method"),
+        ("自查得分", "ignore"),
+        ("某街道党支部标准化规范化建设考核细则（100分）", None),
+        ("填报单位：", None),
+    ],
+)
+def test_header_names(header, role):
+    assert header_role(header) == role
 
 
 # ------------------------------------------------------------------ phrasings one by one

@@ -282,7 +282,7 @@ def header_role(text: str) -> str | None:
         if key in names:
             return role
     for role, names in HEADER_NAMES.items():
-        if any(key.startswith(name) and len(key) <= len(name) + 4 for name in names if len(name) >= 3):
+        if any(key.startswith(name) and len(key) <= len(name) + 6 for name in names if len(name) >= 3):
             return role
     return None
 

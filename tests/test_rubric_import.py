@@ -94,8 +94,9 @@ def test_points_in_text_sheet_with_bonus_and_veto(tmp_path):
     steps = {"steps": [{"at": 5, "points": 1}, {"at": 10, "points": 2}]}
     assert items["信息宣传"] == ("stepped", 2, steps, "加分项", True)
     assert items["发生严重违纪违法问题"] == ("flag", 0, {"flag_label": "发生严重违纪违法问题"}, "否决项", False)
-    flag = next(i for i in result.items if i.kind == "flag")
-    assert flag.cap == "veto"
+    # Under the 否决项 heading a bare condition is a veto too.
+    assert items["支部书记受到党纪处分"] == ("flag", 0, {"flag_label": "支部书记受到党纪处分"}, "否决项", False)
+    assert [i.cap for i in result.items if i.kind == "flag"] == ["veto", "veto"]
     # The 加分项 and 否决项 are outside the sums: the total is the 组织生活 area's 10 points.
     assert result.total_points() == 10 == result.base_total()
     assert result.mismatches() == []
@@ -245,6 +246,12 @@ def test_phrasings(criteria, content, points, kind, fields):
 )
 def test_unreadable_phrasings_say_why(criteria, points, reason):
     assert recognise(criteria, "", None if points is None else F(points)) == Unreadable(reason)
+
+
+def test_a_bare_condition_under_a_veto_heading_is_a_veto():
+    assert recognise("发生严重违纪违法问题的") == Unreadable("没有识别出计分方式")
+    veto = recognise("发生严重违纪违法问题的", veto_section=True)
+    assert (veto.kind, veto.fields, veto.cap) == ("flag", {"flag_label": "发生严重违纪违法问题"}, "veto")
 
 
 def test_a_veto_names_its_condition_and_the_grade():

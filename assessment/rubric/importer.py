@@ -569,7 +569,10 @@ class _Reader:
         if not path:
             path = [_Level((sheet_name, "sheet"), sheet_name, None, r, False, sheet_name)]
         area = self.result.area(self.area_for(path, sheet_name))
-        found = recognise(criteria_text or content, content if criteria_text else "", points_value)
+        veto_section = any(_VETO_AREA.search(level.text) for level in path)
+        found = recognise(
+            criteria_text or content, content if criteria_text else "", points_value, veto_section=veto_section
+        )
         if isinstance(found, Unreadable):
             self.result.unread.append(UnreadRow(sheet_name, r, row_text, found.reason, points_value))
             return

@@ -337,9 +337,12 @@ def _plain(text: str, points: Fraction | None) -> Recognised | Unreadable | None
 
 
 # ------------------------------------------------------------------ all together
-def recognise(criteria: str, content: str = "", points: Fraction | None = None) -> Recognised | Unreadable:
+def recognise(
+    criteria: str, content: str = "", points: Fraction | None = None, *, veto_section: bool = False
+) -> Recognised | Unreadable:
     """The kind of one row: ``criteria`` is its 评分标准 (or the whole text of a Word-like row),
-    ``content`` its 考核内容, ``points`` its 分值 when known."""
+    ``content`` its 考核内容, ``points`` its 分值 when known. ``veto_section``: the row stands under a
+    否决项 heading, so a bare condition ("发生严重违纪违法问题的") is a veto too."""
     text = normalise(criteria)
     if points is not None and points <= 0:
         points = None  # a 分值 of 0 is no points at all
@@ -348,6 +351,9 @@ def recognise(criteria: str, content: str = "", points: Fraction | None = None) 
     flag = _flag(text, content)
     if flag is not None:
         return flag
+    if veto_section and not _DEDUCT.search(text) and not _AWARD.search(text):
+        condition = re.sub(r"^(?:凡|如|若|对)", "", _head(text)).removesuffix("的")
+        return Recognised("flag", {"flag_label": condition}, points=Fraction(0), cap="veto")
     for step in (
         lambda: _stepped(text, points),
         lambda: _rate_steps(text),

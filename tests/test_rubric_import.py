@@ -219,6 +219,8 @@ def test_header_names(header, role):
         ("每报送1篇信息加0.5分，最高加2分", "", None, "stepped",
          {"steps": [{"at": n, "points": F(n, 2)} for n in range(1, 5)]}),
         ("酌情扣分", "", 3, "points", {}),
+        ("好的计3分，一般的计2分，差的计0分", "", 3, "level",
+         {"levels": [{"label": "好", "points": 3}, {"label": "一般", "points": 2}, {"label": "差", "points": 0}]}),
         ("未建立党员联系群众制度的不得分", "", 2, "level",
          {"levels": [{"label": "达到要求", "points": 2}, {"label": "未建立党员联系群众制度", "points": 0}]}),
     ],

@@ -88,8 +88,9 @@ def _flag(text: str, content: str) -> Recognised | Unreadable | None:
 
 
 # ------------------------------------------------------------------ stepped bonuses
-_AWARD = re.compile(rf"(?:奖|加|记|计)\s*{NUM}\s*分")
-_STEP = re.compile(rf"(\d+)(?:[{_MEASURE}])?(?:以上|及以上)?(?:的)?(?:奖|加|记|计)\s*{NUM}\s*分")
+_AWARD = re.compile(rf"(?:奖|加)\s*{NUM}\s*分")
+_STEP = re.compile(rf"(\d+)(?:[{_MEASURE}])?(?:以上|及以上)?(?:的)?(?:奖|加)\s*{NUM}\s*分")
+MAX_STEPS = 20
 _PER_STEP = re.compile(rf"每(\d*)[{_MEASURE}]?[^,;。]{{0,10}}?(?:奖|加)\s*{NUM}\s*分")
 _CAP = re.compile(rf"(?:最高|封顶|最多|上限)(?:加|奖|为)?\s*{NUM}\s*分|{NUM}\s*分封顶")
 
@@ -106,6 +107,8 @@ def _stepped(text: str, points: Fraction | None) -> Recognised | Unreadable | No
         top = cap if cap is not None else points
         if top is None:
             return Unreadable("按次数累计加分，但没有写明最高加几分（封顶）")
+        if award <= 0 or top / award > MAX_STEPS:
+            return Unreadable(f"按次数累计加分，折成逐档加分超过{MAX_STEPS}档")
         steps, k = [], 1
         while award * k <= top:
             steps.append({"at": every * k, "points": award * k})

@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
             "  assessment import 填报.xlsx --evaluator 张三 --year 2025\n"
             "  assessment export --out 结果.xlsx --year 2025\n"
             "  assessment rubric check rubrics/checklist.yaml\n"
+            "  assessment rubric import 细则.xlsx --out 新标准/\n"
             "  assessment rubric save 新标准/ --author 李四 --note 提高组织评定权重\n"
             "  assessment rubric versions\n"
             "  assessment access issue JD001 --year 2025\n"
@@ -511,6 +512,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export_version.add_argument("version", metavar="版本号", help="版本号；current 表示当前版本")
     export_version.add_argument("--out", metavar="目录", type=Path, required=True, help="写入的目录（不存在时创建）")
+    import_sheet = rubric_commands.add_parser(
+        "import",
+        help="把街道自己的评分细则（.xlsx）导入为评分标准草稿目录",
+        description="读取评分细则工作簿（考核项目/考核内容/分值/评分标准/考核方式等列，合并单元格表示的各级栏目），"
+        "识别常见的评分说明（每缺一项扣1分、少一次扣0.5分、每低10%扣1分、一般的扣0.5分、奖1分、一票否决等），"
+        "写出按分值（points）编写的评分标准草稿：checklist.yaml 中每个栏目和指标注明来源（工作表、行），"
+        "其他文件复制自程序自带的评分标准；不能识别的行连同原文列在草稿目录的导入说明中，请补写后用 rubric check 检查。",
+        parents=[common],
+    )
+    import_sheet.add_argument("workbook", metavar="细则.xlsx", type=Path, help="街道的评分细则工作簿")
+    import_sheet.add_argument(
+        "--out", metavar="目录", type=Path, required=True, help="草稿目录（须不存在或为空目录，不会覆盖已有文件）"
+    )
+    import_sheet.add_argument(
+        "--base",
+        metavar="目录",
+        type=Path,
+        default=None,
+        help="其他评分标准文件（channels.yaml、eligibility.yaml 等）从此目录复制（默认：程序自带的评分标准）",
+    )
     return parser
 
 
@@ -711,6 +732,7 @@ def _cmd_rubric(args) -> int:
             "save": _rubric_save,
             "use": _rubric_use,
             "export": _rubric_export,
+            "import": _rubric_import,
         }[command](args)
     path: Path | None = args.path
     if path is None:
@@ -789,6 +811,29 @@ def _rubric_export(args) -> int:
     for name, text in texts.items():
         (out / name).write_text(text, encoding="utf-8", newline="")
     print(f"已写出评分标准版本 {version}（{len(texts)} 个文件）：{out}")
+    return EXIT_OK
+
+
+def _rubric_import(args) -> int:
+    from .rubric import DEFAULT_RUBRIC_DIR
+    from .rubric.importer import REPORT_NAME, SheetImportError, import_sheet
+
+    base = Path(args.base if args.base is not None else DEFAULT_RUBRIC_DIR)
+    if not base.is_dir():
+        raise UserError(f"--base 评分标准目录不存在：{base}")
+    missing = [name for name in RUBRIC_FILES if not (base / name).is_file()]
+    if missing:
+        raise UserError(f"--base 评分标准目录 {base} 缺少文件：{'、'.join(missing)}")
+    version = f"导入草稿-{dt.date.today():%Y%m%d}"
+    try:
+        result = import_sheet(args.workbook, args.out, base_dir=base, version=version)
+    except SheetImportError as error:
+        raise UserError(str(error)) from None
+    print((args.out / REPORT_NAME).read_text(encoding="utf-8"))
+    state = f"有 {len(result.unread)} 行未能识别，请按上面的清单补写后检查" if result.unread else "请核对后检查"
+    print(
+        f"已写出评分标准草稿：{args.out}（{len(result.items)} 个指标；{state}：python -m assessment rubric check {args.out}）"
+    )
     return EXIT_OK
 
 

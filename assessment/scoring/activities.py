@@ -108,8 +108,9 @@ def check_activities(
         in_year = (dates.dt.year == year).to_numpy()
         log = activities.loc[in_year]
         months = dates.dt.month.to_numpy()[in_year] - 1
-        branch_code = pd.Categorical(log["branch_id"], categories=index).codes.astype(np.int64)
-        type_code = pd.Categorical(log["type"], categories=[r.type_label for r in rules]).codes.astype(np.int64)
+        # Codes by hash lookup (-1: not a known branch or type); faster than a Categorical on 20M rows.
+        branch_code = index.get_indexer(log["branch_id"]).astype(np.int64)
+        type_code = pd.Index([r.type_label for r in rules]).get_indexer(log["type"]).astype(np.int64)
         has_record = log["has_record"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         expected = log["expected"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
         attended = log["attended"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)

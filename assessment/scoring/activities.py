@@ -106,14 +106,14 @@ def check_activities(
     if len(activities):
         dates = pd.to_datetime(activities["date"])
         in_year = (dates.dt.year == year).to_numpy()
-        log = activities.loc[in_year]
         months = dates.dt.month.to_numpy()[in_year] - 1
-        # Codes by hash lookup (-1: not a known branch or type); faster than a Categorical on 20M rows.
-        branch_code = index.get_indexer(log["branch_id"]).astype(np.int64)
-        type_code = pd.Index([r.type_label for r in rules]).get_indexer(log["type"]).astype(np.int64)
-        has_record = log["has_record"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-        expected = log["expected"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-        attended = log["attended"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+        # Columns as arrays, then the year's rows (no copy of the whole log). Codes by hash lookup
+        # (-1: not a known branch or type); faster than a Categorical on 20M rows.
+        branch_code = index.get_indexer(activities["branch_id"])[in_year].astype(np.int64)
+        type_code = pd.Index([r.type_label for r in rules]).get_indexer(activities["type"])[in_year]
+        has_record = activities["has_record"].astype("boolean").to_numpy(dtype=bool, na_value=False)[in_year]
+        expected = activities["expected"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)[in_year]
+        attended = activities["attended"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)[in_year]
         known = branch_code >= 0
     else:
         months = branch_code = type_code = np.zeros(0, dtype=np.int64)
@@ -125,7 +125,7 @@ def check_activities(
         "has_party_groups": branches["party_groups"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0,
         "has_committee": branches["committee_size"].astype("Float64").fillna(0).to_numpy(dtype="float64") > 0,
     }
-    pieces = []
+    columns: dict[str, list] = {name: [] for name in _COLUMNS}
     for rule_index, rule in enumerate(rules):
         of_type = known & (type_code == rule_index)
         counted = of_type & has_record
@@ -157,24 +157,40 @@ def check_activities(
             met = missing_mask == 0
             missing = names[missing_mask]
         applicable = conditions[rule.applies_when] if rule.applies_when else np.ones(n, dtype=bool)
-        pieces.append(
-            pd.DataFrame(
-                {
-                    "branch_id": index.to_numpy(),
-                    "rule_id": rule.id,
-                    "type": rule.type_label,
-                    "requirement": rule.requirement,
-                    "count": count,
-                    "not_counted": not_counted,
-                    "below_quorum": below_quorum,
-                    "missing_periods": np.where(applicable, missing, "").astype(object),
-                    "applicable": applicable,
-                    "met": pd.array(np.where(applicable, met, None), dtype="boolean"),
-                }
-            )
-        )
-    frame = pd.concat(pieces, ignore_index=True)
-    return frame
+        met = pd.array(met, dtype="boolean")
+        for name, value in (
+            ("count", count),
+            ("not_counted", not_counted),
+            ("below_quorum", below_quorum),
+            ("missing_periods", np.where(applicable, missing, "").astype(object)),
+            ("applicable", applicable),
+            ("met_values", met.to_numpy(dtype=bool, na_value=False)),
+            ("met_unknown", np.asarray(met.isna()) | ~applicable),
+        ):
+            columns[name].append(value)
+    # One frame built column by column (rules one after another, branches in order within each rule).
+    k = len(rules)
+    return pd.DataFrame(
+        {
+            "branch_id": np.tile(index.to_numpy(dtype=object), k),
+            "rule_id": np.repeat(np.array([r.id for r in rules], dtype=object), n),
+            "type": np.repeat(np.array([r.type_label for r in rules], dtype=object), n),
+            "requirement": np.repeat(np.array([r.requirement for r in rules], dtype=object), n),
+            "count": _stack(columns["count"], np.int64),
+            "not_counted": _stack(columns["not_counted"], np.int64),
+            "below_quorum": _stack(columns["below_quorum"], np.int64),
+            "missing_periods": _stack(columns["missing_periods"], object),
+            "applicable": _stack(columns["applicable"], bool),
+            "met": pd.arrays.BooleanArray(_stack(columns["met_values"], bool), _stack(columns["met_unknown"], bool)),
+        }
+    )
+
+
+_COLUMNS = ("count", "not_counted", "below_quorum", "missing_periods", "applicable", "met_values", "met_unknown")
+
+
+def _stack(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate([np.asarray(part, dtype=dtype) for part in parts]) if parts else np.zeros(0, dtype=dtype)
 
 
 def failed_rules(frame: pd.DataFrame, n: int) -> tuple[np.ndarray, np.ndarray]:

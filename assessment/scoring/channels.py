@@ -49,9 +49,11 @@ def item_points(item: ChecklistItem, column: pd.Series) -> np.ndarray:
 def item_applicability(rubric: Rubric, kinds, index: pd.Index) -> pd.DataFrame:
     """Per branch of ``index`` (its 支部类型 in ``kinds``, NA if not known) and checklist item: whether the
     item applies (``applies_to``, checklist.yaml). A branch of unknown kind is scored on every item."""
-    kind = pd.Series(kinds, index=index, dtype="object")
-    known = kind.notna().to_numpy() & (kind.astype(str).str.strip() != "").to_numpy()
-    text = kind.astype(str).str.strip().to_numpy(dtype=object)
+    # Few distinct kinds: strip each once.
+    codes, distinct = pd.factorize(pd.Series(kinds, index=index, dtype="object"), use_na_sentinel=True)
+    stripped = np.array([str(value).strip() for value in distinct] + [""], dtype=object)
+    text = stripped[codes]  # code -1 (NA) reads the final ""
+    known = text != ""
     data = {}
     for item in rubric.items:
         data[item.id] = ~known | np.isin(text, list(item.applies_to)) if item.applies_to else np.ones(len(index), bool)

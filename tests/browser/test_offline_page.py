@@ -113,3 +113,16 @@ def test_stock_lab_template_hangs_behind_the_firewall(
         open_page(firewalled_page, stock.render_url(SMOKE), BUTTON_TEXT, timeout=8)
 
     assert any("cdn.jsdelivr.net" in url for url in external_requests(requested_urls))
+
+
+def test_page_says_please_wait_in_chinese_while_it_opens(page, voila_smoke, open_page):
+    """Voila's spinner says "Running …" and "Executing 1 of 2" while the kernel starts and runs the
+    notebook (long when many open pages at once): our template says 请稍候 in Chinese instead."""
+    response = page.request.get(voila_smoke.render_url(SMOKE), timeout=120_000)
+    body = response.text()
+    assert response.status == 200
+    assert '<h2 id="loading_text">正在打开页面，请稍候…</h2>' in body
+    assert "Running " not in body
+    open_page(page, voila_smoke.render_url(SMOKE), BUTTON_TEXT, timeout=30)
+    progress = page.evaluate("window.voila_process.toString()")
+    assert "请稍候" in progress and "Executing" not in progress

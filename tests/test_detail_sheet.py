@@ -188,3 +188,46 @@ def test_export_puts_the_submitted_self_assessment_beside_the_assessed_points(
     compare = {row["支部编号"]: row for row in sheet_rows(out, "自查对照")}
     assert (compare["B01"]["自查总分"], compare["B01"]["考核总分"], compare["B01"]["差（考核−自查）"]) == (4, 100, 96)
     assert compare["B02"]["自查总分"] is None and compare["B02"]["说明"] == "未提交自评，无自查分"
+
+
+BONUS_ITEMS = """
+  - {id: b1, label: 获得市级表彰, area: role, kind: points, max: 3, bonus: true, bonus_group: honours,
+     description: 加3分, advice: 争创, source: 测试}
+  - {id: b2, label: 获得区级表彰, area: role, kind: points, max: 2, bonus: true, bonus_group: honours,
+     description: 加2分, advice: 争创, source: 测试}
+  - {id: b3, label: 党建特色品牌, area: role, kind: level, max: 2, levels: [{label: 有, points: 2}, {label: 无, points: 0}],
+     bonus: true, description: 加2分, advice: 打造品牌, source: 测试}
+"""
+
+
+def test_bonus_not_cumulative_capped_and_the_total_cap_are_explained(sample_inputs):
+    from assessment.rubric import load_rubric_texts, read_rubric_texts
+
+    texts = dict(read_rubric_texts()[0])
+    default = "bonus:\n  cap: null\n  total_cap: 100\n  groups: []\n"
+    block = "bonus:\n  cap: 3\n  total_cap: 100\n  groups:\n    - {id: honours, label: 表彰奖励, source: 测试}\n"
+    texts["checklist.yaml"] = texts["checklist.yaml"].replace(default, block).rstrip("\n") + "\n" + BONUS_ITEMS
+    rubric = load_rubric_texts(texts)
+    # Given B01 with full marks, both honours (not cumulative: 3) and a brand (2): 5, capped at 3
+    org = sample_inputs.org.assign(b1=[3.0, None, None], b2=[2.0, None, None], b3=["有", None, None])
+    inputs = sample_inputs
+    inputs.org = org
+    results = score(rubric, inputs, year=2025)
+    kinds = dict(zip(inputs.branches["branch_id"], inputs.branches["kind"], strict=True))
+    detail = detail_tables(results, lambda _b: rubric, org, kinds, {})["明细"]
+    b01 = detail[detail["支部编号"] == "B01"].set_index("指标")
+    bonus = b01.loc["加分"]
+    assert bonus["得分"] == 3 == results.branches.at["B01", "bonus"]
+    assert "获得市级表彰3分（表彰奖励不累计，取最高一项）" in bonus["计算过程"]
+    assert bonus["计算过程"].endswith("合计5分，超过加分上限3分，按3分计：加3分")
+    total = b01.loc["考核总分（自查总分）"]
+    assert total["得分"] == results.branches.at["B01", "org"] == 100
+    assert total["计算过程"].startswith(
+        "基础分合计100分 + 加分3分 = 103分，超过总分上限100分，按100分计：考核总分100分"
+    )
+    # the bonus items stand in their area, outside its 小计
+    assert b01.loc["b2 获得区级表彰（加分项）", "计算过程"] == "考评人打分：加2分（加分项，本项最多2分）"
+    assert "加分项不计入" in b01.loc["小计：发挥基本作用", "计算过程"]
+    # a blank bonus item adds nothing and is said so
+    b02 = detail[detail["支部编号"] == "B02"].set_index("指标")
+    assert b02.loc["b1 获得市级表彰（加分项）", "计算过程"] == "未填写：加分项空白按不加分计"

@@ -627,6 +627,7 @@ def _check_results_target(out: Path) -> None:
 
 def _cmd_score(args) -> int:
     from .inputs.workbook import WorkbookError, read_workbook
+    from .outputs.detail import detail_tables, self_points_from_org, with_detail
     from .outputs.excel import write_tables
     from .outputs.tables import result_tables
     from .scoring import score
@@ -646,6 +647,9 @@ def _cmd_score(args) -> int:
         print(f"提示：活动记录中没有{args.year}年的活动（只有{years}年），请确认 --year 是否正确。", file=sys.stderr)
     results = score(rubric, inputs, year=args.year)
     tables = result_tables(results, rubric)
+    kinds = dict(zip(inputs.branches["branch_id"], inputs.branches["kind"], strict=True))
+    own = self_points_from_org(inputs.org, lambda _branch: rubric)
+    tables = with_detail(tables, detail_tables(results, lambda _branch: rubric, inputs.org, kinds, own))
     written = write_tables(tables, args.out, decimals=rubric.meta.decimals)
     print(f"{args.year}年度评分完成：{_summary(tables)}。")
     print(f"结果已写入：{written}（评分标准 版本 {rubric.version}）")
@@ -862,6 +866,7 @@ def _default_year(inputs) -> int:
 
 
 def _cmd_import(args) -> int:
+    from .inputs.frames import SELF_SCORE_PREFIX
     from .inputs.workbook import WorkbookError, read_workbook
 
     evaluator = args.evaluator.strip()
@@ -881,6 +886,12 @@ def _cmd_import(args) -> int:
             inputs, year=year, evaluator=evaluator, rubric_version=rubric, source=args.workbook.name
         )
         where = store.url.render_as_string(hide_password=True)
+    if any(str(column).startswith(SELF_SCORE_PREFIX) for column in inputs.org.columns):
+        print(
+            "提示：工作簿中的自查分没有导入数据库：导出和考评页的自查分以支部在自评页提交的为准"
+            "（score 命令的“明细”表列出工作簿中的自查分）。",
+            file=sys.stderr,
+        )
     outside = report.activity_rows_outside_year
     if outside:
         # As in `score`: all of them outside the year is the usual slip of a wrong --year.
@@ -917,8 +928,26 @@ def revisions_table(revisions) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _stored_self_points(store, decided, year: int) -> dict:
+    """Per branch of ``decided``: the 自查分 per item of its submitted self-assessment (the self page),
+    scored with the rubric the branch's result was scored with; None without one."""
+    from .analysis.self_assessment import payload_item_points
+    from .scoring.explain import exact
+
+    found: dict = {}
+    for branch_id in decided.results.branches.index:
+        submitted = store.self_assessments.current(branch_id, year)
+        if submitted is None:
+            found[branch_id] = None
+            continue
+        points = payload_item_points(decided.rubric_of(branch_id), branch_id, submitted.payload)
+        found[branch_id] = {item_id: exact(value) for item_id, value in points.items()}
+    return found
+
+
 def _cmd_export(args) -> int:
     from .analysis.decided import decided_year, what_if_year
+    from .outputs.detail import detail_tables, with_detail
     from .outputs.excel import write_tables
     from .outputs.tables import result_tables
 
@@ -938,7 +967,11 @@ def _cmd_export(args) -> int:
         else:
             decided = decided_year(store, year)
         revisions = store.records.revisions(year=year)
+        own = _stored_self_points(store, decided, year)
     tables = result_tables(decided.results, decided.main)
+    branches = decided.branches
+    kinds = dict(zip(branches["branch_id"], branches["kind"], strict=True)) if "kind" in branches else {}
+    tables = with_detail(tables, detail_tables(decided.results, decided.rubric_of, decided.org, kinds, own))
     tables[REVISIONS_SHEET] = revisions_table(revisions)
     written = write_tables(tables, args.out, decimals=decided.main.meta.decimals)
     print(f"{year}年度评分完成：{_summary(tables)}，修订记录 {len(revisions)} 条。")

@@ -13,7 +13,7 @@ from assessment.store import Store
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
 
-RESULT_SHEETS = ["结果", "组织生活", "组织设置", "否决明细", "评分标准"]
+RESULT_SHEETS = ["结果", "明细", "自查对照", "组织生活", "组织设置", "否决明细", "评分标准"]
 REVISION_HEADERS = ["支部编号", "修订号", "时间", "评估人", "评分标准版本", "状态", "更正原因"]
 
 

@@ -57,6 +57,9 @@ class DecidedYear:
     mixed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # branch → its evaluators' versions
     substituted: dict[str, str] = field(default_factory=dict)  # branch → decided version not available
     what_if: bool = False
+    # The 组织评定 input rows the results were scored from (Inputs.org of every part): what was entered,
+    # for the 计算过程 of the 明细 sheet.
+    org: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def main(self) -> Rubric:
@@ -163,6 +166,7 @@ def decided_year(store: Store, year: int, branch_ids: list[str] | None = None) -
         disagreements,
         mixed,
         substituted,
+        org=pd.concat([part.inputs.org for part in parts], ignore_index=True, sort=False),
     )
 
 
@@ -189,4 +193,5 @@ def what_if_year(store: Store, year: int, rubric: Rubric, branch_ids: list[str] 
         {rubric.version: rubric},
         disagreements,
         what_if=True,
+        org=inputs.org,
     )

@@ -12,7 +12,8 @@ Frames and columns (dtypes after reading):
               kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank),
               street (str or NA: the 所属街道, for a district's view)
 ``org``       branch_id, annual_review_grade (str or NA), <item id>… (float; for ``level``
-              items the chosen level label as str; NA = not scored)
+              items the chosen level label as str; NA = not scored), then self:<item id>… (float: the
+              branch's own 自查分 of the item in points; NA = none; optional columns of the sheet)
 ``member``    branch_id, participants (Int64), <member level id>… (Int64)
 ``public``    branch_id, <public level id>… (Int64), unsatisfied_verified (boolean)
 ``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
@@ -100,11 +101,23 @@ SHEET_NAMES = {
 OPTIONAL_SHEETS = ("roster",)
 
 
+SELF_SCORE_HEADER = "自查分"
+SELF_SCORE_PREFIX = "self:"
+
+
+def self_score_key(item_id: str) -> str:
+    """The 组织评定 column of an item's 自查分 (the branch's own points for it): ``self:s1``."""
+    return f"{SELF_SCORE_PREFIX}{item_id}"
+
+
 def org_columns(rubric: Rubric) -> dict[str, str]:
-    """组织评定 columns: id → header. An item's header is ``<id> <label>``, e.g. ``s1 支部设置规范``."""
+    """组织评定 columns: id → header. An item's header is ``<id> <label>``, e.g. ``s1 支部设置规范``;
+    after the items, each item's 自查分 (``s1 自查分``, optional columns)."""
     columns = {"branch_id": "支部编号", "annual_review_grade": "年度述职评议等次"}
     for item in rubric.items:
         columns[item.id] = f"{item.id} {item.label}"
+    for item in rubric.items:
+        columns[self_score_key(item.id)] = f"{item.id} {SELF_SCORE_HEADER}"
     return columns
 
 

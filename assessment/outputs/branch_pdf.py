@@ -21,7 +21,7 @@ root); :func:`pdf_available` says whether it can run here.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -33,12 +33,14 @@ from .. import glossary as g
 from ..localtime import local_now, local_time
 from ..rubric import Rubric
 from ..scoring import Results
+from ..scoring.explain import explain_item
 from . import charts
 from .fonts import mplfonts_noto_path
 
 __all__ = ["branch_report_html", "branch_report_pdf", "decided_branch_report", "pdf_available"]
 
 FONT_FAMILY = "SipingCJK"
+EXPLAIN_HEADER = "计算过程"
 
 
 class Mark(NamedTuple):
@@ -169,24 +171,36 @@ def _result(rubric: Rubric, b: pd.Series, status: Any) -> list[tuple[str, Any]]:
     return rows
 
 
-def _items(rubric: Rubric, results: Results, branch_id: str, self_points: pd.Series | None):
-    """The headers and rows of the item table (自查分, 考核分 and their difference where self-assessed)."""
+def _items(
+    rubric: Rubric,
+    results: Results,
+    branch_id: str,
+    self_points: pd.Series | None,
+    entered: Mapping[str, Any] | None = None,
+    kind: Any = None,
+):
+    """The headers and rows of the item table (自查分, 考核分 and their difference where self-assessed;
+    the 计算过程 of each item where what was ``entered`` is known — item id → value as entered)."""
     points = results.items.loc[branch_id]
     headers = ["指标", "满分", "得分"] if self_points is None else ["指标", "满分", "自查分", "考核分", "差"]
+    if entered is not None:
+        headers.append(EXPLAIN_HEADER)
     rows = []
     for item in rubric.items:
         earned = float(points.get(item.id, np.nan))
         mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
         row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
         if not results.item_applies(branch_id, item.id):
-            rows.append(row + [g.NOT_APPLICABLE] * (len(headers) - 2))  # applies_to: not this kind of branch
-            continue
-        if self_points is not None:
+            # applies_to: not this kind of branch
+            row += [g.NOT_APPLICABLE] * (len(headers) - 2 - (entered is not None))
+        elif self_points is not None:
             own = float(self_points.get(item.id, np.nan))
             gap = earned - own if not (np.isnan(own) or np.isnan(earned)) else np.nan  # as the evaluator's page
             row += [_text(own), _text(earned), _text(gap)]
         else:
             row.append(_text(earned))
+        if entered is not None:
+            row.append(explain_item(item, entered.get(item.id), branch_kind=kind, decimals=rubric.meta.decimals))
         rows.append(row)
     return headers, rows
 
@@ -206,10 +220,12 @@ def branch_report_html(
     self_points: pd.Series | None = None,
     signatures: bool = True,
     version_note: str = "",
+    entered: Mapping[str, Any] | None = None,
 ) -> str:
     """The report of one branch as a standalone HTML document (charts inlined as PNG). ``rubric``: the
     version ``results`` were scored with for this branch; ``version_note``: that version as the report
-    names it (e.g. “2025.1（评定时的版本；当前版本为 2025.2 …）”), default its number.
+    names it (e.g. “2025.1（评定时的版本；当前版本为 2025.2 …）”), default its number; ``entered``: what was
+    entered per item (the 组织评定 input row), for each item's 计算过程 (left out without it).
 
     This computes the report's texts; ``templates/branch_report.html.j2`` lays them out and escapes them."""
     b = results.branches.loc[branch_id]
@@ -223,7 +239,8 @@ def branch_report_html(
         members = [
             (_text(r.label), Mark(_flag(r.passed), "符合", "需关注"), _text(r.explanation)) for r in mine.itertuples()
         ]
-    item_headers, items = _items(rubric, results, branch_id, self_points)
+    kind = branch.get("kind") if branch is not None else None
+    item_headers, items = _items(rubric, results, branch_id, self_points, entered, kind)
     workflow = rubric.workflow
     return TEMPLATES.get_template("branch_report.html.j2").render(
         family=FONT_FAMILY,
@@ -258,6 +275,7 @@ def branch_report_html(
         members=members,
         item_headers=item_headers,
         items=items,
+        item_numeric=range(1, len(item_headers) - (entered is not None)),
         self_assessed=self_points is not None,
         gaps=[
             (
@@ -305,7 +323,14 @@ def branch_only(inputs, branch_id: str):
 
 
 def store_branch_report(
-    store, rubric: Rubric, results: Results, branch_id: str, year: int, *, version_note: str = ""
+    store,
+    rubric: Rubric,
+    results: Results,
+    branch_id: str,
+    year: int,
+    *,
+    version_note: str = "",
+    entered: Mapping[str, Any] | None = None,
 ) -> tuple[str, str]:
     """The evaluation report of one branch from the store: the (reconciled) evaluators' result in
     ``results`` (scored for this branch with ``rubric``), the branch's roster findings, its 自查分 and its
@@ -331,6 +356,7 @@ def store_branch_report(
         member_rules=member_rules,
         self_points=payload_item_points(rubric, branch_id, own.payload) if own is not None else None,
         version_note=version_note,
+        entered=entered,
     )
     name = str(branches.loc[branch_id, "name"])
     stem = "".join("_" if ch in '\\/:*?"<>|' or ord(ch) < 32 else ch for ch in f"{branch_id}_{name}_{year}年度考评报告")
@@ -348,6 +374,8 @@ def decided_branch_report(store, branch_id: str, year: int, *, decided=None) -> 
     if decided is None:
         decided = decided_year(store, year, [branch_id])
     rubric = decided.rubric_of(branch_id)
+    org = decided.org
+    rows = org[org["branch_id"].astype(str) == str(branch_id)] if len(org) else org
     return store_branch_report(
         store,
         rubric,
@@ -355,4 +383,5 @@ def decided_branch_report(store, branch_id: str, year: int, *, decided=None) -> 
         branch_id,
         year,
         version_note=decided.version_note(branch_id, store.rubrics.current().version),
+        entered=rows.iloc[0].to_dict() if len(rows) else {},
     )

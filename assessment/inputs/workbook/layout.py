@@ -17,7 +17,9 @@ from ..frames import (
     MONTHS,
     OPTIONAL_BRANCH_COLUMNS,
     OPTIONAL_SHEETS,
+    SELF_SCORE_HEADER,
     SHEET_NAMES,
+    self_score_key,
     sheet_columns,
 )
 
@@ -169,6 +171,22 @@ def _item_column(item, header: str) -> Column:
     raise AssertionError(f"unknown item kind {item.kind}")  # the rubric loader refuses these
 
 
+def _self_score_column(item, header: str) -> Column:
+    """The branch's 自查分 of an item: its own points, 0 to the item's points; the column may be left out."""
+    top = float(item.max)
+    note = f"支部自查（自评）给本项的分数，0到{_num(top)}分；可不填（此列也可省略）"
+    return Column(
+        self_score_key(item.id),
+        header,
+        "number",
+        optional_column=True,
+        low=0.0,
+        high=top,
+        note=note,
+        comment=f"{SELF_SCORE_HEADER}：{item.id} {item.label}\n{note}",
+    )
+
+
 def _either(labels: tuple[str, ...]) -> str:
     """书记、副书记或委员."""
     return labels[0] if len(labels) == 1 else "、".join(labels[:-1]) + f"或{labels[-1]}"
@@ -242,11 +260,14 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
     ]
     for item in rubric.items:
         org_cols.append(_item_column(item, headers["org"][item.id]))
+    for item in rubric.items:
+        org_cols.append(_self_score_column(item, headers["org"][self_score_key(item.id)]))
     org = SheetSpec(
         "org",
         SHEET_NAMES["org"],
         "街道党工委对每个支部的评定：每个支部一行，每个指标一列（表头批注中有评分说明）。空白的指标表示未评分，结果中列为缺项"
-        + ("（加分项除外：空白按不加分计）。" if rubric.bonus_items else "。"),
+        + ("（加分项除外：空白按不加分计）。" if rubric.bonus_items else "。")
+        + f"最后各列“…{SELF_SCORE_HEADER}”是支部自查给各指标的分数（可不填），结果的“明细”表列出考核分与自查分之差。",
         tuple(org_cols),
         one_row_per_branch=True,
     )

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ...rubric import Rubric
-from ..frames import Inputs
+from ..frames import SELF_SCORE_PREFIX, Inputs
 from .layout import YES_NO, Column, SheetSpec, quorum_types, sheet_specs
 from .problems import Problem, WorkbookError
 
@@ -537,7 +537,12 @@ def read_workbook(path: str | os.PathLike, rubric: Rubric) -> Inputs:
     problems = [problem for key in specs for problem in collectors[key].sorted()]
     if problems:
         raise WorkbookError(problems)
-    return Inputs(**{key: _frame(sheets[key]) if key in sheets else _empty_frame(specs[key]) for key in specs})
+    frames = {key: _frame(sheets[key]) if key in sheets else _empty_frame(specs[key]) for key in specs}
+    # 自查分 columns are optional: only those with a value are kept (no column = no self-assessment).
+    org = frames["org"]
+    unfilled = [key for key in org.columns if key.startswith(SELF_SCORE_PREFIX) and org[key].isna().all()]
+    frames["org"] = org.drop(columns=unfilled)
+    return Inputs(**frames)
 
 
 def check_value(column: Column, value: object) -> tuple[object, str | None]:

@@ -38,6 +38,7 @@ from ..components import app_logger, error_html, full_width, guarded, html_box, 
 from ..drafts import DraftSaver, Schedule, loop_schedule
 from ..identity import NOT_SIGNED_IN, Session
 from .branch_log import branch_log_html
+from .explain_view import ExplainView
 from .form import EvaluationForm
 from .self_scores import SelfScoreView
 from .state import EvaluateState, scoring_key
@@ -164,6 +165,7 @@ class EvaluateApp(widgets.VBox):
         self.reconciled = html_box()
         self.branch_log = html_box()  # the branch's uploaded activity records beside the street's log
         self.self_scores: SelfScoreView | None = None  # built with the form
+        self.explain: ExplainView | None = None  # built with the form: 查看计算过程 of every item
         self.workflow_panel = WorkflowPanel(store, rubric, self.session_of) if store and who else None
         self.report_download = ReportDownload(store, rubric) if store else None
         self.form_column = widgets.VBox(layout=full_width(flex="1 1 520px", width="auto"))
@@ -378,6 +380,7 @@ class EvaluateApp(widgets.VBox):
         )
         self.inputs = self.form.inputs
         self.self_scores = SelfScoreView(self.rubric, self.form.beside)
+        self.explain = ExplainView(self.rubric, self.form.explain)
         self.form_column.children = [self.self_scores.summary, self.form.box]
 
     def _load_records(self) -> dict[str, Any]:
@@ -604,6 +607,9 @@ class EvaluateApp(widgets.VBox):
         self.panel.show(self.rubric, state.results, state.branch_id, state.problems)
         if self.self_scores is not None:
             self.self_scores.compare(state.results, state.parsed, state.branch_id)
+        if self.explain is not None:
+            kind = getattr(self, "_branch_kinds", {}).get(str(state.branch_id))
+            self.explain.show(state.parsed, state.problems, state.branch_id, kind)
 
     def _render_self(self, change=None) -> None:
         """The branch's self-assessment beside the fields: loaded when another branch or year opens."""

@@ -20,6 +20,7 @@ from ...inputs.payload import FieldProblem
 from ...inputs.workbook.layout import sheet_specs
 from ...rubric import ChecklistItem, Rubric, format_fraction
 from ..components import full_width, html_box, input_text, macros
+from .explain_view import ExplainLine, explain_line
 
 __all__ = ["EVIDENCE_OPTIONS", "EvaluationForm"]
 
@@ -129,6 +130,8 @@ class EvaluationForm:
         # An empty box beside each field a branch's self-assessment may also hold (the 组织评定 items, the
         # review grade, the tallies): the page shows the branch's own value there.
         self.beside: dict[str, widgets.HTML] = {}
+        # Behind each 组织评定 item: 查看计算过程 and the line that says how its points came about.
+        self.explain: dict[str, ExplainLine] = {}
         self._shown: dict[str, str] = {}
         self._filling = False
         specs = sheet_specs(rubric)
@@ -213,7 +216,8 @@ class EvaluationForm:
             layout=full_width(height="2.6em"),
         )
         self._register(f"{path}.comment", comment)
-        children = [head, _field_row(field, message, beside), comment]
+        explain = self.explain[item.id] = explain_line()
+        children = [head, _field_row(field, message, beside), explain.box, comment]
         if item.evidence:
             evidence_message = _message()
             self.messages[f"{path}.evidence"] = evidence_message

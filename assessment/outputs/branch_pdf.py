@@ -177,6 +177,8 @@ def _items(rubric: Rubric, results: Results, branch_id: str, self_points: pd.Ser
     for item in rubric.items:
         earned = float(points.get(item.id, np.nan))
         mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
+        if not item.scored:
+            mark = " （否决事项，不计分）"
         row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
         if not results.item_applies(branch_id, item.id):
             rows.append(row + [g.NOT_APPLICABLE] * (len(headers) - 2))  # applies_to: not this kind of branch

@@ -4,9 +4,12 @@ becomes the payload scoring reads, and a wrong count is shown beside its own fie
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 from factories import YEAR, full_form, make_inputs
-from kinds_fixture import kinds_rubric
+from kinds_fixture import kinds_rubric, kinds_texts
 
 from assessment.inputs.payload import check_payload, inputs_for
 from assessment.pages.components import with_field
@@ -93,3 +96,82 @@ def test_the_self_form_offers_the_same_inputs(rubric):
     form.inputs["org.items.s3.counts.record"].value = "-1"
     form.show_problems(check_payload(typing.payload, rubric))
     assert "应为不小于0的整数" in form.messages["org.items.s3.counts.record"].value
+
+
+# ------------------------------------------------------------------ the whole 考评 page (widgets, store, panel)
+@pytest.fixture
+def kinds_store(tmp_path):
+    """A fresh database with the demo street's branches and activity log, its current rubric the kinds
+    rubric saved as a version of its own (a street's edited rubric always is), and that rubric."""
+    from assessment.demo.street import generate_demo
+    from assessment.inputs.frames import Inputs
+    from assessment.rubric import load_rubric
+    from assessment.store import Store
+
+    texts = kinds_texts()
+    # Whatever the default version is, the street's own rubric gets a number of its own.
+    texts["meta.yaml"] = re.sub(r"(?m)^version: .*$", 'version: "街道细则-1"', texts["meta.yaml"], count=1)
+    demo = generate_demo(load_rubric(), year=YEAR)
+    master = Inputs(
+        branches=demo.branches,
+        org=pd.DataFrame(columns=["branch_id"]),
+        member=demo.member.iloc[0:0],
+        public=demo.public.iloc[0:0],
+        social=demo.social.iloc[0:0],
+        activities=demo.activities,
+    )
+    with Store(f"sqlite:///{tmp_path}/t.sqlite") as store:
+        store.rubrics.save(texts, author="分析员", note="街道评分细则：四种计分方式")
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=store.rubrics.current().version, source="示例"
+        )
+        yield store, store.rubrics.current()
+
+
+def test_the_evaluate_page_scores_marks_counts_and_a_flag_and_stores_them(kinds_store):
+    from factories import staff_session
+
+    from assessment.pages.evaluate.app import EvaluateApp
+
+    kinds_store, rubric = kinds_store
+
+    app = EvaluateApp(kinds_store, rubric, session=staff_session(kinds_store, "张三", "区委"))
+    app.branch_picker.value = "JD001"
+    app.open_button.click()
+    payload = full_form(rubric)
+    values = {"org.annual_review_grade": "优秀"}
+    for item in rubric.items:
+        entry = payload["org"]["items"][item.id]
+        if item.kind == "evidence_deduction":
+            values.update({f"org.items.{item.id}.evidence.{name}": "seen" for name in item.evidence})
+        elif item.kind == "multi_deduction":
+            values.update({f"org.items.{item.id}.counts.{k}": v for k, v in entry["counts"].items()})
+        elif item.kind == "flag":
+            values[f"org.items.{item.id}.value"] = "否"
+        else:
+            values[f"org.items.{item.id}.value"] = entry["value"]
+    values.update({f"member.{k}": v for k, v in payload["member"].items()})
+    values.update({f"public.{k}": v for k, v in payload["public"].items() if k != "unsatisfied_verified"})
+    values["public.unsatisfied_verified"] = "否"
+    values["org.items.b9.value"] = ""  # no bonus: it would make up for the points lost below
+    for path, value in values.items():
+        app.inputs[path].value = value
+    app.form.add_department_button.click()
+    app.inputs["social.0.department"].value = "街道综治办"
+    app.inputs["social.0.compliant"].value = "是"
+    branch = app.state.results.branches.loc["JD001"]
+    assert branch["status"] == "已完成" and branch["veto_ids"] == ""
+    full = branch["composite"]
+    # When one evidence is marked 缺失 and a flag is raised, Then the item loses per and the veto fires.
+    app.inputs["org.items.s2.evidence.支委分工文件"].value = "missing"
+    app.inputs["org.items.f1.value"].value = "是"
+    branch = app.state.results.branches.loc["JD001"]
+    assert app.state.results.items.loc["JD001", "s2"] == 3.0
+    assert branch["org"] == 98  # 100 − 0.05 × 2/5 × 100
+    assert round(full - branch["composite"], 2) == 0.8  # the 组织评定 weighs 0.4
+    assert branch["veto_ids"] == "serious_violation" and branch["grade"] == "一般"
+    assert "发生严重违纪违法问题" in app.panel.veto_box.value
+    app.submit_button.click()
+    (stored,) = kinds_store.records.revisions("JD001", YEAR)
+    assert stored.payload["org"]["items"]["s2"]["evidence"]["支委分工文件"] == "missing"
+    assert stored.payload["org"]["items"]["s3"]["counts"] == {"late": "0", "record": "0"}

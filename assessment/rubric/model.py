@@ -308,8 +308,10 @@ class ChecklistItem(Frozen):
         if isinstance(data, dict) and data.get("bonus") is True:
             data = {"weight": 0, "strength": None, **data}
         if isinstance(data, dict) and data.get("kind") == "flag":
-            # A flag earns no points: no 满分, no weight, no 五强 dimension.
-            data = {"max": 0, "weight": 0, "strength": None, **data}
+            # A flag earns no points: no 满分, no weight, no 五强 dimension (written in points, ``points: 0``
+            # says so itself: nothing of the legacy max/weight form is added to it).
+            legacy = {} if "points" in data else {"max": 0, "weight": 0}
+            data = {**legacy, "strength": None, **data}
         return data
 
     @model_validator(mode="after")

@@ -319,3 +319,15 @@ def test_the_default_rubric_has_none_of_these_kinds():
     default = load_rubric()
     assert not {i.kind for i in default.items} & {"flag", "evidence_deduction", "multi_deduction", "stepped"}
     assert len(default.veto_rules) == 4 and default.checklist.flag_items == ()
+
+
+def test_a_stored_rubric_with_a_stray_field_on_an_older_kind_still_loads_but_new_fields_stay_with_their_kinds():
+    texts = kinds_texts()
+    s1 = "  - id: s1\n    label: 支部设置规范\n"
+    assert s1 in texts["checklist.yaml"]
+    # An unused target on a points item was accepted before these kinds existed: a stored version keeps loading.
+    texts["checklist.yaml"] = texts["checklist.yaml"].replace(s1, s1 + "    target: 3\n")
+    assert load_rubric_texts(texts).item("s1").target == 3
+    texts["checklist.yaml"] = texts["checklist.yaml"].replace(s1, s1 + "    flag_label: 有问题\n")
+    found = refusals(texts)
+    assert any("s1" in t and "flag_label 只用于计分方式 flag" in t for t in found), found

@@ -246,6 +246,8 @@ class Step(Frozen):
 
 # The marks of an evidence_deduction item's evidence, one per evidence (workbook cells and org frame).
 EVIDENCE_MARKS = ("已查看", "缺失")
+# The fields of the kinds flag, multi_deduction and stepped (no other kind may write them).
+NEW_KIND_FIELDS = ("flag_label", "rules", "steps")
 
 
 class ChecklistItem(Frozen):
@@ -359,16 +361,15 @@ class ChecklistItem(Frozen):
             "partial": ("rate_steps",),
             "levels": ("level",),
         }
+        # Only the new kinds and the new fields are held to this: a rubric version stored before them (an
+        # unused ``target`` on a points item, say) loads as it always did.
+        newer = self.kind in ("flag", "evidence_deduction", "multi_deduction", "stepped")
         for name, kinds in owners.items():
-            if getattr(self, name) is not None and self.kind not in kinds:
+            if getattr(self, name) is not None and self.kind not in kinds and (newer or name in NEW_KIND_FIELDS):
                 raise ValueError(f"字段 {name} 只用于计分方式 {'、'.join(kinds)}，计分方式为 {self.kind} 的指标不能写")
-        if self.per is not None and self.kind not in (
-            "count_shortfall",
-            "deduction",
-            "rate_steps",
-            "evidence_deduction",
-        ):
-            raise ValueError(f"计分方式为 {self.kind} 的指标不能写 per（每项扣分）")
+        if self.per is not None and self.kind in ("flag", "multi_deduction", "stepped"):
+            where = "（每种扣分情形的 per 写在 rules 中）" if self.kind == "multi_deduction" else ""
+            raise ValueError(f"计分方式为 {self.kind} 的指标不能写 per（每项扣分）{where}")
         if self.kind == "flag":
             if self.max != 0 or self.weight != 0:
                 raise ValueError("计分方式 flag（记录是/否）不得分：不能写 max（满分）或 weight（权重），或写0")

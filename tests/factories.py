@@ -24,6 +24,14 @@ def full_marks(rubric: Rubric) -> dict:
             values[item.id] = 0.0
         elif item.kind == "rate_steps":
             values[item.id] = 100.0
+        elif item.kind == "flag":
+            values[item.id] = False
+        elif item.kind == "stepped":
+            values[item.id] = float(item.steps[-1].at)
+        elif item.kind == "evidence_deduction":
+            values.update({f"{item.id}.{suffix}": "已查看" for suffix, _name in item.sub_inputs()})
+        elif item.kind == "multi_deduction":
+            values.update({f"{item.id}.{suffix}": 0.0 for suffix, _name in item.sub_inputs()})
     return values
 
 
@@ -34,8 +42,15 @@ def full_form(rubric: Rubric) -> dict:
 
     payload = blank_payload(rubric)
     payload["org"]["annual_review_grade"] = "优秀"
-    for item_id, value in full_marks(rubric).items():
-        payload["org"]["items"][item_id]["value"] = value if isinstance(value, str) else f"{value:g}"
+    for key, value in full_marks(rubric).items():
+        item_id, _dot, suffix = key.partition(".")
+        entry = payload["org"]["items"][item_id]
+        if rubric.item(item_id).kind == "evidence_deduction":
+            entry["evidence"][dict(rubric.item(item_id).sub_inputs())[suffix]] = "seen"
+        elif suffix:
+            entry["counts"][suffix] = f"{value:g}"
+        else:
+            entry["value"] = value if isinstance(value, (str, bool)) else f"{value:g}"
     payload["member"] = {"participants": "20", "excellent": "19", "qualified": "1", "basic": "0", "unqualified": "0"}
     payload["public"] = {"satisfied": "40", "basic_satisfied": "2", "unsatisfied": "0", "unsatisfied_verified": False}
     payload["social"] = [{"department": "街道综治办", "compliant": True, "opinion": ""}]

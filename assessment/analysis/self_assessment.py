@@ -94,7 +94,7 @@ def self_check(
     if previous_roster is not None and len(previous_roster):
         previous_roster = previous_roster[previous_roster["branch_id"].astype(str) == branch_id].reset_index(drop=True)
     members = check_members(rubric, roster, previous_roster) if roster is not None and len(roster) else None
-    gaps = gap_list(rubric, results, branch_id, members.rules if members is not None else None)
+    gaps = gap_list(rubric, results, branch_id, members.rules if members is not None else None, inputs.org)
     return SelfCheck(
         branch_id=branch_id,
         name=str(branch["name"].iloc[0]),

@@ -12,8 +12,11 @@ Frames and columns (dtypes after reading):
               kind (str or NA: 村/社区/机关/企业/…), party_groups (Int64, 0 if blank),
               street (str or NA: the 所属街道, for a district's view)
 ``org``       branch_id, annual_review_grade (str or NA), <item id>… (float; for ``level``
-              items the chosen level label as str; NA = not scored), then self:<item id>… (float: the
-              branch's own 自查分 of the item in points; NA = none; optional columns of the sheet)
+              items the chosen level label as str; for ``flag`` items boolean; NA = not scored);
+              an ``evidence_deduction`` item has <item id>.<n> per evidence (str 已查看/缺失) and a
+              ``multi_deduction`` item <item id>.<rule id> per rule (float count) instead
+              (:func:`item_input_columns`); then self:<item id>… (float: the branch's own 自查分 of
+              the item in points; NA = none; optional columns of the sheet)
 ``member``    branch_id, participants (Int64), <member level id>… (Int64)
 ``public``    branch_id, <public level id>… (Int64), unsatisfied_verified (boolean)
 ``social``    branch_id, department (str), compliant (boolean), opinion (str or NA) — one row per opinion
@@ -110,14 +113,26 @@ def self_score_key(item_id: str) -> str:
     return f"{SELF_SCORE_PREFIX}{item_id}"
 
 
+def item_input_columns(item) -> dict[str, str]:
+    """An item's 组织评定 columns: key → header. One column ``<id>`` headed ``<id> <label>`` (e.g. ``s1
+    支部设置规范``), except for the kinds with several inputs: an ``evidence_deduction`` item has one column
+    per evidence (``<id>.1`` …, headed ``<id> <label>·<evidence>``, 已查看/缺失), a ``multi_deduction`` item
+    one per rule (``<id>.<rule id>``, headed ``<id> <label>·<rule label>``, a count)."""
+    subs = item.sub_inputs()
+    if not subs:
+        return {item.id: f"{item.id} {item.label}"}
+    return {f"{item.id}.{suffix}": f"{item.id} {item.label}·{label}" for suffix, label in subs}
+
+
 def org_columns(rubric: Rubric) -> dict[str, str]:
-    """组织评定 columns: id → header. An item's header is ``<id> <label>``, e.g. ``s1 支部设置规范``;
-    after the items, each item's 自查分 (``s1 自查分``, optional columns)."""
+    """组织评定 columns: key → header (:func:`item_input_columns` per item); after the items, each scored
+    item's 自查分 (``s1 自查分``, optional columns; a flag has none)."""
     columns = {"branch_id": "支部编号", "annual_review_grade": "年度述职评议等次"}
     for item in rubric.items:
-        columns[item.id] = f"{item.id} {item.label}"
+        columns.update(item_input_columns(item))
     for item in rubric.items:
-        columns[self_score_key(item.id)] = f"{item.id} {SELF_SCORE_HEADER}"
+        if item.scored:
+            columns[self_score_key(item.id)] = f"{item.id} {SELF_SCORE_HEADER}"
     return columns
 
 

@@ -9,6 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from ..rubric import Rubric, format_fraction
+from ..rubric.model import EVIDENCE_MARKS
 from .payload import _columns, blank_payload, parse_payload
 
 
@@ -56,6 +57,30 @@ def picked_record(channel: str, records: dict[str, dict[str, Any]], rubric: Rubr
     if rubric.channels.reconciliation.tallies == "lowest_record":
         return ranked[0]
     return ranked[(len(ranked) - 1) // 2]
+
+
+def _merge_sub_inputs(item, parsed, evaluators, combine_number, disagreements) -> dict[str, Any]:
+    """An evidence_deduction item: each evidence is 缺失 if any evaluator marked it so (the cautious
+    reading; a difference is flagged). A multi_deduction item: each rule's count combined like an item score."""
+    entry: dict[str, Any] = {"value": None, "comment": "", "evidence": {}}
+    label = f"{item.id} {item.label}"
+    if item.kind == "evidence_deduction":
+        for suffix, name in item.sub_inputs():
+            values = {w: parsed[w]["org"][f"{item.id}.{suffix}"] for w in evaluators}
+            present = [v for v in values.values() if v is not None]
+            if not present:
+                continue
+            entry["evidence"][name] = "missing" if EVIDENCE_MARKS[1] in present else "seen"
+            if len(set(present)) > 1 or len(present) < len(values):
+                disagreements.append(Disagreement(f"org.items.{item.id}.evidence", f"{label}·{name}", values))
+        return entry
+    entry["counts"] = {}
+    for rule in item.rules:
+        values = {w: parsed[w]["org"][f"{item.id}.{rule.id}"] for w in evaluators}
+        span = max(float(item.max / rule.per), 1.0)  # the count that takes every point off
+        field = f"org.items.{item.id}.counts.{rule.id}"
+        entry["counts"][rule.id] = combine_number(field, f"{label}·{rule.label}", values, span, integer=True)
+    return entry
 
 
 def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict[str, Any], list[Disagreement]]:
@@ -110,24 +135,34 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
         grades,
     )
     for item in rubric.items:
-        values = {w: parsed[w]["org"][item.id] for w in evaluators}
         label = f"{item.id} {item.label}"
+        comment = "\n".join(
+            f"{w}：{payloads[w]['org']['items'].get(item.id, {}).get('comment', '')}"
+            for w in evaluators
+            if (payloads[w].get("org", {}).get("items", {}).get(item.id) or {}).get("comment")
+        )
+        if item.sub_inputs():
+            merged["org"]["items"][item.id] = _merge_sub_inputs(item, parsed, evaluators, combine_number, disagreements)
+            merged["org"]["items"][item.id]["comment"] = comment
+            continue
+        values = {w: parsed[w]["org"][item.id] for w in evaluators}
         field = f"org.items.{item.id}.value"
-        if item.kind == "level":
+        if item.kind == "flag":
+            # A fact recorded 是 by any evaluator stands (the cautious reading); any difference is flagged.
+            present = [v for v in values.values() if v is not None]
+            value = any(present) if present else None
+            if len(set(present)) > 1 or len(present) < len(values):
+                disagreements.append(Disagreement(field, label, values))
+        elif item.kind == "level":
             order = [lv.label for lv in sorted(item.levels, key=lambda lv: -lv.points)]
             value = combine_choice(field, label, values, order)
         else:
             span = {"points": float(item.max), "rate_steps": 100.0}.get(item.kind, float(item.target or item.max))
-            value = combine_number(field, label, values, span, integer=item.kind in ("count_shortfall", "deduction"))
-        merged["org"]["items"][item.id] = {
-            "value": value,
-            "comment": "\n".join(
-                f"{w}：{payloads[w]['org']['items'].get(item.id, {}).get('comment', '')}"
-                for w in evaluators
-                if (payloads[w].get("org", {}).get("items", {}).get(item.id) or {}).get("comment")
-            ),
-            "evidence": {},
-        }
+            if item.kind == "stepped":
+                span = float(item.steps[-1].at)
+            integer = item.kind in ("count_shortfall", "deduction", "stepped")
+            value = combine_number(field, label, values, span, integer=integer)
+        merged["org"]["items"][item.id] = {"value": value, "comment": comment, "evidence": {}}
     for channel in ("member", "public"):
         level_ids = [level.id for level in rubric.channel(channel).method.levels]
         records = {

@@ -6,7 +6,10 @@ The evaluator page, the database and the workbook import all speak this format:
 
     {
       "org": {"annual_review_grade": "优秀",
-              "items": {"s1": {"value": 5, "comment": "…", "evidence": {"党员花名册": "seen"}}}},
+              "items": {"s1": {"value": 5, "comment": "…", "evidence": {"党员花名册": "seen"}},
+                        # multi_deduction: one count per rule; evidence_deduction: the evidence marks
+                        # above are its input (no value); flag: value True/False (是/否)
+                        "r1": {"value": None, "comment": "", "evidence": {}, "counts": {"late": 2}}}},
       "member": {"participants": 20, "excellent": 18, "qualified": 2, "basic": 0, "unqualified": 0},
       "public": {"satisfied": 40, "basic_satisfied": 2, "unsatisfied": 1, "unsatisfied_verified": False},
       "social": [{"department": "街道综治办", "compliant": True, "opinion": ""}],
@@ -29,11 +32,20 @@ from typing import Any
 import pandas as pd
 
 from ..rubric import Rubric
-from .frames import SOCIAL_COLUMNS, Inputs, member_columns, public_columns
+from ..rubric.model import EVIDENCE_MARKS
+from .frames import SOCIAL_COLUMNS, Inputs, item_input_columns, member_columns, org_columns, public_columns
 from .workbook.layout import Column, sheet_specs
 from .workbook.reader import check_value
 
+# A payload's evidence marks; the workbook and the org frame write them as EVIDENCE_MARKS (已查看/缺失).
 EVIDENCE_STATES = ("seen", "missing")
+
+
+def _blank_item(item) -> dict[str, Any]:
+    entry: dict[str, Any] = {"value": None, "comment": "", "evidence": {}}
+    if item.kind == "multi_deduction":
+        entry["counts"] = {rule.id: None for rule in item.rules}
+    return entry
 
 
 def blank_payload(rubric: Rubric) -> dict[str, Any]:
@@ -41,7 +53,7 @@ def blank_payload(rubric: Rubric) -> dict[str, Any]:
     return {
         "org": {
             "annual_review_grade": None,
-            "items": {item.id: {"value": None, "comment": "", "evidence": {}} for item in rubric.items},
+            "items": {item.id: _blank_item(item) for item in rubric.items},
         },
         "member": {key: None for key in member_columns(rubric) if key != "branch_id"},
         "public": {key: None for key in public_columns(rubric) if key != "branch_id"},
@@ -89,6 +101,53 @@ def _check(column: Column, value, field: str, label: str, problems: list[FieldPr
     return parsed
 
 
+def _parse_sub_inputs(item, entry: dict[str, Any], columns: dict[str, Column], problems: list[FieldProblem]):
+    """The org-frame values of an item with several inputs (evidence_deduction: each evidence's mark from
+    ``entry["evidence"]``; multi_deduction: each rule's count from ``entry["counts"]``)."""
+    values: dict[str, Any] = {}
+    label = f"{item.id} {item.label}"
+    if entry.get("value") not in (None, ""):
+        what = "逐项勾选台账（已查看/缺失）计数" if item.kind == "evidence_deduction" else "按各项扣分情形分别填写次数"
+        problems.append(FieldProblem(f"org.items.{item.id}.value", label, f"本指标{what}，不单独填写"))
+    if item.kind == "evidence_deduction":
+        marks = entry.get("evidence") or {}
+        for name in marks:
+            if name not in item.evidence:
+                problems.append(
+                    FieldProblem(
+                        f"org.items.{item.id}.evidence",
+                        f"{label}·{name}",
+                        f"“{name}”不在本指标的台账清单中（{'、'.join(item.evidence)}）",
+                    )
+                )
+        for suffix, name in item.sub_inputs():
+            state = marks.get(name)
+            mark = dict(zip(EVIDENCE_STATES, EVIDENCE_MARKS)).get(state) if state in EVIDENCE_STATES else None
+            values[f"{item.id}.{suffix}"] = mark  # a wrong state is reported above; it counts as blank
+        return values
+    counts = entry.get("counts") or {}
+    rule_ids = {rule.id for rule in item.rules}
+    for key in counts:
+        if key not in rule_ids:
+            problems.append(
+                FieldProblem(
+                    f"org.items.{item.id}.counts.{key}",
+                    label,
+                    f"扣分情形“{key}”不在本指标的规则中（{'、'.join(rule.label for rule in item.rules)}）",
+                )
+            )
+    for rule in item.rules:
+        key = f"{item.id}.{rule.id}"
+        values[key] = _check(
+            columns[key],
+            counts.get(rule.id),
+            f"org.items.{item.id}.counts.{rule.id}",
+            f"{label}·{rule.label}",
+            problems,
+        )
+    return values
+
+
 def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, Any], list[FieldProblem]]:
     """The payload's values parsed (None where blank or wrong) and every problem found."""
     columns = _columns(rubric)
@@ -106,13 +165,16 @@ def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, An
     }
     for item in rubric.items:
         entry = items_in.get(item.id) or {}
-        org[item.id] = _check(
-            columns["org"][item.id],
-            entry.get("value"),
-            f"org.items.{item.id}.value",
-            f"{item.id} {item.label}",
-            problems,
-        )
+        if item.sub_inputs():
+            org.update(_parse_sub_inputs(item, entry, columns["org"], problems))
+        else:
+            org[item.id] = _check(
+                columns["org"][item.id],
+                entry.get("value"),
+                f"org.items.{item.id}.value",
+                f"{item.id} {item.label}",
+                problems,
+            )
         for name, state in (entry.get("evidence") or {}).items():
             if state is not None and state not in EVIDENCE_STATES:
                 problems.append(
@@ -206,13 +268,16 @@ def inputs_for(
     for branch_id, payload in payloads.items():
         for key, rows in payload_rows(branch_id, payload, rubric).items():
             collected[key].extend(rows)
-    org_cols = ["branch_id", "annual_review_grade", *[i.id for i in rubric.items]]
+    org_cols = list(org_columns(rubric))
     org = pd.DataFrame(collected["org"], columns=org_cols)
     for item in rubric.items:
-        if item.kind != "level":
-            org[item.id] = pd.to_numeric(org[item.id], errors="coerce").astype("float64")
-        else:
-            org[item.id] = org[item.id].astype(object)
+        for key in item_input_columns(item):
+            if item.kind in ("level", "evidence_deduction"):
+                org[key] = org[key].astype(object)
+            elif item.kind == "flag":
+                org[key] = org[key].astype("boolean")
+            else:
+                org[key] = pd.to_numeric(org[key], errors="coerce").astype("float64")
     member = pd.DataFrame(collected["member"], columns=list(member_columns(rubric)))
     member = member.astype({c: "Int64" for c in member.columns if c != "branch_id"})
     public_cols = list(public_columns(rubric))
@@ -240,7 +305,17 @@ def payload_from_inputs(inputs: Inputs, branch_id: str, rubric: Rubric) -> dict[
         row = org.iloc[0]
         payload["org"]["annual_review_grade"] = plain(row.get("annual_review_grade"))
         for item in rubric.items:
-            payload["org"]["items"][item.id]["value"] = plain(row.get(item.id))
+            entry = payload["org"]["items"][item.id]
+            if item.kind == "evidence_deduction":
+                states = dict(zip(EVIDENCE_MARKS, EVIDENCE_STATES))
+                for suffix, name in item.sub_inputs():
+                    state = states.get(plain(row.get(f"{item.id}.{suffix}")))
+                    if state is not None:
+                        entry["evidence"][name] = state
+            elif item.kind == "multi_deduction":
+                entry["counts"] = {rule.id: plain(row.get(f"{item.id}.{rule.id}")) for rule in item.rules}
+            else:
+                entry["value"] = plain(row.get(item.id))
     for channel, frame in (("member", inputs.member), ("public", inputs.public)):
         rows = frame[frame["branch_id"] == branch_id]
         if len(rows):

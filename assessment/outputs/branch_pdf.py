@@ -33,7 +33,7 @@ from .. import glossary as g
 from ..localtime import local_now, local_time
 from ..rubric import Rubric
 from ..scoring import Results
-from ..scoring.explain import explain_item
+from ..scoring.explain import explain_item, item_input
 from . import charts
 from .fonts import mplfonts_noto_path
 
@@ -189,6 +189,8 @@ def _items(
     for item in rubric.items:
         earned = float(points.get(item.id, np.nan))
         mark = " ★" if item.key else (" （加分项）" if item.bonus else "")
+        if not item.scored:
+            mark = " （否决事项，不计分）"
         row = [f"{item.id} {item.label}{mark}", _text(float(item.max))]
         if not results.item_applies(branch_id, item.id):
             # applies_to: not this kind of branch
@@ -200,7 +202,7 @@ def _items(
         else:
             row.append(_text(earned))
         if entered is not None:
-            row.append(explain_item(item, entered.get(item.id), branch_kind=kind, decimals=rubric.meta.decimals))
+            row.append(explain_item(item, item_input(item, entered), branch_kind=kind, decimals=rubric.meta.decimals))
         rows.append(row)
     return headers, rows
 

@@ -27,7 +27,7 @@ from ..rubric import Rubric
 from ..rubric.model import ORG_SCALE, ChecklistItem
 from ..scoring import Results
 from ..scoring.channels import item_applicability, org_bonus, org_score
-from ..scoring.explain import exact, explain_bonus, explain_item
+from ..scoring.explain import exact, explain_bonus, explain_item, item_input
 
 __all__ = [
     "DETAIL_COLUMNS",
@@ -190,7 +190,7 @@ def _branch_rows(
         ]
 
     def item_row(item: ChecklistItem, area_label: str) -> list:
-        how = explain_item(item, raw.get(item.id), branch_kind=kind, decimals=decimals)
+        how = explain_item(item, item_input(item, raw), branch_kind=kind, decimals=decimals)
         top = item.max if applicable[item.id] else None
         label = f"{item.id} {item.label}" + (f"（{g.BONUS_ITEM}）" if item.bonus else "")
         return row(area_label, label, earned[item.id], top, mine[item.id], how)

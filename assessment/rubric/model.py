@@ -229,6 +229,27 @@ class LevelPoints(Frozen):
     points: NonNegative
 
 
+class DeductionRule(Frozen):
+    """One rule of a ``multi_deduction`` item: each counted case takes ``per`` points off."""
+
+    id: Ident
+    label: Text
+    per: Positive
+
+
+class Step(Frozen):
+    """One step of a ``stepped`` item: a count of ``at`` or more (以上) earns ``points``."""
+
+    at: Annotated[int, Field(ge=1)]
+    points: Positive
+
+
+# The marks of an evidence_deduction item's evidence, one per evidence (workbook cells and org frame).
+EVIDENCE_MARKS = ("已查看", "缺失")
+# The fields of the kinds flag, multi_deduction and stepped (no other kind may write them).
+NEW_KIND_FIELDS = ("flag_label", "rules", "steps")
+
+
 class ChecklistItem(Frozen):
     id: Ident
     label: Text
@@ -236,8 +257,19 @@ class ChecklistItem(Frozen):
     frame000: Ident | None = None
     # Required for a base item (ChecklistFile.problems checks it); a bonus item may leave it out.
     strength: Ident | None
-    kind: Literal["points", "level", "count_shortfall", "deduction", "rate_steps"]
-    max: Positive
+    kind: Literal[
+        "points",
+        "level",
+        "count_shortfall",
+        "deduction",
+        "rate_steps",
+        "flag",
+        "evidence_deduction",
+        "multi_deduction",
+        "stepped",
+    ]
+    # 0 only for a ``flag`` item (it earns no points); every other kind has a positive 满分.
+    max: NonNegative
     weight: Share
     key: bool = False
     # 加分项: its points are added on top of the 组织评定 score (0–100 scale), outside the weights.
@@ -253,6 +285,12 @@ class ChecklistItem(Frozen):
     per: Positive | None = None
     step: Positive | None = None
     partial: Literal["floor", "ceil", "prorate"] | None = None
+    # flag: what the evaluator ticks (是/否), e.g. 发生严重违纪违法问题.
+    flag_label: Text | None = None
+    # multi_deduction: the deduction rules sharing the item's floor at 0.
+    rules: tuple[DeductionRule, ...] | None = None
+    # stepped: the steps, ascending; the highest reached is earned (不累计).
+    steps: tuple[Step, ...] | None = None
     # Only branches of these kinds (支部类型) are scored on the item; for the others it is 不适用: not
     # counted as lost, and the 组织评定 and 五强 shares are taken over the applicable items' weights.
     # Empty = every branch; a branch whose kind is blank is scored (the kit cannot tell).
@@ -271,6 +309,11 @@ class ChecklistItem(Frozen):
         """A bonus item carries no weight and need not name a 五强 dimension: both may be left out."""
         if isinstance(data, dict) and data.get("bonus") is True:
             data = {"weight": 0, "strength": None, **data}
+        if isinstance(data, dict) and data.get("kind") == "flag":
+            # A flag earns no points: no 满分, no weight, no 五强 dimension (written in points, ``points: 0``
+            # says so itself: nothing of the legacy max/weight form is added to it).
+            legacy = {} if "points" in data else {"max": 0, "weight": 0}
+            data = {**legacy, "strength": None, **data}
         return data
 
     @model_validator(mode="after")
@@ -281,10 +324,15 @@ class ChecklistItem(Frozen):
             "count_shortfall": ("target", "per"),
             "deduction": ("per",),
             "rate_steps": ("target", "step", "per", "partial"),
+            "flag": ("flag_label",),
+            "evidence_deduction": ("per",),
+            "multi_deduction": ("rules",),
+            "stepped": ("steps",),
         }[self.kind]
         missing = [name for name in needs if getattr(self, name) is None]
         if missing:
             raise ValueError(f"计分方式 {self.kind} 需要字段：{'、'.join(missing)}")
+        self._check_new_kinds()
         if self.kind == "level":
             labels = [lv.label for lv in self.levels]
             if len(set(labels)) != len(labels):
@@ -302,11 +350,88 @@ class ChecklistItem(Frozen):
             raise ValueError(f"比例目标应在0到100之间，实际为 {format_fraction(self.target)}")
         return self
 
+    def _check_new_kinds(self) -> None:
+        """Fields of the kinds flag, evidence_deduction, multi_deduction and stepped (Chinese errors)."""
+        owners = {
+            "flag_label": ("flag",),
+            "rules": ("multi_deduction",),
+            "steps": ("stepped",),
+            "target": ("count_shortfall", "rate_steps"),
+            "step": ("rate_steps",),
+            "partial": ("rate_steps",),
+            "levels": ("level",),
+        }
+        # Only the new kinds and the new fields are held to this: a rubric version stored before them (an
+        # unused ``target`` on a points item, say) loads as it always did.
+        newer = self.kind in ("flag", "evidence_deduction", "multi_deduction", "stepped")
+        for name, kinds in owners.items():
+            if getattr(self, name) is not None and self.kind not in kinds and (newer or name in NEW_KIND_FIELDS):
+                raise ValueError(f"字段 {name} 只用于计分方式 {'、'.join(kinds)}，计分方式为 {self.kind} 的指标不能写")
+        if self.per is not None and self.kind in ("flag", "multi_deduction", "stepped"):
+            where = "（每种扣分情形的 per 写在 rules 中）" if self.kind == "multi_deduction" else ""
+            raise ValueError(f"计分方式为 {self.kind} 的指标不能写 per（每项扣分）{where}")
+        if self.kind == "flag":
+            if self.max != 0 or self.weight != 0:
+                raise ValueError("计分方式 flag（记录是/否）不得分：不能写 max（满分）或 weight（权重），或写0")
+            if self.bonus or self.key:
+                raise ValueError("计分方式 flag（记录是/否）不得分，不能是加分项（bonus）或关键项（key）")
+            if self.strength is not None:
+                raise ValueError("计分方式 flag（记录是/否）不计入五强，不能写 strength")
+            return
+        if self.max <= 0:
+            raise ValueError(f"满分 max 应大于0，实际为 {format_fraction(self.max)}")
+        if self.kind == "evidence_deduction" and not self.evidence:
+            raise ValueError("计分方式 evidence_deduction 按台账清单（evidence）逐项查看计数，evidence 不能为空")
+        if self.kind == "evidence_deduction" and len(set(self.evidence)) != len(self.evidence):
+            raise ValueError("evidence 中台账名称重复（逐项勾选“已查看/缺失”时无法区分）")
+        if self.kind == "multi_deduction":
+            if not self.rules:
+                raise ValueError("计分方式 multi_deduction 的 rules（扣分规则）不能为空")
+            ids = [rule.id for rule in self.rules]
+            if len(set(ids)) != len(ids):
+                raise ValueError("rules 中扣分规则编号重复")
+            labels = [rule.label for rule in self.rules]
+            if len(set(labels)) != len(labels):
+                raise ValueError("rules 中扣分规则名称重复")
+        if self.kind == "stepped":
+            if not self.steps:
+                raise ValueError("计分方式 stepped 的 steps（奖励档次）不能为空")
+            for low, high in itertools.pairwise(self.steps):
+                if high.at <= low.at:
+                    raise ValueError(f"steps 应按 at（达到数量）从小到大排列且不重复：{low.at} 之后是 {high.at}")
+                if high.points <= low.points:
+                    raise ValueError(
+                        f"steps 中较高的一档应得分更多：达到{high.at}的得分 {format_fraction(high.points)} "
+                        f"不高于达到{low.at}的 {format_fraction(low.points)}"
+                    )
+            for step in self.steps:
+                if step.points > self.max:
+                    raise ValueError(
+                        f"steps 中达到{step.at}的得分 {format_fraction(step.points)} 超过满分 {format_fraction(self.max)}"
+                    )
+
+    @property
+    def scored(self) -> bool:
+        """Whether the item earns points (every kind but ``flag``, which records a fact)."""
+        return self.kind != "flag"
+
+    def sub_inputs(self) -> tuple[tuple[str, str], ...]:
+        """The item's inputs when it has several: (key suffix, label) — one per evidence of an
+        ``evidence_deduction`` item (suffix 1, 2 …), one per rule of a ``multi_deduction`` item (the rule id).
+        Empty for the kinds with one input."""
+        if self.kind == "evidence_deduction":
+            return tuple((str(number), name) for number, name in enumerate(self.evidence, start=1))
+        if self.kind == "multi_deduction":
+            return tuple((rule.id, rule.label) for rule in self.rules)
+        return ()
+
     @property
     def top(self) -> Fraction:
         """The most points the item can earn (a level item: its best level)."""
         if self.kind == "level":
             return max(lv.points for lv in self.levels)
+        if self.kind == "stepped":
+            return min(self.steps[-1].points, self.max)
         return self.max
 
     @property
@@ -318,6 +443,10 @@ class ChecklistItem(Frozen):
             "count_shortfall": "实际次数",
             "deduction": "缺失件数",
             "rate_steps": "比例（%）",
+            "flag": f"{self.flag_label}（是/否）",
+            "evidence_deduction": "逐项填写台账“已查看”或“缺失”",
+            "multi_deduction": "各项扣分情形的次数",
+            "stepped": "达到的数量",
         }[self.kind]
 
 
@@ -352,7 +481,13 @@ class ChecklistFile(Frozen):
 
     @property
     def base_items(self) -> tuple[ChecklistItem, ...]:
-        return tuple(i for i in self.items if not i.bonus)
+        """The items whose weights make up the 组织评定 (not bonus items, not ``flag`` items)."""
+        return tuple(i for i in self.items if not i.bonus and i.scored)
+
+    @property
+    def flag_items(self) -> tuple[ChecklistItem, ...]:
+        """Items that record a yes/no fact for vetoes and grade caps (kind ``flag``), earning no points."""
+        return tuple(i for i in self.items if i.kind == "flag")
 
     @property
     def bonus_items(self) -> tuple[ChecklistItem, ...]:
@@ -445,7 +580,7 @@ class ChecklistFile(Frozen):
                         f"指标 {item.id} 的 frame000 “{item.frame000}” 未定义，可选：{'、'.join(sorted(frames))}",
                     )
                 )
-            if item.strength is None and not item.bonus:
+            if item.strength is None and not item.bonus and item.scored:
                 found.append(
                     (
                         ("items", index, "strength"),
@@ -525,7 +660,8 @@ class VetoBase(Frozen):
     def _templates(self):
         allowed = set(self.placeholders)
         for name in ("pass_text", "fail_text", "missing_text"):
-            _check_template(getattr(self, name), allowed, name)
+            if getattr(self, name) is not None:
+                _check_template(getattr(self, name), allowed, name)
         return self
 
 
@@ -563,7 +699,35 @@ class MaxCountRule(VetoBase):
     placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold", "departments"})
 
 
-VetoRule = Annotated[Union[MinLevelRule, MinShareRule, FlagAbsentRule, MaxCountRule], Field(discriminator="type")]
+class ItemFlagRule(VetoBase):
+    """Fires when the evaluator recorded 是 on the ``flag`` item ``item`` (checklist.yaml), e.g. 发生严重违纪违法问题.
+
+    Any number of these may follow the four fixed rules. Their texts may be left out: they are then
+    made from the item's ``flag_label`` (:func:`item_flag_texts`), never borrowed from another rule.
+    """
+
+    type: Literal["item_flag"]
+    item: Ident
+    pass_text: Text | None = None
+    fail_text: Text | None = None
+    missing_text: Text | None = None
+
+    placeholders: ClassVar[frozenset[str]] = frozenset({"observed", "threshold", "item"})
+
+
+def item_flag_texts(rule: ItemFlagRule, item: ChecklistItem) -> tuple[str, str, str]:
+    """pass, fail and missing text of an ``item_flag`` veto: the rule's own, else made from the item."""
+    flag, name = (text.replace("{", "{{").replace("}", "}}") for text in (item.flag_label, f"{item.id} {item.label}"))
+    return (
+        rule.pass_text or f"未记录“{flag}”（{name}：否）。",
+        rule.fail_text or f"考评人记录“{flag}”（{name}：是），不得评定为“最强党支部”。",
+        rule.missing_text or f"{name}尚未记录“{flag}”是或否，无法判断。",
+    )
+
+
+VetoRule = Annotated[
+    Union[MinLevelRule, MinShareRule, FlagAbsentRule, MaxCountRule, ItemFlagRule], Field(discriminator="type")
+]
 
 
 class Strongest(Frozen):
@@ -675,8 +839,17 @@ class VetoFired(Frozen):
     label: Text
 
 
+class ItemFlag(Frozen):
+    """The evaluator recorded 是 on the ``flag`` item ``item`` (checklist.yaml). ``label`` left out: the
+    item's ``flag_label`` names the condition in the reason text."""
+
+    type: Literal["item_flag"]
+    item: Ident
+    label: Text | None = None
+
+
 CapCondition = Annotated[
-    Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast, VetoFired], Field(discriminator="type")
+    Union[ScoreBelow, KeyItemZero, ActivityFailuresAtLeast, VetoFired, ItemFlag], Field(discriminator="type")
 ]
 
 
@@ -721,15 +894,31 @@ class EligibilityFile(Frozen):
                             f"否决规则“{cond.rule}”未在 veto_rules 中定义，可选：{'、'.join(veto_ids)}",
                         )
                     )
-        ids = tuple(veto_ids)
+        # The four rules of 001 §三(四) come first, fixed; any number of item_flag rules (a fact the
+        # evaluator records, checklist.yaml kind flag) may follow them.
+        ids = tuple(rule.id for rule in self.veto_rules if not isinstance(rule, ItemFlagRule))
         if ids != VETO_IDS:
             found.insert(
                 0,
                 (
                     ("veto_rules",),
-                    "否决规则应恰为以下四条并按此顺序：" + "、".join(VETO_IDS) + f"；实际为：{'、'.join(ids) or '无'}",
+                    "否决规则应恰为以下四条并按此顺序："
+                    + "、".join(VETO_IDS)
+                    + f"；实际为：{'、'.join(ids) or '无'}"
+                    + "（另可在其后加 type: item_flag 的规则）",
                 ),
             )
+        else:
+            fixed = len(VETO_IDS)
+            for index, rule in enumerate(self.veto_rules[:fixed]):
+                if isinstance(rule, ItemFlagRule):
+                    found.append(
+                        (
+                            ("veto_rules", index, "type"),
+                            f"type: item_flag 的否决规则 {rule.id} 应写在四条固定的否决规则之后",
+                        )
+                    )
+        found += _duplicate_problems(self.veto_rules, "veto_rules", "否决规则")
         return found
 
     def grade_order(self) -> tuple[int, ...]:
@@ -1425,6 +1614,8 @@ class Rubric(Frozen):
             problems += self._score_problems()
         if runs("channels.yaml", "eligibility.yaml"):
             problems += self._veto_problems()
+        if runs("checklist.yaml", "eligibility.yaml"):
+            problems += self._item_flag_problems()
         if runs("targets.yaml", "workflow.yaml"):
             problems += self._benefit_problems()
         if runs("workflow.yaml", "structure.yaml"):
@@ -1468,6 +1659,31 @@ class Rubric(Frozen):
                         f"等次“{rule.at_least}”不在年度述职评议等次（{'/'.join(grades)}）中",
                     )
                 )
+        return problems
+
+    def _item_flag_problems(self) -> list[tuple[str, tuple, str]]:
+        """Every ``item_flag`` veto and grade-cap condition names a checklist item of kind ``flag``."""
+        problems: list[tuple[str, tuple, str]] = []
+        flags = {item.id for item in self.checklist.flag_items}
+        known = "、".join(sorted(flags)) or "无（请先在 checklist.yaml 中写 kind: flag 的指标）"
+        items = {item.id: item for item in self.checklist.items}
+
+        def check(item_id: str, where: tuple) -> None:
+            if item_id in flags:
+                return
+            if item_id in items:
+                message = f"指标 {item_id} 的计分方式是 {items[item_id].kind}，不是 flag（记录是/否），可选：{known}"
+            else:
+                message = f"指标“{item_id}”未在 checklist.yaml 中定义，可选的 flag 指标：{known}"
+            problems.append(("eligibility.yaml", where, message))
+
+        for index, rule in enumerate(self.eligibility.veto_rules):
+            if isinstance(rule, ItemFlagRule):
+                check(rule.item, ("veto_rules", index, "item"))
+        for index, cap in enumerate(self.eligibility.grade_caps):
+            for position, cond in enumerate(cap.any_of):
+                if isinstance(cond, ItemFlag):
+                    check(cond.item, ("grade_caps", index, "any_of", position, "item"))
         return problems
 
     def _benefit_problems(self) -> list[tuple[str, tuple, str]]:

@@ -301,7 +301,7 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
 
     areas = {a.id: a.label for a in rubric.checklist.areas}
     for index, item in enumerate(rubric.items):
-        if item.bonus:  # 加分项 carry no weight: they are not in the group that sums to 1
+        if item.bonus or not item.scored:  # 加分项 and flags carry no weight: not in the group that sums to 1
             continue
         settings.append(
             Setting(

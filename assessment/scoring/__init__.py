@@ -18,6 +18,7 @@ from . import channels as ch
 from . import eligibility as el
 from . import veto
 from .activities import check_activities, failed_rules
+from .eligibility import flag_key
 from .numbers import quantize
 from .structure import check_structure
 from .text import join_where
@@ -37,7 +38,8 @@ class Results:
     ``items``      points earned per checklist item, bonus items included (NaN = not scored)
     ``dimensions`` 五强 dimension shares in % (rounded)
     ``vetoes``     long: branch_id, order, rule_id, label, passed (NA = cannot tell), observed,
-                   threshold, explanation, source — rules in the fixed order of VETO_IDS
+                   threshold, explanation, source — rules in the order of veto_rules (VETO_IDS, then
+                   any item_flag rules)
     ``activities`` long: branch_id, rule_id, type, requirement, count, not_counted, below_quorum
                    (meetings below the voting quorum, counted or not), missing_periods, applicable, met
     ``structure``  long: branch_id, rule_id, label, passed, blocking, explanation, source
@@ -98,7 +100,9 @@ class Fixed:
     vetoes: pd.DataFrame
     veto_ids: np.ndarray
     veto_text: np.ndarray
-    fired: dict[str, np.ndarray]  # veto rule id → where it fired (for 等次限制 ``veto_fired``)
+    # veto rule id → where it fired (for 等次限制 ``veto_fired``); and flag_key(item id) → where a
+    # ``flag`` item was recorded 是 (for 等次限制 ``item_flag``)
+    fired: dict[str, np.ndarray]
     any_fired: np.ndarray
     any_unknown: np.ndarray
     unknown_text: np.ndarray
@@ -175,6 +179,8 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     grades = rubric.channels.annual_review_grades.levels
     grade_col = org_rows["annual_review_grade"] if "annual_review_grade" in org_rows else pd.Series(pd.NA, index=index)
     public_flag = public["unsatisfied_verified"] if "unsatisfied_verified" in public else pd.Series(pd.NA, index=index)
+    # Facts the evaluator records on ``flag`` items (checklist.yaml): item_flag vetoes and grade caps read them.
+    flags = {item.id: ch.item_flag_values(item, inputs.org, index) for item in rubric.checklist.flag_items}
     outcomes = {}
     for rule in rubric.veto_rules:
         if rule.type == "min_level":
@@ -190,6 +196,9 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
             outcomes[rule.id] = veto.flag_absent(rule, public_flag, counted)
         elif rule.type == "max_count":
             outcomes[rule.id] = veto.max_count(rule, social)
+        elif rule.type == "item_flag":
+            item = rubric.item(rule.item)
+            outcomes[rule.id] = veto.item_flag(rule, item, flags[item.id])
     vetoes = pd.concat(
         [
             pd.DataFrame(
@@ -208,12 +217,15 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     )
     fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}
     unknown = {rid: np.asarray(pd.isna(out["passed"]), dtype=bool) for rid, out in outcomes.items()}
-    veto_ids = join_where([(fired[rid], rid) for rid in VETO_IDS], ";", n)
-    clauses = {rid: _clauses(outcomes[rid]["explanation"], fired[rid] | unknown[rid]) for rid in VETO_IDS}
-    veto_text = join_where([(fired[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
-    any_fired = np.any([fired[rid] for rid in VETO_IDS], axis=0)
-    any_unknown = np.any([unknown[rid] for rid in VETO_IDS], axis=0)
-    unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in VETO_IDS], "；", n)
+    rule_ids = [rule.id for rule in rubric.veto_rules]  # the four of VETO_IDS, then any item_flag rules
+    veto_ids = join_where([(fired[rid], rid) for rid in rule_ids], ";", n)
+    clauses = {rid: _clauses(outcomes[rid]["explanation"], fired[rid] | unknown[rid]) for rid in rule_ids}
+    veto_text = join_where([(fired[rid], clauses[rid]) for rid in rule_ids], "；", n)
+    any_fired = np.any([fired[rid] for rid in rule_ids], axis=0)
+    any_unknown = np.any([unknown[rid] for rid in rule_ids], axis=0)
+    unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in rule_ids], "；", n)
+    # 等次限制 ``item_flag`` conditions read the flags from here, keyed apart from the rule ids.
+    fired.update({flag_key(item_id): values.fillna(False).to_numpy(dtype=bool) for item_id, values in flags.items()})
     return Fixed(
         year=year,
         index=index,
@@ -284,7 +296,8 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
         "；",
         n,
     )
-    reasons = np.where(strongest, "符合“最强党支部”评定条件（达标、五强全部达到、四项否决规则均通过）", reasons)
+    vetoes_passed = "四项否决规则" if len(rubric.veto_rules) == len(VETO_IDS) else "各项否决规则"
+    reasons = np.where(strongest, f"符合“最强党支部”评定条件（达标、五强全部达到、{vetoes_passed}均通过）", reasons)
 
     result = pd.DataFrame(
         {

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..rubric import Rubric
-from ..rubric.model import ChecklistItem
+from ..rubric.model import EVIDENCE_MARKS, ChecklistItem
 
 
 def _float(series: pd.Series) -> np.ndarray:
@@ -43,7 +43,57 @@ def item_points(item: ChecklistItem, column: pd.Series) -> np.ndarray:
         elif item.partial == "ceil":
             steps = np.ceil(steps - 1e-9)
         return np.clip(top - float(item.per) * steps, 0.0, top)
+    if item.kind == "stepped":
+        # The points of the highest step reached (at = 以上, inclusive), not cumulative, within max.
+        earned = np.where(np.isnan(value), np.nan, 0.0)
+        for step in item.steps:
+            earned = np.where(value >= step.at, float(step.points), earned)
+        return np.minimum(earned, top)
+    if item.kind == "flag":
+        # A recorded fact earns nothing: 0 where 是 or 否 was recorded, NaN where blank.
+        return np.where(np.isnan(value), np.nan, 0.0)
     raise AssertionError(f"unknown item kind {item.kind}")  # the rubric loader refuses these
+
+
+def sub_input_counts(item: ChecklistItem, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per sub-input of an evidence_deduction / multi_deduction item (its suffix): 1.0 for an evidence
+    marked 缺失 (0.0 已查看) or the rule's count; NaN where blank or the column is absent."""
+    out = {}
+    for suffix, _label in item.sub_inputs():
+        key = f"{item.id}.{suffix}"
+        if key not in frame.columns:
+            out[suffix] = np.full(len(frame), np.nan)
+        elif item.kind == "evidence_deduction":
+            marks = frame[key].astype(object)
+            known = marks.isin(EVIDENCE_MARKS).to_numpy(dtype=bool)
+            out[suffix] = np.where(known, (marks == EVIDENCE_MARKS[1]).to_numpy(dtype=bool).astype(float), np.nan)
+        else:
+            out[suffix] = _float(frame[key])
+    return out
+
+
+def sub_input_points(item: ChecklistItem, frame: pd.DataFrame) -> np.ndarray:
+    """Points of an item with several inputs, NaN where any of them is blank (未评分).
+
+    evidence_deduction: per × the number of evidence marked 缺失; multi_deduction: Σ per × count over
+    its rules. Either way one floor at 0 (扣完为止) and at most max."""
+    top = float(item.max)
+    counts = sub_input_counts(item, frame)
+    if item.kind == "evidence_deduction":
+        taken = float(item.per) * np.sum(list(counts.values()), axis=0)
+    else:
+        pers = {rule.id: float(rule.per) for rule in item.rules}
+        taken = np.sum([pers[suffix] * np.maximum(count, 0.0) for suffix, count in counts.items()], axis=0)
+    return np.clip(top - taken, 0.0, top)
+
+
+def item_flag_values(item: ChecklistItem, org: pd.DataFrame, index: pd.Index) -> pd.Series:
+    """A ``flag`` item's recorded fact per branch of ``index``: True (是), False (否) or NA (not recorded)."""
+    if not len(org) or item.id not in org.columns:
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    values = org.set_index("branch_id")[item.id].reindex(index)
+    values = values.astype(object).where(values.notna(), None)
+    return values.astype("boolean")
 
 
 def item_applicability(rubric: Rubric, kinds, index: pd.Index) -> pd.DataFrame:
@@ -68,8 +118,13 @@ def org_items(
     frame = org.set_index("branch_id").reindex(index) if len(org) else pd.DataFrame(index=index)
     data = {}
     for item in rubric.items:
-        column = frame[item.id] if item.id in frame.columns else pd.Series(np.nan, index=index)
-        points = item_points(item, column)
+        if item.sub_inputs():
+            points = sub_input_points(item, frame)
+        else:
+            column = frame[item.id] if item.id in frame.columns else pd.Series(np.nan, index=index)
+            if item.kind == "flag":
+                column = column.astype(object).map(lambda v: np.nan if v is None or v is pd.NA or v != v else float(v))
+            points = item_points(item, column)
         if applicable is not None:
             points = np.where(applicable[item.id].to_numpy(dtype=bool), points, np.nan)
         data[item.id] = points

@@ -11,6 +11,7 @@ from ..rubric.model import (
     ActivityRulesMet,
     Band,
     GradeCap,
+    ItemFlag,
     KeyItemsAtLeast,
     KeyItemZero,
     ScoreAtLeast,
@@ -156,7 +157,22 @@ def condition_hit(
         return activity_failed >= cond.count
     if isinstance(cond, VetoFired):
         return fired[cond.rule]
+    if isinstance(cond, ItemFlag):
+        return fired[flag_key(cond.item)]
     raise AssertionError(cond)  # pragma: no cover
+
+
+def flag_key(item_id: str) -> str:
+    """The key of a ``flag`` item's 是 in the ``fired`` dict (a colon: never a veto rule id)."""
+    return f"item_flag:{item_id}"
+
+
+def condition_label(rubric: Rubric, cond) -> str:
+    """A condition's words in a reason text: its label; an ``item_flag`` condition without one, the
+    item's ``flag_label``."""
+    if isinstance(cond, ItemFlag) and cond.label is None:
+        return rubric.item(cond.item).flag_label
+    return cond.label
 
 
 def _grade_ranks(rubric: Rubric) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +196,10 @@ def grade_cap_hits(
         (
             cap,
             [
-                (condition_hit(rubric, cond, score_units, items, activity_failed, fired, decimals), cond.label)
+                (
+                    condition_hit(rubric, cond, score_units, items, activity_failed, fired, decimals),
+                    condition_label(rubric, cond),
+                )
                 for cond in cap.any_of
             ],
         )

@@ -24,6 +24,7 @@ from typing import Any
 from .. import display
 from .. import glossary as g
 from ..rubric.model import ChecklistItem
+from .explain_kinds import KIND_EXPLAINERS
 
 __all__ = [
     "EXPLAINERS",
@@ -31,6 +32,7 @@ __all__ = [
     "exact",
     "explain_bonus",
     "explain_item",
+    "item_input",
     "not_applicable_text",
 ]
 
@@ -206,6 +208,10 @@ def explain_item(
     (an item whose ``applies_to`` leaves it out is 不适用); ``decimals`` the rubric's (meta.decimals)."""
     if not item.applies(branch_kind):
         return not_applicable_text(item, branch_kind)
+    if item.kind in KIND_EXPLAINERS:  # flag, evidence_deduction, multi_deduction, stepped
+        if item.kind == "stepped" and item.bonus and blank_input(raw_input):
+            return f"未填写：{g.BONUS_ITEM}空白按不加分计"
+        return KIND_EXPLAINERS[item.kind](item, raw_input)
     if blank_input(raw_input):
         if item.bonus:
             return f"未填写：{g.BONUS_ITEM}空白按不加分计"
@@ -214,6 +220,13 @@ def explain_item(
     if explainer is None:
         return f"计分方式“{item.kind}”暂无计算过程说明"
     return explainer(item, raw_input, decimals)
+
+
+def item_input(item: ChecklistItem, row: Mapping[str, Any] | None) -> Any:
+    """What :func:`explain_item` needs of a 组织评定 row (a frame row or the parsed form's ``org``): the
+    item's own cell, or the whole row for a kind with several inputs (evidence marks, counts per rule)."""
+    row = row if row is not None else {}
+    return row if item.sub_inputs() else row.get(item.id)
 
 
 def explain_bonus(

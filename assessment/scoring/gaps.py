@@ -29,6 +29,7 @@ from ..rubric.model import (
 )
 from . import Results
 from .channels import applicable_weight_scale, org_bonus, org_score
+from .explain_kinds import KIND_EXPLAINERS
 
 __all__ = ["GAP_COLUMNS", "gap_list"]
 
@@ -39,6 +40,7 @@ KIND_LABELS = {
     "structure": "组织设置",
     "members": "党员管理",
     "bonus": g.BONUS_ITEM,
+    "flag": "否决事项",
 }
 
 
@@ -57,7 +59,40 @@ def _structure_advice(rule) -> str:
     return "对照规则整改。"
 
 
-def _bonus_rows(rubric: Rubric, points: pd.Series, applicable: pd.DataFrame | None = None) -> list[dict]:
+def _org_row(org: pd.DataFrame | None, branch_id: str) -> pd.Series | None:
+    if org is None or not len(org):
+        return None
+    rows = org[org["branch_id"].astype(str) == str(branch_id)]
+    return rows.iloc[0] if len(rows) else None
+
+
+def _flag_rows(rubric: Rubric, raw: pd.Series | None) -> list[dict]:
+    """A ``flag`` item recorded 是: it costs no points but is what an item_flag veto or grade cap reads."""
+    if raw is None:
+        return []
+    rows = []
+    for order, item in enumerate(rubric.checklist.flag_items):
+        value = raw.get(item.id)
+        if value is None or value is pd.NA or not bool(value):
+            continue
+        rows.append(
+            dict(
+                kind="flag",
+                id=item.id,
+                label=item.label,
+                points_lost=np.nan,
+                blocks_standard=False,
+                finding=f"记录“{item.flag_label}”：是（不扣分，按评定规则否决或限制等次）：{item.description}",
+                advice=item.advice,
+                _order=(0, -1, order),
+            )
+        )
+    return rows
+
+
+def _bonus_rows(
+    rubric: Rubric, points: pd.Series, applicable: pd.DataFrame | None = None, raw: pd.Series | None = None
+) -> list[dict]:
     """Bonus items that could still add to the 组织评定, with how much (groups and caps considered)."""
     if not rubric.bonus_items:
         return []
@@ -88,7 +123,12 @@ def _bonus_rows(rubric: Rubric, points: pd.Series, applicable: pd.DataFrame | No
                 label=item.label,
                 points_lost=np.nan,
                 blocks_standard=False,
-                finding=f"加分项，{scored}（最多加{top:g}分{group}），做到后组织评定可再加{gain:g}分：{item.description}",
+                finding=f"加分项，{scored}（最多加{top:g}分{group}），做到后组织评定可再加{gain:g}分：{item.description}"
+                + (
+                    f"（{KIND_EXPLAINERS[item.kind](item, raw)}）"
+                    if raw is not None and item.kind in KIND_EXPLAINERS
+                    else ""
+                ),
                 advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
                 _order=(3, -gain, order),
             )
@@ -97,12 +137,23 @@ def _bonus_rows(rubric: Rubric, points: pd.Series, applicable: pd.DataFrame | No
 
 
 def gap_list(
-    rubric: Rubric, results: Results, branch_id: str, member_rules: pd.DataFrame | None = None
+    rubric: Rubric,
+    results: Results,
+    branch_id: str,
+    member_rules: pd.DataFrame | None = None,
+    org: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The branch's gaps: what keeps it from 达标 first (the rules ``standardized`` requires), then items by
-    points lost (largest first), then the other failed rules, then bonus items."""
+    points lost (largest first), then the other failed rules, then bonus items.
+
+    ``org``: the 组织评定 input rows (assessment.inputs.frames), if at hand. With them an item of the kinds
+    evidence_deduction, multi_deduction or stepped says what cost its points (the 缺失 evidence, the counted
+    deductions, the next step), and a ``flag`` item recorded 是 is listed first (kind ``flag``): it decides
+    vetoes and grade caps, not points."""
     rows: list[dict] = []
     points = results.items.loc[branch_id] if branch_id in results.items.index else pd.Series(dtype="float64")
+    raw = _org_row(org, branch_id)
+    rows += _flag_rows(rubric, raw)
     applicable = (
         results.applicable.loc[[branch_id]]
         if results.applicable is not None and branch_id in results.applicable.index
@@ -121,6 +172,12 @@ def gap_list(
         finding = (
             f"得{earned:g}分（满分{top:g}分）" if scored else f"尚未自评（满分{top:g}分，按全部失分计）"
         ) + f"：{item.description}"
+        if raw is not None and item.kind in KIND_EXPLAINERS:
+            finding += f"（{KIND_EXPLAINERS[item.kind](item, raw)}）"
+        advice = item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else "")
+        if raw is not None and item.kind == "evidence_deduction":
+            missing = [name for suffix, name in item.sub_inputs() if raw.get(f"{item.id}.{suffix}") == "缺失"]
+            advice = item.advice + (f"（需补齐：{'、'.join(missing)}）" if missing else "")
         rows.append(
             dict(
                 kind="item",
@@ -129,7 +186,7 @@ def gap_list(
                 points_lost=round(lost, rubric.meta.decimals + 2),
                 blocks_standard=False,
                 finding=finding,
-                advice=item.advice + (f"（需准备：{'、'.join(item.evidence)}）" if item.evidence else ""),
+                advice=advice,
                 _order=(1, -lost, order),
             )
         )
@@ -195,7 +252,7 @@ def gap_list(
                     _order=(2, 0, 200 + order),
                 )
             )
-    rows += _bonus_rows(rubric, points, applicable)
+    rows += _bonus_rows(rubric, points, applicable, raw)
     rows.sort(key=lambda r: r["_order"])
     frame = pd.DataFrame(rows, columns=[*GAP_COLUMNS, "_order"]).drop(columns="_order")
     frame["points_lost"] = frame["points_lost"].astype("float64")

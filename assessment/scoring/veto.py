@@ -1,4 +1,4 @@
-"""The four 最强 veto rules (001 §三(四)): one small evaluator per rule type.
+"""The 最强 veto rules (001 §三(四), and any ``item_flag`` rule): one small evaluator per rule type.
 
 Each returns, per branch: passed (True / False / NA when its input is missing),
 the observed value and threshold as text, and the Chinese explanation from the
@@ -10,22 +10,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..rubric.model import FlagAbsentRule, MaxCountRule, MinLevelRule, MinShareRule
+from ..rubric.model import (
+    ChecklistItem,
+    FlagAbsentRule,
+    ItemFlagRule,
+    MaxCountRule,
+    MinLevelRule,
+    MinShareRule,
+    item_flag_texts,
+)
 from ..rubric.types import format_percent
 from .numbers import percent_text, share_at_least
 from .text import render
 
 
-def _outcome(rule, passed, known, observed, threshold, fields, extra_fail=None) -> dict:
+def _outcome(rule, passed, known, observed, threshold, fields, extra_fail=None, texts=None) -> dict:
     n = len(passed)
     fields = {"observed": observed, "threshold": threshold, **fields}
+    pass_text, fail_text, missing_text = texts or (rule.pass_text, rule.fail_text, rule.missing_text)
     special = np.zeros(n, dtype=bool) if extra_fail is None else extra_fail[0]
-    text = render(rule.pass_text, n, mask=known & passed, **fields)
+    text = render(pass_text, n, mask=known & passed, **fields)
     failing = known & ~passed & ~special
-    text[failing] = render(rule.fail_text, n, mask=failing, **fields)[failing]
+    text[failing] = render(fail_text, n, mask=failing, **fields)[failing]
     if extra_fail is not None:
         text[special] = extra_fail[1]
-    text[~known] = rule.missing_text
+    text[~known] = missing_text
     result = pd.array(np.where(known, passed, False), dtype="boolean")
     result[~known] = pd.NA
     return {
@@ -84,3 +93,13 @@ def max_count(rule: MaxCountRule, counts: pd.DataFrame) -> dict:
     passed = bad <= rule.max
     fields = {"departments": counts["departments"].to_numpy(dtype=object)}
     return _outcome(rule, passed, known, bad.astype(str).astype(object), str(rule.max), fields)
+
+
+def item_flag(rule: ItemFlagRule, item: ChecklistItem, flag: pd.Series) -> dict:
+    """Fires where the evaluator recorded 是 on the ``flag`` item; not recorded means cannot tell. The
+    texts are the rule's own, else made from the item's ``flag_label`` (never another rule's)."""
+    known = flag.notna().to_numpy()
+    raised = flag.fillna(False).to_numpy(dtype=bool)
+    observed = np.where(raised, "是", "否")
+    fields = {"item": f"{item.id} {item.label}"}
+    return _outcome(rule, ~raised, known, observed, "否", fields, texts=item_flag_texts(rule, item))

@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ...rubric import Rubric, format_percent
-from ...rubric.model import TermRule
+from ...rubric import Rubric, format_fraction, format_percent
+from ...rubric.model import EVIDENCE_MARKS, TermRule
 from ..frames import (
     MONTHS,
     OPTIONAL_BRANCH_COLUMNS,
     OPTIONAL_SHEETS,
     SELF_SCORE_HEADER,
     SHEET_NAMES,
+    item_input_columns,
     self_score_key,
     sheet_columns,
 )
@@ -149,7 +150,8 @@ def _kind_note(rubric: Rubric) -> str:
     return "可不填，导入时留空则保持数据库中原有的类型"
 
 
-def _item_column(item, header: str) -> Column:
+def _item_columns(item, headers: dict[str, str]) -> list[Column]:
+    """The 组织评定 column(s) of one item (several for evidence_deduction and multi_deduction)."""
     max_points = float(item.max)
     comment = f"{item.input_label}\n{item.description}"
     if item.bonus:
@@ -158,16 +160,41 @@ def _item_column(item, header: str) -> Column:
         comment += f"\n只适用于{'、'.join(item.applies_to)}党支部；其他类型的支部不适用，可留空（不计失分）"
     if item.methods:
         comment += "\n考评方式：" + "、".join(item.methods)
+    if item.kind == "evidence_deduction":
+        note = (
+            f"逐项填写“{EVIDENCE_MARKS[0]}”或“{EVIDENCE_MARKS[1]}”；每项缺失扣{format_fraction(item.per)}分，"
+            "扣完为止；有一项空白即本指标未评分"
+        )
+        return [
+            Column(key=key, header=header, kind="choice", choices=EVIDENCE_MARKS, comment=comment, note=note)
+            for key, header in headers.items()
+        ]
+    if item.kind == "multi_deduction":
+        pers = {f"{item.id}.{rule.id}": rule.per for rule in item.rules}
+        return [
+            Column(
+                key=key,
+                header=header,
+                kind="count",
+                dtype_override="float64",
+                comment=comment,
+                note=f"次数；每次扣{format_fraction(pers[key])}分，本指标各项合计扣完为止；有一项空白即本指标未评分",
+            )
+            for key, header in headers.items()
+        ]
+    (header,) = headers.values()
     common = {"key": item.id, "header": header, "comment": comment, "note": item.input_label}
     if item.kind == "points":
-        return Column(kind="number", low=0.0, high=max_points, **common)
+        return [Column(kind="number", low=0.0, high=max_points, **common)]
     if item.kind == "level":
-        return Column(kind="choice", choices=tuple(lv.label for lv in item.levels), **common)
-    if item.kind in ("count_shortfall", "deduction"):
+        return [Column(kind="choice", choices=tuple(lv.label for lv in item.levels), **common)]
+    if item.kind in ("count_shortfall", "deduction", "stepped"):
         # Counts, but the org frame keeps every item as float (inputs.py).
-        return Column(kind="count", dtype_override="float64", **common)
+        return [Column(kind="count", dtype_override="float64", **common)]
     if item.kind == "rate_steps":
-        return Column(kind="number", low=0.0, high=100.0, percent=True, **common)
+        return [Column(kind="number", low=0.0, high=100.0, percent=True, **common)]
+    if item.kind == "flag":
+        return [Column(kind="yes_no", **common)]
     raise AssertionError(f"unknown item kind {item.kind}")  # the rubric loader refuses these
 
 
@@ -259,9 +286,10 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         ),
     ]
     for item in rubric.items:
-        org_cols.append(_item_column(item, headers["org"][item.id]))
+        org_cols.extend(_item_columns(item, {key: headers["org"][key] for key in item_input_columns(item)}))
     for item in rubric.items:
-        org_cols.append(_self_score_column(item, headers["org"][self_score_key(item.id)]))
+        if item.scored:
+            org_cols.append(_self_score_column(item, headers["org"][self_score_key(item.id)]))
     org = SheetSpec(
         "org",
         SHEET_NAMES["org"],

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 
 from ...inputs.payload import FieldProblem
 from ...rubric import ChecklistItem, Rubric
-from ...scoring.explain import explain_item
+from ...scoring.explain import explain_item, item_input
 from ..components import full_width, macros
 
 __all__ = ["HIDE", "SHOW", "ExplainLine", "ExplainView"]
@@ -78,7 +78,7 @@ class ExplainView:
             elif f"org.items.{item_id}.value" in wrong and item.applies(kind):
                 text = WRONG
             else:
-                text = explain_item(item, org.get(item_id), branch_kind=kind, decimals=decimals)
+                text = explain_item(item, item_input(item, org), branch_kind=kind, decimals=decimals)
             if self.texts.get(item_id) == text:
                 continue
             self.texts[item_id] = text

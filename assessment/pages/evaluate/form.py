@@ -109,7 +109,27 @@ def _item_input(item: ChecklistItem) -> widgets.Widget:
         return _text("缺失件数", "整数，没有缺失填0")
     if item.kind == "rate_steps":
         return _text("比例（%）", f"0–100，要求{format_fraction(item.target)}%以上")
+    if item.kind == "stepped":
+        steps = "，".join(f"{step.at}以上得{format_fraction(step.points)}分" for step in item.steps)
+        return _text("达到的数量", f"整数；{steps}")
+    if item.kind == "flag":
+        return widgets.ToggleButtons(
+            description=item.flag_label,
+            options=YES_NO_OPTIONS,
+            value=UNSET,
+            style={"button_width": "4.2em", "description_width": "initial"},
+            layout=widgets.Layout(width="auto", min_width="0", margin="2px 8px 2px 0"),
+        )
     raise AssertionError(item.kind)  # the rubric loader refuses other kinds
+
+
+def _item_top(item: ChecklistItem) -> str:
+    """满分, 最多加 or (a flag) that the item earns no points, for the item's head."""
+    if item.kind == "flag":
+        return "不计分，记录是/否，用于否决或限制等次"
+    if item.bonus:
+        return f"最多加{format_fraction(item.top)}分"
+    return f"满分{format_fraction(item.max)}分"
 
 
 class EvaluationForm:
@@ -203,25 +223,42 @@ class EvaluationForm:
         return page
 
     def _item_card(self, item: ChecklistItem) -> widgets.VBox:
-        top = f"最多加{format_fraction(item.max)}分" if item.bonus else f"满分{format_fraction(item.max)}分"
         methods = "、".join(item.methods) or "—"
-        head = html_box(_form().item_head(item, top, methods))
+        head = html_box(_form().item_head(item, _item_top(item), methods))
         path = f"org.items.{item.id}"
-        field = _item_input(item)
-        message = _message()
-        self._register(f"{path}.value", field, message)
         beside = self.beside[f"{path}.value"] = _beside()
+        message = _message()
+        if item.kind == "evidence_deduction":
+            # The evidence marks below are the input: no count to type that could disagree with them.
+            self.messages[f"{path}.value"] = message
+            rows = [widgets.Box([beside, message], layout=full_width(display="flex", flex_flow="row wrap"))]
+        elif item.kind == "multi_deduction":
+            self.messages[f"{path}.value"] = message
+            rows = []
+            for rule in item.rules:
+                count = _text(f"{rule.label}（次）", f"整数，每次扣{format_fraction(rule.per)}分，没有填0")
+                count_message = _message()
+                self._register(f"{path}.counts.{rule.id}", count, count_message)
+                rows.append(_field_row(count, count_message))
+            rows.append(widgets.Box([beside, message], layout=full_width(display="flex", flex_flow="row wrap")))
+        else:
+            field = _item_input(item)
+            self._register(f"{path}.value", field, message)
+            rows = [_field_row(field, message, beside)]
         comment = widgets.Textarea(
             placeholder="评语、发现的问题（可不填）",
             layout=full_width(height="2.6em"),
         )
         self._register(f"{path}.comment", comment)
         explain = self.explain[item.id] = explain_line()
-        children = [head, _field_row(field, message, beside), explain.box, comment]
+        children = [head, *rows, explain.box, comment]
         if item.evidence:
             evidence_message = _message()
             self.messages[f"{path}.evidence"] = evidence_message
-            rows = [html_box(_form().evidence_title())]
+            title = _form().evidence_title()
+            if item.kind == "evidence_deduction":
+                title = _form().evidence_count_title(format_fraction(item.per), len(item.evidence))
+            rows = [html_box(title)]
             for name in item.evidence:
                 toggle = widgets.ToggleButtons(
                     options=EVIDENCE_OPTIONS,
@@ -371,6 +408,8 @@ class EvaluationForm:
                     entry = items.get(parts[2]) or {}
                     if parts[3] == "evidence":
                         value = (entry.get("evidence") or {}).get(parts[4]) or UNCHECKED
+                    elif parts[3] == "counts":
+                        value = (entry.get("counts") or {}).get(parts[4])
                     else:
                         value = entry.get(parts[3])
                 elif path == "org.annual_review_grade":

@@ -28,10 +28,12 @@ import pandas as pd
 
 from ... import glossary as g
 from ...analysis.self_assessment import payload_item_points
+from ...inputs.frames import item_input_columns
 from ...inputs.payload import parse_payload
 from ...inputs.workbook.layout import sheet_specs
 from ...localtime import local_time
 from ...rubric import ChecklistItem, Rubric, format_fraction
+from ...rubric.model import EVIDENCE_MARKS
 from ...scoring import Results
 from ...scoring.channels import item_applicability, org_bonus, org_score
 from ...scoring.numbers import quantize
@@ -103,7 +105,15 @@ def _item_text(item: ChecklistItem, value: Any, points: Fraction) -> str:
         "count_shortfall": f"{shown} 次（{pts}）",
         "deduction": f"缺 {shown} 件（{pts}）",
         "rate_steps": f"{shown}%（{pts}）",
+        "flag": g.yes_no(bool(value)) if isinstance(value, bool) else shown,
     }.get(item.kind, f"{shown}（{pts}）")
+
+
+def _sub_text(item: ChecklistItem, values: list[Any]) -> str:
+    """An evidence_deduction item's marks (缺失 n 项) or a multi_deduction item's counts, in words."""
+    if item.kind == "evidence_deduction":
+        return f"缺失 {sum(1 for v in values if v == EVIDENCE_MARKS[1])} 项"
+    return "、".join(f"{rule.label}{input_text(v)}次" for rule, v in zip(item.rules, values))
 
 
 def _raw(payload: Mapping[str, Any], path: str) -> Any:
@@ -140,15 +150,23 @@ def self_side(
             values[path] = SelfValue(path, g.NOT_APPLICABLE)
             continue
         own = exact_points(points.get(item.id), decimals)
-        value = parsed["org"].get(item.id)
+        if item.sub_inputs():
+            # evidence_deduction / multi_deduction: filled when every mark or count is; shown as the
+            # marks or counts themselves.
+            subs = [parsed["org"].get(key) for key in item_input_columns(item)]
+            value = None if any(v is None for v in subs) else _sub_text(item, subs)
+        else:
+            value = parsed["org"].get(item.id)
         if own is None or value is None:
-            unfilled += 0 if item.bonus else 1  # a blank 加分项 adds nothing: it is not missing
+            # A blank 加分项 adds nothing, a blank flag costs nothing: neither is missing.
+            unfilled += 0 if item.bonus or not item.scored else 1
             counted[item.id] = 0.0
             raw = _raw(payload, path)
             text = g.NOT_FILLED if raw in (None, "") else _unscorable(raw)
             values[path] = SelfValue(path, text)
             continue
-        values[path] = SelfValue(path, _item_text(item, value, own), points=own)
+        # A flag earns 0 either way: its 是/否 is shown, not compared as points.
+        values[path] = SelfValue(path, _item_text(item, value, own), points=own if item.scored else None)
     # 自查总分: the 组织评定 of what the branch filled in, by the scoring's own rule (weights, 加分 with its
     # groups and caps, the total cap), rounded as scoring rounds it; the 加分 in it, shown apart.
     frame = counted.to_frame().T

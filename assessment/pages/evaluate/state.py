@@ -16,11 +16,23 @@ __all__ = ["EvaluateState", "scoring_key"]
 
 
 def scoring_key(payload: Mapping[str, Any]) -> Any:
-    """What in a payload scoring and checking read: comments, evidence, opinions and the note are left out."""
+    """What in a payload scoring and checking read: comments, opinions and the note are left out."""
     org = payload.get("org") or {}
     return (
         org.get("annual_review_grade"),
-        tuple(sorted((k, (v or {}).get("value")) for k, v in (org.get("items") or {}).items())),
+        # An item's evidence marks and per-rule counts are inputs of the kinds evidence_deduction and
+        # multi_deduction: they are part of what is scored.
+        tuple(
+            sorted(
+                (
+                    k,
+                    (v or {}).get("value"),
+                    tuple(sorted(((v or {}).get("evidence") or {}).items())),
+                    tuple(sorted(((v or {}).get("counts") or {}).items())),
+                )
+                for k, v in (org.get("items") or {}).items()
+            )
+        ),
         tuple(sorted((payload.get("member") or {}).items())),
         tuple(sorted((payload.get("public") or {}).items(), key=lambda kv: kv[0])),
         tuple((row.get("department"), row.get("compliant")) for row in payload.get("social") or []),

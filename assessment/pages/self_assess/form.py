@@ -35,7 +35,13 @@ def _item_input(item: ChecklistItem) -> widgets.Widget:
     if item.kind == "level":
         options = [("请选择", "")] + [(f"{lv.label}（{format_fraction(lv.points)}分）", lv.label) for lv in item.levels]
         return widgets.Dropdown(options=options, value="", layout=field_layout)
+    if item.kind == "flag":
+        options = [("未填", ""), ("是", "是"), ("否", "否")]
+        return widgets.Dropdown(options=options, value="", layout=field_layout)
     placeholder = {
+        "stepped": "达到的数量（"
+        + "，".join(f"{s.at}以上得{format_fraction(s.points)}分" for s in item.steps or ())
+        + "）",
         "points": f"自评得分 0–{format_fraction(item.max)}",
         "count_shortfall": f"实际次数（要求{format_fraction(item.target or 0)}次）",
         "deduction": "缺失件数（没有填0）",
@@ -48,8 +54,23 @@ def _item_input(item: ChecklistItem) -> widgets.Widget:
     return field
 
 
+def _count_input(placeholder: str) -> widgets.Text:
+    field = widgets.Text(
+        placeholder=placeholder,
+        continuous_update=True,
+        layout=widgets.Layout(width="100%", max_width="16em", min_width="0", margin="2px 8px 2px 0"),
+    )
+    field.add_class("siping-number")
+    return field
+
+
+EVIDENCE_CHOICES = [("未查", ""), ("已查看", "seen"), ("缺失", "missing")]
+
+
 def _item_worth(item: ChecklistItem) -> str:
     """满分与权重, or for a 加分项 how much it can add."""
+    if item.kind == "flag":
+        return "不计分：如实填写是或否，用于预判否决或等次限制"
     if item.bonus:
         return f"加分项，最多加{format_fraction(item.top)}分，不参与权重"
     return f"满分{format_fraction(item.max)}分，权重{format_fraction(item.weight * 100)}%"
@@ -112,12 +133,39 @@ class SelfAssessForm:
         widget.observe(lambda change, path=path: self._changed(path, change["new"]), names="value")
 
     def _item_card(self, item: ChecklistItem) -> widgets.Widget:
-        field = _item_input(item)
-        path = f"org.items.{item.id}.value"
-        self._register(path, field)
         evidence = "、".join(item.evidence) if item.evidence else "无"
         head = html_box(_form().item_head(item, _item_worth(item), evidence))
-        box = widgets.VBox([head, field, self.messages[path]], layout=full_width())
+        base = f"org.items.{item.id}"
+        rows: list[widgets.Widget] = []
+        if item.kind == "evidence_deduction":
+            # One mark per evidence: the 缺失 ones are counted (每缺一项扣 per 分), nothing typed beside them.
+            rows.append(html_box(_form().hint(f"逐项对照台账：每缺失一项扣{format_fraction(item.per)}分，扣完为止")))
+            for name in item.evidence:
+                path = f"{base}.evidence.{name}"
+                field = widgets.Dropdown(
+                    options=EVIDENCE_CHOICES, value="", layout=widgets.Layout(width="8em", min_width="0")
+                )
+                self._register(path, field)
+                rows.append(
+                    widgets.Box(
+                        [html_box(_form().label(name)), field],
+                        layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
+                    )
+                )
+            rows.append(self.messages.setdefault(f"{base}.evidence", html_box(css="siping-field-message")))
+            rows.append(self.messages.setdefault(f"{base}.value", html_box(css="siping-field-message")))
+        elif item.kind == "multi_deduction":
+            for rule in item.rules:
+                path = f"{base}.counts.{rule.id}"
+                field = _count_input(f"{rule.label}次数（每次扣{format_fraction(rule.per)}分，没有填0）")
+                self._register(path, field)
+                rows += [field, self.messages[path]]
+            rows.append(self.messages.setdefault(f"{base}.value", html_box(css="siping-field-message")))
+        else:
+            path = f"{base}.value"
+            self._register(path, _item_input(item))
+            rows += [self.inputs[path], self.messages[path]]
+        box = widgets.VBox([head, *rows], layout=full_width())
         box.add_class("siping-item")
         return box
 

@@ -331,3 +331,19 @@ def test_a_stored_rubric_with_a_stray_field_on_an_older_kind_still_loads_but_new
     texts["checklist.yaml"] = texts["checklist.yaml"].replace(s1, s1 + "    flag_label: 有问题\n")
     found = refusals(texts)
     assert any("s1" in t and "flag_label 只用于计分方式 flag" in t for t in found), found
+
+
+def test_the_one_explanation_entry_point_reads_each_new_kind_from_a_row(rubric):
+    """The 明细 sheet, the PDF and the evaluate page ask explain_item with the 组织评定 row (item_input): a
+    kind with several inputs reads its marks and counts from the row, a flag left blank is not 缺项."""
+    from assessment.scoring.explain import explain_item, item_input
+
+    row = {"s2.1": MISSING, "s2.2": SEEN, "s3.late": 1.0, "s3.record": 0.0, "b9": 5.0, "f1": None}
+    ids = {"s2.1": "s2", "s3.late": "s3", "b9": "b9", "f1": "f1"}
+    texts = {key: explain_item(rubric.item(i), item_input(rubric.item(i), row)) for key, i in ids.items()}
+    assert texts["s2.1"] == KIND_EXPLAINERS["evidence_deduction"](rubric.item("s2"), row)
+    assert "缺失1项 × 扣2分 = 扣2分，得3分" in texts["s2.1"]
+    assert "未按期换届1次 × 扣3分 = 扣3分" in texts["s3.late"]
+    assert texts["b9"].startswith("达到5，在5以上，得1分")
+    assert texts["f1"].startswith("未记录“发生严重违纪违法问题”")
+    assert "暂无计算过程说明" not in "".join(texts.values())

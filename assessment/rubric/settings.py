@@ -43,7 +43,7 @@ from ruamel.yaml.events import (
 from .. import glossary as g
 from ..glossary import FIELD_LABELS
 from .loader import RubricError, RubricProblem, element_name, load_rubric_texts
-from .model import FILES, Band, Rubric
+from .model import FILES, Band, ChecklistItem, Rubric
 from .types import format_fraction, format_percent, to_fraction
 
 __all__ = [
@@ -753,7 +753,9 @@ def _raw(node: Any) -> Any:
     """A model as nested dicts and lists with the values as they are (Fractions stay exact:
     ``model_dump`` would write them through ``format_fraction``, which rounds long decimals)."""
     if isinstance(node, BaseModel):
-        return {name: _raw(getattr(node, name)) for name in type(node).model_fields}
+        # A points item's max and weight are derived from its points, not written: leave them out.
+        derived = {"max", "weight"} if isinstance(node, ChecklistItem) and node.in_points else set()
+        return {name: _raw(getattr(node, name)) for name in type(node).model_fields if name not in derived}
     if isinstance(node, (tuple, list)):
         return [_raw(v) for v in node]
     if isinstance(node, dict):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .types import Exact, NonNegative, Positive, Share, format_fraction
 
@@ -326,6 +326,16 @@ class ChecklistItem(Frozen):
     def in_points(self) -> bool:
         """Whether the item is written in points (``points``) rather than the legacy ``max`` + ``weight``."""
         return self.points is not None
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler):
+        """A dump says what is written: a points item's derived max and weight are left out, so that it
+        validates again (``model_validate(item.model_dump())``)."""
+        data = handler(self)
+        if self.points is not None and isinstance(data, dict):
+            data.pop("max", None)
+            data.pop("weight", None)
+        return data
 
     @model_validator(mode="after")
     def _kind_fields(self):

@@ -15,6 +15,8 @@ from assessment.demo.street import generate_demo
 from assessment.rubric import RubricError, load_rubric_texts, read_rubric_texts
 from assessment.scoring import score
 
+pytest_plugins = ["store_support"]  # fixtures: database_url, store
+
 
 def shipped() -> dict[str, str]:
     texts, _ = read_rubric_texts()
@@ -105,6 +107,23 @@ def test_points_rubric_scores_the_demo_street_exactly_as_the_legacy_one(seed):
     assert a.branches["composite"].nunique() > 10
     assert a.vetoes["passed"].eq(False).any()
     assert a.branches["five_strong"].nunique() > 1
+
+
+def test_a_legacy_version_stored_in_the_database_rescores_unchanged(store):
+    # A version saved before points (max + weight) is read back from the database with its own text and
+    # scores the street exactly as the shipped rubric in points does.
+    texts = legacy_texts()
+    version = load_rubric_texts(texts).version
+    texts["meta.yaml"] = texts["meta.yaml"].replace(f'version: "{version}"', 'version: "2026.1-旧写法"')
+    store.rubrics.save(texts, author="李四", note="旧写法的版本", make_current=False)
+    old = store.rubrics.stored("2026.1-旧写法")
+    assert not old.checklist.in_points and "    weight: 0.05" in store.rubrics.texts("2026.1-旧写法")["checklist.yaml"]
+    new = load_rubric_texts(shipped())
+    inputs = generate_demo(new, year=YEAR)
+    a, b = score(new, inputs, year=YEAR), score(old, inputs, year=YEAR)
+    columns = [c for c in a.branches.columns if c != "rubric_version"]
+    pd.testing.assert_frame_equal(a.branches[columns], b.branches[columns])
+    pd.testing.assert_frame_equal(a.items, b.items)
 
 
 def test_legacy_fixture_is_the_checklist_as_shipped_before_points():

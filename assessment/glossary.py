@@ -17,6 +17,8 @@ FIELD_LABELS: dict[str, str] = {
     "levels": "档次",
     "value": "分值",
     "points": "分值",
+    "total_points": "总分",
+    "parent": "上级",
     "target": "目标",
     "per": "每次扣分",
     "step": "每档百分点",

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from assessment.inputs.frames import Inputs
 from assessment.rubric import Rubric
 
 YEAR = 2025
+# The shipped checklist.yaml as it was written before points (max + weight per item): rubric versions
+# stored in the database are in this form and must still load and score the same.
+LEGACY_CHECKLIST = Path(__file__).parent / "fixtures" / "checklist_legacy.yaml"
+
+
+def legacy_texts() -> dict[str, str]:
+    """The shipped rubric's texts with checklist.yaml in the legacy form (LEGACY_CHECKLIST)."""
+    from assessment.rubric import read_rubric_texts
+
+    texts, _ = read_rubric_texts()
+    return {**texts, "checklist.yaml": LEGACY_CHECKLIST.read_text(encoding="utf-8")}
 
 
 def full_marks(rubric: Rubric) -> dict:

@@ -13,8 +13,7 @@ S2 = """  - id: s2
     frame000: org_building
     strength: team
     kind: points
-    max: 5
-    weight: 0.05
+    points: 5
 """
 S2_KINDS = """  - id: s2
     label: 支部委员会设置
@@ -23,8 +22,7 @@ S2_KINDS = """  - id: s2
     strength: team
     kind: evidence_deduction
     per: 2
-    max: 5
-    weight: 0.05
+    points: 5
 """
 S3 = """  - id: s3
     label: 按期换届
@@ -32,8 +30,7 @@ S3 = """  - id: s3
     frame000: org_building
     strength: team
     kind: points
-    max: 5
-    weight: 0.05
+    points: 5
 """
 S3_KINDS = """  - id: s3
     label: 按期换届
@@ -44,14 +41,14 @@ S3_KINDS = """  - id: s3
     rules:
       - {id: late, label: 未按期换届, per: 3}
       - {id: record, label: 选举程序记录不全, per: 0.5}
-    max: 5
-    weight: 0.05
+    points: 5
 """
 NEW_ITEMS = """
   - id: f1
     label: 严重违纪违法
     area: role
     kind: flag
+    points: 0
     flag_label: 发生严重违纪违法问题
     description: 支部班子成员或党员发生严重违纪违法问题的，一票否决。
     advice: 加强党员教育管理和日常监督。
@@ -60,7 +57,7 @@ NEW_ITEMS = """
     label: 宣传信息报送
     area: role
     kind: stepped
-    max: 2
+    points: 2
     bonus: true
     steps:
       - {at: 5, points: 1}

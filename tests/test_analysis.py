@@ -23,8 +23,16 @@ from assessment.analysis import (
 from assessment.demo.street import generate_demo
 from assessment.demo.synthetic import synthetic_inputs
 from assessment.rubric import load_rubric_texts, read_rubric_texts
-from assessment.rubric.settings import Change, adjustable_settings, apply_changes, apply_to_rubric, rebalance
+from assessment.rubric.settings import (
+    Change,
+    adjustable_settings,
+    apply_changes,
+    apply_to_rubric,
+    rebalance,
+    with_subtotals,
+)
 from assessment.scoring import Results, score
+from tests.factories import legacy_texts
 
 F = Fraction
 YEAR = 2025
@@ -32,6 +40,13 @@ YEAR = 2025
 
 @pytest.fixture(scope="module")
 def texts():
+    # The legacy form (max + weight): its item weights are what the fast path re-scores without scoring
+    # again. A points rubric's 分值 is the item's 满分, so moving it needs a new baseline (tested below).
+    return legacy_texts()
+
+
+@pytest.fixture(scope="module")
+def points_texts():
     return read_rubric_texts()[0]
 
 
@@ -151,6 +166,21 @@ def test_a_change_outside_the_adjustable_settings_needs_a_new_baseline(rubric, d
     changed = apply_to_rubric(rubric, [Change("checklist.yaml", ("items", 0, "max"), F(6))])
     with pytest.raises(BaselineMismatch, match="需要重新评分"):
         rescore(demo_baseline, changed)
+
+
+def test_moving_an_item_points_needs_a_new_baseline_which_scores_as_score(points_texts, demo):
+    rubric = load_rubric_texts(points_texts)
+    baseline = Baseline.from_inputs(rubric, demo, year=YEAR)
+    by_id = {s.id: s for s in adjustable_settings(rubric)}
+    changes = with_subtotals(rubric, by_id["items.y1"].changes(F(12)) + by_id["items.s1"].changes(F(3)))
+    changed = load_rubric_texts(apply_changes(points_texts, changes))
+    assert apply_to_rubric(rubric, changes) == changed
+    assert changed.checklist.area_points("setting") == 13 and changed.checklist.area_points("system") == 37
+    with pytest.raises(BaselineMismatch):
+        rescore(baseline, changed)
+    fresh = Baseline.from_inputs(changed, demo, year=YEAR)
+    assert_same_results(rescore(fresh, changed), score(changed, demo, year=YEAR))
+    assert not fresh.results.branches["org"].equals(baseline.results.branches["org"])
 
 
 # -------------------------------------------------------------------------------------- compare

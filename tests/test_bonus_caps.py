@@ -8,12 +8,13 @@ ones every other test checks).
 from __future__ import annotations
 
 import dataclasses
+import re
 from fractions import Fraction as F
 
 import numpy as np
 import pandas as pd
 import pytest
-from factories import YEAR, staff_session, walk
+from factories import YEAR, legacy_texts, staff_session, walk
 from factories import make_inputs as _make_inputs
 
 from assessment.analysis import Baseline, rescore
@@ -41,7 +42,7 @@ BONUS_ITEMS = """
     label: 获得市级表彰
     area: role
     kind: points
-    max: 3
+    points: 3
     bonus: true
     bonus_group: honours
     description: 获得市级以上表彰的加3分；与区级表彰不重复计分。
@@ -52,7 +53,7 @@ BONUS_ITEMS = """
     label: 获得区级表彰
     area: role
     kind: points
-    max: 2
+    points: 2
     bonus: true
     bonus_group: honours
     description: 获得区级表彰的加2分。
@@ -62,7 +63,7 @@ BONUS_ITEMS = """
     label: 党建特色品牌
     area: role
     kind: level
-    max: 2
+    points: 2
     levels:
       - {label: 有, points: 2}
       - {label: 无, points: 0}
@@ -72,6 +73,9 @@ BONUS_ITEMS = """
     advice: 结合支部实际打造一个党建特色品牌。
     source: "测试用评分细则 加分项2"
 """
+
+# The same items in the legacy form (max instead of points), for a checklist in the legacy form.
+LEGACY_BONUS_ITEMS = re.sub(r"\n    points: (\d+)\n", r"\n    max: \1\n", BONUS_ITEMS)
 
 GRADE_CAPS = """grade_caps:
   - id: review_not_top
@@ -319,8 +323,10 @@ def test_raising_the_total_cap_is_refused_while_the_bands_end_at_100(default_tex
 
 
 # ------------------------------------------------------------------ loader refusals
-def test_bonus_item_with_a_weight_is_refused_at_its_weight_line(default_texts):
-    items = BONUS_ITEMS.replace(
+def test_bonus_item_with_a_weight_is_refused_at_its_weight_line():
+    # the legacy form, where a weight could be written: a bonus item's must be 0
+    default_texts = legacy_texts()
+    items = LEGACY_BONUS_ITEMS.replace(
         "    bonus: true\n    bonus_group: honours\n",
         "    bonus: true\n    weight: 0.025\n    bonus_group: honours\n",
         1,
@@ -335,6 +341,14 @@ def test_bonus_item_with_a_weight_is_refused_at_its_weight_line(default_texts):
         "items[b1].weight（权重）",
     )
     assert "加分项 b1 不参与权重" in p.message and "weight 应为0或不写" in p.message
+
+
+def test_bonus_item_in_points_with_a_weight_is_refused_at_the_item(default_texts):
+    items = BONUS_ITEMS.replace(
+        "    bonus: true\n    bonus_group: honours\n", "    bonus: true\n    weight: 0\n    bonus_group: honours\n", 1
+    )
+    (p,) = refusals(bonus_texts(default_texts, items=items))
+    assert p.field.startswith("items[b1]") and "写了 points（分值）就不能再写 weight" in p.message
 
 
 def test_unknown_grade_cap_label_and_veto_rule_are_refused_with_their_lines(default_texts):
@@ -446,7 +460,8 @@ def test_weights_page_offers_the_bonus_caps_and_keeps_bonus_items_out_of_the_wei
     app = WeightsApp(texts, generate_demo(rubric), YEAR)
     assert app.ready and app.error.value == ""
     assert "items.b1" not in app.controls and {"bonus.cap", "bonus.total_cap"} <= set(app.controls)
-    assert sum(v for k, v in app.state.values.items() if k.startswith("items.")) == 1
+    # the base items' 分值 add up to the total; the bonus items' points are outside it
+    assert sum(v for k, v in app.state.values.items() if k.startswith("items.")) == 100
     # When the cap moves, then the draft is re-scored with it.
     app.controls["bonus.cap"].value = 1
     assert app.error.value == ""

@@ -186,8 +186,8 @@ def test_rubric_check_a_bad_single_file_names_file_and_line(capsys, tmp_path):
     edited = tmp_path / "checklist.yaml"
     text = (DEFAULT_RUBRIC_DIR / "checklist.yaml").read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
-    line_number = next(i for i, line in enumerate(lines, start=1) if line.strip().startswith("weight:"))
-    lines[line_number - 1] = lines[line_number - 1].replace(lines[line_number - 1].split("weight:")[1].strip(), "1.4")
+    line_number = next(i for i, line in enumerate(lines, start=1) if line.strip().startswith("points:"))
+    lines[line_number - 1] = lines[line_number - 1].replace(lines[line_number - 1].split("points:")[1].strip(), "-1.4")
     edited.write_text("".join(lines), encoding="utf-8")
     code, out, err = run(capsys, "rubric", "check", edited)
     assert code == 2
@@ -204,7 +204,7 @@ def test_rubric_check_lists_the_problems_of_every_file_at_once(capsys, tmp_path)
     meta_line = len(meta.read_text(encoding="utf-8").splitlines())
     checklist = copy / "checklist.yaml"
     checklist.write_text(
-        checklist.read_text(encoding="utf-8").replace("weight: 0.05", "weight: 1.4", 1), encoding="utf-8"
+        checklist.read_text(encoding="utf-8").replace("points: 5", "points: -1.4", 1), encoding="utf-8"
     )
     code, out, err = run(capsys, "rubric", "check", copy)
     assert code == 2 and not out

@@ -13,7 +13,7 @@ import math
 from fractions import Fraction
 
 import pytest
-from factories import staff_session, walk
+from factories import legacy_texts, staff_session, walk
 
 from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import blank_payload
@@ -378,11 +378,12 @@ def test_the_self_total_is_weighted_as_scoring_weighs_the_org_score(default_rubr
     import datetime as dt
 
     from assessment.pages.evaluate.self_scores import self_side
-    from assessment.rubric import load_rubric_texts, read_rubric_texts
+    from assessment.rubric import load_rubric_texts
     from assessment.rubric.settings import Change, apply_changes
 
-    # Given a rubric whose first two items weigh otherwise than max/100
-    texts, _ = read_rubric_texts()
+    # Given a rubric whose first two items weigh otherwise than max/100 (the legacy form: in points the
+    # weight follows from the points)
+    texts = legacy_texts()
     first, second = default_rubric.items[0], default_rubric.items[1]
     moved = Fraction(1, 100)
     rubric = load_rubric_texts(

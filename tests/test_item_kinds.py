@@ -74,7 +74,11 @@ def test_the_fixture_loads_with_each_kind_and_the_flag_outside_every_sum(rubric)
         (NEW_ITEMS, NEW_ITEMS.replace("{at: 10, points: 2}", "{at: 4, points: 2}"), ["b9", "从小到大"]),
         (NEW_ITEMS, NEW_ITEMS.replace("{at: 10, points: 2}", "{at: 10, points: 3}"), ["b9", "超过满分 2"]),
         (NEW_ITEMS, NEW_ITEMS.replace("    flag_label: 发生严重违纪违法问题\n", ""), ["f1", "需要字段：flag_label"]),
-        (NEW_ITEMS, NEW_ITEMS.replace("    kind: flag\n", "    kind: flag\n    max: 3\n"), ["f1", "不得分"]),
+        (
+            NEW_ITEMS,
+            NEW_ITEMS.replace("    kind: flag\n    points: 0\n", "    kind: flag\n    points: 3\n"),
+            ["f1", "不得分"],
+        ),
         (NEW_ITEMS, NEW_ITEMS.replace("    kind: stepped\n", "    kind: stepped\n    per: 1\n"), ["b9", "per"]),
     ],
 )

@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from factories import LEGACY_CHECKLIST
 
 from assessment.rubric import (
     DEFAULT_RUBRIC_DIR,
@@ -24,6 +25,13 @@ def rubric_copy(tmp_path: Path) -> Path:
     target = tmp_path / "rubrics"
     shutil.copytree(DEFAULT_RUBRIC_DIR, target)
     return target
+
+
+@pytest.fixture
+def legacy_copy(rubric_copy: Path) -> Path:
+    """The shipped rubric with checklist.yaml in the legacy form (max + weight per item)."""
+    shutil.copyfile(LEGACY_CHECKLIST, rubric_copy / "checklist.yaml")
+    return rubric_copy
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -113,7 +121,8 @@ def test_fractions_are_exact(text, expected):
     assert to_fraction(text) == expected
 
 
-def test_weight_outside_unit_interval_names_file_line_and_field(rubric_copy):
+def test_weight_outside_unit_interval_names_file_line_and_field(legacy_copy):
+    rubric_copy = legacy_copy
     path = rubric_copy / "checklist.yaml"
     line = line_of(path, "weight: 0.05")
     item = id_above(path, line)
@@ -134,10 +143,23 @@ def test_channel_weights_that_do_not_sum_to_one(rubric_copy):
     assert "权重之和应为1" in problem.message and "1.1" in problem.message
 
 
-def test_item_weights_that_do_not_sum_to_one(rubric_copy):
-    edit(rubric_copy / "checklist.yaml", "weight: 0.10", "weight: 0.11")
-    (problem,) = problems_of(rubric_copy)
+def test_item_weights_that_do_not_sum_to_one(legacy_copy):
+    edit(legacy_copy / "checklist.yaml", "weight: 0.10", "weight: 0.11")
+    (problem,) = problems_of(legacy_copy)
     assert "组织评定各指标权重之和应为1" in problem.message and "1.01" in problem.message
+
+
+def test_item_points_that_do_not_add_up_name_the_area_and_the_total(rubric_copy):
+    path = rubric_copy / "checklist.yaml"
+    edit(path, "    points: 10\n", "    points: 11\n")  # y1, in 落实基本制度 (35)
+    problems = problems_of(rubric_copy)
+    assert [(p.field, p.line) for p in problems] == [
+        ("areas[system].points（分值）", line_of(path, "{id: system,")),
+        ("items", 1 + path.read_text(encoding="utf-8").splitlines().index("items:")),
+    ]
+    assert "创建内容 system（落实基本制度）的分值为 35 分，但其下各项之和为 36 分" in problems[0].message
+    assert "y1 11分" in problems[0].message
+    assert "各指标的分值之和应为总分 100 分（total_points），实际为 101 分" in problems[1].message
 
 
 def test_duplicate_item_id_points_at_the_second_one(rubric_copy):
@@ -206,7 +228,7 @@ def test_item_kind_needs_its_parameters(rubric_copy):
 
 def test_replacing_one_file_checks_it_in_context(rubric_copy):
     bad = rubric_copy / "checklist.yaml"
-    edit(bad, "weight: 0.05", "weight: -0.05")
+    edit(bad, "points: 5", "points: -5")
     with pytest.raises(RubricError) as caught:
         load_rubric(DEFAULT_RUBRIC_DIR, replace={"checklist.yaml": bad})
     assert str(bad) in str(caught.value)
@@ -224,7 +246,7 @@ def test_a_rubric_kept_as_texts_loads_and_is_checked_the_same_way():
 # ------------------------------------------------------------------ load errors: Chinese, located, all at once
 def test_yaml_syntax_errors_in_two_files_are_one_chinese_report_with_lines_and_columns(rubric_copy):
     checklist, targets = rubric_copy / "checklist.yaml", rubric_copy / "targets.yaml"
-    tab_line = line_of(checklist, "weight: 0.05")
+    tab_line = line_of(checklist, "points: 5")
     text = checklist.read_text(encoding="utf-8").splitlines(keepends=True)
     text[tab_line - 1] = "\t" + text[tab_line - 1].lstrip(" ")
     checklist.write_text("".join(text), encoding="utf-8")

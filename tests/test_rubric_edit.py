@@ -161,7 +161,8 @@ def test_every_adjustable_setting_is_a_choice_or_an_item_weight(texts, rubric):
     settings_ = adjustable_settings(rubric)
     for setting in settings_:
         for path in setting.paths:
-            item_weight = setting.file == "checklist.yaml" and path[0] == "items" and path[-1] == "weight"
+            # the sources give no weights or points: every item's 分值 is a choice without a marker
+            item_weight = setting.file == "checklist.yaml" and path[0] == "items" and path[-1] in ("weight", "points")
             assert item_weight or _marked_as_choice(trees[setting.file], path), setting.id
     groups = {s.group for s in settings_}
     assert groups == {"channels", "items", "grades", "stars", "standardized", "five_strong", "weak", "reconciliation"}
@@ -217,10 +218,10 @@ def test_diff_ignores_comments_and_equal_numbers(texts):
 
 
 def test_diff_names_fields_outside_the_settings(texts):
-    new = apply_changes(texts, [Change("checklist.yaml", ("items", 0, "max"), F(6))], validate=False)
+    new = apply_changes(texts, [Change("checklist.yaml", ("items", 0, "label"), "支部设置")], validate=False)
     [line] = diff_rubrics(texts, new)
-    assert line.label == "items · s1 支部设置规范 · 满分或上限"
-    assert (line.old, line.new) == ("5", "6")
+    assert line.label == "items · s1 支部设置规范 · 名称"
+    assert (line.old, line.new) == ("支部设置规范", "支部设置")
 
 
 # -------------------------------------------------------------------------------- versions
@@ -367,9 +368,9 @@ def test_equalize_properties(case):
 
 
 def test_a_refused_change_names_the_item_by_its_id_both_ways(texts, rubric):
-    # A negative maximum of the first item: from the texts (with a line) and from the rubric (without).
+    # A negative 分值 of the first item: from the texts (with a line) and from the rubric (without).
     first = rubric.items[0].id
-    change = [Change("checklist.yaml", ("items", 0, "max"), F(-1))]
+    change = [Change("checklist.yaml", ("items", 0, "points"), F(-1))]
     for refuse in (lambda: apply_changes(texts, change), lambda: apply_to_rubric(rubric, change)):
         with pytest.raises(RubricError) as caught:
             refuse()

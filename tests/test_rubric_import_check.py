@@ -11,7 +11,6 @@ from assessment.cli import main
 from assessment.rubric import RubricError, load_rubric
 from assessment.rubric.importer import read_sheets
 
-pytestmark = pytest.mark.skip(reason="needs the points/kinds format; merger enables")
 
 FULLY_READ = ("merged_levels", "points_in_text", "two_sheets", "two_row_header")
 
@@ -53,7 +52,7 @@ def test_flags_reach_the_grade_caps(capsys, tmp_path):
             "word_like",
             "作用发挥",
             (
-                "  - {id: i9, label: 中心工作, area: a2, strength: role, kind: points, points: 4,"
+                "  - {id: i9, label: 中心工作, area: a2, strength: mass, kind: points, points: 4,"
                 " description: 围绕中心工作开展活动, advice: 围绕中心工作开展活动,"
                 ' source: "word_like.xlsx 工作表 Sheet1 第8行"}\n'
             ),

@@ -550,12 +550,12 @@ def test_a_new_indicator_leaves_earlier_submissions_incomplete_naming_it(importe
     store = imported
     texts = store.rubrics.texts(BUILT_IN)
     checklist = texts["checklist.yaml"]
-    # 2026.3 splits s1's weight with a new indicator s9
-    assert "    weight: 0.05\n    key: true\n" in checklist
-    checklist = checklist.replace("    weight: 0.05\n    key: true\n", "    weight: 0.025\n    key: true\n", 1)
+    # 2026.3 splits s1's points with a new indicator s9 (规范基本设置 keeps its 15 points)
+    assert "    points: 5\n    key: true\n" in checklist
+    checklist = checklist.replace("    points: 5\n    key: true\n", "    points: 3\n    key: true\n", 1)
     checklist = checklist.rstrip("\n") + (
         "\n  - id: s9\n    label: 支部议事规则\n    area: setting\n    strength: team\n    kind: points\n"
-        "    max: 5\n    weight: 0.025\n    description: 制定并执行支部议事规则。\n"
+        "    points: 2\n    description: 制定并执行支部议事规则。\n"
         "    advice: 制定议事规则并报上级党组织备案。\n    source: 测试\n"
     )
     changed = dict(texts, **{"checklist.yaml": checklist})

@@ -20,7 +20,7 @@ from assessment.rubric import load_rubric_texts, read_rubric_texts
 from assessment.rubric.settings import Change, prepare_version
 from assessment.scoring import score
 from assessment.store import Store
-from tests.factories import add_staff, staff_session
+from tests.factories import add_staff, legacy_texts, staff_session
 
 pytest_plugins = ["store_support"]  # fixtures: database_url
 
@@ -137,14 +137,70 @@ def test_a_locked_weight_stays_and_equalize_shares_the_rest(app):
     assert "锁定1项" in app.sums["channels"].value
 
 
-def test_moving_an_item_weight_keeps_the_item_group_at_one(app):
+def item_values(app) -> dict[str, Fraction]:
+    return {k: v for k, v in app.state.values.items() if k.startswith("items.")}
+
+
+def test_moving_an_item_points_keeps_the_total_and_moves_its_area_subtotal(app, demo):
+    # The shipped rubric is in points: each 细则's 分值 is its control, the group adds up to 100 points
+    shown_text = html.unescape("".join(str(getattr(w, "value", "")) for w in app.controls_box.children))
+    assert "组织评定细则分值" in shown_text and "合计始终为总分 100 分" in shown_text
+    assert app.controls["items.y1"].max == 100 and app.controls["items.y1"].value == 10
+    # When the analyst gives 三会一课 (y1) 30 points
+    app.controls["items.y1"].value = 30
+    items = item_values(app)
+    # Then the others give up 20 points in proportion, on whole points, none below 1, total still 100
+    assert items["items.y1"] == 30
+    assert sum(items.values()) == 100
+    assert all(v >= 1 and v.denominator == 1 for v in items.values())
+    assert "合计 <b>100分</b>" in app.sums["items"].value
+    # and each area's subtotal follows its items: in the accordion and in the rubric that is scored
+    shown = app.shown.rubric.checklist
+    for node in shown.area_tree():
+        own = [k for k in items if app.settings[k].section == node.area.label]
+        assert node.points == sum(items[k] for k in own)
+    system = sum(items[f"items.{i}"] for i in ("y1", "y2", "y3", "y4", "y5", "y6", "y7"))
+    assert system > 35 and shown.area_points("system") == system
+    assert f"落实基本制度（7项，小计 {system}分）" in app.item_accordion.titles
+    # the branches are scored again under the new 满分 (the inputs did not change)
+    assert app.error.value == ""
+    expected = score(app.shown.rubric, demo, year=YEAR).branches["composite"]
+    assert app.shown.results.branches["composite"].equals(expected)
+    # and the draft saves as a version that loads, every level adding up
+    draft = prepare_version(app.texts, app.changes(), author="王分析", note="三会一课加重")
+    new = load_rubric_texts(draft.texts)
+    assert new.checklist.area_points("system") == system
+    assert any(line.text == "指标 y1 三会一课 分值 10分 → 30分" for line in draft.changes)
+    assert any(line.text == f"创建内容 · system 落实基本制度 · 分值 35 → {system}" for line in draft.changes)
+
+
+def test_a_level_items_levels_follow_its_points(app):
+    app.locks["items.y1"].value = True
+    app.controls["items.t2"].value = 6  # 书记年度培训: 已参加 3 / 未参加 0
+    t2 = next(i for i in app.shown.rubric.items if i.id == "t2")
+    assert t2.points == 6 and [(lv.label, lv.points) for lv in t2.levels] == [("已参加", 6), ("未参加", 0)]
+    assert item_values(app)["items.y1"] == 10
+
+
+def test_equalize_shares_the_points_left_by_the_locked_items(app):
+    app.locks["items.y1"].value = True
+    app.equalize_buttons["items"].click()
+    items = item_values(app)
+    assert items["items.y1"] == 10 and sum(items.values()) == 100
+    others = [v for k, v in items.items() if k != "items.y1"]
+    assert max(others) - min(others) == 1 and all(v.denominator == 1 for v in others)
+
+
+def test_a_legacy_version_keeps_its_weight_controls(demo):
+    app = WeightsApp(legacy_texts(), demo, YEAR)
     app.controls["items.y1"].value = 0.3
-    items = {k: v for k, v in app.state.values.items() if k.startswith("items.")}
+    items = item_values(app)
     assert items["items.y1"] == F(3, 10)
     assert sum(items.values()) == 1
     assert all(v >= 0 for v in items.values())
     titles = app.item_accordion.titles
     assert any("落实基本制度" in t and "小计" in t for t in titles)
+    assert "合计 <b>1</b>" in app.sums["items"].value
 
 
 def test_lowering_the_standardized_line_changes_the_totals(app):
@@ -418,7 +474,9 @@ def test_an_unreadable_workbook_falls_back_to_the_generated_street_with_a_warnin
     assert any(r.levelno >= logging.ERROR for r in log_records)
 
 
-def test_a_five_strong_dimension_weighing_nothing_is_pointed_out(app):
+def test_a_five_strong_dimension_weighing_nothing_is_pointed_out(demo):
+    # (a legacy version: a 细则 in points is worth at least one point)
+    app = WeightsApp(legacy_texts(), demo, YEAR)
     # When every item of 政治功能强 (t1, r1) is set to 0
     app.controls["items.t1"].value = 0.0
     app.controls["items.r1"].value = 0.0

@@ -16,7 +16,9 @@ from assessment.rubric.settings import (
     change_lines,
     prepare_version,
     setting_change,
+    with_subtotals,
 )
+from tests.factories import legacy_texts
 
 YAML_PATH = re.compile(r"[a-z_]+\[\d+\]|\.[a-z_]+|\b(weight|threshold|share|min|max|method|label)\b")
 
@@ -39,8 +41,8 @@ def test_each_moved_setting_is_one_line_in_the_rubric_words(texts, by_id):
     values = {
         "channels.org": F(35, 100),
         "channels.member": F(25, 100),
-        "items.y1": by_id["items.y1"].value + F(1, 100),
-        "items.y2": by_id["items.y2"].value - F(1, 100),
+        "items.y1": by_id["items.y1"].value + 1,  # 分值 in points, both in 落实基本制度: its subtotal stays
+        "items.y2": by_id["items.y2"].value - 1,
         "grades.edge.2": F(85),
         "standardized.0.threshold": F(75),
         "five_strong.threshold": F(8, 10),
@@ -53,8 +55,8 @@ def test_each_moved_setting_is_one_line_in_the_rubric_words(texts, by_id):
     assert lines == [
         "组织评定 权重 40% → 35%",
         "党员评议 权重 20% → 25%",
-        "指标 y1 三会一课 权重 10% → 11%",
-        "指标 y2 组织生活会与民主评议党员 权重 5% → 4%",
+        "指标 y1 三会一课 分值 10分 → 11分",
+        "指标 y2 组织生活会与民主评议党员 分值 5分 → 4分",
         # a band edge moves two band ends in the YAML: one line
         "等次分档 · “良好”与“优秀”的分界 90分 → 85分",
         "星级分档 · 未达标支部的星级上限 3星 → 2星",
@@ -69,9 +71,35 @@ def test_each_moved_setting_is_one_line_in_the_rubric_words(texts, by_id):
         assert not YAML_PATH.search(line), line
 
 
+def test_a_legacy_version_lists_its_item_weights_as_weights():
+    old = legacy_texts()
+    by_id = {s.id: s for s in adjustable_settings(load_rubric_texts(old))}
+    changes = by_id["items.y1"].changes(F(11, 100)) + by_id["items.y2"].changes(F(4, 100))
+    version = prepare_version(old, changes, author="王分析", note="试调")
+    assert texts_of(version.changes) == [
+        "指标 y1 三会一课 权重 10% → 11%",
+        "指标 y2 组织生活会与民主评议党员 权重 5% → 4%",
+    ]
+
+
 def test_a_change_outside_the_settings_is_named_in_chinese_too(texts):
-    new = apply_changes(texts, [Change("checklist.yaml", ("items", 0, "max"), F(6))], validate=False)
-    assert texts_of(change_lines(texts, new)) == ["指标 · s1 支部设置规范 · 满分或上限 5 → 6"]
+    new = apply_changes(texts, [Change("checklist.yaml", ("items", 5, "target"), F(10))], validate=False)
+    assert texts_of(change_lines(texts, new)) == ["指标 · t3 党员集中学习培训次数 · 目标 12 → 10"]
+    old = legacy_texts()
+    new = apply_changes(old, [Change("checklist.yaml", ("items", 0, "max"), F(6))], validate=False)
+    assert texts_of(change_lines(old, new)) == ["指标 · s1 支部设置规范 · 满分或上限 5 → 6"]
+
+
+def test_a_moved_item_points_moves_its_area_subtotal_in_the_change_list(texts, by_id):
+    rubric = load_rubric_texts(texts)
+    changes = with_subtotals(rubric, by_id["items.s1"].changes(F(6)) + by_id["items.y1"].changes(F(9)))
+    version = prepare_version(texts, changes, author="王分析", note="试调")
+    assert texts_of(version.changes) == [
+        "指标 s1 支部设置规范 分值 5分 → 6分",
+        "指标 y1 三会一课 分值 10分 → 9分",
+        "创建内容 · setting 规范基本设置 · 分值 15 → 16",
+        "创建内容 · system 落实基本制度 · 分值 35 → 34",
+    ]
 
 
 def test_no_change_no_line(texts):

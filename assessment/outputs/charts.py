@@ -306,13 +306,14 @@ def branch_channels(results: Results, rubric: Rubric, branch_id: str, *, live: b
 
 
 def area_shares(results: Results, rubric: Rubric, branch_id: str) -> Figure:
-    """One branch's 组织评定 by 创建内容 area (001 §二): share of the area's weighted points, in %."""
-    areas = list(rubric.checklist.areas)
+    """One branch's 组织评定 by 创建内容 area (001 §二; a street's sheet: its top level, with every item
+    below it): share of the area's weighted points, in %."""
+    areas = [a for a in rubric.checklist.areas if a.parent is None]
     points = results.items.loc[branch_id]
     shares = []
     for area in areas:
         items = [  # 加分项 are not part of a share, nor items that do not apply to the branch (applies_to)
-            i for i in rubric.base_items if i.area == area.id and results.item_applies(branch_id, i.id)
+            i for i in rubric.checklist.items_under(area.id) if not i.bonus and results.item_applies(branch_id, i.id)
         ]
         weight = sum(float(i.weight) for i in items)
         earned = [float(points.get(i.id, np.nan)) for i in items]

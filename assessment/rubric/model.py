@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import itertools
 import string
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Annotated, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
 from .types import Exact, NonNegative, Positive, Share, format_fraction
 
@@ -224,6 +225,26 @@ class Labelled(Frozen):
     source: str = ""
 
 
+class Area(Labelled):
+    """A level above the items (目标 → 项目 → …): ``parent`` is another area's id (none: a top level);
+    ``points`` its 分值, which must equal the sum of its children (ChecklistFile.problems)."""
+
+    points: NonNegative | None = None
+    parent: Ident | None = None
+
+
+@dataclass(frozen=True)
+class AreaNode:
+    """One area in the hierarchy (:meth:`ChecklistFile.area_tree`): its depth (0 = top level), its points
+    (as declared, else the sum of its children), its child areas' ids and its own base items' ids."""
+
+    area: Area
+    depth: int
+    points: Fraction
+    children: tuple[str, ...]
+    items: tuple[str, ...]
+
+
 class LevelPoints(Frozen):
     label: Text
     points: NonNegative
@@ -268,9 +289,14 @@ class ChecklistItem(Frozen):
         "multi_deduction",
         "stepped",
     ]
-    # 0 only for a ``flag`` item (it earns no points); every other kind has a positive 满分.
-    max: NonNegative
-    weight: Share
+    # 分值 (the rubric's unit): the item's 满分; its share of the 组织评定 is points / total_points. The
+    # legacy form writes ``max`` + ``weight`` instead (rubric versions stored before points). Either is
+    # given, never both; ``max`` and ``weight`` are always set after validation (derived from ``points``:
+    # ChecklistFile sets the weight from its total_points). 0 only for a ``flag`` item (it earns no
+    # points); every other kind has a positive 满分.
+    points: NonNegative | None = None
+    max: NonNegative | None = None
+    weight: Share | None = None
     key: bool = False
     # 加分项: its points are added on top of the 组织评定 score (0–100 scale), outside the weights.
     bonus: bool = False
@@ -308,12 +334,50 @@ class ChecklistItem(Frozen):
     def _bonus_defaults(cls, data):
         """A bonus item carries no weight and need not name a 五强 dimension: both may be left out."""
         if isinstance(data, dict) and data.get("bonus") is True:
-            data = {"weight": 0, "strength": None, **data}
+            defaults = {"strength": None} if "points" in data else {"weight": 0, "strength": None}
+            data = {**defaults, **data}
         if isinstance(data, dict) and data.get("kind") == "flag":
             # A flag earns no points: no 满分, no weight, no 五强 dimension (written in points, ``points: 0``
             # says so itself: nothing of the legacy max/weight form is added to it).
             legacy = {} if "points" in data else {"max": 0, "weight": 0}
             data = {**legacy, "strength": None, **data}
+        return data
+
+    @model_validator(mode="after")
+    def _points_or_max(self):
+        """``points`` (max = points) or the legacy ``max`` + ``weight``; never both."""
+        if self.points is not None:
+            written = [name for name in ("max", "weight") if getattr(self, name) is not None]
+            if written:
+                raise ValueError(
+                    f"写了 points（分值）就不能再写 {'、'.join(written)}：分值即满分，"
+                    "权重由分值 ÷ 总分得出；请删去 " + "、".join(written)
+                )
+            # Derived values (the object is still being built): the weight over the default total of 100;
+            # ChecklistFile replaces it when its total_points differs.
+            object.__setattr__(self, "max", self.points)
+            object.__setattr__(self, "weight", Fraction(0) if self.bonus else self.points / ORG_SCALE)
+            return self
+        missing = [name for name in ("max", "weight") if getattr(self, name) is None]
+        if missing:
+            raise ValueError(
+                f"缺少 points（分值）；或按旧写法同时写 max（满分）与 weight（权重），缺少：{'、'.join(missing)}"
+            )
+        return self
+
+    @property
+    def in_points(self) -> bool:
+        """Whether the item is written in points (``points``) rather than the legacy ``max`` + ``weight``."""
+        return self.points is not None
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler):
+        """A dump says what is written: a points item's derived max and weight are left out, so that it
+        validates again (``model_validate(item.model_dump())``)."""
+        data = handler(self)
+        if self.points is not None and isinstance(data, dict):
+            data.pop("max", None)
+            data.pop("weight", None)
         return data
 
     @model_validator(mode="after")
@@ -473,11 +537,21 @@ class FiveStrong(Frozen):
 
 
 class ChecklistFile(Frozen):
-    areas: tuple[Labelled, ...]
+    # 总分: the base items' points (and the top-level areas' points) add up to it.
+    total_points: Positive = ORG_SCALE
+    areas: tuple[Area, ...]
     frames000: tuple[Labelled, ...]
     five_strong: FiveStrong
     bonus: BonusSettings = BonusSettings()
     items: tuple[ChecklistItem, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _derived_weights(self):
+        """A points item's weight is its points ÷ total_points (a bonus item's 0)."""
+        for item in self.items:
+            if item.in_points:
+                object.__setattr__(item, "weight", Fraction(0) if item.bonus else item.points / self.total_points)
+        return self
 
     @property
     def base_items(self) -> tuple[ChecklistItem, ...]:
@@ -488,6 +562,80 @@ class ChecklistFile(Frozen):
     def flag_items(self) -> tuple[ChecklistItem, ...]:
         """Items that record a yes/no fact for vetoes and grade caps (kind ``flag``), earning no points."""
         return tuple(i for i in self.items if i.kind == "flag")
+
+    @property
+    def in_points(self) -> bool:
+        """Whether the items are written in points (else the legacy max + weight)."""
+        return any(i.in_points for i in self.items)
+
+    # ---------------------------------------------------------------- the hierarchy of areas
+    def item_points(self, item: ChecklistItem) -> Fraction:
+        """A base item's share of total_points: its points, or (legacy form) weight × total_points."""
+        return item.points if item.in_points else item.weight * self.total_points
+
+    def area(self, area_id: str) -> Area:
+        return next(a for a in self.areas if a.id == area_id)
+
+    def _children(self) -> dict[str | None, list[Area]]:
+        children: dict[str | None, list[Area]] = {}
+        for a in self.areas:
+            children.setdefault(a.parent, []).append(a)
+        return children
+
+    def area_points(self, area_id: str) -> Fraction:
+        """An area's points: as declared, else the sum of its child areas' points and its own base items'."""
+        declared = self.area(area_id).points
+        return declared if declared is not None else self._sum_below(area_id)
+
+    def _sum_below(self, area_id: str, seen: frozenset[str] = frozenset()) -> Fraction:
+        """The sum of an area's children: child areas (declared points, else their own sums) and base items."""
+        seen = seen | {area_id}
+        total = sum((self.item_points(i) for i in self.base_items if i.area == area_id), Fraction(0))
+        for child in self._children().get(area_id, []):
+            if child.id in seen:  # a cycle (reported by problems()): not followed
+                continue
+            total += child.points if child.points is not None else self._sum_below(child.id, seen)
+        return total
+
+    def area_path(self, area_id: str) -> tuple[Area, ...]:
+        """The areas from the top level down to ``area_id`` (目标, 项目, …), itself last."""
+        path: list[Area] = []
+        known = {a.id: a for a in self.areas}
+        current = known.get(area_id)
+        while current is not None and current not in path:
+            path.append(current)
+            current = known.get(current.parent) if current.parent is not None else None
+        return tuple(reversed(path))
+
+    def items_under(self, area_id: str) -> tuple[ChecklistItem, ...]:
+        """Every item (base and bonus) in ``area_id`` or any area below it, in file order."""
+        return tuple(i for i in self.items if any(a.id == area_id for a in self.area_path(i.area)))
+
+    def area_tree(self) -> tuple[AreaNode, ...]:
+        """Every area, parents before their children (depth first, siblings in file order), with its depth,
+        points (declared, else summed), child areas and own base items: the subtotals per level."""
+        children = self._children()
+        out: list[AreaNode] = []
+
+        def visit(area: Area, depth: int, seen: frozenset[str]) -> None:
+            kids = [c for c in children.get(area.id, []) if c.id not in seen]
+            out.append(
+                AreaNode(
+                    area,
+                    depth,
+                    self.area_points(area.id),
+                    tuple(c.id for c in kids),
+                    tuple(i.id for i in self.base_items if i.area == area.id),
+                )
+            )
+            for child in kids:
+                visit(child, depth + 1, seen | {child.id})
+
+        known = {a.id for a in self.areas}
+        for area in self.areas:
+            if area.parent is None or area.parent not in known:
+                visit(area, 0, frozenset({area.id}))
+        return tuple(out)
 
     @property
     def bonus_items(self) -> tuple[ChecklistItem, ...]:
@@ -555,6 +703,96 @@ class ChecklistFile(Frozen):
             )
         return found
 
+    def _points_problems(self) -> Problems:
+        """Points and the hierarchy: one form for all items; every area's parent known, no cycle; every
+        area with points equal to the sum of its children; the top-level areas' and the base items' points
+        equal to total_points."""
+        found: Problems = []
+        total = format_fraction(self.total_points)
+        in_points = [i.id for i in self.items if i.in_points]
+        legacy = [i.id for i in self.items if not i.in_points]
+        if in_points and legacy:
+            found.append(
+                (
+                    ("items",),
+                    (
+                        f"同一份清单混用了两种写法：指标 {'、'.join(in_points)} 写了 points（分值），"
+                        f"指标 {'、'.join(legacy)} 写的是 max + weight（旧写法）；请统一改为 points"
+                    ),
+                )
+            )
+        known = {a.id: a for a in self.areas}
+        broken: set[str] = set()
+        for index, area in enumerate(self.areas):
+            if area.parent is None:
+                continue
+            if area.parent not in known:
+                broken.add(area.id)
+                choices = "、".join(sorted(a for a in known if a != area.id)) or "无"
+                found.append(
+                    (
+                        ("areas", index, "parent"),
+                        f"创建内容 {area.id} 的上级“{area.parent}”未定义，可选：{choices}",
+                    )
+                )
+                continue
+            chain = [area.id]
+            current = known[area.parent]
+            while current is not None and current.id not in chain:
+                chain.append(current.id)
+                current = known.get(current.parent) if current.parent is not None else None
+            if current is not None and current.id == area.id:
+                broken.add(area.id)
+                found.append(
+                    (
+                        ("areas", index, "parent"),
+                        f"创建内容的上下级形成了循环：{' → '.join([*chain, area.id])}（上级应一直追溯到最高一级）",
+                    )
+                )
+        if found:
+            return found
+        children = self._children()
+        for index, area in enumerate(self.areas):
+            if area.points is None:
+                continue
+            below = self._sum_below(area.id)
+            if below != area.points:
+                parts = [f"{c.id} {format_fraction(self.area_points(c.id))}分" for c in children.get(area.id, [])] + [
+                    f"{i.id} {format_fraction(self.item_points(i))}分" for i in self.base_items if i.area == area.id
+                ]
+                listed = "、".join(parts) if parts else "没有下级内容或指标"
+                found.append(
+                    (
+                        ("areas", index, "points"),
+                        (
+                            f"创建内容 {area.id}（{area.label}）的分值为 {format_fraction(area.points)} 分，"
+                            f"但其下各项之和为 {format_fraction(below)} 分（{listed}）；加分项不计"
+                        ),
+                    )
+                )
+        tops = [a for a in self.areas if a.parent is None]
+        if tops and all(a.points is not None for a in tops):
+            top_sum = sum((a.points for a in tops), Fraction(0))
+            if top_sum != self.total_points:
+                listed = "、".join(f"{a.id} {format_fraction(a.points)}分" for a in tops)
+                found.append(
+                    (
+                        ("areas",),
+                        f"最高一级创建内容的分值之和应为总分 {total} 分（total_points），实际为 {format_fraction(top_sum)} 分（{listed}）",
+                    )
+                )
+        if self.in_points and not legacy:
+            item_sum = sum((i.points for i in self.base_items), Fraction(0))
+            if item_sum != self.total_points:
+                extra = "（加分项不计）" if self.bonus_items else ""
+                found.append(
+                    (
+                        ("items",),
+                        f"各指标的分值之和{extra}应为总分 {total} 分（total_points），实际为 {format_fraction(item_sum)} 分",
+                    )
+                )
+        return found
+
     def problems(self) -> Problems:
         found = (
             _duplicate_problems(self.areas, "areas", "创建内容")
@@ -594,10 +832,12 @@ class ChecklistFile(Frozen):
                         f"指标 {item.id} 的 strength “{item.strength}” 未定义，可选：{'、'.join(sorted(dims))}",
                     )
                 )
-        total = sum((i.weight for i in self.base_items), Fraction(0))
-        if total != 1:
-            extra = "（加分项不计）" if self.bonus_items else ""
-            found.append((("items",), f"组织评定各指标权重之和{extra}应为1，实际为 {format_fraction(total)}"))
+        found += self._points_problems()
+        if not self.in_points:
+            total = sum((i.weight for i in self.base_items), Fraction(0))
+            if total != 1:
+                extra = "（加分项不计）" if self.bonus_items else ""
+                found.append((("items",), f"组织评定各指标权重之和{extra}应为1，实际为 {format_fraction(total)}"))
         for index, dim in enumerate(self.five_strong.dimensions):
             if not any(i.strength == dim.id for i in self.base_items):
                 found.append((("five_strong", "dimensions", index), f"五强维度 {dim.id} 没有任何指标"))

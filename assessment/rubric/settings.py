@@ -2,7 +2,8 @@
 
 - :func:`adjustable_settings` lists every setting an analyst of the 组织部/党建办 may move: the
   settings the sources do not fix (``choice: true`` / ``weight_choice: true`` / ``threshold_choice:
-  true`` in ``rubrics/``, and every checklist weight: the sources give no weights). The four 最强
+  true`` in ``rubrics/``, and every checklist weight — a points rubric's 分值 per item: the sources give
+  no weights). The four 最强
   veto rules are fixed by 001 §三(四) and are never listed; :func:`apply_changes` refuses to touch them.
 - :func:`apply_changes` writes changes into the YAML texts. ruamel.yaml parses each file and gives
   the exact span of every scalar; only that span is replaced, so comments, sources, flow mappings
@@ -11,7 +12,9 @@
   that breaks the rubric is refused with the loader's Chinese ``file:line`` error.
 - :func:`apply_to_rubric` gives the same rubric without YAML (fast: for re-scoring while a slider
   moves); :func:`diff_rubrics` lists what differs between two versions, with Chinese labels.
-- :func:`rebalance` and :func:`equalize` keep a group of weights summing to exactly 1.
+- :func:`rebalance` and :func:`equalize` keep a group of weights summing to exactly 1 (a points rubric's
+  分值: to total_points, each at least one step); :func:`with_subtotals` adds the areas' subtotals that
+  follow the items' new 分值, so that every level of the hierarchy still adds up.
 
 Numbers are written as exact decimals when they terminate (``0.35``), else as a quoted fraction
 (``"1/3"``), which :func:`~assessment.rubric.to_fraction` reads back exactly.
@@ -43,12 +46,13 @@ from ruamel.yaml.events import (
 from .. import glossary as g
 from ..glossary import FIELD_LABELS
 from .loader import RubricError, RubricProblem, element_name, load_rubric_texts
-from .model import FILES, Band, Rubric
+from .model import FILES, Band, ChecklistItem, Rubric
 from .types import format_fraction, format_percent, to_fraction
 
 __all__ = [
     "DEFAULT_STEP",
     "GROUP_LABELS",
+    "POINTS_GROUP_LABEL",
     "WEIGHT_GROUPS",
     "Change",
     "ChangeLine",
@@ -58,18 +62,23 @@ __all__ = [
     "adjustable_settings",
     "apply_changes",
     "apply_to_rubric",
+    "area_label",
     "change_lines",
     "decimal_text",
     "diff_rubrics",
     "equalize",
     "format_setting_value",
+    "group_label",
+    "group_total",
     "next_version",
     "path_text",
+    "points_step",
     "prepare_version",
     "rebalance",
     "setting_change",
     "stamp_meta",
     "weights_sum_text",
+    "with_subtotals",
 ]
 
 Path = tuple[str | int, ...]
@@ -92,6 +101,14 @@ GROUP_LABELS = {
     "reconciliation": "多名考评人的合并方法",
     "bonus": "加分与总分上限",
 }
+
+POINTS_GROUP_LABEL = "组织评定细则分值"  # the items group of a points rubric
+
+
+def group_label(setting: Setting) -> str:
+    """The heading of ``setting``'s group (a points rubric's items: 组织评定细则分值)."""
+    return POINTS_GROUP_LABEL if setting.kind == "points" else GROUP_LABELS[setting.group]
+
 
 _VETO_REFUSED = "“最强党支部”否决规则由来源文件（001 §三(四)）规定，不能调整"
 
@@ -168,7 +185,7 @@ class Setting:
     value: Value
     file: str
     paths: tuple[Path, ...]
-    kind: Literal["weight", "score", "share", "count", "option"]
+    kind: Literal["weight", "points", "score", "share", "count", "option"]
     minimum: Value | None = None
     maximum: Value | None = None
     step: Fraction | int | None = None
@@ -178,9 +195,14 @@ class Setting:
     options: tuple[tuple[str, str], ...] = ()
     affects_scores: bool = True
     label_paths: tuple[tuple[Path, str], ...] = field(default=(), repr=False)
+    # Values that move in proportion with this one (a level item's levels follow its 分值): path, value now.
+    scaled: tuple[tuple[Path, Fraction], ...] = field(default=(), repr=False)
 
     def changes(self, value: Value) -> list[Change]:
         changes = [Change(self.file, path, value) for path in self.paths]
+        if self.scaled and Fraction(self.value) != 0:
+            factor = Fraction(value) / Fraction(self.value)
+            changes += [Change(self.file, path, old * factor) for path, old in self.scaled]
         for path, template in self.label_paths:
             changes.append(Change(self.file, path, template.format(_label_number(value, template))))
         return changes
@@ -299,9 +321,13 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
                 )
             )
 
-    areas = {a.id: a.label for a in rubric.checklist.areas}
+    checklist = rubric.checklist
+    if checklist.in_points:
+        settings += _points_settings(rubric)
+    areas = {a.id: a.label for a in checklist.areas}
     for index, item in enumerate(rubric.items):
-        if item.bonus or not item.scored:  # 加分项 and flags carry no weight: not in the group that sums to 1
+        # 加分项 and flags carry no weight (not in the group that sums to 1); a points rubric has 分值 controls
+        if item.bonus or not item.scored or checklist.in_points:
             continue
         settings.append(
             Setting(
@@ -517,6 +543,105 @@ def adjustable_settings(rubric: Rubric) -> list[Setting]:
             )
         )
     return settings
+
+
+def points_step(rubric: Rubric) -> Fraction | None:
+    """The grid an item's 分值 moves on: 1 point when every base item's points are whole, else ½, else
+    0.1, else 0.01; None when the rubric's own points are finer still (then kept exact)."""
+    points = [rubric.checklist.item_points(i) for i in rubric.base_items]
+    for step in (Fraction(1), Fraction(1, 2), Fraction(1, 10), Fraction(1, 100)):
+        if all((p / step).denominator == 1 for p in points) and (rubric.checklist.total_points / step).denominator == 1:
+            return step
+    return None
+
+
+def area_label(rubric: Rubric, area_id: str) -> str:
+    """An area named with the levels above it: 建设基本队伍 › 党员作用."""
+    return " › ".join(a.label for a in rubric.checklist.area_path(area_id)) or area_id
+
+
+def _points_settings(rubric: Rubric) -> list[Setting]:
+    """A points rubric's 分值 per base item: the group adds up to total_points (:func:`rebalance` with
+    ``total``); a level item's levels move in proportion with it (its best level stays its 满分); the
+    areas' subtotals follow (:func:`with_subtotals`)."""
+    checklist = rubric.checklist
+    step = points_step(rubric)
+    total = format_fraction(checklist.total_points)
+    settings = []
+    for index, item in enumerate(rubric.items):
+        if item.bonus or not item.scored:  # 加分项 and flags are outside every sum
+            continue
+        scaled = ()
+        if item.kind == "level":
+            scaled = tuple((("items", index, "levels", k, "points"), lv.points) for k, lv in enumerate(item.levels))
+        settings.append(
+            Setting(
+                id=f"items.{item.id}",
+                group="items",
+                label=f"{item.id} {item.label}",
+                value=item.points,
+                file="checklist.yaml",
+                paths=(("items", index, "points"),),
+                kind="points",
+                minimum=step or Fraction(1, 100),
+                maximum=checklist.total_points,
+                step=step,
+                unit="分",
+                section=area_label(rubric, item.area),
+                note=(
+                    f"分值即该条满分，占组织评定的 分值÷总分{total}分。"
+                    + ("档次分值按比例随之调整。" if item.kind == "level" else "")
+                    + f"条目来源：{item.source}"
+                ),
+                scaled=scaled,
+            )
+        )
+    return settings
+
+
+def group_total(rubric: Rubric, group: str) -> Fraction:
+    """What a group of the page adds up to: 1 for weights, total_points for a points rubric's 分值."""
+    if group == "items" and rubric.checklist.in_points:
+        return rubric.checklist.total_points
+    return Fraction(1)
+
+
+def with_subtotals(rubric: Rubric, changes: Iterable[Change]) -> list[Change]:
+    """``changes`` and, after them, the subtotal of every area that declares points, moved to the sum of
+    its children once the items' points (or legacy weights × total_points) have changed — so that a
+    change of one 细则's 分值 keeps every level adding up."""
+    changes = list(changes)
+    checklist = rubric.checklist
+    total = checklist.total_points
+    new_points = {i.id: checklist.item_points(i) for i in checklist.base_items}
+    index_of = {index: item.id for index, item in enumerate(rubric.items) if not item.bonus}
+    for change in changes:
+        path = tuple(change.path)
+        if change.file != "checklist.yaml" or len(path) != 3 or path[0] != "items" or path[1] not in index_of:
+            continue
+        if path[2] == "points":
+            new_points[index_of[path[1]]] = Fraction(change.value)
+        elif path[2] == "weight" and not checklist.in_points:
+            new_points[index_of[path[1]]] = Fraction(change.value) * total
+    children: dict[str, list] = {}
+    for area in checklist.areas:
+        if area.parent is not None:
+            children.setdefault(area.parent, []).append(area)
+    sums: dict[str, Fraction] = {}
+
+    def below(area_id: str) -> Fraction:
+        if area_id not in sums:
+            value = sum((new_points[i.id] for i in checklist.base_items if i.area == area_id), Fraction(0))
+            sums[area_id] = value + sum((below(c.id) for c in children.get(area_id, [])), Fraction(0))
+        return sums[area_id]
+
+    explicit = {tuple(c.path) for c in changes if c.file == "checklist.yaml"}
+    out = list(changes)
+    for index, area in enumerate(checklist.areas):
+        path = ("areas", index, "points")
+        if area.points is not None and path not in explicit and below(area.id) != area.points:
+            out.append(Change("checklist.yaml", path, below(area.id)))
+    return out
 
 
 def _bonus_settings(rubric: Rubric) -> list[Setting]:
@@ -753,7 +878,9 @@ def _raw(node: Any) -> Any:
     """A model as nested dicts and lists with the values as they are (Fractions stay exact:
     ``model_dump`` would write them through ``format_fraction``, which rounds long decimals)."""
     if isinstance(node, BaseModel):
-        return {name: _raw(getattr(node, name)) for name in type(node).model_fields}
+        # A points item's max and weight are derived from its points, not written: leave them out.
+        derived = {"max", "weight"} if isinstance(node, ChecklistItem) and node.in_points else set()
+        return {name: _raw(getattr(node, name)) for name in type(node).model_fields if name not in derived}
     if isinstance(node, (tuple, list)):
         return [_raw(v) for v in node]
     if isinstance(node, dict):
@@ -873,6 +1000,9 @@ def rebalance(
     new_value: Fraction,
     locked: Iterable[str] = (),
     step: Fraction | None = DEFAULT_STEP,
+    *,
+    total: Fraction = Fraction(1),
+    minimum: Fraction = Fraction(0),
 ) -> dict[str, Fraction]:
     """Set ``changed`` to ``new_value``; the other unlocked weights absorb the difference.
 
@@ -882,6 +1012,9 @@ def rebalance(
       unlocked left to absorb, the only feasible value, 1 − locked;
     - the others keep their proportions, kept on the ``step`` grid with a final fix-up
       (:func:`_spread`), so the sum is exactly 1 and nothing is negative.
+
+    A points rubric's 分值 use the same rule with ``total`` = total_points and ``minimum`` = one step:
+    every unlocked value keeps at least ``minimum`` (a 细则 cannot be worth 0 points).
     """
     weights = {k: Fraction(v) for k, v in weights.items()}
     if changed not in weights:
@@ -889,25 +1022,36 @@ def rebalance(
     locked = set(locked) - {changed}
     fixed = sum((weights[k] for k in weights if k in locked), Fraction(0))
     free = {k: weights[k] for k in weights if k not in locked and k != changed}
-    room = max(Fraction(0), 1 - fixed)
-    value = room if not free else min(max(Fraction(new_value), Fraction(0)), room)
+    room = max(Fraction(0), Fraction(total) - fixed)
+    floor = minimum * len(free)
+    if not free:
+        value = room
+    else:
+        value = min(max(Fraction(new_value), minimum), max(minimum, room - floor))
     out = dict(weights)
     out[changed] = value
-    out.update(_spread(room - value, free, step))
+    spread = _spread(
+        max(Fraction(0), room - value - floor), {k: max(Fraction(0), v - minimum) for k, v in free.items()}, step
+    )
+    out.update({k: v + minimum for k, v in spread.items()})
     return out
 
 
 def equalize(
-    weights: Mapping[str, Fraction], locked: Iterable[str] = (), step: Fraction | None = DEFAULT_STEP
+    weights: Mapping[str, Fraction],
+    locked: Iterable[str] = (),
+    step: Fraction | None = DEFAULT_STEP,
+    *,
+    total: Fraction = Fraction(1),
 ) -> dict[str, Fraction]:
-    """均分: the unlocked weights share what the locked ones leave, equally (on the grid, the extra
-    hundredths go to the first ones in order)."""
+    """均分: the unlocked weights share what the locked ones leave of ``total`` (1; a points rubric's
+    total_points), equally (on the grid, the extra steps go to the first ones in order)."""
     weights = {k: Fraction(v) for k, v in weights.items()}
     locked = set(locked)
     fixed = sum((weights[k] for k in weights if k in locked), Fraction(0))
     free = {k: Fraction(1) for k in weights if k not in locked}
     out = dict(weights)
-    out.update(_spread(max(Fraction(0), 1 - fixed), free, step))
+    out.update(_spread(max(Fraction(0), Fraction(total) - fixed), free, step))
     return out
 
 
@@ -996,10 +1140,11 @@ def diff_rubrics(old_texts: Mapping[str, str], new_texts: Mapping[str, str]) -> 
         rubric = None
     if rubric is not None:
         for setting in adjustable_settings(rubric):
+            group = group_label(setting)
             for path in setting.paths:
-                labels[(setting.file, path)] = f"{GROUP_LABELS[setting.group]} · {setting.label}"
+                labels[(setting.file, path)] = f"{group} · {setting.label}"
             for path, _template in setting.label_paths:
-                labels[(setting.file, path)] = f"{GROUP_LABELS[setting.group]} · {setting.label}（说明文字）"
+                labels[(setting.file, path)] = f"{group} · {setting.label}（说明文字）"
     labels[("meta.yaml", ("version",))] = "版本"
     return [
         DiffLine(file, path_text(path), labels.get((file, path)) or _generic_label(tree, path), old, new)
@@ -1042,7 +1187,7 @@ def _setting_name(setting: Setting) -> str:
     if setting.group == "channels":
         return f"{setting.label} {FIELD_LABELS['weight']}"
     if setting.group == "items":
-        return f"指标 {setting.label} {FIELD_LABELS['weight']}"
+        return f"指标 {setting.label} {FIELD_LABELS['points' if setting.kind == 'points' else 'weight']}"
     return f"{GROUP_LABELS.get(setting.group, setting.group)} · {setting.label}"
 
 

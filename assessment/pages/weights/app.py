@@ -41,12 +41,14 @@ import ipywidgets as widgets
 import numpy as np
 
 from ...analysis import Baseline, compare, rescore, sensitivity, street_totals
+from ...analysis.baseline import fixed_part
 from ...inputs.frames import Inputs
 from ...paths import DEMO_YEAR
 from ...rubric import Rubric, RubricError, format_fraction, load_rubric_texts
 from ...rubric.settings import (
     DEFAULT_STEP,
     GROUP_LABELS,
+    POINTS_GROUP_LABEL,
     WEIGHT_GROUPS,
     Change,
     NewVersion,
@@ -54,9 +56,11 @@ from ...rubric.settings import (
     adjustable_settings,
     apply_to_rubric,
     equalize,
+    group_total,
     prepare_version,
     rebalance,
     setting_change,
+    with_subtotals,
 )
 from ...scoring import Results
 from ...store import Store, StoreError
@@ -120,7 +124,7 @@ REBALANCE_DETAIL = (
     "（按 0.01 取整，取整余下的零头按“最大余数”分给各项）。勾选“锁定”的权重不随之变化；“均分”把锁定之外的权重平均分配。"
 )
 INTRO = (
-    "来源文件没有给出任何权重：四评通道权重、指标权重、等次与星级分档、达标和软弱涣散的分数线都是选择，"
+    "来源文件没有给出任何权重：四评通道权重、指标权重（细则分值）、等次与星级分档、达标和软弱涣散的分数线都是选择，"
     "由组织部/党建办确定。在这里试着调整，立即看到每个支部的排名、等次、达标、星级和最强资格怎样变化，再决定是否保存为新版本。"
     "“最强党支部”的四项否决规则由来源文件（001 §三(四)）规定，不能调整。"
 )
@@ -148,6 +152,17 @@ SENSITIVITY_FAILED = "敏感性分析运行出错，请调整参数后再试；�
 SAVE_FAILED = "保存时出错，新版本没有保存。请联系管理员查看服务日志。"
 NO_CHANGES = "还没有任何调整：新版本与当前版本相同，无需保存。"
 STALE_SENSITIVITY = "设置已调整：下表是调整前的结果，请重新运行。"
+POINTS_RULE = "调整一条细则的分值时，其余未锁定的细则按比例增减，合计始终为总分 {total} 分"
+POINTS_DETAIL = (
+    "（按 {step} 分取整，每条至少 {step} 分）；所属内容的小计随之变化。勾选“锁定”的分值不随之变化；"
+    "“均分”把锁定之外的分值平均分配。"
+)
+ITEM_POINTS_NOTE = (
+    "组织评定 = Σ 各条得分 ÷ 总分 {total} 分 × 100：细则的分值就是它的满分。改变分值即改变该条满分："
+    "选档次的细则，各档分值按比例随之调整；扣分规则（每少一次、每缺一件扣几分）不变，"
+    "考评人直接打分的细则，已录入的得分按新的满分计算。下面按所属内容分组显示，点开标题调整。"
+    "各条分值为选择：来源文件没有给出分值。"
+)
 ITEM_WEIGHTS_NOTE = (
     "组织评定 = Σ 指标权重 × 得分/满分 × 100。所有指标的权重合为一组，合计为 1；"
     "下面按创建内容（001 §二）分组显示，点开标题调整。权重为选择：来源文件没有给出分值。"
@@ -156,7 +171,7 @@ RECONCILIATION_NOTE = (
     "以下两项决定多名考评人的表单如何合并：本页调整时的试算不随之变化；保存为新版本后，本页和总览按新的方法重新合并。"
 )
 SENSITIVITY_NOTE = (
-    "把当前设置中每项可调整的权重（通道权重和指标权重）乘以[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，"
+    "把当前设置中每项可调整的权重（通道权重和指标权重；以分值计的细则，按其分值占总分的比例）乘以[1−幅度, 1+幅度] 内的随机数，再按组归一为 1，"
     "重复多次；看各支部的排名区间，以及哪些支部的达标或最强资格会随权重而变。同一随机种子得到同样的结果。"
 )
 SAVE_NOTE = (
@@ -164,6 +179,11 @@ SAVE_NOTE = (
     "修改人是登录的账户。"
 )
 CONTROL_GROUPS = ("grades", "stars", "standardized", "five_strong", "weak", "bonus", "reconciliation")
+
+
+def _number(value: Fraction | None) -> str:
+    """1 → '1', 1/2 → '0.5' (a points step as the rule box says it)."""
+    return format_fraction(Fraction(value if value is not None else Fraction(1, 100)))
 
 
 def _to_fraction(value: float, places: int) -> Fraction:
@@ -346,6 +366,7 @@ class WeightsApp(widgets.VBox):
         self._scope_shown = (self.state.year, self.state.street, self.rubric.version)
         self.submitted = submitted_ids(inputs)
         self.baseline = Baseline.from_inputs(self.rubric, inputs, year=self.year)
+        self._draft_baseline: Baseline | None = None
         self.before = self.baseline.results
         self.last_sensitivity = None
         if hasattr(self, "sensitivity_out"):
@@ -434,12 +455,14 @@ class WeightsApp(widgets.VBox):
             self._refresh()
 
     def _weight_control(self, s: Setting) -> widgets.Widget:
+        points = s.kind == "points"
+        step = s.step if s.step is not None else Fraction(1, 100)
         slider = widgets.FloatSlider(
             value=float(s.value),
             min=0.0,
-            max=1.0,
-            step=float(s.step),
-            readout_format=".2f",
+            max=float(s.maximum) if points else 1.0,
+            step=float(step),
+            readout_format=(".0f" if step >= 1 else ".1f" if step >= Fraction(1, 10) else ".2f") if points else ".2f",
             continuous_update=False,
             layout=widgets.Layout(width="auto", flex="1 1 10em", min_width="0", max_width="100%"),
         )
@@ -511,9 +534,17 @@ class WeightsApp(widgets.VBox):
             children=[widgets.VBox(rows, layout=full_width()) for rows in sections.values()], layout=full_width()
         )
         self.item_accordion.titles = tuple(self.item_sections)
+        if self._in_points("items"):
+            total = format_fraction(self.rubric.checklist.total_points)
+            step = self.settings[self.groups["items"][0]].step
+            heading, note = POINTS_GROUP_LABEL, ITEM_POINTS_NOTE.format(total=total)
+            item_rule = [html_box(rule_html(POINTS_RULE.format(total=total), POINTS_DETAIL.format(step=_number(step))))]
+        else:
+            heading, note, item_rule = GROUP_LABELS["items"], ITEM_WEIGHTS_NOTE, []
         children += [
-            html_box(section_title("组织评定指标权重")),
-            html_box(note_html(ITEM_WEIGHTS_NOTE + bonus_note(self.rubric))),
+            html_box(section_title(heading)),
+            html_box(note_html(note + bonus_note(self.rubric))),
+            *item_rule,
             self.item_accordion,
             self._group_footer("items"),
         ]
@@ -668,6 +699,8 @@ class WeightsApp(widgets.VBox):
         decimals = self.rubric.meta.decimals
         if s.kind == "weight":
             value = _to_fraction(raw, 4)
+        elif s.kind == "points":
+            value = _to_fraction(raw, 2)
         elif s.kind == "option":
             value = str(raw)
         elif s.kind == "count":
@@ -685,6 +718,12 @@ class WeightsApp(widgets.VBox):
         if s.kind == "weight":
             group = {k: values[k] for k in self.groups[s.group]}
             values.update(rebalance(group, sid, value, self.state.locked & set(group), step=DEFAULT_STEP))
+        elif s.kind == "points":  # a 细则's 分值: the others absorb the difference, never below one step
+            group = {k: values[k] for k in self.groups[s.group]}
+            total = group_total(self.rubric, s.group)
+            values.update(
+                rebalance(group, sid, value, self.state.locked & set(group), s.step, total=total, minimum=s.minimum)
+            )
         else:
             values[sid] = value
         self.state.update(values=values, error="")
@@ -700,7 +739,9 @@ class WeightsApp(widgets.VBox):
         def run():
             values = dict(self.state.values)
             weights = {k: values[k] for k in self.groups[group]}
-            values.update(equalize(weights, self.state.locked & set(weights), step=DEFAULT_STEP))
+            step = self.settings[self.groups[group][0]].step if self._in_points(group) else DEFAULT_STEP
+            total = group_total(self.rubric, group)
+            values.update(equalize(weights, self.state.locked & set(weights), step=step, total=total))
             self.state.update(values=values, error="")
 
         guarded(CHANGE_FAILED, self._report)(run)()
@@ -730,13 +771,29 @@ class WeightsApp(widgets.VBox):
         return [(sid, value) for sid, value in self.state.values.items() if value != self.settings[sid].value]
 
     def changes(self) -> list[Change]:
-        """The draft as rubric changes (only the settings that differ from the current version)."""
+        """The draft as rubric changes (only the settings that differ from the current version), with the
+        areas' subtotals that follow the items' 分值 (:func:`with_subtotals`)."""
         out: list[Change] = []
         for sid, value in self.state.values.items():
             s = self.settings[sid]
             if value != s.value:
                 out += s.changes(value)
-        return out
+        return with_subtotals(self.rubric, out) if out else out
+
+    def _in_points(self, group: str) -> bool:
+        """Whether ``group``'s settings are a points rubric's 分值 (else weights summing to 1)."""
+        ids = self.groups.get(group, [])
+        return bool(ids) and self.settings[ids[0]].kind == "points"
+
+    def _baseline_for(self, rubric: Rubric) -> Baseline:
+        """The baseline to re-score ``rubric`` from: the page's own, unless the draft changes how points are
+        earned (a 细则's 分值 is its 满分): then the inputs scored again under the draft (kept for the next move)."""
+        if fixed_part(rubric) == self.baseline.key:
+            return self.baseline
+        key = fixed_part(rubric)
+        if self._draft_baseline is None or self._draft_baseline.key != key:
+            self._draft_baseline = Baseline.from_inputs(rubric, self.inputs, year=self.year)
+        return self._draft_baseline
 
     def _on_values(self, change=None) -> None:
         guarded(CHANGE_FAILED, self._report)(self._refresh)()
@@ -755,7 +812,7 @@ class WeightsApp(widgets.VBox):
             self.state.update(error=f"这组设置不能使用：{shown}。页面仍显示上一次有效设置的结果。")
             self._sync_controls()
             return
-        after = rescore(self.baseline, candidate)
+        after = rescore(self._baseline_for(candidate), candidate)
         table = compare(self.before, after)
         totals = street_totals(self.before, after, candidate)
         self.shown = _Shown(candidate, after, table, totals)
@@ -817,13 +874,15 @@ class WeightsApp(widgets.VBox):
                 continue
             total = sum((Fraction(values[k]) for k in self.groups[group]), Fraction(0))
             locked = len(self.state.locked & set(self.groups[group]))
-            self.sums[group].value = group_sum_html(total, len(self.groups[group]), locked)
+            unit = "分" if self._in_points(group) else ""
+            self.sums[group].value = group_sum_html(total, len(self.groups[group]), locked, unit)
         if self.groups.get("items"):
             titles = []
+            unit = "分" if self._in_points("items") else ""
             for section in self.item_sections:
                 ids = [k for k in self.groups["items"] if self.settings[k].section == section]
                 subtotal = sum((Fraction(values[k]) for k in ids), Fraction(0))
-                titles.append(f"{section}（{len(ids)}项，小计 {format_fraction(subtotal)}）")
+                titles.append(f"{section}（{len(ids)}项，小计 {format_fraction(subtotal)}{unit}）")
             self.item_accordion.titles = tuple(titles)
 
     def _run_sensitivity(self) -> None:
@@ -834,7 +893,7 @@ class WeightsApp(widgets.VBox):
         self.run_button.disabled = True
         try:
             table = sensitivity(
-                self.baseline,
+                self._baseline_for(rubric),
                 rubric,
                 spread=float(self.spread.value),
                 n=n,

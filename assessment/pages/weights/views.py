@@ -93,9 +93,10 @@ def unit_html(unit: str) -> Markup:
     return _views().unit(unit)
 
 
-def group_sum_html(total: Fraction, count: int, locked: int) -> Markup:
-    """合计 of a weight group (which must stay 1), with how many weights are locked."""
-    return _views().group_sum(format_fraction(total), count, locked)
+def group_sum_html(total: Fraction, count: int, locked: int, unit: str = "") -> Markup:
+    """合计 of a weight group (which must stay 1; a points rubric's 分值: total_points, unit 分), with how
+    many are locked."""
+    return _views().group_sum(format_fraction(total) + unit, count, locked)
 
 
 def bonus_note(rubric: Rubric) -> str:

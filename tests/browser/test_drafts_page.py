@@ -76,6 +76,9 @@ def open_branch(page, typed: str) -> None:
     page.get_by_label("支部", exact=True).fill(typed)
     page.get_by_role("button", name="打开").click()
     page.get_by_text("正在考评").wait_for(state="visible", timeout=30_000)
+    # The heading shows before the click's handler has finished (it still reads the stored draft's version):
+    # wait until the page is no longer busy with the click, so that what follows starts from an opened branch.
+    page.wait_for_function("() => !document.body.classList.contains('siping-busy')", timeout=60_000)
 
 
 def s1_field(page):

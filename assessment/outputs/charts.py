@@ -4,7 +4,9 @@ Figures are built on :class:`matplotlib.figure.Figure`, never through pyplot: py
 figure alive in a module-level registry, which leaks in a long-running Voila kernel. A bare Figure
 does not render through ``display()`` in Voila, so pages show :func:`to_png` bytes in an
 ``ipywidgets.Image``. Every text is Simplified Chinese; the CJK font is set up once, lazily, so that
-importing this module costs nothing and no "Glyph … missing" warning ever reaches a page.
+importing this module costs nothing and no "Glyph … missing" warning ever reaches a page. matplotlib itself
+is imported when the first chart is drawn, not with this module: a page that has not drawn a chart yet
+(the 考评 page before a branch opens, the 自评 page before a code is entered) does not carry it.
 """
 
 from __future__ import annotations
@@ -12,19 +14,18 @@ from __future__ import annotations
 import io
 import math
 from functools import cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
 from .. import display
 from .. import glossary as g
 from ..rubric import Rubric
 from ..scoring import Results
-from .fonts import ensure_cjk_font
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = [
     "area_shares",
@@ -60,10 +61,15 @@ NOT_STANDARDIZED_LEGEND = "未达标"
 
 @cache
 def _font() -> str:
+    from .fonts import ensure_cjk_font
+
     return ensure_cjk_font()
 
 
 def _figure(height_in: float, width_in: float = WIDTH_IN, *, constrained: bool = True) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     _font()
     fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained" if constrained else None)
     FigureCanvasAgg(fig)
@@ -132,6 +138,8 @@ def channel_scores(results: Results, rubric: Rubric) -> Figure:
 
 def composite_ranking(results: Results, rubric: Rubric | None = None) -> Figure:
     """Branches ranked by 综合得分, coloured by 最强资格 / 达标 / 未达标, with the 达标 line."""
+    from matplotlib.patches import Patch
+
     b = results.branches
     composite = b["composite"].astype("float64").to_numpy()
     order = np.lexsort((b.index.to_numpy(dtype=str), -np.nan_to_num(composite, nan=-np.inf)))
@@ -462,6 +470,8 @@ def workflow_funnel(funnel: pd.DataFrame) -> Figure:
 
 def star_distribution(stars: pd.DataFrame) -> Figure:
     """Branches per star level (``星级``, ``支部数``; the last row: without stars)."""
+    from matplotlib.ticker import MaxNLocator
+
     labels = [str(label) for label in stars[g.STARS]]
     counts = stars["支部数"].astype(int).to_numpy()
     fig = _figure(2.8)
@@ -485,6 +495,8 @@ def star_distribution(stars: pd.DataFrame) -> Figure:
 
 def rank_moves_chart(table: pd.DataFrame, limit: int = 20) -> Figure:
     """Rank moves after the change: one bar per branch that moved (the largest moves when many)."""
+    from matplotlib.ticker import MaxNLocator
+
     moved = table[table["rank_move"] != 0]
     if len(moved) > limit:
         order = np.argsort(-np.abs(moved["rank_move"].to_numpy()), kind="stable")[:limit]

@@ -12,13 +12,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from matplotlib import font_manager, rcParams
-
 CJK_FAMILY = "Noto Sans CJK SC"
 _MPLFONTS_NOTO_GLOB = "NotoSansCJK*[sS][cC]-Regular.otf"
 
 
 def _has_family(family: str) -> bool:
+    from matplotlib import font_manager
+
     return any(entry.name == family for entry in font_manager.fontManager.ttflist)
 
 
@@ -35,6 +35,8 @@ def mplfonts_noto_path() -> Path | None:
 
 
 def _register_mplfonts_noto() -> str | None:
+    from matplotlib import font_manager
+
     path = mplfonts_noto_path()
     if path is None:
         return None
@@ -47,6 +49,8 @@ def ensure_cjk_font() -> str:
 
     Idempotent: later calls find the family already known and only (re)assert the rcParams.
     """
+    from matplotlib import rcParams
+
     if _has_family(CJK_FAMILY):
         family = CJK_FAMILY
     else:

@@ -18,7 +18,7 @@ import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from numbers import Integral, Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 import numpy as np
@@ -26,11 +26,13 @@ import pandas as pd
 import traitlets
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
-from matplotlib.figure import Figure
 
 from .. import display, glossary
 from ..outputs.charts import to_png
 from ..rubric import format_fraction
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is first drawn (outputs.charts)
+    from matplotlib.figure import Figure
 
 __all__ = [
     "EMPTY",

@@ -101,6 +101,7 @@ class EvaluateApp(widgets.VBox):
         self.log = app_logger()
         self._master: Inputs | None = None  # the open branch's row and this year's activity log
         self._scored_key: Any = object()
+        self._scored: list[tuple[dict[str, Any], Results]] = []  # see _score
         self._loading = False
         self._opened_payload: dict[str, Any] = {}  # the payload the open branch started from
         self.form: EvaluationForm | None = None  # built when the first branch opens: the page opens faster
@@ -193,6 +194,9 @@ class EvaluateApp(widgets.VBox):
         # --- wiring: widgets → state.update; state → views
         report = self._report
         self.open_button.on_click(guarded(OPEN_FAILED, report)(lambda _b: self.open_selected()))
+        # The first keystroke in the picker builds the (hidden) form: the browser makes its views while the
+        # evaluator is still choosing, and opening a branch then only fills it.
+        self.branch_picker.observe(guarded(OPEN_FAILED, report)(self._on_picker), names="value")
         self.year_picker.observe(guarded(OPEN_FAILED, report)(self._on_year), names="value")
         self.restore_button.on_click(guarded(DRAFT_FAILED, report)(lambda _b: self.restore_draft()))
         self.discard_button.on_click(guarded(DRAFT_FAILED, report)(lambda _b: self.discard_draft()))
@@ -225,8 +229,9 @@ class EvaluateApp(widgets.VBox):
             self.draft_status,
             self.panel.brief,
         ]
-        # The workspace and the records join the page when the first branch opens: fewer widget views
-        # for the browser to build before the branch picker is usable.
+        # The workspace and the records (with the form) join the page, hidden, when the evaluator starts
+        # choosing a branch (or at the latest when one opens): fewer widget views for the browser to build
+        # before the branch picker is usable.
         self._deferred = [self.workspace, self.records]
 
     # ------------------------------------------------------------------ construction
@@ -327,10 +332,10 @@ class EvaluateApp(widgets.VBox):
             self.state.update(error=f"支部“{branch_id}”不在数据库中。")
             return
         self._master = master
+        self._scored = []
         self.saver.stop()
         self._draft_key = None
-        if self.form is None:
-            self._build_form()
+        self._prepare()
         name = str(master.branches["name"].iloc[0])
         evaluator = self.state.evaluator
         own = self.store.self_assessments.current(branch_id, year)  # submitted only: a draft is the branch's own work
@@ -360,15 +365,24 @@ class EvaluateApp(widgets.VBox):
         self.reason.value = ""
         self.workspace.layout.display = "flex"
         self.records.layout.display = None
-        if self._deferred:
-            self.children = [*self.children, *self._deferred]
-            self._deferred = []
         if mine is not None:
             self.state.update(
                 notice=f"你已提交第 {mine.revision_no} 号修订（{local_time(mine.created_at)}）。"
                 "表单中是已提交的内容；修改后可“提交更正”。"
             )
         self._check_draft()
+
+    def _on_picker(self, change) -> None:
+        if change["new"] and self._branch_labels:
+            self._prepare()
+
+    def _prepare(self) -> None:
+        """The form, built once, and the workspace and records on the page (hidden until a branch opens)."""
+        if self.form is None:
+            self._build_form()
+        if self._deferred:
+            self.children = [*self.children, *self._deferred]
+            self._deferred = []
 
     def _build_form(self) -> None:
         guard = guarded(CHANGE_FAILED, self._report)
@@ -401,6 +415,17 @@ class EvaluateApp(widgets.VBox):
         return Reconciled(dict(submissions), own, merged, tuple(disagreements))
 
     def _score(self, payload: Mapping[str, Any]) -> Results:
+        """The payload scored on the open branch's data. Opening a branch scores the evaluator's submission for
+        the several-evaluators section and then the same payload for the panel: the second time is the first's
+        results (payloads equal as a whole; the scores of the open branch only, forgotten when one opens)."""
+        for scored, results in self._scored:
+            if scored == payload:
+                return results
+        results = self._score_anew(payload)
+        self._scored = [*self._scored[-3:], (copy.deepcopy(dict(payload)), results)]
+        return results
+
+    def _score_anew(self, payload: Mapping[str, Any]) -> Results:
         master = self._master
         branch_id = str(master.branches["branch_id"].iloc[0])
         inputs = inputs_for(master.branches, master.activities, {branch_id: dict(payload)}, self.rubric)

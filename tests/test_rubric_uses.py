@@ -220,3 +220,41 @@ def test_a_per_member_activity_rule_needs_the_roster(tmp_path):
         load_rubric(directory)
     assert f"字段 rules[{per_member[0]}].scope" in str(caught.value)
     assert "读取党员名册" in str(caught.value)
+
+
+def test_the_evaluate_page_asks_only_for_the_own_sheet(tmp_path, monkeypatch):
+    """The evaluator's page under an org-only rubric: one tab, no review grade, no tallies; full marks on the
+    sheet alone show 100, 达标, and are submitted."""
+    from assessment.inputs.frames import Inputs
+    from assessment.pages.evaluate.app import EvaluateApp
+    from assessment.store import Store
+    from tests.factories import staff_session
+
+    directory = _org_only(tmp_path / "rubric")
+    _edit(directory, "meta.yaml", lambda d: d.update(version="街道细则-1"))
+    monkeypatch.setenv("ASSESSMENT_RUBRIC_DIR", str(directory))
+    rubric = load_rubric(directory)
+    url = f"sqlite:///{tmp_path}/t.sqlite"
+    with Store(url, rubric=rubric) as store:
+        branches = _org_inputs(rubric).branches
+        master = Inputs(branches=branches, org=pd.DataFrame(columns=["branch_id"]))
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="街道"
+        )
+        app = EvaluateApp(store, rubric, session=staff_session(store, "张三", "区委"))
+        app.branch_picker.value = "B1"
+        app.open_button.click()
+        assert app.form.tab.titles == ("组织评定",)
+        assert not any(path.startswith(("member.", "public.", "social.")) for path in app.inputs)
+        assert "org.annual_review_grade" not in app.inputs
+        for item_id, value in full_marks(rubric).items():
+            app.inputs[f"org.items.{item_id}.value"].value = value if isinstance(value, str) else f"{value:g}"
+        panel = app.panel
+        assert panel.composite == "100" or panel.composite.startswith("100"), panel.composite
+        assert panel.standardized == "是" and panel.missing == ""
+        assert panel.vetoes_shown == {}
+        app.submit_button.click()
+        revisions = store.records.revisions("B1", app.year_picker.value)
+        assert len(revisions) == 1, app.submit_message.value
+        (first,) = revisions
+        assert first.status == "submitted"

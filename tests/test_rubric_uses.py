@@ -258,3 +258,24 @@ def test_the_evaluate_page_asks_only_for_the_own_sheet(tmp_path, monkeypatch):
         assert len(revisions) == 1, app.submit_message.value
         (first,) = revisions
         assert first.status == "submitted"
+
+
+def test_results_workbook_and_report_leave_out_what_is_not_used(org_only, tmp_path):
+    """The 结果 sheet and the branch report name only the channels used: no 0 and no blank column for 党员评议."""
+    from assessment.outputs.branch_pdf import branch_report_html
+    from assessment.outputs.excel import write_tables
+    from assessment.outputs.tables import result_tables
+    from assessment.scoring.gaps import gap_list
+
+    results = score(org_only, _org_inputs(org_only), year=YEAR)
+    tables = result_tables(results, org_only)
+    first = next(iter(tables.values()))
+    assert "组织评定" in first.columns
+    assert not {"党员评议", "群众评判", "社会评价"} & set(first.columns)
+    book = load_workbook(write_tables(tables, tmp_path / "结果.xlsx"))
+    headers = [cell.value for cell in next(book.worksheets[0].iter_rows(max_row=1))]
+    book.close()
+    assert "组织评定" in headers and "党员评议" not in headers
+    document = branch_report_html(org_only, results, "B1", gaps=gap_list(org_only, results, "B1"))
+    assert "组织评定" in document
+    assert "党员评议" not in document and "群众评判" not in document

@@ -317,7 +317,8 @@ def store_branch_report(
     roster = store.self_assessments.uploaded(branch_id, year, "roster")
     own = store.self_assessments.current(branch_id, year)
     previous = store.self_assessments.uploaded(branch_id, year - 1, "roster")
-    members = check_members(rubric, roster, previous) if roster is not None and len(roster) else None
+    collected = rubric.uses_condition("members")  # the 党员名册 is not read when not collected (meta.yaml uses)
+    members = check_members(rubric, roster, previous) if collected and roster is not None and len(roster) else None
     member_rules = members.rules if members is not None else None
     branches = store.records.branches().set_index("branch_id", drop=False)
     document = branch_report_html(

@@ -279,3 +279,34 @@ def test_results_workbook_and_report_leave_out_what_is_not_used(org_only, tmp_pa
     document = branch_report_html(org_only, results, "B1", gaps=gap_list(org_only, results, "B1"))
     assert "组织评定" in document
     assert "党员评议" not in document and "群众评判" not in document
+
+
+def test_the_self_page_form_and_uploads_ask_only_for_what_is_used(org_only):
+    from assessment.inputs.workbook import WorkbookError
+    from assessment.inputs.workbook.reader import read_sheet_upload
+    from assessment.pages.self_assess.form import SelfAssessForm
+
+    form = SelfAssessForm(org_only, on_change=lambda path, value: None)
+    assert all(path.startswith("org.items.") for path in form.inputs), sorted(form.inputs)
+    assert len(form.inputs) == len(org_only.items)
+    csv = "支部编号,日期,类型,应到人数,实到人数,有记录\nB1,2025-01-05,支委会,5,5,是\n".encode()
+    with pytest.raises(WorkbookError, match="本评分标准不使用活动记录，无需上传"):
+        read_sheet_upload(csv, "活动记录.csv", "activities", org_only, branch_id="B1")
+
+
+def test_the_shipped_self_page_form_keeps_the_review_grade_and_the_member_tallies(default_rubric):
+    from assessment.pages.self_assess.form import SelfAssessForm
+
+    form = SelfAssessForm(default_rubric, on_change=lambda path, value: None)
+    assert "org.annual_review_grade" in form.inputs and "member.participants" in form.inputs
+
+
+def test_the_weights_page_analysis_runs_on_an_org_only_rubric(org_only):
+    from assessment.analysis.baseline import Baseline, rescore
+    from assessment.analysis.sensitivity import sensitivity
+
+    inputs = _org_inputs(org_only)
+    baseline = Baseline.from_inputs(org_only, inputs, year=YEAR)
+    assert rescore(baseline, org_only).branches.loc["B1", "composite"] == 100
+    table = sensitivity(baseline, org_only, spread=0.2, n=5, seed=1)
+    assert len(table)

@@ -64,6 +64,7 @@ STATUS = "状态"
 COMPLETE = "已完成"
 INCOMPLETE = "未完成"
 MISSING = "缺项"
+NOT_USED = "本评分标准不使用"  # channels and conditions a rubric leaves out (meta.yaml uses)
 VETO_IDS_COL = "否决规则"
 VETO_TEXT_COL = "否决说明"
 REASONS = "资格说明"

@@ -76,6 +76,7 @@ def test_default_rubric_uses_everything(default_rubric):
     assert default_rubric.meta.uses is None
     assert default_rubric.uses.channels == CHANNEL_IDS and default_rubric.uses.conditions == CONDITION_IDS
     assert all(default_rubric.uses_channel(c) for c in CHANNEL_IDS)
+    assert default_rubric.unused_text() == ""
     assert list(sheet_columns(default_rubric)) == list(SHEET_NAMES)
 
 
@@ -253,6 +254,9 @@ def test_the_evaluate_page_asks_only_for_the_own_sheet(tmp_path, monkeypatch):
         assert panel.composite == "100" or panel.composite.startswith("100"), panel.composite
         assert panel.standardized == "是" and panel.missing == ""
         assert panel.vetoes_shown == {}
+        assert (
+            "本评分标准不使用" in panel.eligibility.value and "党员评议、群众评判、社会评价" in panel.eligibility.value
+        )
         app.submit_button.click()
         revisions = store.records.revisions("B1", app.year_picker.value)
         assert len(revisions) == 1, app.submit_message.value
@@ -276,9 +280,13 @@ def test_results_workbook_and_report_leave_out_what_is_not_used(org_only, tmp_pa
     headers = [cell.value for cell in next(book.worksheets[0].iter_rows(max_row=1))]
     book.close()
     assert "组织评定" in headers and "党员评议" not in headers
+    unused = "党员评议、群众评判、社会评价；年度述职评议等次、组织生活频次、党员名册检查、组织设置"
+    assert org_only.unused_text() == unused
+    rubric_sheet = dict(zip(tables["评分标准"]["项目"], tables["评分标准"]["内容"]))
+    assert rubric_sheet["本评分标准不使用"] == unused + "（未评分，不计为缺项）"
     document = branch_report_html(org_only, results, "B1", gaps=gap_list(org_only, results, "B1"))
     assert "组织评定" in document
-    assert "党员评议" not in document and "群众评判" not in document
+    assert "本评分标准不使用" in document and unused in document
 
 
 def test_the_self_page_form_and_uploads_ask_only_for_what_is_used(org_only):

@@ -139,6 +139,8 @@ def _result(rubric: Rubric, b: pd.Series, status: Any) -> list[tuple[str, Any]]:
         (c.label, _text(b[c.id]) + (f"（加分{_text(b['bonus'])}分）" if c.id == "org" and rubric.bonus_items else ""))
         for c in rubric.channels.channels
     ]
+    if rubric.unused_text():  # meta.yaml uses: shown as not used, not as 0
+        rows.append((g.NOT_USED, rubric.unused_text()))
     stars = b["stars"]
     standardized = _flag(b["standardized"])
     rows += [

@@ -29,6 +29,14 @@ CONDITION_LABELS = {
     "structure": "组织设置（structure.yaml 规则）",
 }
 CONDITION_IDS = tuple(CONDITION_LABELS)
+# How results name what a rubric does not use (a channel left out of channels.yaml has no label of its own).
+CHANNEL_NAMES = {"org": "组织评定", "member": "党员评议", "public": "群众评判", "social": "社会评价"}
+CONDITION_NAMES = {
+    "annual_review": "年度述职评议等次",
+    "activities": "组织生活频次",
+    "members": "党员名册检查",
+    "structure": "组织设置",
+}
 ChannelId = Literal["org", "member", "public", "social"]
 ConditionId = Literal["annual_review", "activities", "members", "structure"]
 VETO_IDS = (
@@ -1452,6 +1460,12 @@ class Rubric(Frozen):
         """Whether the rubric collects and checks ``condition`` (one of CONDITION_IDS)."""
         return condition in self.uses.conditions
 
+    def unused_text(self) -> str:
+        """What the rubric does not use, for results and reports (“党员评议、群众评判；组织生活频次”); '' if all."""
+        channels = "、".join(CHANNEL_NAMES[c] for c in CHANNEL_IDS if not self.uses_channel(c))
+        conditions = "、".join(CONDITION_NAMES[c] for c in CONDITION_IDS if not self.uses_condition(c))
+        return "；".join(part for part in (channels, conditions) if part)
+
     @property
     def base_items(self) -> tuple[ChecklistItem, ...]:
         """The items whose weights make up the 组织评定 (all but the bonus items)."""
@@ -1591,13 +1605,12 @@ class Rubric(Frozen):
                     ),
                 )
             )
-        channel_names = {"org": "组织评定", "member": "党员评议", "public": "群众评判", "social": "社会评价"}
 
         def channel_missing(cid: str) -> str | None:
             if cid == "composite" or cid in uses.channels:
                 return None
             return (
-                f"{channel_names[cid]}（{cid}）的数据，但本评分标准不使用这个通道（meta.yaml uses.channels：{used_text}）"
+                f"{CHANNEL_NAMES[cid]}（{cid}）的数据，但本评分标准不使用这个通道（meta.yaml uses.channels：{used_text}）"
                 f"：请删去，或在 uses.channels 中加上 {cid}"
             )
 

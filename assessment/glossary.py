@@ -49,6 +49,7 @@ FIELD_LABELS: dict[str, str] = {
     "rule": "否决规则",
     "honours": "评先评优",
     "requires": "所需评定",
+    "uses": "使用的数据",
 }
 
 # Channels and results.

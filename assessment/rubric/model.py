@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ..glossary import CHANNEL_LABEL_FALLBACK
 from .types import Exact, NonNegative, Positive, Share, format_fraction
 
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
@@ -30,7 +31,7 @@ CONDITION_LABELS = {
 }
 CONDITION_IDS = tuple(CONDITION_LABELS)
 # How results name what a rubric does not use (a channel left out of channels.yaml has no label of its own).
-CHANNEL_NAMES = {"org": "组织评定", "member": "党员评议", "public": "群众评判", "social": "社会评价"}
+CHANNEL_NAMES = CHANNEL_LABEL_FALLBACK
 CONDITION_NAMES = {
     "annual_review": "年度述职评议等次",
     "activities": "组织生活频次",

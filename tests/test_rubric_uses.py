@@ -318,3 +318,36 @@ def test_the_weights_page_analysis_runs_on_an_org_only_rubric(org_only):
     assert rescore(baseline, org_only).branches.loc["B1", "composite"] == 100
     table = sensitivity(baseline, org_only, spread=0.2, n=5, seed=1)
     assert len(table)
+
+
+def test_the_self_page_offers_no_upload_of_records_not_collected(tmp_path, monkeypatch):
+    from assessment.inputs.frames import Inputs
+    from assessment.pages.self_assess.app import SelfAssessApp
+    from assessment.store import Store
+
+    directory = _org_only(tmp_path / "rubric")
+    _edit(directory, "meta.yaml", lambda d: d.update(version="街道细则-1"))
+    monkeypatch.setenv("ASSESSMENT_RUBRIC_DIR", str(directory))
+    rubric = load_rubric(directory)
+    with Store(f"sqlite:///{tmp_path}/t.sqlite", rubric=rubric) as store:
+        master = Inputs(branches=_org_inputs(rubric).branches, org=pd.DataFrame(columns=["branch_id"]))
+        store.records.import_inputs(
+            master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="街道"
+        )
+        app = SelfAssessApp(store)
+        assert app.enter(store.access.issue("B1", YEAR, by="管理员").code)
+        shown = list(walk_children(app.main))
+        assert not any(upload in shown for upload in app.uploads.values())
+        assert all(path.startswith("org.items.") for path in app.inputs)
+        for item_id, value in full_marks(rubric).items():
+            app.inputs[f"org.items.{item_id}.value"].value = value if isinstance(value, str) else f"{value:g}"
+        summary = app.summary_box.value
+        assert "未完成" not in summary and "否决规则" not in summary and "组织生活" not in summary
+        assert "达标条件中尚未满足的：无" in summary
+        assert "组织生活" not in app.findings_box.value and "党员名册" not in app.findings_box.value
+
+
+def walk_children(widget):
+    yield widget
+    for child in getattr(widget, "children", ()):
+        yield from walk_children(child)

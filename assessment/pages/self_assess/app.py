@@ -641,7 +641,7 @@ class SelfAssessApp(widgets.VBox):
         set_figure(self.channel_chart, charts.branch_channels(results, rubric, checked.branch_id))
         set_figure(self.area_chart, charts.area_shares(results, rubric, checked.branch_id))
         set_figure(self.radar, charts.five_strong_radar(results, rubric, checked.branch_id))
-        self.findings_box.value = findings_html(checked)
+        self.findings_box.value = findings_html(checked, self.rubric)
         self.gaps_box.value = gaps_html(checked, rubric.meta.decimals)
 
 

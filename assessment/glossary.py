@@ -51,6 +51,7 @@ FIELD_LABELS: dict[str, str] = {
     "rule": "否决规则",
     "honours": "评先评优",
     "requires": "所需评定",
+    "uses": "使用的数据",
 }
 
 # Channels and results.
@@ -66,6 +67,7 @@ STATUS = "状态"
 COMPLETE = "已完成"
 INCOMPLETE = "未完成"
 MISSING = "缺项"
+NOT_USED = "本评分标准不使用"  # channels and conditions a rubric leaves out (meta.yaml uses)
 VETO_IDS_COL = "否决规则"
 VETO_TEXT_COL = "否决说明"
 REASONS = "资格说明"

@@ -191,11 +191,11 @@ def test_export_puts_the_submitted_self_assessment_beside_the_assessed_points(
 
 
 BONUS_ITEMS = """
-  - {id: b1, label: 获得市级表彰, area: role, kind: points, max: 3, bonus: true, bonus_group: honours,
+  - {id: b1, label: 获得市级表彰, area: role, kind: points, points: 3, bonus: true, bonus_group: honours,
      description: 加3分, advice: 争创, source: 测试}
-  - {id: b2, label: 获得区级表彰, area: role, kind: points, max: 2, bonus: true, bonus_group: honours,
+  - {id: b2, label: 获得区级表彰, area: role, kind: points, points: 2, bonus: true, bonus_group: honours,
      description: 加2分, advice: 争创, source: 测试}
-  - {id: b3, label: 党建特色品牌, area: role, kind: level, max: 2, levels: [{label: 有, points: 2}, {label: 无, points: 0}],
+  - {id: b3, label: 党建特色品牌, area: role, kind: level, points: 2, levels: [{label: 有, points: 2}, {label: 无, points: 0}],
      bonus: true, description: 加2分, advice: 打造品牌, source: 测试}
 """
 

@@ -11,7 +11,6 @@ from assessment.cli import main
 from assessment.rubric import RubricError, load_rubric
 from assessment.rubric.importer import read_sheets
 
-
 FULLY_READ = ("merged_levels", "points_in_text", "two_sheets", "two_row_header")
 
 

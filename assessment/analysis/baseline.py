@@ -38,6 +38,8 @@ def fixed_part(rubric: Rubric) -> str:
         "activities": rubric.activities.model_dump(mode="json"),
         "structure": rubric.structure.model_dump(mode="json"),
         "decimals": rubric.meta.decimals,
+        # What the rubric collects and checks (meta.yaml uses) decides which of the above are evaluated.
+        "uses": rubric.uses.model_dump(mode="json", exclude={"source"}),
     }
     return json.dumps(parts, ensure_ascii=False, sort_keys=True)
 

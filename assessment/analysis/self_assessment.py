@@ -82,6 +82,8 @@ def self_check(
     """Score the branch's own payload with its activity log and (optional) roster; ``previous_roster``
     (last year's, if uploaded) lets the dues rule see a lapse across the turn of the year."""
     branch_id = str(branch["branch_id"].iloc[0])
+    if not rubric.uses_condition("members"):  # the rubric does not collect the 党员名册 (meta.yaml uses)
+        roster = previous_roster = None
     branch, note = branch_with_roster(branch, roster, rubric)
     if len(activities):
         activities = activities[activities["branch_id"].astype(str) == branch_id].reset_index(drop=True)

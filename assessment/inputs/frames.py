@@ -29,7 +29,8 @@ Frames and columns (dtypes after reading):
               be left out: an empty frame)
 
 A branch may be absent from ``org``/``member``/``public``/``social``: that channel is then
-missing and the branch is scored as 未完成.
+missing and the branch is scored as 未完成. A rubric that does not use a channel or condition (meta.yaml
+``uses``) has no sheet for it (:func:`sheet_columns`); its frame stays empty and is not read.
 """
 
 from __future__ import annotations
@@ -151,17 +152,34 @@ def public_columns(rubric: Rubric) -> dict[str, str]:
     return columns
 
 
-def sheet_columns(rubric: Rubric) -> dict[str, dict[str, str]]:
-    """For every input frame: English column → Chinese header, in sheet order."""
-    return {
-        "branches": BRANCH_COLUMNS,
-        "org": org_columns(rubric),
-        "member": member_columns(rubric),
-        "public": public_columns(rubric),
-        "social": SOCIAL_COLUMNS,
-        "activities": ACTIVITY_COLUMNS,
-        "roster": ROSTER_COLUMNS,
+def used_frames(rubric: Rubric) -> tuple[str, ...]:
+    """The input frames the rubric collects, in sheet order: the 支部 and 组织评定 always; a channel's only if
+    the rubric uses it, the 活动记录 and the 党员名册 only if it checks them (meta.yaml ``uses``)."""
+    wanted = {
+        "branches": True,
+        "org": True,
+        "member": rubric.uses_channel("member"),
+        "public": rubric.uses_channel("public"),
+        "social": rubric.uses_channel("social"),
+        "activities": rubric.uses_condition("activities"),
+        "roster": rubric.uses_condition("members"),
     }
+    return tuple(name for name in SHEET_NAMES if wanted[name])
+
+
+def sheet_columns(rubric: Rubric) -> dict[str, dict[str, str]]:
+    """For every input frame the rubric collects (:func:`used_frames`): English column → Chinese header, in
+    sheet order."""
+    columns = {
+        "branches": lambda: BRANCH_COLUMNS,
+        "org": lambda: org_columns(rubric),
+        "member": lambda: member_columns(rubric),
+        "public": lambda: public_columns(rubric),
+        "social": lambda: SOCIAL_COLUMNS,
+        "activities": lambda: ACTIVITY_COLUMNS,
+        "roster": lambda: ROSTER_COLUMNS,
+    }
+    return {name: columns[name]() for name in used_frames(rubric)}
 
 
 def _empty(columns) -> pd.DataFrame:
@@ -179,8 +197,9 @@ class Inputs:
 
     branches: pd.DataFrame
     org: pd.DataFrame
-    member: pd.DataFrame
-    public: pd.DataFrame
+    # A channel the rubric does not use (meta.yaml uses) has no rows: scoring does not read it.
+    member: pd.DataFrame = field(default_factory=lambda: _empty(("branch_id", "participants")))
+    public: pd.DataFrame = field(default_factory=lambda: _empty(("branch_id",)))
     social: pd.DataFrame = field(default_factory=lambda: _empty(SOCIAL_COLUMNS))
     activities: pd.DataFrame = field(default_factory=lambda: _empty(ACTIVITY_COLUMNS))
     roster: pd.DataFrame = field(default_factory=empty_roster)

@@ -128,12 +128,13 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
         return max(present, key=order.index)  # order lists best first: the last is the most cautious
 
     grades = list(rubric.channels.annual_review_grades.levels)
-    merged["org"]["annual_review_grade"] = combine_choice(
-        "org.annual_review_grade",
-        "年度述职评议等次",
-        {w: parsed[w]["org"]["annual_review_grade"] for w in evaluators},
-        grades,
-    )
+    if rubric.uses_condition("annual_review"):  # not collected otherwise (meta.yaml uses): stays blank
+        merged["org"]["annual_review_grade"] = combine_choice(
+            "org.annual_review_grade",
+            "年度述职评议等次",
+            {w: parsed[w]["org"]["annual_review_grade"] for w in evaluators},
+            grades,
+        )
     for item in rubric.items:
         label = f"{item.id} {item.label}"
         comment = "\n".join(
@@ -163,7 +164,7 @@ def reconcile(payloads: dict[str, dict[str, Any]], rubric: Rubric) -> tuple[dict
             integer = item.kind in ("count_shortfall", "deduction", "stepped")
             value = combine_number(field, label, values, span, integer=integer)
         merged["org"]["items"][item.id] = {"value": value, "comment": comment, "evidence": {}}
-    for channel in ("member", "public"):
+    for channel in (c for c in ("member", "public") if rubric.uses_channel(c)):  # only the channels it uses
         level_ids = [level.id for level in rubric.channel(channel).method.levels]
         records = {
             w: parsed[w][channel]

@@ -55,8 +55,13 @@ def blank_payload(rubric: Rubric) -> dict[str, Any]:
             "annual_review_grade": None,
             "items": {item.id: _blank_item(item) for item in rubric.items},
         },
-        "member": {key: None for key in member_columns(rubric) if key != "branch_id"},
-        "public": {key: None for key in public_columns(rubric) if key != "branch_id"},
+        # A channel the rubric does not use (meta.yaml uses) has no fields.
+        "member": {key: None for key in member_columns(rubric) if key != "branch_id"}
+        if rubric.uses_channel("member")
+        else {},
+        "public": {key: None for key in public_columns(rubric) if key != "branch_id"}
+        if rubric.uses_channel("public")
+        else {},
         "social": [],
         "note": "",
     }
@@ -186,14 +191,14 @@ def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, An
     for channel in ("member", "public"):
         given = payload.get(channel) or {}
         values = {}
-        for key, column in columns[channel].items():
+        for key, column in columns.get(channel, {}).items():  # none for a channel the rubric does not use
             if key == "branch_id":
                 continue
             values[key] = _check(column, given.get(key), f"{channel}.{key}", column.header, problems)
         parsed[channel] = values
     member = parsed["member"]
-    method = rubric.channel("member").method
-    if member.get("participants") is not None:
+    method = rubric.channel("member").method if rubric.uses_channel("member") else None
+    if method is not None and member.get("participants") is not None:
         total = sum(member.get(level.id) or 0 for level in method.levels)
         for level in method.levels:
             count = member.get(level.id)
@@ -214,7 +219,7 @@ def parse_payload(payload: dict[str, Any], rubric: Rubric) -> tuple[dict[str, An
     social = []
     for index, row in enumerate(payload.get("social") or []):
         entry = {}
-        for key, column in columns["social"].items():
+        for key, column in columns.get("social", {}).items():
             if key == "branch_id":
                 continue
             entry[key] = _check(
@@ -245,10 +250,10 @@ def payload_rows(branch_id: str, payload: dict[str, Any], rubric: Rubric) -> dic
     if any(v is not None for v in org.values()):
         rows["org"].append({"branch_id": branch_id, **org})
     member = parsed["member"]
-    if member.get("participants") is not None and "member" not in broken:
+    if rubric.uses_channel("member") and member.get("participants") is not None and "member" not in broken:
         rows["member"].append({"branch_id": branch_id, **{k: (v if v is not None else 0) for k, v in member.items()}})
     public = parsed["public"]
-    level_ids = [lv.id for lv in rubric.channel("public").method.levels]
+    level_ids = [lv.id for lv in rubric.channel("public").method.levels] if rubric.uses_channel("public") else []
     if any(public.get(k) is not None for k in level_ids) and "public" not in broken:
         counts = {k: (public.get(k) or 0) for k in level_ids}
         rows["public"].append(
@@ -278,15 +283,19 @@ def inputs_for(
                 org[key] = org[key].astype("boolean")
             else:
                 org[key] = pd.to_numeric(org[key], errors="coerce").astype("float64")
-    member = pd.DataFrame(collected["member"], columns=list(member_columns(rubric)))
-    member = member.astype({c: "Int64" for c in member.columns if c != "branch_id"})
-    public_cols = list(public_columns(rubric))
-    public = pd.DataFrame(collected["public"], columns=public_cols)
-    public = public.astype({c: "Int64" for c in public_cols if c not in ("branch_id", "unsatisfied_verified")})
-    public["unsatisfied_verified"] = public["unsatisfied_verified"].astype("boolean")
+    frames: dict[str, pd.DataFrame] = {}  # a channel the rubric does not use stays empty (Inputs' default)
+    if rubric.uses_channel("member"):
+        member = pd.DataFrame(collected["member"], columns=list(member_columns(rubric)))
+        frames["member"] = member.astype({c: "Int64" for c in member.columns if c != "branch_id"})
+    if rubric.uses_channel("public"):
+        public_cols = list(public_columns(rubric))
+        public = pd.DataFrame(collected["public"], columns=public_cols)
+        public = public.astype({c: "Int64" for c in public_cols if c not in ("branch_id", "unsatisfied_verified")})
+        public["unsatisfied_verified"] = public["unsatisfied_verified"].astype("boolean")
+        frames["public"] = public
     social = pd.DataFrame(collected["social"], columns=list(SOCIAL_COLUMNS))
     social["compliant"] = social["compliant"].astype("boolean")
-    return Inputs(branches=branches, org=org, member=member, public=public, social=social, activities=activities)
+    return Inputs(branches=branches, org=org, social=social, activities=activities, **frames)
 
 
 def payload_from_inputs(inputs: Inputs, branch_id: str, rubric: Rubric) -> dict[str, Any]:
@@ -317,6 +326,8 @@ def payload_from_inputs(inputs: Inputs, branch_id: str, rubric: Rubric) -> dict[
             else:
                 entry["value"] = plain(row.get(item.id))
     for channel, frame in (("member", inputs.member), ("public", inputs.public)):
+        if not rubric.uses_channel(channel):
+            continue
         rows = frame[frame["branch_id"] == branch_id]
         if len(rows):
             row = rows.iloc[0]

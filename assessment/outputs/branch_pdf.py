@@ -141,6 +141,8 @@ def _result(rubric: Rubric, b: pd.Series, status: Any) -> list[tuple[str, Any]]:
         (c.label, _text(b[c.id]) + (f"（加分{_text(b['bonus'])}分）" if c.id == "org" and rubric.bonus_items else ""))
         for c in rubric.channels.channels
     ]
+    if rubric.unused_text():  # meta.yaml uses: shown as not used, not as 0
+        rows.append((g.NOT_USED, rubric.unused_text()))
     stars = b["stars"]
     standardized = _flag(b["standardized"])
     rows += [
@@ -344,7 +346,8 @@ def store_branch_report(
     roster = store.self_assessments.uploaded(branch_id, year, "roster")
     own = store.self_assessments.current(branch_id, year)
     previous = store.self_assessments.uploaded(branch_id, year - 1, "roster")
-    members = check_members(rubric, roster, previous) if roster is not None and len(roster) else None
+    collected = rubric.uses_condition("members")  # the 党员名册 is not read when not collected (meta.yaml uses)
+    members = check_members(rubric, roster, previous) if collected and roster is not None and len(roster) else None
     member_rules = members.rules if members is not None else None
     branches = store.records.branches().set_index("branch_id", drop=False)
     document = branch_report_html(

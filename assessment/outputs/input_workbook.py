@@ -167,19 +167,28 @@ def _instructions(sheet: Worksheet, rubric: Rubric, specs: dict[str, SheetSpec])
     notes = [
         "每个工作表的第1行是表头，请勿修改、删除或调换；可以在右侧增加自己的列（读取时忽略）。工作表名称不要改动。",
         "“支部编号”是各表之间的纽带：“支部”表每个支部一行、编号不能重复；其他工作表中的支部编号必须在“支部”表中出现。",
-        "组织评定、党员评议、群众评判每个支部最多一行；社会评价每条部门意见一行；活动记录每次活动一行。",
+        # Only the sheets the rubric collects (meta.yaml uses) are named.
+        "、".join(specs[key].name for key in ("org", "member", "public") if key in specs)
+        + "每个支部最多一行"
+        + ("；社会评价每条部门意见一行" if "social" in specs else "")
+        + ("；活动记录每次活动一行" if "activities" in specs else "")
+        + "。",
         "整行空白会被忽略。组织评定中空白的指标表示“未评分”，结果中列为缺项，该支部为“未完成”。",
         "人数、次数、件数填写不小于0的整数；文本形式的数字（如 WPS 中的“12”）也可以。",
         "日期可以是 Excel 日期，也可以写成文本：2025-03-05、2025/3/5、2025年3月5日。",
         "“是/否”列只能填“是”或“否”。",
         "数字用语：以上、以下、以内、不少于、达到 均含本数；超过、不满、不足 不含本数。例如“90%以上”含90%：10人中9人即达到。",
-        "活动记录中“有记录”为“否”的活动会在结果中列出，但不计入次数。",
+        *(["活动记录中“有记录”为“否”的活动会在结果中列出，但不计入次数。"] if "activities" in specs else []),
         *(
             f"{label}：实到人数达不到应到人数的{share}的，列出但不计入次数，因此须填写应到、实到人数。"
-            for label, share in quorum_types(rubric).items()
+            for label, share in (quorum_types(rubric).items() if "activities" in specs else ())
         ),
         *(note for spec in specs.values() for note in spec.notes),
-        "群众评判：“不满意”人数大于0时，须填写“不满意查证属实”（是/否）；空白的档次人数按0计。",
+        *(
+            ["群众评判：“不满意”人数大于0时，须填写“不满意查证属实”（是/否）；空白的档次人数按0计。"]
+            if "public" in specs
+            else []
+        ),
         "组织评定各指标的评分说明见表头单元格的批注（鼠标移到表头上即可看到）。",
     ]
     for number, note in enumerate(notes, start=1):

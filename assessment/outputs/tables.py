@@ -129,6 +129,8 @@ def rubric_table(results: Results, rubric: Rubric) -> pd.DataFrame:
             )
         )
     rows += [(f"{c.label}权重", format_fraction(c.weight)) for c in rubric.channels.channels]
+    if rubric.unused_text():  # meta.yaml uses: not evaluated, not 0
+        rows.append((g.NOT_USED, rubric.unused_text() + "（未评分，不计为缺项）"))
     if rubric.bonus_items:
         spec = rubric.checklist.bonus
         rows += [

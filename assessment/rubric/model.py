@@ -16,12 +16,31 @@ from typing import Annotated, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
+from ..glossary import CHANNEL_LABEL_FALLBACK
 from .types import Exact, NonNegative, Positive, Share, format_fraction
 
 Ident = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 Text = Annotated[str, Field(min_length=1)]
 
 CHANNEL_IDS = ("org", "member", "public", "social")
+# The data a rubric may collect besides its channels (meta.yaml ``uses.conditions``), and what each is in words.
+CONDITION_LABELS = {
+    "annual_review": "年度述职评议等次",
+    "activities": "组织生活记录（activities.yaml 频次规则）",
+    "members": "党员名册（members.yaml 规则）",
+    "structure": "组织设置（structure.yaml 规则）",
+}
+CONDITION_IDS = tuple(CONDITION_LABELS)
+# How results name what a rubric does not use (a channel left out of channels.yaml has no label of its own).
+CHANNEL_NAMES = CHANNEL_LABEL_FALLBACK
+CONDITION_NAMES = {
+    "annual_review": "年度述职评议等次",
+    "activities": "组织生活频次",
+    "members": "党员名册检查",
+    "structure": "组织设置",
+}
+ChannelId = Literal["org", "member", "public", "social"]
+ConditionId = Literal["annual_review", "activities", "members", "structure"]
 VETO_IDS = (
     "annual_review",
     "member_excellent_share",
@@ -83,6 +102,26 @@ def _check_template(template: str, allowed: set[str], field: str) -> None:
 
 
 # ---------------------------------------------------------------- meta.yaml
+class Uses(Frozen):
+    """What data the rubric collects and evaluates (meta.yaml ``uses``): the 四评 channels it scores and the
+    conditions it checks. A channel or condition not listed needs no data and is not evaluated; nothing in
+    the rubric may refer to it (checked on load). Left out, a key means all of them (the rubric as before)."""
+
+    channels: tuple[ChannelId, ...] = CHANNEL_IDS
+    conditions: tuple[ConditionId, ...] = CONDITION_IDS
+    source: str = ""
+
+    def problems(self) -> Problems:
+        found: Problems = []
+        if "org" not in self.channels:
+            found.append((("uses", "channels"), "uses.channels 应包含 org（组织评定）：评分标准的指标清单就是组织评定"))
+        for key, values in (("channels", self.channels), ("conditions", self.conditions)):
+            for index, value in enumerate(values):
+                if value in values[:index]:
+                    found.append((("uses", key, index), f"uses.{key} 中“{value}”重复"))
+        return found
+
+
 class Meta(Frozen):
     version: Text
     name: Text
@@ -95,6 +134,11 @@ class Meta(Frozen):
     author: str | None = None
     note: str | None = None
     based_on: str | None = None
+    # The channels and conditions the rubric uses; None (left out): all of them.
+    uses: Uses | None = None
+
+    def problems(self) -> Problems:
+        return self.uses.problems() if self.uses is not None else []
 
     @model_validator(mode="after")
     def _scale(self):
@@ -183,12 +227,18 @@ class ChannelsFile(Frozen):
     def problems(self) -> Problems:
         found: Problems = []
         ids = [c.id for c in self.channels]
-        if sorted(ids) != sorted(CHANNEL_IDS):
-            found.append((("channels",), f"四评通道应恰为 {', '.join(CHANNEL_IDS)} 各一个，实际为 {', '.join(ids)}"))
+        if len(set(ids)) != len(ids) or "org" not in ids:
+            found.append(
+                (
+                    ("channels",),
+                    f"四评通道（{', '.join(CHANNEL_IDS)}）各至多一个且须有 org，实际为 {', '.join(ids) or '无'}",
+                )
+            )
             return found
         total = sum((c.weight for c in self.channels), Fraction(0))
         if total != 1:
-            found.append((("channels",), f"四个通道的权重之和应为1，实际为 {format_fraction(total)}"))
+            what = "四个通道" if len(ids) == len(CHANNEL_IDS) else f"所用的{len(ids)}个通道（{'、'.join(ids)}）"
+            found.append((("channels",), f"{what}的权重之和应为1，实际为 {format_fraction(total)}"))
         expected = {"org": "checklist", "member": "tally", "public": "tally", "social": "compliance_share"}
         for index, c in enumerate(self.channels):
             if c.method.type != expected[c.id]:
@@ -200,19 +250,24 @@ class ChannelsFile(Frozen):
                 )
         if found:
             return found
-        index = ids.index("member")
-        member = self.channels[index].method
-        if member.base != "participants" or "excellent" not in {lv.id for lv in member.levels}:
-            found.append(
-                (
-                    ("channels", index, "method"),
-                    "党员评议应以参评人数（participants）为分母，并包含“优秀”档（id: excellent）",
+        if "member" in ids:
+            index = ids.index("member")
+            member = self.channels[index].method
+            if member.base != "participants" or "excellent" not in {lv.id for lv in member.levels}:
+                found.append(
+                    (
+                        ("channels", index, "method"),
+                        "党员评议应以参评人数（participants）为分母，并包含“优秀”档（id: excellent）",
+                    )
                 )
-            )
-        index = ids.index("public")
-        if "unsatisfied" not in {lv.id for lv in self.channels[index].method.levels}:
-            found.append((("channels", index, "method", "levels"), "群众评判应包含“不满意”档（id: unsatisfied）"))
+        if "public" in ids:
+            index = ids.index("public")
+            if "unsatisfied" not in {lv.id for lv in self.channels[index].method.levels}:
+                found.append((("channels", index, "method", "levels"), "群众评判应包含“不满意”档（id: unsatisfied）"))
         return found
+
+    def has(self, channel_id: str) -> bool:
+        return any(c.id == channel_id for c in self.channels)
 
     def channel(self, channel_id: str) -> Channel:
         return next(c for c in self.channels if c.id == channel_id)
@@ -1134,22 +1189,24 @@ class EligibilityFile(Frozen):
                             f"否决规则“{cond.rule}”未在 veto_rules 中定义，可选：{'、'.join(veto_ids)}",
                         )
                     )
-        # The four rules of 001 §三(四) come first, fixed; any number of item_flag rules (a fact the
-        # evaluator records, checklist.yaml kind flag) may follow them.
+        # The rules of 001 §三(四) come first, in their fixed order (a rubric that uses only some data, meta.yaml
+        # uses, leaves out the rules over the rest; whether all four are required is checked across files,
+        # Rubric._uses_problems); any number of item_flag rules (a fact the evaluator records, checklist.yaml
+        # kind flag) may follow them.
         ids = tuple(rule.id for rule in self.veto_rules if not isinstance(rule, ItemFlagRule))
-        if ids != VETO_IDS:
+        if ids != tuple(rule for rule in VETO_IDS if rule in ids) or len(set(ids)) != len(ids):
             found.insert(
                 0,
                 (
                     ("veto_rules",),
-                    "否决规则应恰为以下四条并按此顺序："
+                    "否决规则只能是以下几条（各至多一条）并按此顺序："
                     + "、".join(VETO_IDS)
                     + f"；实际为：{'、'.join(ids) or '无'}"
                     + "（另可在其后加 type: item_flag 的规则）",
                 ),
             )
         else:
-            fixed = len(VETO_IDS)
+            fixed = len(ids)
             for index, rule in enumerate(self.veto_rules[:fixed]):
                 if isinstance(rule, ItemFlagRule):
                     found.append(
@@ -1819,6 +1876,25 @@ class Rubric(Frozen):
         return self.channels.channel(channel_id)
 
     @property
+    def uses(self) -> Uses:
+        """What the rubric collects and evaluates (meta.yaml ``uses``; left out: everything)."""
+        return self.meta.uses or Uses()
+
+    def uses_channel(self, channel_id: str) -> bool:
+        """Whether the rubric scores the channel (it is in channels.yaml; checked against ``uses`` on load)."""
+        return self.channels.has(channel_id)
+
+    def uses_condition(self, condition: str) -> bool:
+        """Whether the rubric collects and checks ``condition`` (one of CONDITION_IDS)."""
+        return condition in self.uses.conditions
+
+    def unused_text(self) -> str:
+        """What the rubric does not use, for results and reports (“党员评议、群众评判；组织生活频次”); '' if all."""
+        channels = "、".join(CHANNEL_NAMES[c] for c in CHANNEL_IDS if not self.uses_channel(c))
+        conditions = "、".join(CONDITION_NAMES[c] for c in CONDITION_IDS if not self.uses_condition(c))
+        return "；".join(part for part in (channels, conditions) if part)
+
+    @property
     def base_items(self) -> tuple[ChecklistItem, ...]:
         """The items whose weights make up the 组织评定 (all but the bonus items)."""
         return self.checklist.base_items
@@ -1856,6 +1932,8 @@ class Rubric(Frozen):
             problems += self._veto_problems()
         if runs("checklist.yaml", "eligibility.yaml"):
             problems += self._item_flag_problems()
+        if runs("meta.yaml", "channels.yaml", "eligibility.yaml", "activities.yaml"):
+            problems += self._uses_problems()
         if runs("targets.yaml", "workflow.yaml"):
             problems += self._benefit_problems()
         if runs("workflow.yaml", "structure.yaml"):
@@ -1881,9 +1959,10 @@ class Rubric(Frozen):
     def _veto_problems(self) -> list[tuple[str, tuple, str]]:
         problems: list[tuple[str, tuple, str]] = []
         grades = self.channels.annual_review_grades.levels
-        public_levels = [level.id for level in self.channels.channel("public").method.levels]
+        public = self.channels.has("public")
+        public_levels = [level.id for level in self.channels.channel("public").method.levels] if public else []
         for index, rule in enumerate(self.eligibility.veto_rules):
-            if isinstance(rule, FlagAbsentRule) and rule.only_if_counted not in (None, *public_levels):
+            if isinstance(rule, FlagAbsentRule) and public and rule.only_if_counted not in (None, *public_levels):
                 problems.append(
                     (
                         "eligibility.yaml",
@@ -1924,6 +2003,133 @@ class Rubric(Frozen):
             for position, cond in enumerate(cap.any_of):
                 if isinstance(cond, ItemFlag):
                     check(cond.item, ("grade_caps", index, "any_of", position, "item"))
+        return problems
+
+    def _uses_problems(self) -> list[tuple[str, tuple, str]]:
+        """Nothing may refer to data the rubric does not collect (meta.yaml ``uses``), and channels.yaml lists
+        exactly the channels it uses."""
+        problems: list[tuple[str, tuple, str]] = []
+        uses = self.uses
+        declared = self.meta.uses is not None
+        listed = [c.id for c in self.channels.channels]
+        used_text = "、".join(uses.channels)
+        for index, cid in enumerate(listed):
+            if cid not in uses.channels:
+                problems.append(
+                    (
+                        "channels.yaml",
+                        ("channels", index, "id"),
+                        (
+                            f"通道 {cid} 未在 meta.yaml 的 uses.channels（{used_text}）中声明使用："
+                            f"请删去这个通道，或在 uses.channels 中加上 {cid}"
+                        ),
+                    )
+                )
+        absent = [cid for cid in uses.channels if cid not in listed]
+        if absent and declared:
+            problems.append(
+                (
+                    "meta.yaml",
+                    ("uses", "channels"),
+                    (
+                        f"uses.channels 声明使用 {'、'.join(absent)}，但 channels.yaml 中没有这个通道：请在 channels.yaml 中"
+                        "写出它（标签、权重、来源、计分方式），或从 uses.channels 中删去"
+                    ),
+                ),
+            )
+        elif absent:
+            problems.append(
+                (
+                    "channels.yaml",
+                    ("channels",),
+                    (
+                        f"缺少通道 {'、'.join(absent)}：meta.yaml 没有写 uses 时使用全部四个通道（{'、'.join(CHANNEL_IDS)}）；"
+                        "只用部分通道时请在 meta.yaml 中写 uses.channels"
+                    ),
+                )
+            )
+        fixed_rules = [rule.id for rule in self.eligibility.veto_rules if not isinstance(rule, ItemFlagRule)]
+        if not declared and tuple(fixed_rules) != VETO_IDS:
+            ids = "、".join(fixed_rules) or "无"
+            problems.append(
+                (
+                    "eligibility.yaml",
+                    ("veto_rules",),
+                    (
+                        f"否决规则应恰为以下四条并按此顺序：{'、'.join(VETO_IDS)}；实际为：{ids}"
+                        "（meta.yaml 没有写 uses 时使用全部数据；只用部分数据时请在 meta.yaml 中写 uses）"
+                    ),
+                )
+            )
+
+        def channel_missing(cid: str) -> str | None:
+            if cid == "composite" or cid in uses.channels:
+                return None
+            return (
+                f"{CHANNEL_NAMES[cid]}（{cid}）的数据，但本评分标准不使用这个通道（meta.yaml uses.channels：{used_text}）"
+                f"：请删去，或在 uses.channels 中加上 {cid}"
+            )
+
+        def condition_missing(name: str) -> str | None:
+            if name in uses.conditions:
+                return None
+            used = "、".join(uses.conditions) or "无"
+            return (
+                f"{CONDITION_LABELS[name]}，但本评分标准不收集这项数据（meta.yaml uses.conditions：{used}）"
+                f"：请删去，或在 uses.conditions 中加上 {name}"
+            )
+
+        def reads(cond) -> str | None:
+            if isinstance(cond, (ScoreAtLeast, ScoreBelow)):
+                return channel_missing(cond.target)
+            if isinstance(cond, (ActivityRulesMet, ActivityFailuresAtLeast)):
+                return condition_missing("activities")
+            if isinstance(cond, StructureOk):
+                return condition_missing("structure")
+            return None
+
+        eligibility = self.eligibility
+        for index, cond in enumerate(eligibility.standardized.conditions):
+            if missing := reads(cond):
+                where = ("standardized", "conditions", index)
+                problems.append(("eligibility.yaml", where, f"达标条件“{cond.label}”（{cond.type}）读取{missing}"))
+        for index, cond in enumerate(eligibility.weak.any_of):
+            if missing := reads(cond):
+                where = ("weak", "any_of", index)
+                problems.append(("eligibility.yaml", where, f"软弱涣散条件“{cond.label}”（{cond.type}）读取{missing}"))
+        for index, cap in enumerate(eligibility.grade_caps):
+            for position, cond in enumerate(cap.any_of):
+                if missing := reads(cond):
+                    where = ("grade_caps", index, "any_of", position)
+                    problems.append(
+                        (
+                            "eligibility.yaml",
+                            where,
+                            f"等次限制 {cap.id} 的条件“{cond.label}”（{cond.type}）读取{missing}",
+                        )
+                    )
+        veto_reads = {
+            MinLevelRule: lambda: condition_missing("annual_review"),
+            MinShareRule: lambda: channel_missing("member"),
+            FlagAbsentRule: lambda: channel_missing("public"),
+            MaxCountRule: lambda: channel_missing("social"),
+        }
+        for index, rule in enumerate(eligibility.veto_rules):
+            reader = veto_reads.get(type(rule))
+            if reader is not None and (missing := reader()):
+                problems.append(
+                    ("eligibility.yaml", ("veto_rules", index), f"否决规则 {rule.id}（{rule.label}）读取{missing}")
+                )
+        if "activities" in uses.conditions:
+            for index, rule in enumerate(self.activities.rules):
+                if rule.scope == "per_member" and (missing := condition_missing("members")):
+                    problems.append(
+                        (
+                            "activities.yaml",
+                            ("rules", index, "scope"),
+                            f"组织生活规则 {rule.id}（{rule.type_label}，逐人检查）读取{missing}",
+                        )
+                    )
         return problems
 
     def _benefit_problems(self) -> list[tuple[str, tuple, str]]:

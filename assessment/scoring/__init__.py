@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import glossary as g
 from ..inputs.frames import Inputs
-from ..rubric import VETO_IDS, Rubric
+from ..rubric import Rubric
 from . import channels as ch
 from . import eligibility as el
 from . import veto
@@ -38,8 +38,8 @@ class Results:
     ``items``      points earned per checklist item, bonus items included (NaN = not scored)
     ``dimensions`` 五强 dimension shares in % (rounded)
     ``vetoes``     long: branch_id, order, rule_id, label, passed (NA = cannot tell), observed,
-                   threshold, explanation, source — rules in the order of veto_rules (VETO_IDS, then
-                   any item_flag rules)
+                   threshold, explanation, source — rules in the order of veto_rules (those of VETO_IDS over
+                   data the rubric uses, meta.yaml ``uses``, then any item_flag rules)
     ``activities`` long: branch_id, rule_id, type, requirement, count, not_counted, below_quorum
                    (meetings below the voting quorum, counted or not), missing_periods, applicable, met
     ``structure``  long: branch_id, rule_id, label, passed, blocking, explanation, source
@@ -134,10 +134,20 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     kinds = branches["kind"].to_numpy(dtype=object) if "kind" in branches else np.full(n, None, dtype=object)
     applicable = ch.item_applicability(rubric, kinds, index)
     items = ch.org_items(rubric, inputs.org, index, applicable)
-    member_score, member = ch.member_score(rubric, inputs.member, index)
-    public_score, public = ch.public_score(rubric, inputs.public, index)
-    social = ch.social_counts(inputs.social, index)
-    channel_raw = {"member": member_score, "public": public_score, "social": ch.social_score(social)}
+    # A channel the rubric does not use (meta.yaml uses) is not evaluated: NaN, never missing.
+    unused = np.full(n, np.nan)
+    uses = rubric.uses_channel
+    if uses("member"):
+        member_score, member = ch.member_score(rubric, inputs.member, index)
+    else:
+        member_score, member = unused, pd.DataFrame({"participants": pd.array([pd.NA] * n, dtype="Int64")}, index=index)
+    if uses("public"):
+        public_score, public = ch.public_score(rubric, inputs.public, index)
+    else:
+        public_score, public = unused, pd.DataFrame(index=index)
+    social = ch.social_counts(inputs.social if uses("social") else inputs.social.iloc[0:0], index)
+    social_score = ch.social_score(social) if uses("social") else unused
+    channel_raw = {"member": member_score, "public": public_score, "social": social_score}
 
     # --- what is missing (未完成 lists it; the rest is still evaluated)
     org_rows = inputs.org.set_index("branch_id").reindex(index) if len(inputs.org) else pd.DataFrame(index=index)
@@ -147,33 +157,32 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
     labels = {c.id: c.label for c in rubric.channels.channels}
     no_org_row = ~index.isin(inputs.org["branch_id"]) if len(inputs.org) else np.ones(n, dtype=bool)
     member_base = member["participants"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    missing = join_where(
-        [
-            (no_org_row, f"{labels['org']}（无数据）"),
-            (~no_org_row & (item_missing != ""), labels["org"] + "：" + item_missing),
+    parts = [
+        (no_org_row, f"{labels['org']}（无数据）"),
+        (~no_org_row & (item_missing != ""), labels["org"] + "：" + item_missing),
+    ]
+    if uses("member"):
+        parts += [
             (np.isnan(member_base), f"{labels['member']}（无数据）"),
             (member_base == 0, f"{labels['member']}（参评人数为0）"),
-            (np.isnan(public_score), f"{labels['public']}（无有效评价）"),
-            (social["opinions"].to_numpy() == 0, f"{labels['social']}（无部门意见）"),
-            (
-                ~no_org_row
-                & (org_rows["annual_review_grade"].isna().to_numpy() if "annual_review_grade" in org_rows else True),
-                "年度述职评议等次",
-            ),
-        ],
-        "；",
-        n,
-    )
+        ]
+    if uses("public"):
+        parts.append((np.isnan(public_score), f"{labels['public']}（无有效评价）"))
+    if uses("social"):
+        parts.append((social["opinions"].to_numpy() == 0, f"{labels['social']}（无部门意见）"))
+    if rubric.uses_condition("annual_review"):
+        no_grade = org_rows["annual_review_grade"].isna().to_numpy() if "annual_review_grade" in org_rows else True
+        parts.append((~no_org_row & no_grade, "年度述职评议等次"))
+    missing = join_where(parts, "；", n)
 
     # --- rule checks
     activities = check_activities(rubric, inputs.activities, branches, year, inputs.roster)
     activity_failed, activity_names = failed_rules(activities, n)
     structure = check_structure(rubric, branches, year)
     blocking = structure["blocking"].to_numpy() & (structure["passed"] == False).fillna(False).to_numpy()
-    blocked_matrix = blocking.reshape(len(rubric.structure.rules), n).T
-    structure_reasons = join_where(
-        [(blocked_matrix[:, j], rule.label) for j, rule in enumerate(rubric.structure.rules)], "、", n
-    )
+    checked = rubric.structure.rules if len(structure) else ()  # none when not collected (meta.yaml uses)
+    blocked_matrix = blocking.reshape(len(checked), n).T
+    structure_reasons = join_where([(blocked_matrix[:, j], rule.label) for j, rule in enumerate(checked)], "、", n)
 
     # --- vetoes, in the fixed order
     grades = rubric.channels.annual_review_grades.levels
@@ -199,30 +208,32 @@ def score_fixed(rubric: Rubric, inputs: Inputs, *, year: int) -> Fixed:
         elif rule.type == "item_flag":
             item = rubric.item(rule.item)
             outcomes[rule.id] = veto.item_flag(rule, item, flags[item.id])
-    vetoes = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "branch_id": index.to_numpy(),
-                    "order": order,
-                    "rule_id": rule.id,
-                    "label": rule.label,
-                    **outcomes[rule.id],
-                    "source": rule.source,
-                }
-            )
-            for order, rule in enumerate(rubric.veto_rules, start=1)
-        ],
-        ignore_index=True,
-    )
+    frames = [
+        pd.DataFrame(
+            {
+                "branch_id": index.to_numpy(),
+                "order": order,
+                "rule_id": rule.id,
+                "label": rule.label,
+                **outcomes[rule.id],
+                "source": rule.source,
+            }
+        )
+        for order, rule in enumerate(rubric.veto_rules, start=1)
+    ]
+    columns = ("branch_id", "order", "rule_id", "label", "passed", "observed", "threshold", "explanation", "source")
+    # A rubric using only some data (meta.yaml uses) may have no veto rule at all: no rows, same columns.
+    vetoes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(columns))
+    # The rubric's veto rules: those of VETO_IDS it uses, in that order, then any item_flag rules.
+    rule_ids = [rule.id for rule in rubric.veto_rules]
     fired = {rid: np.asarray((out["passed"] == False).fillna(False), dtype=bool) for rid, out in outcomes.items()}
     unknown = {rid: np.asarray(pd.isna(out["passed"]), dtype=bool) for rid, out in outcomes.items()}
-    rule_ids = [rule.id for rule in rubric.veto_rules]  # the four of VETO_IDS, then any item_flag rules
     veto_ids = join_where([(fired[rid], rid) for rid in rule_ids], ";", n)
     clauses = {rid: _clauses(outcomes[rid]["explanation"], fired[rid] | unknown[rid]) for rid in rule_ids}
     veto_text = join_where([(fired[rid], clauses[rid]) for rid in rule_ids], "；", n)
-    any_fired = np.any([fired[rid] for rid in rule_ids], axis=0)
-    any_unknown = np.any([unknown[rid] for rid in rule_ids], axis=0)
+    nothing = np.zeros(n, dtype=bool)
+    any_fired = np.any([nothing, *(fired[rid] for rid in rule_ids)], axis=0)
+    any_unknown = np.any([nothing, *(unknown[rid] for rid in rule_ids)], axis=0)
     unknown_text = join_where([(unknown[rid], clauses[rid]) for rid in rule_ids], "；", n)
     # 等次限制 ``item_flag`` conditions read the flags from here, keyed apart from the rule ids.
     fired.update({flag_key(item_id): values.fillna(False).to_numpy(dtype=bool) for item_id, values in flags.items()})
@@ -296,8 +307,10 @@ def score_adjustable(rubric: Rubric, fixed: Fixed) -> Results:
         "；",
         n,
     )
-    vetoes_passed = "四项否决规则" if len(rubric.veto_rules) == len(VETO_IDS) else "各项否决规则"
-    reasons = np.where(strongest, f"符合“最强党支部”评定条件（达标、五强全部达到、{vetoes_passed}均通过）", reasons)
+    vetoes_passed = "四项否决规则均通过" if len(rubric.veto_rules) == 4 else "各项否决规则均通过"
+    if not rubric.veto_rules:
+        vetoes_passed = "本评分标准没有否决规则"
+    reasons = np.where(strongest, f"符合“最强党支部”评定条件（达标、五强全部达到、{vetoes_passed}）", reasons)
 
     result = pd.DataFrame(
         {

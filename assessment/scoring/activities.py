@@ -25,6 +25,19 @@ from .numbers import share_at_least
 from .text import join_where, render
 
 MONTH_NAMES = [f"{m}月" for m in range(1, 13)]
+# The columns of :func:`check_activities`' frame (also when there is no rule to check).
+ACTIVITY_RESULT_DTYPES = {
+    "branch_id": "object",
+    "rule_id": "object",
+    "type": "object",
+    "requirement": "object",
+    "count": "int64",
+    "not_counted": "int64",
+    "below_quorum": "int64",
+    "missing_periods": "object",
+    "applicable": "bool",
+    "met": "boolean",
+}
 QUARTER_NAMES = ["第一季度", "第二季度", "第三季度", "第四季度"]
 
 
@@ -102,7 +115,10 @@ def check_activities(
     ``roster``: the 党员名册 (``Inputs.roster``) that a ``scope: per_member`` rule reads."""
     index = branches.index
     n = len(index)
-    rules = rubric.activities.rules
+    # A rubric that does not collect the activity log (meta.yaml uses) checks no rule: no rows.
+    rules = rubric.activities.rules if rubric.uses_condition("activities") else ()
+    if not rules:
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in ACTIVITY_RESULT_DTYPES.items()})
     if len(activities):
         dates = pd.to_datetime(activities["date"])
         in_year = (dates.dt.year == year).to_numpy()

@@ -206,6 +206,9 @@ def tally_score(levels, frame: pd.DataFrame, base: np.ndarray) -> np.ndarray:
 def member_score(rubric: Rubric, member: pd.DataFrame, index: pd.Index) -> tuple[np.ndarray, pd.DataFrame]:
     method = rubric.channel("member").method
     frame = member.set_index("branch_id").reindex(index)
+    frame = frame.reindex(
+        columns=[*frame.columns, *(c for c in ("participants", *(lv.id for lv in method.levels)) if c not in frame)]
+    )
     base = _float(frame["participants"])
     return tally_score(method.levels, frame, base), frame
 
@@ -213,6 +216,7 @@ def member_score(rubric: Rubric, member: pd.DataFrame, index: pd.Index) -> tuple
 def public_score(rubric: Rubric, public: pd.DataFrame, index: pd.Index) -> tuple[np.ndarray, pd.DataFrame]:
     method = rubric.channel("public").method
     frame = public.set_index("branch_id").reindex(index)
+    frame = frame.reindex(columns=[*frame.columns, *(lv.id for lv in method.levels if lv.id not in frame)])
     counts = [_float(frame[level.id]) for level in method.levels]
     responses = np.sum(counts, axis=0) if counts else np.zeros(len(index))
     return tally_score(method.levels, frame, responses), frame

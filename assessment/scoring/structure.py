@@ -30,6 +30,11 @@ def _term_due(last: pd.Series, years: np.ndarray) -> pd.Series:
 def check_structure(rubric: Rubric, branches: pd.DataFrame, year: int) -> pd.DataFrame:
     """One row per branch and rule: passed (NA = cannot tell or not applicable), explanation."""
     n = len(branches)
+    if not rubric.uses_condition("structure") or not rubric.structure.rules:
+        # Not collected (meta.yaml uses): no rule is checked.
+        columns = {"branch_id": "object", "rule_id": "object", "label": "object", "passed": "boolean"}
+        columns |= {"blocking": "bool", "explanation": "object", "source": "object"}
+        return pd.DataFrame({column: pd.Series(dtype=dtype) for column, dtype in columns.items()})
     full = _ints(branches["full_members"])
     probationary = _ints(branches["probationary_members"])
     committee = _ints(branches["committee_size"])

@@ -241,7 +241,8 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         (
             Column(branch_id, h[branch_id], "id", required=True, note="每个支部一行，编号不能重复", width=12),
             Column("name", h["name"], "text", required=True, width=28),
-            Column("full_members", h["full_members"], "count", required=True),
+            # Read by the 组织设置 rules; a rubric that does not check them (meta.yaml uses) needs no count.
+            Column("full_members", h["full_members"], "count", required=rubric.uses_condition("structure")),
             Column("probationary_members", h["probationary_members"], "count", note="空白表示未填"),
             Column("committee_size", h["committee_size"], "count", note="未设支委会填0"),
             Column("last_election", h["last_election"], "date", note="空白表示未填，结果中提示无法判断是否按期换届"),
@@ -281,7 +282,11 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
             headers["org"]["annual_review_grade"],
             "choice",
             choices=tuple(grades),
-            note="空白表示尚未评议",
+            # Not collected (meta.yaml uses): the column may be left blank or out.
+            optional_column=not rubric.uses_condition("annual_review"),
+            note="空白表示尚未评议"
+            if rubric.uses_condition("annual_review")
+            else "本评分标准不使用，可不填（此列也可省略）",
             width=16,
         ),
     ]
@@ -300,129 +305,146 @@ def sheet_specs(rubric: Rubric) -> dict[str, SheetSpec]:
         one_row_per_branch=True,
     )
 
-    member_method = rubric.channel("member").method
-    h = headers["member"]
-    member = SheetSpec(
-        "member",
-        SHEET_NAMES["member"],
-        "支部民主评议的汇总：每个支部一行，参评人数与评价为各档的人数。",
-        (
-            bid(True),
-            Column("participants", h["participants"], "count", required=True, note="参加评议的党员总数"),
-            *(
-                Column(level.id, level.label, "count", blank=0, note="空白按0计；不能超过参评人数")
-                for level in member_method.levels
+    member = None
+    if "member" in headers:  # collected (meta.yaml uses)
+        member_method = rubric.channel("member").method
+        h = headers["member"]
+        member = SheetSpec(
+            "member",
+            SHEET_NAMES["member"],
+            "支部民主评议的汇总：每个支部一行，参评人数与评价为各档的人数。",
+            (
+                bid(True),
+                Column("participants", h["participants"], "count", required=True, note="参加评议的党员总数"),
+                *(
+                    Column(level.id, level.label, "count", blank=0, note="空白按0计；不能超过参评人数")
+                    for level in member_method.levels
+                ),
             ),
-        ),
-        one_row_per_branch=True,
-        notes=("党员评议：各档人数之和不能超过参评人数；差额视为空白票，不计为优秀。",),
-    )
+            one_row_per_branch=True,
+            notes=("党员评议：各档人数之和不能超过参评人数；差额视为空白票，不计为优秀。",),
+        )
 
-    public_method = rubric.channel("public").method
-    h = headers["public"]
-    public = SheetSpec(
-        "public",
-        SHEET_NAMES["public"],
-        "群众评判（公示、访谈、民意调查、线上评价）的汇总：每个支部一行。",
-        (
-            bid(True),
-            *(Column(level.id, level.label, "count", blank=0, note="空白按0计") for level in public_method.levels),
-            Column(
-                "unsatisfied_verified",
-                h["unsatisfied_verified"],
-                "yes_no",
-                note="“不满意”大于0时必填；“是”即不得评定为最强党支部",
-                width=16,
+    public = None
+    if "public" in headers:  # collected (meta.yaml uses)
+        public_method = rubric.channel("public").method
+        h = headers["public"]
+        public = SheetSpec(
+            "public",
+            SHEET_NAMES["public"],
+            "群众评判（公示、访谈、民意调查、线上评价）的汇总：每个支部一行。",
+            (
+                bid(True),
+                *(Column(level.id, level.label, "count", blank=0, note="空白按0计") for level in public_method.levels),
+                Column(
+                    "unsatisfied_verified",
+                    h["unsatisfied_verified"],
+                    "yes_no",
+                    note="“不满意”大于0时必填；“是”即不得评定为最强党支部",
+                    width=16,
+                ),
             ),
-        ),
-        one_row_per_branch=True,
-    )
+            one_row_per_branch=True,
+        )
 
-    h = headers["social"]
-    social = SheetSpec(
-        "social",
-        SHEET_NAMES["social"],
-        "相关部门的意见：每条意见一行。",
-        (
-            bid(False),
-            Column("department", h["department"], "text", required=True, width=20),
-            Column("compliant", h["compliant"], "yes_no", required=True, note="该部门认为支部是否符合标准"),
-            Column("opinion", h["opinion"], "text", width=48),
-        ),
-        one_row_per_branch=False,
-    )
+    social = None
+    if "social" in headers:  # collected (meta.yaml uses)
+        h = headers["social"]
+        social = SheetSpec(
+            "social",
+            SHEET_NAMES["social"],
+            "相关部门的意见：每条意见一行。",
+            (
+                bid(False),
+                Column("department", h["department"], "text", required=True, width=20),
+                Column("compliant", h["compliant"], "yes_no", required=True, note="该部门认为支部是否符合标准"),
+                Column("opinion", h["opinion"], "text", width=48),
+            ),
+            one_row_per_branch=False,
+        )
 
-    quorum = quorum_types(rubric)
-    h = headers["activities"]
-    attendance_note = "、".join(quorum) + "必填（检查到会人数），其他活动可不填" if quorum else "可不填"
-    activities = SheetSpec(
-        "activities",
-        SHEET_NAMES["activities"],
-        "组织生活台账：每次会议或活动一行。",
-        (
-            bid(False),
-            Column("date", h["date"], "date", required=True, width=14),
-            Column(
-                "type", h["type"], "choice", required=True, choices=tuple(rubric.activities.activity_types), width=16
+    activities = None
+    if "activities" in headers:  # collected (meta.yaml uses)
+        quorum = quorum_types(rubric)
+        h = headers["activities"]
+        attendance_note = "、".join(quorum) + "必填（检查到会人数），其他活动可不填" if quorum else "可不填"
+        activities = SheetSpec(
+            "activities",
+            SHEET_NAMES["activities"],
+            "组织生活台账：每次会议或活动一行。",
+            (
+                bid(False),
+                Column("date", h["date"], "date", required=True, width=14),
+                Column(
+                    "type",
+                    h["type"],
+                    "choice",
+                    required=True,
+                    choices=tuple(rubric.activities.activity_types),
+                    width=16,
+                ),
+                Column("expected", h["expected"], "count", note=attendance_note),
+                Column("attended", h["attended"], "count", note="不能超过应到人数；" + attendance_note),
+                Column("has_record", h["has_record"], "yes_no", required=True, note="“否”的活动列出但不计入次数"),
             ),
-            Column("expected", h["expected"], "count", note=attendance_note),
-            Column("attended", h["attended"], "count", note="不能超过应到人数；" + attendance_note),
-            Column("has_record", h["has_record"], "yes_no", required=True, note="“否”的活动列出但不计入次数"),
-        ),
-        one_row_per_branch=False,
-        rows=20000,
-    )
-    h = headers["roster"]
-    members = rubric.members
-    dues_note = "是＝已交纳，否＝未交纳，空白＝不需交纳（尚未入党或月份未到）"
-    roster = SheetSpec(
-        "roster",
-        SHEET_NAMES["roster"],
-        "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训、党费交纳和谈心谈话。",
-        (
-            bid(False),
-            Column("name", h["name"], "text", required=True, width=10),
-            Column("status", h["status"], "choice", required=True, choices=members.status_labels, width=12),
-            Column(
-                "role",
-                h["role"],
-                "choice",
-                required=True,
-                choices=members.role_labels,
-                note=f"支部委员会成员填{_either(members.committee_roles)}",
+            one_row_per_branch=False,
+            rows=20000,
+        )
+
+    roster = None
+    if "roster" in headers:  # collected (meta.yaml uses)
+        h = headers["roster"]
+        members = rubric.members
+        dues_note = "是＝已交纳，否＝未交纳，空白＝不需交纳（尚未入党或月份未到）"
+        roster = SheetSpec(
+            "roster",
+            SHEET_NAMES["roster"],
+            "党员名册（可不提供此表）：每名党员一行，用于检查学习培训、书记培训、党费交纳和谈心谈话。",
+            (
+                bid(False),
+                Column("name", h["name"], "text", required=True, width=10),
+                Column("status", h["status"], "choice", required=True, choices=members.status_labels, width=12),
+                Column(
+                    "role",
+                    h["role"],
+                    "choice",
+                    required=True,
+                    choices=members.role_labels,
+                    note=f"支部委员会成员填{_either(members.committee_roles)}",
+                ),
+                Column("joined", h["joined"], "date", note="可不填", width=14),
+                Column("sessions", h["sessions"], "count", required=True, note="本年度参加集中学习培训的次数"),
+                Column(
+                    "upper_training",
+                    h["upper_training"],
+                    "yes_no",
+                    note="本年度是否参加上级党委组织的培训"
+                    + (f"（{members.secretary_role}必填）" if _checks_secretary_training(rubric) else ""),
+                ),
+                *(Column(f"dues_{month}", h[f"dues_{month}"], "yes_no", note=dues_note, width=10) for month in MONTHS),
+                Column(
+                    "wechat",
+                    h["wechat"],
+                    "yes_no",
+                    optional_column=True,
+                    note="是否已加入党员微信群；可不填（此列也可省略）",
+                ),
+                Column(
+                    "talks",
+                    h["talks"],
+                    "count",
+                    optional_column=True,
+                    note="本年度与该党员谈心谈话的次数（逐人检查“每年与每名党员谈心谈话不少于1次”）；可不填（此列也可省略）",
+                ),
             ),
-            Column("joined", h["joined"], "date", note="可不填", width=14),
-            Column("sessions", h["sessions"], "count", required=True, note="本年度参加集中学习培训的次数"),
-            Column(
-                "upper_training",
-                h["upper_training"],
-                "yes_no",
-                note="本年度是否参加上级党委组织的培训"
-                + (f"（{members.secretary_role}必填）" if _checks_secretary_training(rubric) else ""),
+            one_row_per_branch=False,
+            optional_sheet="roster" in OPTIONAL_SHEETS,
+            notes=(
+                "党员名册：可以不提供此表；提供时每名党员一行，党费各月填“是”（已交）、“否”（未交）或留空（不需交纳）。",
             ),
-            *(Column(f"dues_{month}", h[f"dues_{month}"], "yes_no", note=dues_note, width=10) for month in MONTHS),
-            Column(
-                "wechat",
-                h["wechat"],
-                "yes_no",
-                optional_column=True,
-                note="是否已加入党员微信群；可不填（此列也可省略）",
-            ),
-            Column(
-                "talks",
-                h["talks"],
-                "count",
-                optional_column=True,
-                note="本年度与该党员谈心谈话的次数（逐人检查“每年与每名党员谈心谈话不少于1次”）；可不填（此列也可省略）",
-            ),
-        ),
-        one_row_per_branch=False,
-        optional_sheet="roster" in OPTIONAL_SHEETS,
-        notes=(
-            "党员名册：可以不提供此表；提供时每名党员一行，党费各月填“是”（已交）、“否”（未交）或留空（不需交纳）。",
-        ),
-    )
-    specs = {s.key: s for s in (branches, org, member, public, social, activities, roster)}
+        )
+
+    specs = {s.key: s for s in (branches, org, member, public, social, activities, roster) if s is not None}
     # The contract fixes the headers; a mismatch here is a programming error, not a user's.
     for key, spec in specs.items():
         assert [c.key for c in spec.columns] == list(headers[key]), key

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ...rubric import Rubric
-from ..frames import SELF_SCORE_PREFIX, Inputs
+from ..frames import SELF_SCORE_PREFIX, SHEET_NAMES, Inputs
 from .layout import YES_NO, Column, SheetSpec, quorum_types, sheet_specs
 from .problems import Problem, WorkbookError
 
@@ -639,8 +639,11 @@ def read_sheet_upload(data: bytes, filename: str, key: str, rubric: Rubric, *, b
     raises :class:`WorkbookError` naming sheet, Excel/CSV row and column of every problem.
     """
     specs = sheet_specs(rubric)
-    spec = specs[key]
     file = Path(filename).name or "上传的文件"
+    if key not in specs:  # a sheet the rubric does not collect (meta.yaml uses)
+        title = SHEET_NAMES.get(key, key)
+        raise WorkbookError([Problem(file, None, None, None, None, f"本评分标准不使用{title}，无需上传")])
+    spec = specs[key]
     out = _Collector(file, spec)
 
     def fail(text: str) -> WorkbookError:

@@ -173,13 +173,15 @@ class EvaluationForm:
         self._register("note", self.note)
 
         self.tab = widgets.Tab(layout=full_width())
-        pages = {
-            "org": self._org_page(),
-            "member": self._tally_page("member"),
-            "public": self._tally_page("public"),
-            "social": self._social_page(),
+        builders = {
+            "org": self._org_page,
+            "member": lambda: self._tally_page("member"),
+            "public": lambda: self._tally_page("public"),
+            "social": self._social_page,
         }
+        # Only the channels the rubric uses (meta.yaml uses) have a tab and fields.
         channels = rubric.channels.channels
+        pages = {c.id: builders[c.id]() for c in channels}
         self.tab.children = [pages[c.id] for c in channels]
         self.tab.titles = tuple(c.label for c in channels)
         self.box = widgets.VBox([self.tab, self.note], layout=full_width())
@@ -203,14 +205,17 @@ class EvaluationForm:
             style={"description_width": "initial"},
         )
         grade_message = _message()
-        self._register("org.annual_review_grade", grade, grade_message)
-        grade_beside = self.beside["org.annual_review_grade"] = _beside()
+        grade_beside = _beside()
+        if rubric.uses_condition("annual_review"):
+            self._register("org.annual_review_grade", grade, grade_message)
+            self.beside["org.annual_review_grade"] = grade_beside
         grade_box = widgets.VBox(
             [html_box(_form().grade_source(grades.source)), _field_row(grade, grade_message, grade_beside)],
             layout=full_width(),
         )
         grade_box.add_class("siping-item")
-        children: list[widgets.Widget] = [grade_box]
+        # A rubric that does not collect the annual review grade (meta.yaml uses) has no field for it.
+        children: list[widgets.Widget] = [grade_box] if rubric.uses_condition("annual_review") else []
         areas = {a.id: a for a in rubric.checklist.areas}
         for number, area in enumerate(rubric.checklist.areas, start=1):
             items = [item for item in rubric.items if item.area == area.id]

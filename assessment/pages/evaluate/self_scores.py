@@ -179,7 +179,7 @@ def self_side(
     if grade is not None:
         values["org.annual_review_grade"] = SelfValue("org.annual_review_grade", str(grade), value=grade)
     specs = sheet_specs(rubric)
-    for channel in TALLY_CHANNELS:
+    for channel in (c for c in TALLY_CHANNELS if c in specs):  # only the channels the rubric uses
         columns = [c for c in specs[channel].columns if c.key != "branch_id"]
         given = {c.key: parsed[channel].get(c.key) for c in columns}
         if all(v is None for v in given.values()):

@@ -195,6 +195,8 @@ class ResultPanel(widgets.VBox):
             (g.STRONGEST, self.strongest + (f"（{b['reasons']}）" if b["reasons"] else "")),
             (g.STATUS, b["status"]),
         ]
+        if rubric.unused_text():  # meta.yaml uses: not evaluated, so neither 0 nor 缺项
+            rows.append((g.NOT_USED, rubric.unused_text()))
         if b["weak"]:
             rows.append((g.WEAK, f"是（{b['weak_reasons']}）"))
         if b.get("grade_cap_reasons"):

@@ -254,7 +254,8 @@ def results_html(view: ov.YearView, rubric: Rubric) -> Markup:
     """Every branch's results, with its stars, its vetoes counted and its workflow status; the rubric
     version of each branch's result where the year's versions differ."""
     full = results_table(view.results, ov.result_rubric(view, rubric))
-    channels = [c.label for c in rubric.channels.channels]
+    # A channel one of the versions does not use (meta.yaml uses) has no column.
+    channels = [c.label for c in rubric.channels.channels if c.label in full.columns]
     columns = [
         g.BRANCH_ID,
         g.BRANCH_NAME,

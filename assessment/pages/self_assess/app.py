@@ -24,6 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ...analysis.self_assessment import SelfCheck, self_check
+from ...inputs.frames import used_frames
 from ...inputs.payload import blank_payload, check_payload, parse_payload
 from ...inputs.workbook import WorkbookError
 from ...outputs import charts
@@ -273,6 +274,7 @@ class SelfAssessApp(widgets.VBox):
         self.messages = self.form.messages
         self.form_box = self.form.box
         upload_widgets = []
+        collected = used_frames(self.rubric)
         guard = guarded(ACTION_FAILED, self._report)
         for kind, title in UPLOAD_TITLES.items():
             upload = widgets.FileUpload(
@@ -291,15 +293,23 @@ class SelfAssessApp(widgets.VBox):
                 [confirm, cancel], layout=full_width(display="none", flex_flow="row wrap")
             )
             extra = [self.replace_all] if kind == "activities" else []
-            upload_widgets += [upload, *extra, self.upload_boxes[kind], self.upload_actions[kind]]
+            if kind in collected:  # a record the rubric does not collect (meta.yaml uses) is not asked for
+                upload_widgets += [upload, *extra, self.upload_boxes[kind], self.upload_actions[kind]]
+        uploading = (
+            [
+                html_box(section_title("上传台账")),
+                html_box(hint_html(SHEET_HELP)),
+                *upload_widgets,
+                html_box(section_title("上传记录")),
+                self.upload_history_box,
+            ]
+            if upload_widgets
+            else []
+        )
         self.main.children = [
             self.status_box,
             self.locked_box,
-            html_box(section_title("上传台账")),
-            html_box(hint_html(SHEET_HELP)),
-            *upload_widgets,
-            html_box(section_title("上传记录")),
-            self.upload_history_box,
+            *uploading,
             html_box(section_title("达标清单自评")),
             html_box(hint_html(FORM_HINT)),
             self.form_box,
@@ -631,7 +641,7 @@ class SelfAssessApp(widgets.VBox):
         set_figure(self.channel_chart, charts.branch_channels(results, rubric, checked.branch_id))
         set_figure(self.area_chart, charts.area_shares(results, rubric, checked.branch_id))
         set_figure(self.radar, charts.five_strong_radar(results, rubric, checked.branch_id))
-        self.findings_box.value = findings_html(checked)
+        self.findings_box.value = findings_html(checked, self.rubric)
         self.gaps_box.value = gaps_html(checked, rubric.meta.decimals)
 
 

@@ -90,7 +90,10 @@ class SelfAssessForm:
             value="",
             layout=widgets.Layout(width="100%", max_width="16em", min_width="0"),
         )
-        self._register("org.annual_review_grade", grade_input)
+        # The review grade and the 民主评议 only when the rubric collects them (meta.yaml uses).
+        grading = rubric.uses_condition("annual_review")
+        if grading:
+            self._register("org.annual_review_grade", grade_input)
         areas = {a.id: a for a in rubric.checklist.areas}
         cards: list[widgets.Widget] = []
         current_area = None
@@ -100,9 +103,9 @@ class SelfAssessForm:
                 cards.append(html_box(section_title(areas[item.area].label)))
             cards.append(self._item_card(item))
         member_fields = []
-        method = rubric.channel("member").method
-        member_keys = ["participants", *[lv.id for lv in method.levels]]
-        for key, label in zip(member_keys, ["参评人数", *[lv.label for lv in method.levels]]):
+        levels = rubric.channel("member").method.levels if rubric.uses_channel("member") else ()
+        member_keys = ["participants", *[lv.id for lv in levels]] if levels else []
+        for key, label in zip(member_keys, ["参评人数", *[lv.label for lv in levels]]):
             field = widgets.Text(
                 placeholder="人数", continuous_update=True, layout=widgets.Layout(width="7em", min_width="0")
             )
@@ -111,21 +114,29 @@ class SelfAssessForm:
             member_fields.append(
                 widgets.VBox([html_box(_form().label(label)), field], layout=widgets.Layout(width="8em"))
             )
-        optional = widgets.VBox(
-            [
-                html_box(section_title("年度述职评议与民主评议（可不填）")),
-                html_box(_form().hint(OPTIONAL_HINT)),
+        grade_row: list[widgets.Widget] = []
+        if grading:
+            grade_row = [
                 widgets.Box(
                     [html_box(_form().label("年度述职评议考核等次")), grade_input],
                     layout=full_width(display="flex", flex_flow="row wrap", align_items="center"),
                 ),
                 self.messages["org.annual_review_grade"],
+            ]
+        member_row: list[widgets.Widget] = []
+        if member_keys:
+            member_row = [
                 widgets.Box(member_fields, layout=full_width(display="flex", flex_flow="row wrap")),
                 *[self.messages[f"member.{key}"] for key in member_keys],
-            ],
+            ]
+        title = "、".join(what for what, used in (("年度述职评议", grading), ("民主评议", bool(member_keys))) if used)
+        optional = widgets.VBox(
+            [html_box(section_title(f"{title.replace('、', '与')}（可不填）")), html_box(_form().hint(OPTIONAL_HINT))]
+            + grade_row
+            + member_row,
             layout=full_width(),
         )
-        self.box = widgets.VBox([*cards, optional], layout=full_width())
+        self.box = widgets.VBox([*cards, optional] if title else cards, layout=full_width())
 
     def _register(self, path: str, widget: widgets.Widget) -> None:
         self.inputs[path] = widget

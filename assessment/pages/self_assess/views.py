@@ -129,7 +129,7 @@ def summary_html(checked: SelfCheck, rubric: Rubric, progress: tuple[int, int] |
             f"已评{scored}/{total}项" if pd.isna(org) else format_cell(org, rubric.meta.decimals),
         ),
         ("关键项未满分", f"{key_short}项"),
-        ("组织生活未达到", f"{int(b['activity_failures'])}项"),
+        *([("组织生活未达到", f"{int(b['activity_failures'])}项")] if rubric.uses_condition("activities") else []),
         ("待补短板", f"{int((checked.gaps['kind'] != 'bonus').sum())}项"),
     ]
     vetoes = checked.results.vetoes[checked.results.vetoes["branch_id"] == checked.branch_id].sort_values("order")
@@ -137,12 +137,15 @@ def summary_html(checked: SelfCheck, rubric: Rubric, progress: tuple[int, int] |
     for row in vetoes.itertuples():
         passed = None if row.passed is pd.NA else bool(row.passed)
         rows.append((VETO_CSS[passed], VETO_STATUS[passed], row.label, row.explanation))
-    standardized = "全部条件" if b["standardized"] else format_cell(b["standardized_reasons"])
-    return _views().summary(cards, standardized, rows)
+    standardized = "无" if b["standardized"] else format_cell(b["standardized_reasons"])
+    # Under a rubric that uses only its own sheet (meta.yaml uses) the branch's own form is the whole score.
+    street_channels = any(c.id != "org" for c in rubric.channels.channels)
+    return _views().summary(cards, standardized, rows, street_channels, bool(rubric.veto_rules))
 
 
-def findings_html(checked: SelfCheck) -> Markup:
-    """The activity log against its requirements, the structure rules and (with a roster) the member rules."""
+def findings_html(checked: SelfCheck, rubric: Rubric | None = None) -> Markup:
+    """The activity log against its requirements, the structure rules and (with a roster) the member rules;
+    only those ``rubric`` checks (meta.yaml uses; None: all)."""
     results = checked.results
     acts = results.activities[results.activities["branch_id"] == checked.branch_id]
     activity_frame = pd.DataFrame(
@@ -166,12 +169,17 @@ def findings_html(checked: SelfCheck) -> Markup:
             (_mark(p), label, e)
             for p, label, e in zip(rules["passed"].astype(object).tolist(), rules["label"], rules["explanation"])
         ]
+
+    def used(condition: str) -> bool:
+        return rubric is None or rubric.uses_condition(condition)
+
     return _views().findings(
         format_cell(checked.activities_source or "暂无活动记录"),
-        html_table(activity_frame, nowrap_columns=["类型", "结果"]),
+        html_table(activity_frame, nowrap_columns=["类型", "结果"]) if used("activities") else None,
         checked.roster_note or "",
-        structure,
+        structure if used("structure") else None,
         members,
+        used("members"),
     )
 
 

@@ -532,6 +532,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="其他评分标准文件（channels.yaml、eligibility.yaml 等）从此目录复制（默认：程序自带的评分标准）",
     )
+    import_sheet.add_argument(
+        "--only-sheet",
+        action="store_true",
+        help="只用本细则：草稿只使用组织评定（不需要党员评议、群众评判、社会评价、组织生活等数据），"
+        "达标与软弱涣散只按本细则的得分和关键项判定",
+    )
     return parser
 
 
@@ -830,7 +836,7 @@ def _rubric_import(args) -> int:
         raise UserError(f"--base 评分标准目录 {base} 缺少文件：{'、'.join(missing)}")
     version = f"导入草稿-{dt.date.today():%Y%m%d}"
     try:
-        result = import_sheet(args.workbook, args.out, base_dir=base, version=version)
+        result = import_sheet(args.workbook, args.out, base_dir=base, version=version, only_sheet=args.only_sheet)
     except SheetImportError as error:
         raise UserError(str(error)) from None
     print((args.out / REPORT_NAME).read_text(encoding="utf-8"))

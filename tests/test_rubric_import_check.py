@@ -84,3 +84,60 @@ def test_unread_rows_fail_the_check_until_written(capsys, tmp_path, name, short,
 
     assert main(["rubric", "check", str(out)]) == 0
     assert len(load_rubric(out).items) == text.count("\n  - id: ") + 1
+
+
+def test_a_sheet_used_alone_is_scored_without_any_other_data(capsys, tmp_path):
+    """--only-sheet: the draft uses 组织评定 alone; the template asks for 支部 and 组织评定 only; a branch
+    with the sheet filled in is scored (no 活动记录 at all), every point explained in the 明细 sheet."""
+    import openpyxl
+
+    sheet = rubric_sheets.SHEETS["merged_levels"](tmp_path / "细则.xlsx")
+    out = tmp_path / "只用细则"
+    assert main(["rubric", "import", str(sheet), "--out", str(out), "--only-sheet"]) == 0
+    assert "只用本细则" in capsys.readouterr().out
+    rubric = load_rubric(out)
+    assert rubric.uses.channels == ("org",) and rubric.uses.conditions == ()
+    assert [c.id for c in rubric.channels.channels] == ["org"]
+
+    template = tmp_path / "填报.xlsx"
+    assert main(["template", "--rubric", str(out), str(template)]) == 0
+    book = openpyxl.load_workbook(template)
+    assert book.sheetnames == ["说明", "支部", "组织评定"]
+    branches, org = book["支部"], book["组织评定"]
+    header = {cell.value: cell.column for cell in org[1]}
+    branches.cell(2, 1, "Z001")
+    branches.cell(2, 2, "第一支部")
+    branches.cell(2, 3, 9)
+    org.cell(2, 1, "Z001")
+    full = {"i1": 4, "i2": "达到要求", "i3": "好", "i4": 4, "i5": 4, "i6": 95, "i8": 0}
+    for column, cell in header.items():
+        key = str(column).split(" ")[0]
+        if "自查分" in str(column):
+            continue
+        if key in full:
+            org.cell(2, cell, full[key])
+        elif key in ("i7",):
+            org.cell(2, cell, "已查看")
+        elif key == "i9":
+            org.cell(2, cell, 0)
+    book.save(template)
+    result = tmp_path / "结果.xlsx"
+    assert main(["score", str(template), "--rubric", str(out), "--year", "2026", "--out", str(result)]) == 0
+    printed = capsys.readouterr()
+    assert "达标 1 个" in printed.out and "未完成 0 个" in printed.out, printed
+    scored = openpyxl.load_workbook(result)
+    rows = list(scored["结果"].iter_rows(values_only=True))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["综合得分"] == 100 and row["达标"] == "是" and row["软弱涣散"] == "否" and row["状态"] == "已完成"
+    detail = list(scored["明细"].iter_rows(min_row=2, values_only=True))
+    items = [r for r in detail if r[3] and str(r[3]).startswith("i")]
+    assert len(items) == len(rubric.items) and all(r[8] for r in items)
+    total = next(r for r in detail if r[3] == "基础分合计")
+    assert total[4] == 30 and total[5] == 30
+
+
+def test_a_veto_of_the_sheet_is_a_veto_of_strongest_too(capsys, tmp_path):
+    out = _import(capsys, tmp_path, "points_in_text")
+    rubric = load_rubric(out)
+    flagged = [r for r in rubric.veto_rules if r.type == "item_flag"]
+    assert flagged and all(rubric.item(r.item).kind == "flag" for r in flagged)

@@ -186,6 +186,23 @@ def _empty(columns) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
 
 
+# The activity log's dtypes as the reader gives them: an empty log (a rubric that does not collect it,
+# meta.yaml uses) still has dates that read as dates.
+ACTIVITY_DTYPES = {
+    "branch_id": "str",
+    "date": "datetime64[ns]",
+    "type": "str",
+    "expected": "Int64",
+    "attended": "Int64",
+    "has_record": "boolean",
+}
+
+
+def empty_activities() -> pd.DataFrame:
+    """An activity log with no rows, with the reader's dtypes."""
+    return pd.DataFrame({name: pd.Series(dtype=ACTIVITY_DTYPES.get(name, "object")) for name in ACTIVITY_COLUMNS})
+
+
 def empty_roster() -> pd.DataFrame:
     """A 党员名册 frame with no members, with the dtypes the reader gives."""
     return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in ROSTER_DTYPES.items()})
@@ -201,7 +218,7 @@ class Inputs:
     member: pd.DataFrame = field(default_factory=lambda: _empty(("branch_id", "participants")))
     public: pd.DataFrame = field(default_factory=lambda: _empty(("branch_id",)))
     social: pd.DataFrame = field(default_factory=lambda: _empty(SOCIAL_COLUMNS))
-    activities: pd.DataFrame = field(default_factory=lambda: _empty(ACTIVITY_COLUMNS))
+    activities: pd.DataFrame = field(default_factory=empty_activities)
     roster: pd.DataFrame = field(default_factory=empty_roster)
 
     def frames(self) -> dict[str, pd.DataFrame]:

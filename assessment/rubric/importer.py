@@ -788,7 +788,81 @@ def _grade_caps(result: SheetImport, eligibility: dict) -> list[dict]:
     return caps
 
 
-def eligibility_text(text: str, caps: list[dict]) -> str:
+def _flag_vetoes(result: SheetImport) -> list[dict]:
+    """An item_flag veto (不得评定“最强”) per flag item written 一票否决, beside its grade cap."""
+    return [
+        {
+            "id": f"veto_{item.id}",
+            "type": "item_flag",
+            "item": item.id,
+            "label": item.fields["flag_label"],
+            "source": f"{item.source}；选择：一票否决同时写为“最强党支部”的否决规则",
+        }
+        for item in result.items
+        if item.kind == "flag" and item.cap == "veto"
+    ]
+
+
+ONLY_SHEET_CONDITIONS = {"score_at_least", "key_items_at_least"}  # 达标 conditions over the sheet alone
+ONLY_SHEET_WEAK = {"score_below", "key_item_zero"}  # 软弱涣散 conditions over the sheet alone
+
+
+def only_sheet_texts(texts: dict[str, str]) -> dict[str, str]:
+    """The draft made to use the street's sheet alone (``--only-sheet``): meta.yaml ``uses`` declares only
+    组织评定 and no conditions; channels.yaml keeps the 组织评定 channel at weight 1; eligibility.yaml keeps
+    only what reads the sheet (score and key-item conditions, the sheet's own 一票否决 vetoes, grade caps
+    over them). Comments of the base files are kept (round trip)."""
+    yaml = YAML()
+    yaml.width = 4096
+    out = dict(texts)
+
+    def edit(name: str, change) -> None:
+        tree = yaml.load(texts[name])
+        change(tree)
+        buffer = io.StringIO()
+        yaml.dump(tree, buffer)
+        out[name] = buffer.getvalue()
+
+    def channels(tree) -> None:
+        kept = [c for c in tree["channels"] if c["id"] == "org"]
+        for channel in kept:
+            channel["weight"] = 1
+            channel["weight_choice"] = False
+        tree["channels"] = CommentedSeq(kept)
+
+    def eligibility(tree) -> None:
+        standardized = tree["standardized"]
+        standardized["conditions"] = CommentedSeq(
+            c
+            for c in standardized["conditions"]
+            if c["type"] in ONLY_SHEET_CONDITIONS and c.get("target", "composite") in ("composite", "org")
+        )
+        tree["veto_rules"] = CommentedSeq([r for r in tree["veto_rules"] if r["type"] == "item_flag"])
+        tree["weak"]["any_of"] = CommentedSeq(
+            c
+            for c in tree["weak"]["any_of"]
+            if c["type"] in ONLY_SHEET_WEAK and c.get("target", "composite") in ("composite", "org")
+        )
+        kept_caps = CommentedSeq()
+        for cap in tree.get("grade_caps") or []:
+            cap["any_of"] = CommentedSeq(c for c in cap["any_of"] if c["type"] == "item_flag")
+            if cap["any_of"]:
+                kept_caps.append(cap)
+        tree["grade_caps"] = kept_caps
+
+    edit("channels.yaml", channels)
+    edit("eligibility.yaml", eligibility)
+    out["meta.yaml"] = (
+        texts["meta.yaml"].rstrip("\n")
+        + "\n\n# 只用本街道的评分细则（导入时选了 --only-sheet）：不使用党员评议、群众评判、社会评价，\n"
+        + "# 也不检查年度述职评议等次、组织生活记录、党员名册和组织设置；需要时在这里加上（见 README）。\n"
+        + "uses:\n  channels: [org]\n  conditions: []\n"
+    )
+    return out
+
+
+def eligibility_text(text: str, caps: list[dict], vetoes: list[dict] | None = None) -> str:
+    text = _veto_text(text, vetoes or [])
     if not caps:
         return text
     out = io.StringIO()
@@ -804,6 +878,26 @@ def eligibility_text(text: str, caps: list[dict]) -> str:
         yaml.dump(tree, out)
         return out.getvalue()
     return text.rstrip("\n") + "\n\n" + block
+
+
+def _veto_text(text: str, vetoes: list[dict]) -> str:
+    """``vetoes`` appended to the base's veto_rules (after the fixed rules, as item_flag rules must be)."""
+    if not vetoes:
+        return text
+    yaml = YAML()
+    yaml.width = 4096
+    tree = yaml.load(text)
+    rules = tree.get("veto_rules")
+    if rules is None:
+        tree["veto_rules"] = rules = CommentedSeq()
+    for veto in vetoes:
+        node = CommentedMap()
+        for key, value in veto.items():
+            node[key] = value
+        rules.append(node)
+    out = io.StringIO()
+    yaml.dump(tree, out)
+    return out.getvalue()
 
 
 def _plain_block(cap: dict) -> CommentedMap:
@@ -888,7 +982,7 @@ KIND_LABELS = {
 }
 
 
-def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str) -> Path:
+def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str, only_sheet: bool = False) -> Path:
     """Write the draft rubric directory at ``out`` (absent or empty); nothing is left half-written."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         what = "一个文件" if not out.is_dir() else "一个非空目录"
@@ -898,11 +992,20 @@ def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str)
     checklist = yaml.load(base_texts["checklist.yaml"])
     eligibility = yaml.load(base_texts["eligibility.yaml"])
     caps = _grade_caps(result, eligibility)
+    vetoes = _flag_vetoes(result)
+    for veto in vetoes:
+        result.notes.append(f"{veto['source'].split('；')[0]}：“{veto['label']}”同时写为最强党支部的否决规则（请核对）")
     texts = dict(base_texts)
     texts["checklist.yaml"] = checklist_text(result, checklist)
-    texts["eligibility.yaml"] = eligibility_text(base_texts["eligibility.yaml"], caps)
+    texts["eligibility.yaml"] = eligibility_text(base_texts["eligibility.yaml"], caps, vetoes)
     stem = Path(result.file_name).stem
     texts["meta.yaml"] = meta_text(base_texts["meta.yaml"], name=f"{stem}（导入草稿）", version=version)
+    if only_sheet:
+        texts = only_sheet_texts(texts)
+        result.notes.append(
+            "只用本细则（--only-sheet）：草稿只使用组织评定（权重1），达标按综合得分和关键项，软弱涣散按得分和关键项，"
+            "否决规则只留本细则的一票否决；不需要党员评议、群众评判、社会评价、组织生活等数据"
+        )
     dropped = [
         d["label"]
         for d in checklist["five_strong"]["dimensions"]
@@ -932,11 +1035,11 @@ def write_draft(result: SheetImport, out: Path, base_dir: Path, *, version: str)
     return out
 
 
-def import_sheet(path: Path, out: Path, *, base_dir: Path, version: str) -> SheetImport:
+def import_sheet(path: Path, out: Path, *, base_dir: Path, version: str, only_sheet: bool = False) -> SheetImport:
     """Read ``path`` and write the draft to ``out``; returns what was read (with the report's notes)."""
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         what = "一个文件" if not out.is_dir() else "一个非空目录"
         raise SheetImportError(f"--out {out} 已是{what}：请指定一个新目录或空目录（不会覆盖已有文件）")
     result = read_sheets(path)
-    write_draft(result, out, base_dir, version=version)
+    write_draft(result, out, base_dir, version=version, only_sheet=only_sheet)
     return result

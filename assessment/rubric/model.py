@@ -602,10 +602,15 @@ class ChecklistFile(Frozen):
 
     @model_validator(mode="after")
     def _derived_weights(self):
-        """A points item's weight is its points ÷ total_points (a bonus item's 0)."""
-        for item in self.items:
-            if item.in_points:
-                object.__setattr__(item, "weight", Fraction(0) if item.bonus else item.points / self.total_points)
+        """A points item's weight is its points ÷ total_points (a bonus item's 0). Copies: an item given as
+        an object may be shared with another checklist."""
+        items = tuple(
+            item.model_copy(update={"weight": Fraction(0) if item.bonus else item.points / self.total_points})
+            if item.in_points
+            else item
+            for item in self.items
+        )
+        object.__setattr__(self, "items", items)
         return self
 
     @property

@@ -93,8 +93,12 @@ def test_moving_a_weight_rebalances_and_changes_the_ranking(page, weights_server
     # Given 西城街道 picked: only its branches (JD002, not JD001)
     page.get_by_label("街道", exact=True).select_option(label="西城街道")
     page.get_by_text("2025年度 · 西城街道 · ").first.wait_for(state="visible", timeout=20_000)
-    assert page.locator('.siping-ranking tr[data-branch="JD002"]').count() == 1
-    assert page.locator('.siping-ranking tr[data-branch="JD001"]').count() == 0
+    # The heading is drawn before the ranking: wait for the ranking itself to hold only 西城's branches.
+    page.wait_for_function(
+        """() => document.querySelectorAll('.siping-ranking tr[data-branch="JD001"]').length === 0
+                 && document.querySelectorAll('.siping-ranking tr[data-branch="JD002"]').length === 1""",
+        timeout=20_000,
+    )
 
     # When the analyst sets 组织评定 to 0.70
     started = time.monotonic()

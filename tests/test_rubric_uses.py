@@ -351,3 +351,12 @@ def walk_children(widget):
     yield widget
     for child in getattr(widget, "children", ()):
         yield from walk_children(child)
+
+
+def test_the_upload_help_names_only_the_records_collected():
+    from assessment.pages.self_assess.app import sheet_help
+
+    both = sheet_help(("activities", "roster"))
+    assert "“活动记录”“党员名册”" in both and "日期＋类型" in both and "整表替换" in both
+    roster_only = sheet_help(("roster",))
+    assert "活动记录" not in roster_only and "“党员名册”工作表" in roster_only

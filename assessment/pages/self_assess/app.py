@@ -76,12 +76,23 @@ REPORT_FAILED = "报告生成失败，请稍后再试。"
 TOO_MANY = "尝试次数过多，请{seconds}秒后再试。"
 UPLOAD_TITLES = {"activities": "活动记录", "roster": "党员名册"}
 LOGIN_HINT = "请输入访问码（也可直接点开街道通过微信发来的链接）。"
-SHEET_HELP = (
-    "Excel（.xlsx）或 CSV 文件，列与填报模板的“活动记录”“党员名册”工作表相同"
-    "（第1行为表头）；只能包含本支部的数据。选择文件后先列出导入将做的改动，点击“确认导入”才保存；"
-    "文件有误时不会保存任何内容，并指出是哪个工作表哪一行哪一列。活动记录按“日期＋类型”合并："
-    "文件中的记录新增或替换同一天同一类型的记录，文件中没有的原有记录保留；党员名册整表替换。"
-)
+
+
+def sheet_help(collected) -> str:
+    """How to upload, naming only the records the rubric collects (meta.yaml ``uses``)."""
+    sheets = [name for kind, name in (("activities", "活动记录"), ("roster", "党员名册")) if kind in collected]
+    rules = {
+        "activities": "活动记录按“日期＋类型”合并：文件中的记录新增或替换同一天同一类型的记录，文件中没有的原有记录保留",
+        "roster": "党员名册整表替换",
+    }
+    merged = "；".join(rules[kind] for kind in ("activities", "roster") if kind in collected)
+    return (
+        f"Excel（.xlsx）或 CSV 文件，列与填报模板的{'“' + '”“'.join(sheets) + '”'}工作表相同"
+        "（第1行为表头）；只能包含本支部的数据。选择文件后先列出导入将做的改动，点击“确认导入”才保存；"
+        f"文件有误时不会保存任何内容，并指出是哪个工作表哪一行哪一列。{merged}。"
+    )
+
+
 REPLACE_ALL_LABEL = "整体替换：用文件替换全部活动记录（文件中没有的原有记录将被删除）"
 UPLOAD_CANCELLED = "已取消，未导入任何内容。"
 FORM_HINT = "逐项对照评分说明和所需台账自评打分；每次修改都会自动保存为草稿。"
@@ -298,7 +309,7 @@ class SelfAssessApp(widgets.VBox):
         uploading = (
             [
                 html_box(section_title("上传台账")),
-                html_box(hint_html(SHEET_HELP)),
+                html_box(hint_html(sheet_help(collected))),
                 *upload_widgets,
                 html_box(section_title("上传记录")),
                 self.upload_history_box,

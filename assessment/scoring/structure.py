@@ -93,7 +93,9 @@ def check_structure(rubric: Rubric, branches: pd.DataFrame, year: int) -> pd.Dat
         explanation = render(rule.fail_text, n, mask=evaluated & ~passed, **fields)
         note = np.broadcast_to(np.asarray(note, dtype=object), (n,))
         ok_rows = evaluated & passed
-        explanation[ok_rows] = f"{rule.label}：符合要求（" + note[ok_rows] + "）。"
+        codes, notes = pd.factorize(note[ok_rows])  # few distinct notes: each sentence built once
+        passing = np.array([f"{rule.label}：符合要求（{text}）。" for text in notes] or [""], dtype=object)
+        explanation[ok_rows] = passing[codes]
         explanation[applicable & ~known] = getattr(rule, "missing_text", f"缺少{rule.label}所需数据，无法判断。")
         explanation[~applicable] = f"{rule.label}：不适用。"
         result = pd.array(np.where(evaluated, passed, False), dtype="boolean")

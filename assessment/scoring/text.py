@@ -67,7 +67,8 @@ def render(template: str, length: int, mask=None, **fields) -> np.ndarray:
         key = key * len(texts) + codes
     distinct, inverse = distinct_codes(key)
     first = np.empty(len(distinct), dtype=np.int64)
-    first[inverse[::-1]] = np.arange(len(rows) - 1, -1, -1)  # the first row of each combination
+    # One row of each combination (which one does not matter: all its rows hold the same values).
+    first[inverse] = np.arange(len(rows))
     filled = np.empty(len(distinct), dtype=object)
     filled[:] = [positional.format(*(texts[codes[row]] for codes, texts in coded)) for row in first]
     out[rows] = filled[inverse]

@@ -285,3 +285,17 @@ def record_result(
     if not passing:
         inputs = replace(inputs, activities=form.activities.assign(branch_id=branch_id))
     store.records.import_inputs(inputs, year=year, evaluator=evaluator, rubric_version=rubric, source="测试结果")
+
+
+def master_data(inputs):
+    """``inputs`` with its branches and activity log only (no evaluation yet): a street's master data."""
+    from assessment.inputs.frames import Inputs
+
+    return Inputs(
+        branches=inputs.branches,
+        org=inputs.org.iloc[0:0],
+        member=inputs.member.iloc[0:0],
+        public=inputs.public.iloc[0:0],
+        social=inputs.social.iloc[0:0],
+        activities=inputs.activities,
+    )

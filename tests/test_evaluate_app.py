@@ -13,9 +13,9 @@ from pathlib import Path
 
 import ipywidgets as widgets
 import pytest
+from factories import master_data
 
 from assessment.demo.street import generate_demo
-from assessment.inputs.frames import Inputs
 from assessment.pages.evaluate import app as evaluate
 from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.views import local_time
@@ -48,14 +48,7 @@ def demo(rubric):
 def db_url(tmp_path, rubric, demo):
     """A fresh database holding the demo street's branches and activity log, and no evaluation."""
     url = f"sqlite:///{tmp_path}/t.sqlite"
-    master = Inputs(
-        branches=demo.branches,
-        org=demo.org.iloc[0:0],
-        member=demo.member.iloc[0:0],
-        public=demo.public.iloc[0:0],
-        social=demo.social.iloc[0:0],
-        activities=demo.activities,
-    )
+    master = master_data(demo)
     with Store(url, rubric=rubric) as store:
         store.records.import_inputs(
             master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道"
@@ -591,14 +584,7 @@ def test_department_opinions_can_be_added_and_deleted(app, rubric):
 
 def test_another_year_reopens_the_branch_with_its_own_log_and_draft(app, store, rubric, demo):
     # Given the store also holds a 2024 activity log
-    master = Inputs(
-        branches=demo.branches,
-        org=demo.org.iloc[0:0],
-        member=demo.member.iloc[0:0],
-        public=demo.public.iloc[0:0],
-        social=demo.social.iloc[0:0],
-        activities=demo.activities,
-    )
+    master = master_data(demo)
     store.records.import_inputs(
         master, year=YEAR - 1, evaluator="数据管理员", rubric_version=rubric.version, source="2024"
     )

@@ -7,9 +7,8 @@ Driven through the app's widgets (no browser); the words are those of the 明细
 from __future__ import annotations
 
 import pytest
-from factories import staff_session
+from factories import master_data, staff_session
 
-from assessment.inputs.frames import Inputs
 from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.explain_view import HIDE, SHOW
 
@@ -20,14 +19,7 @@ YEAR = 2025
 
 @pytest.fixture
 def app(store, sample_inputs, default_rubric) -> EvaluateApp:
-    master = Inputs(
-        branches=sample_inputs.branches,
-        org=sample_inputs.org.iloc[0:0],
-        member=sample_inputs.member.iloc[0:0],
-        public=sample_inputs.public.iloc[0:0],
-        social=sample_inputs.social.iloc[0:0],
-        activities=sample_inputs.activities,
-    )
+    master = master_data(sample_inputs)
     store.records.import_inputs(
         master, year=YEAR, evaluator="数据管理员", rubric_version=default_rubric.version, source="样例"
     )

@@ -13,9 +13,8 @@ import math
 from fractions import Fraction
 
 import pytest
-from factories import legacy_texts, staff_session, walk
+from factories import legacy_texts, master_data, staff_session, walk
 
-from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import blank_payload
 from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.self_scores import NO_SELF_ASSESSMENT
@@ -63,14 +62,7 @@ def path(item) -> str:
 @pytest.fixture
 def street(store, sample_inputs, default_rubric):
     """The sample street's branches and activity log, with no evaluation yet."""
-    master = Inputs(
-        branches=sample_inputs.branches,
-        org=sample_inputs.org.iloc[0:0],
-        member=sample_inputs.member.iloc[0:0],
-        public=sample_inputs.public.iloc[0:0],
-        social=sample_inputs.social.iloc[0:0],
-        activities=sample_inputs.activities,
-    )
+    master = master_data(sample_inputs)
     store.records.import_inputs(
         master, year=YEAR, evaluator="数据管理员", rubric_version=default_rubric.version, source="样例"
     )

@@ -4,9 +4,9 @@ tests/test_evaluate_self_score.py."""
 from __future__ import annotations
 
 import pytest
+from factories import master_data
 
 from assessment.demo.street import generate_demo
-from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import blank_payload
 from assessment.pages.evaluate.app import EvaluateApp
 from assessment.pages.evaluate.workflow import WorkflowPanel
@@ -25,14 +25,7 @@ def rubric():
 @pytest.fixture
 def store(tmp_path, rubric):
     demo = generate_demo(rubric, year=YEAR)
-    master = Inputs(
-        branches=demo.branches,
-        org=demo.org.iloc[0:0],
-        member=demo.member.iloc[0:0],
-        public=demo.public.iloc[0:0],
-        social=demo.social.iloc[0:0],
-        activities=demo.activities,
-    )
+    master = master_data(demo)
     with Store(f"sqlite:///{tmp_path}/t.sqlite", rubric=rubric) as opened:
         opened.records.import_inputs(
             master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="demo"

@@ -16,9 +16,9 @@ from fractions import Fraction
 
 import pandas as pd
 import pytest
+from factories import master_data
 
 from assessment.cli import main
-from assessment.inputs.frames import Inputs
 from assessment.inputs.payload import payload_from_inputs
 from assessment.outputs.tables import result_tables
 from assessment.rubric import RubricError, default_rubric_dir, load_rubric, load_rubric_texts, read_rubric_texts
@@ -469,14 +469,7 @@ def street_url(database_url):
 
     rubric = load_rubric()
     demo = generate_demo(rubric, year=YEAR)
-    master = Inputs(
-        branches=demo.branches,
-        org=demo.org.iloc[0:0],
-        member=demo.member.iloc[0:0],
-        public=demo.public.iloc[0:0],
-        social=demo.social.iloc[0:0],
-        activities=demo.activities,
-    )
+    master = master_data(demo)
     with Store(database_url) as store:
         store.records.import_inputs(
             master, year=YEAR, evaluator="数据管理员", rubric_version=store.rubric, source="示例街道"

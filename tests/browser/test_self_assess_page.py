@@ -15,12 +15,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from factories import master_data
 from openpyxl import Workbook
 from pagekit import serve_with_database, sideways_scrollers
 from playwright.sync_api import expect
 
 from assessment.demo.street import generate_demo
-from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS, Inputs
+from assessment.inputs.frames import ACTIVITY_COLUMNS, ROSTER_COLUMNS
 from assessment.rubric import load_rubric
 from assessment.store import REFUSAL, Store
 
@@ -40,14 +41,7 @@ def self_server(voila_server, tmp_path_factory):
     url = f"sqlite:///{root}/t.sqlite"
     rubric = load_rubric()
     demo = generate_demo(rubric, year=YEAR)
-    master = Inputs(
-        branches=demo.branches,
-        org=demo.org.iloc[0:0],
-        member=demo.member.iloc[0:0],
-        public=demo.public.iloc[0:0],
-        social=demo.social.iloc[0:0],
-        activities=demo.activities,
-    )
+    master = master_data(demo)
     with Store(url, rubric=rubric) as store:
         store.records.import_inputs(
             master, year=YEAR, evaluator="数据管理员", rubric_version=rubric.version, source="示例街道"
